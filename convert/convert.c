@@ -1,0 +1,76 @@
+/* convert.c: checkpoint -> safetensors model file. */
+#include "convert.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static or_status list_names(const ck_state_dict *sd, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < sd->n && i < 6 && k < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", sd->t[i].name);
+    if (sd->n > 6 && k < n)
+        snprintf(buf + k, n - k, ", ... (%d tensors)", sd->n);
+    return OR_OK;
+}
+
+or_status or_convert_state_dict(const ck_state_dict *sd, const or_convert_opts *o,
+                                or_model_builder *mb, const or_arch **arch_out, or_err *err)
+{
+    const or_arch *arch = NULL;
+    if (o && o->arch) {
+        arch = or_arch_find(o->arch);
+        if (!arch)
+            return or_errf(err, OR_EINVAL, "--arch %s: unknown architecture (see --list-archs)",
+                           o->arch);
+    } else {
+        arch = or_arch_detect(sd);
+        if (!arch) {
+            char names[512];
+            list_names(sd, names, sizeof names);
+            return or_errf(err, OR_EUNSUPPORTED,
+                           "unknown checkpoint layout: no supported architecture has tensors named "
+                           "like %s (use --arch to force one)",
+                           names);
+        }
+    }
+    if (!arch->convert)
+        return or_errf(err, OR_EUNSUPPORTED, "%s: converter not available in this build",
+                       arch->name);
+    mb_meta_str(mb, "arch", arch->name);
+    OR_TRY(arch->convert(sd, mb, err));
+    mb_meta_str(mb, "arch", arch->name);
+    mb_meta_str(mb, "converter_version", OR_CONVERTER_VERSION);
+    if (arch_out)
+        *arch_out = arch;
+    return OR_OK;
+}
+
+or_status or_convert_file(const char *in_path, const char *out_path, const or_convert_opts *o,
+                          or_err *err)
+{
+    ck_state_dict sd;
+    OR_TRY(ckpt_read_state_dict(in_path, &sd, err));
+    or_model_builder mb;
+    mb_init(&mb);
+    const or_arch *arch = NULL;
+    char sha[65];
+    or_status s = or_convert_state_dict(&sd, o, &mb, &arch, err);
+    if (s != OR_OK)
+        or_err_prefix(err, "%s", in_path);
+    if (s == OR_OK)
+        s = or_sha256_file(in_path, sha, err);
+    if (s == OR_OK) {
+        const char *base = strrchr(in_path, '/');
+        mb_meta_str(&mb, "source_file", base ? base + 1 : in_path);
+        mb_meta_str(&mb, "source_sha256", sha);
+        mb_meta_str(&mb, "source_format", sd.format);
+        mb_meta_str(&mb, "source_wrapper", sd.wrapper[0] ? sd.wrapper : "(bare)");
+        mb_meta_str(&mb, "dtype", o && o->dtype == MB_F16 ? "f16" : "f32");
+        s = mb_write_safetensors(&mb, out_path, o ? o->dtype : MB_F32, err);
+    }
+    mb_free(&mb);
+    ckpt_free(&sd);
+    return s;
+}

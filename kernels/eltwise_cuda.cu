@@ -1,0 +1,165 @@
+// eltwise_cuda.cu: elementwise CUDA kernels (the CPU twins are in eltwise_cpu.c).
+// Templated on the storage type; arithmetic in f32 as on the CPU.
+#include <cuda_fp16.h>
+
+#include "../runtime/ops.h"
+#include "kernels_cuda.h"
+
+template <typename T> __device__ __forceinline__ float ld(const T *p, size_t i);
+template <> __device__ __forceinline__ float ld<float>(const float *p, size_t i) { return p[i]; }
+template <> __device__ __forceinline__ float ld<__half>(const __half *p, size_t i)
+{
+    return __half2float(p[i]);
+}
+__device__ __forceinline__ void st(float *p, size_t i, float v) { p[i] = v; }
+__device__ __forceinline__ void st(__half *p, size_t i, float v) { p[i] = __float2half_rn(v); }
+
+__device__ __forceinline__ float act_apply(float v, int act, float alpha, float slope)
+{
+    switch (act) {
+    case OR_ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case OR_ACT_LEAKY: return v >= 0.0f ? v : v * alpha;
+    case OR_ACT_PRELU: return v >= 0.0f ? v : v * slope;
+    case OR_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    case OR_ACT_TANH: return tanhf(v);
+    default: return v;
+    }
+}
+
+static unsigned grid_for(size_t count)
+{
+    size_t blocks = (count + 255) / 256;
+    return (unsigned)(blocks > 65535u * 16u ? 65535u * 16u : blocks);
+}
+
+static or_status launched(const char *what, or_err *err)
+{
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess)
+        return or_errf(err, OR_EDEVICE, "%s: %s", what, cudaGetErrorString(e));
+    return OR_OK;
+}
+
+#define GRID_STRIDE_LOOP(i, count) \
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (count); \
+         i += (size_t)gridDim.x * blockDim.x)
+
+template <typename T>
+__global__ void epilogue_kernel(T *y, int c, size_t hw, size_t count, const float *bias, int act,
+                                float alpha, const float *prelu, const T *res, float res_scale)
+{
+    GRID_STRIDE_LOOP(i, count)
+    {
+        int ch = (int)((i / hw) % (size_t)c);
+        float v = ld(y, i) + (bias ? bias[ch] : 0.0f);
+        v = act_apply(v, act, alpha, prelu ? prelu[ch] : 0.0f);
+        if (res)
+            v = v * res_scale + ld(res, i);
+        st(y, i, v);
+    }
+}
+
+or_status epilogue_nchw_cuda(cudaStream_t s, void *y, int f16, int n, int c, size_t hw,
+                             const or_epilogue_f32 *ep, or_err *err)
+{
+    size_t count = (size_t)n * c * hw;
+    if (!ep->bias && ep->act == OR_ACT_NONE && !ep->residual)
+        return OR_OK;
+    if (f16)
+        epilogue_kernel<<<grid_for(count), 256, 0, s>>>((__half *)y, c, hw, count, ep->bias,
+                                                         ep->act, ep->alpha, ep->prelu,
+                                                         (const __half *)ep->residual, ep->res_scale);
+    else
+        epilogue_kernel<<<grid_for(count), 256, 0, s>>>((float *)y, c, hw, count, ep->bias, ep->act,
+                                                         ep->alpha, ep->prelu, ep->residual,
+                                                         ep->res_scale);
+    return launched("conv2d epilogue", err);
+}
+
+template <typename T>
+__global__ void activation_kernel(const T *x, T *y, int c, size_t hw, size_t count, int act,
+                                  float alpha, const float *prelu)
+{
+    GRID_STRIDE_LOOP(i, count)
+    {
+        int ch = (int)((i / hw) % (size_t)c);
+        st(y, i, act_apply(ld(x, i), act, alpha, prelu ? prelu[ch] : 0.0f));
+    }
+}
+
+or_status activation_nchw_cuda(cudaStream_t s, const void *x, void *y, int f16, int n, int c,
+                               size_t hw, int act, float alpha, const float *prelu, or_err *err)
+{
+    size_t count = (size_t)n * c * hw;
+    if (f16)
+        activation_kernel<<<grid_for(count), 256, 0, s>>>((const __half *)x, (__half *)y, c, hw,
+                                                           count, act, alpha, prelu);
+    else
+        activation_kernel<<<grid_for(count), 256, 0, s>>>((const float *)x, (float *)y, c, hw,
+                                                           count, act, alpha, prelu);
+    return launched("activation", err);
+}
+
+template <typename T>
+__global__ void add_kernel(const T *a, float alpha, const T *b, float beta, T *y, size_t count)
+{
+    GRID_STRIDE_LOOP(i, count) st(y, i, alpha * ld(a, i) + beta * ld(b, i));
+}
+
+or_status add_cuda(cudaStream_t s, const void *a, float alpha, const void *b, float beta, void *y,
+                   int f16, size_t count, or_err *err)
+{
+    if (f16)
+        add_kernel<<<grid_for(count), 256, 0, s>>>((const __half *)a, alpha, (const __half *)b,
+                                                    beta, (__half *)y, count);
+    else
+        add_kernel<<<grid_for(count), 256, 0, s>>>((const float *)a, alpha, (const float *)b, beta,
+                                                    (float *)y, count);
+    return launched("add", err);
+}
+
+template <typename T>
+__global__ void affine_kernel(const T *x, const float *scale, const float *shift, T *y, int c,
+                              size_t hw, size_t count)
+{
+    GRID_STRIDE_LOOP(i, count)
+    {
+        int ch = (int)((i / hw) % (size_t)c);
+        st(y, i, ld(x, i) * scale[ch] + shift[ch]);
+    }
+}
+
+or_status channel_affine_nchw_cuda(cudaStream_t s, const void *x, const float *scale,
+                                   const float *shift, void *y, int f16, int n, int c, size_t hw,
+                                   or_err *err)
+{
+    size_t count = (size_t)n * c * hw;
+    if (f16)
+        affine_kernel<<<grid_for(count), 256, 0, s>>>((const __half *)x, scale, shift, (__half *)y,
+                                                       c, hw, count);
+    else
+        affine_kernel<<<grid_for(count), 256, 0, s>>>((const float *)x, scale, shift, (float *)y,
+                                                       c, hw, count);
+    return launched("channel_affine", err);
+}
+
+template <typename A, typename B> __global__ void cast_kernel(const A *x, B *y, size_t count)
+{
+    GRID_STRIDE_LOOP(i, count) st(y, i, ld(x, i));
+}
+
+or_status cast_cuda(cudaStream_t s, const void *x, int x_f16, void *y, int y_f16, size_t count,
+                    or_err *err)
+{
+    if (x_f16 == y_f16) {
+        cudaError_t e = cudaMemcpyAsync(y, x, count * (x_f16 ? 2 : 4), cudaMemcpyDeviceToDevice, s);
+        if (e != cudaSuccess)
+            return or_errf(err, OR_EDEVICE, "cast: %s", cudaGetErrorString(e));
+        return OR_OK;
+    }
+    if (x_f16)
+        cast_kernel<<<grid_for(count), 256, 0, s>>>((const __half *)x, (float *)y, count);
+    else
+        cast_kernel<<<grid_for(count), 256, 0, s>>>((const float *)x, (__half *)y, count);
+    return launched("cast", err);
+}

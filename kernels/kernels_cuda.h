@@ -1,0 +1,52 @@
+/* kernels_cuda.h: CUDA kernels and the cuDNN convolution, used by
+ * runtime/backend_cuda.cu.  Each launches on the given stream and returns
+ * without synchronising; errors come back as or_status. */
+#ifndef OR_KERNELS_CUDA_H
+#define OR_KERNELS_CUDA_H
+
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include "../runtime/arena.h"
+#include "../runtime/status.h"
+#include "kernels.h"
+
+/* ---- eltwise_cuda.cu: T is float (f16 == 0) or __half (f16 == 1); math in f32 ---- */
+or_status epilogue_nchw_cuda(cudaStream_t st, void *y, int f16, int n, int c, size_t hw,
+                             const or_epilogue_f32 *ep, or_err *err);
+or_status activation_nchw_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
+                               size_t hw, int act, float alpha, const float *prelu, or_err *err);
+or_status add_cuda(cudaStream_t st, const void *a, float alpha, const void *b, float beta,
+                   void *y, int f16, size_t count, or_err *err);
+or_status channel_affine_nchw_cuda(cudaStream_t st, const void *x, const float *scale,
+                                   const float *shift, void *y, int f16, int n, int c, size_t hw,
+                                   or_err *err);
+or_status cast_cuda(cudaStream_t st, const void *x, int x_f16, void *y, int y_f16, size_t count,
+                    or_err *err);
+
+/* ---- conv2d_cuda.cu: cuDNN convolution (no bias; the epilogue adds it) ---- */
+#define OR_CUDNN_ALGO_CACHE 256
+typedef struct {
+    or_conv_shape shape;
+    int f16;
+    cudnnConvolutionFwdAlgo_t algo;
+    size_t workspace;
+} or_cudnn_algo_entry;
+
+typedef struct {
+    cudnnHandle_t handle;
+    cudnnTensorDescriptor_t x_desc, y_desc;
+    cudnnFilterDescriptor_t w_desc;
+    cudnnConvolutionDescriptor_t conv_desc;
+    or_cudnn_algo_entry cache[OR_CUDNN_ALGO_CACHE];
+    int n_cache;
+} or_cudnn_conv;
+
+or_status cudnn_conv_init(or_cudnn_conv *c, cudaStream_t st, or_err *err);
+void cudnn_conv_destroy(or_cudnn_conv *c);
+/* y = conv(x, w); the algorithm is chosen once per (shape, dtype) and cached;
+ * the workspace is taken from the arena and given back. */
+or_status conv2d_nchw_cudnn(or_cudnn_conv *c, const or_conv_shape *s, int f16, const void *x,
+                            const void *w, void *y, or_arena *arena, or_err *err);
+
+#endif

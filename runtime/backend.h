@@ -1,0 +1,61 @@
+/* backend.h: the backend interface.  A backend owns device memory (through
+ * its arena), moves data in and out, and executes the ops declared in ops.h.
+ * Two implementations: CPU (plain C, OpenBLAS sgemm, OpenMP threads) and
+ * CUDA (cuDNN, cuBLAS, our kernels, one stream).  Networks are written once
+ * against ops.h and run on either. */
+#ifndef OR_BACKEND_H
+#define OR_BACKEND_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include <stddef.h>
+
+#include "arena.h"
+#include "status.h"
+#include "tensor.h"
+
+typedef enum { OR_BACKEND_CPU = 0, OR_BACKEND_CUDA = 1 } or_backend_kind;
+
+typedef struct or_ops or_ops;
+typedef struct or_backend or_backend;
+
+struct or_backend {
+    or_backend_kind kind;
+    int device;              /* CUDA device ordinal, -1 for CPU */
+    char name[128];          /* "cpu (2 threads)", "cuda:0 NVIDIA H100 80GB HBM3" */
+    const or_ops *ops;
+    or_arena arena;          /* activations and scratch */
+    /* raw memory of this backend (used by the arena and for weights) */
+    void *(*mem_alloc)(or_backend *be, size_t bytes);
+    void (*mem_free)(or_backend *be, void *p);
+    or_status (*copy_in)(or_backend *be, void *dst, const void *host, size_t bytes, or_err *err);
+    or_status (*copy_out)(or_backend *be, void *host, const void *src, size_t bytes, or_err *err);
+    or_status (*sync)(or_backend *be, or_err *err);
+    void (*destroy)(or_backend *be);
+    size_t n_mem_allocs;     /* raw allocations made so far (steady state: constant) */
+    void *impl;
+};
+
+/* "cpu", "0", "cuda:0", "1"... -> a backend. */
+or_status or_backend_open(const char *spec, or_backend **out, or_err *err);
+or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err);
+or_status or_backend_cuda_create(int device, or_backend **out, or_err *err);
+void or_backend_destroy(or_backend *be);
+
+/* Number of usable CUDA devices; 0 in a CPU-only build or without a driver. */
+int or_cuda_device_count(void);
+
+/* Tensors in the backend's arena. */
+or_status or_tensor_alloc(or_backend *be, or_tensor *t, int n, int c, int h, int w, or_dtype dt,
+                          const char *name, or_err *err);
+/* Host <-> backend copies of a whole tensor; host data is f32 (converted for f16 tensors). */
+or_status or_tensor_upload_f32(or_tensor *t, const float *host, or_err *err);
+or_status or_tensor_download_f32(const or_tensor *t, float *host, or_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,190 @@
+// backend_cuda.cu: the CUDA backend: one device, one stream, cuDNN and cuBLAS
+// handles, device memory through the arena, kernels from kernels/*_cuda.cu.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernels/kernels_cuda.h"
+#include "backend.h"
+#include "ops.h"
+
+typedef struct {
+    cudaStream_t stream;
+    cublasHandle_t cublas;
+    or_cudnn_conv conv;
+} cuda_impl;
+
+static cuda_impl *impl(or_backend *be) { return (cuda_impl *)be->impl; }
+
+#define CUDA_TRY(call, what)                                                                \
+    do {                                                                                    \
+        cudaError_t e_ = (call);                                                            \
+        if (e_ != cudaSuccess)                                                              \
+            return or_errf(err, OR_EDEVICE, "cuda:%d %s: %s", be->device, what,             \
+                           cudaGetErrorString(e_));                                         \
+    } while (0)
+
+extern "C" int or_cuda_device_count(void)
+{
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+        cudaGetLastError(); /* no driver / no device: clear the sticky error */
+        return 0;
+    }
+    return n;
+}
+
+static int is_f16(const or_tensor *t) { return t->dtype == OR_F16; }
+
+static or_epilogue_f32 epilogue_args(const or_epilogue *ep, const or_tensor *b)
+{
+    or_epilogue_f32 e = {b ? (const float *)b->data : NULL, ep->act, ep->alpha,
+                         ep->prelu ? (const float *)ep->prelu->data : NULL,
+                         ep->residual ? (const float *)ep->residual->data : NULL, ep->res_scale};
+    return e;
+}
+
+static or_status cuda_conv2d(or_backend *be, const or_tensor *x, const or_tensor *w,
+                             const or_tensor *b, const or_conv2d_params *p, or_tensor *y,
+                             or_err *err)
+{
+    or_conv_shape s = {x->n, x->c, x->h, x->w, w->n, w->h, w->w, p->stride_h, p->stride_w,
+                       p->pad_h, p->pad_w, p->dil_h, p->dil_w, y->h, y->w};
+    OR_TRY(conv2d_nchw_cudnn(&impl(be)->conv, &s, is_f16(x), x->data, w->data, y->data,
+                             &be->arena, err));
+    or_epilogue_f32 e = epilogue_args(&p->ep, b);
+    return epilogue_nchw_cuda(impl(be)->stream, y->data, is_f16(y), y->n, y->c,
+                              (size_t)y->h * y->w, &e, err);
+}
+
+static or_status cuda_activation(or_backend *be, const or_tensor *x, or_act act, float alpha,
+                                 const or_tensor *prelu, or_tensor *y, or_err *err)
+{
+    return activation_nchw_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c,
+                                (size_t)x->h * x->w, act, alpha,
+                                prelu ? (const float *)prelu->data : NULL, err);
+}
+
+static or_status cuda_add(or_backend *be, const or_tensor *a, float alpha, const or_tensor *b,
+                          float beta, or_tensor *y, or_err *err)
+{
+    return add_cuda(impl(be)->stream, a->data, alpha, b->data, beta, y->data, is_f16(a),
+                    or_numel(a), err);
+}
+
+static or_status cuda_channel_affine(or_backend *be, const or_tensor *x, const or_tensor *scale,
+                                     const or_tensor *shift, or_tensor *y, or_err *err)
+{
+    return channel_affine_nchw_cuda(impl(be)->stream, x->data, (const float *)scale->data,
+                                    (const float *)shift->data, y->data, is_f16(x), x->n, x->c,
+                                    (size_t)x->h * x->w, err);
+}
+
+static or_status cuda_cast(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
+{
+    if (x->data == y->data)
+        return OR_OK;
+    return cast_cuda(impl(be)->stream, x->data, is_f16(x), y->data, is_f16(y), or_numel(x), err);
+}
+
+static const or_ops cuda_ops = {cuda_conv2d, cuda_activation, cuda_add, cuda_channel_affine,
+                                cuda_cast};
+
+static void *cuda_alloc(or_backend *be, size_t bytes)
+{
+    void *p = NULL;
+    if (cudaMalloc(&p, bytes) != cudaSuccess) {
+        cudaGetLastError();
+        return NULL;
+    }
+    be->n_mem_allocs++;
+    return p;
+}
+
+static void cuda_free(or_backend *be, void *p) { cudaFree(p); }
+
+static or_status cuda_copy_in(or_backend *be, void *dst, const void *host, size_t bytes,
+                              or_err *err)
+{
+    CUDA_TRY(cudaMemcpyAsync(dst, host, bytes, cudaMemcpyHostToDevice, impl(be)->stream), "upload");
+    CUDA_TRY(cudaStreamSynchronize(impl(be)->stream), "upload");
+    return OR_OK;
+}
+
+static or_status cuda_copy_out(or_backend *be, void *host, const void *src, size_t bytes,
+                               or_err *err)
+{
+    CUDA_TRY(cudaMemcpyAsync(host, src, bytes, cudaMemcpyDeviceToHost, impl(be)->stream),
+             "download");
+    CUDA_TRY(cudaStreamSynchronize(impl(be)->stream), "download");
+    return OR_OK;
+}
+
+static or_status cuda_sync(or_backend *be, or_err *err)
+{
+    CUDA_TRY(cudaStreamSynchronize(impl(be)->stream), "synchronize");
+    return OR_OK;
+}
+
+static void cuda_destroy(or_backend *be)
+{
+    cuda_impl *im = impl(be);
+    if (im) {
+        cudnn_conv_destroy(&im->conv);
+        if (im->cublas)
+            cublasDestroy(im->cublas);
+        if (im->stream)
+            cudaStreamDestroy(im->stream);
+        free(im);
+    }
+    free(be);
+}
+
+static or_status cuda_setup(or_backend *be, cuda_impl *im, int device, or_err *err)
+{
+    cudaDeviceProp prop;
+    CUDA_TRY(cudaSetDevice(device), "select device");
+    CUDA_TRY(cudaGetDeviceProperties(&prop, device), "device properties");
+    snprintf(be->name, sizeof be->name, "cuda:%d %.100s", device, prop.name);
+    CUDA_TRY(cudaStreamCreateWithFlags(&im->stream, cudaStreamNonBlocking), "create stream");
+    if (cublasCreate(&im->cublas) != CUBLAS_STATUS_SUCCESS ||
+        cublasSetStream(im->cublas, im->stream) != CUBLAS_STATUS_SUCCESS)
+        return or_errf(err, OR_EDEVICE, "cuda:%d: cannot create a cuBLAS handle", device);
+    return cudnn_conv_init(&im->conv, im->stream, err);
+}
+
+extern "C" or_status or_backend_cuda_create(int device, or_backend **out, or_err *err)
+{
+    *out = NULL;
+    int count = or_cuda_device_count();
+    if (device >= count)
+        return or_errf(err, OR_EDEVICE, "-g %d: no such CUDA device (%d found); use -g cpu",
+                       device, count);
+    or_backend *be = (or_backend *)calloc(1, sizeof *be);
+    cuda_impl *im = (cuda_impl *)calloc(1, sizeof *im);
+    if (!be || !im) {
+        free(be);
+        free(im);
+        return or_errf(err, OR_ENOMEM, "cuda backend: out of memory");
+    }
+    be->kind = OR_BACKEND_CUDA;
+    be->device = device;
+    be->impl = im;
+    be->ops = &cuda_ops;
+    be->mem_alloc = cuda_alloc;
+    be->mem_free = cuda_free;
+    be->copy_in = cuda_copy_in;
+    be->copy_out = cuda_copy_out;
+    be->sync = cuda_sync;
+    be->destroy = cuda_destroy;
+    or_status s = cuda_setup(be, im, device, err);
+    if (s != OR_OK) {
+        cuda_destroy(be);
+        return s;
+    }
+    or_arena_init(&be->arena, be, (size_t)64 << 20, 0);
+    *out = be;
+    return OR_OK;
+}

@@ -1,0 +1,327 @@
+/* image.c: or_image memory, format detection, file reading, atomic writes
+ * and small conversions. The codecs live in image_png.c and image_jpeg.c. */
+#include "runtime/image_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+or_image_limits or_image_limits_default(void)
+{
+    return (or_image_limits){.max_pixels = 20000L * 20000L};
+}
+
+/* ---- allocation ------------------------------------------------------------ */
+
+or_status or_image_alloc(or_image *img, int width, int height, int channels,
+                         int with_alpha, or_err *err)
+{
+    memset(img, 0, sizeof *img);
+    if (width <= 0 || height <= 0 || (channels != 1 && channels != 3))
+        return or_errf(err, OR_EINVAL, "or_image_alloc: bad shape %dx%d with %d channels",
+                       width, height, channels);
+    size_t npix = (size_t)width * (size_t)height;
+    if (npix > SIZE_MAX / sizeof(float) / 4)
+        return or_errf(err, OR_ENOMEM, "or_image_alloc: %dx%d is too large", width, height);
+    img->planes = calloc(npix * (size_t)channels, sizeof(float));
+    if (with_alpha)
+        img->alpha = malloc(npix * sizeof(float));
+    if (!img->planes || (with_alpha && !img->alpha)) {
+        or_image_free(img);
+        return or_errf(err, OR_ENOMEM, "or_image_alloc: out of memory for %dx%dx%d%s",
+                       width, height, channels, with_alpha ? " with alpha" : "");
+    }
+    for (size_t i = 0; with_alpha && i < npix; i++)
+        img->alpha[i] = 1.0f;
+    img->width = width;
+    img->height = height;
+    img->channels = channels;
+    return OR_OK;
+}
+
+void or_image_free(or_image *img)
+{
+    if (!img)
+        return;
+    free(img->planes);
+    free(img->alpha);
+    memset(img, 0, sizeof *img);
+}
+
+/* ---- size policy ------------------------------------------------------------- */
+
+static long isqrt_exact(long n)
+{
+    long r = (long)sqrt((double)n);
+    while (r > 0 && r * r > n)
+        r--;
+    while ((r + 1) * (r + 1) <= n)
+        r++;
+    return r * r == n ? r : 0;
+}
+
+or_status or_image_check_size(const char *name, long width, long height,
+                              const or_image_limits *lim, or_err *err)
+{
+    or_image_limits def = or_image_limits_default();
+    long max = (lim ? lim : &def)->max_pixels;
+    if (width <= 0 || height <= 0)
+        return or_errf(err, OR_EFORMAT, "%s: image has zero size (%ldx%ld)", name, width, height);
+    if (width > 0x7fffffffL || height > 0x7fffffffL || width > max / height) {
+        long side = isqrt_exact(max);
+        if (side)
+            return or_errf(err, OR_ENOMEM,
+                           "%s: %ldx%ld pixels exceeds the limit of %ldx%ld (%ld pixels)",
+                           name, width, height, side, side, max);
+        return or_errf(err, OR_ENOMEM, "%s: %ldx%ld pixels exceeds the limit of %ld pixels",
+                       name, width, height, max);
+    }
+    return OR_OK;
+}
+
+or_status or_image_check_writable(const char *path, const or_image *img, or_err *err)
+{
+    if (!img || !img->planes || img->width <= 0 || img->height <= 0)
+        return or_errf(err, OR_EINVAL, "%s: cannot write an empty image", path);
+    if (img->channels != 1 && img->channels != 3)
+        return or_errf(err, OR_EINVAL, "%s: cannot write an image with %d channels (1 or 3)",
+                       path, img->channels);
+    return OR_OK;
+}
+
+/* ---- reading -------------------------------------------------------------------- */
+
+static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+or_status or_image_read_mem(const void *buf, size_t len, const char *name,
+                            const or_image_limits *lim, or_image *out, or_err *err)
+{
+    const uint8_t *b = buf;
+    memset(out, 0, sizeof *out);
+    if (!name)
+        name = "<memory>";
+    if (len == 0)
+        return or_errf(err, OR_EFORMAT, "%s: empty file", name);
+    if (len >= 8 && memcmp(b, png_signature, 8) == 0)
+        return or_png_read_mem(b, len, name, lim, out, err);
+    if (len >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+        return or_jpeg_read_mem(b, len, name, lim, out, err);
+    /* A cut inside the signature is still a (truncated) PNG. */
+    if (len < 8 && memcmp(b, png_signature, len) == 0)
+        return or_errf(err, OR_EFORMAT, "%s: truncated PNG (read %zu of 8 signature bytes)",
+                       name, len);
+    return or_errf(err, OR_EFORMAT, "%s: not a PNG or JPEG image", name);
+}
+
+/* Read all of a file (regular or not) into malloc'd memory. */
+static or_status read_whole_file(const char *path, uint8_t **data, size_t *len, or_err *err)
+{
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return or_errf(err, OR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        cap = (size_t)st.st_size + 1; /* +1 so EOF is seen without a realloc */
+    uint8_t *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            fclose(f);
+            return or_errf(err, OR_ENOMEM, "%s: out of memory reading the file", path);
+        }
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        uint8_t *bigger = realloc(buf, cap * 2);
+        if (!bigger)
+            free(buf);
+        buf = bigger;
+        cap *= 2;
+    }
+    int failed = ferror(f);
+    int saved = errno;
+    fclose(f);
+    if (failed) {
+        free(buf);
+        return or_errf(err, OR_EIO, "%s: read error: %s", path, strerror(saved));
+    }
+    *data = buf;
+    *len = n;
+    return OR_OK;
+}
+
+or_status or_image_read(const char *path, const or_image_limits *lim, or_image *out,
+                        or_err *err)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t *data;
+    size_t len;
+    OR_TRY(read_whole_file(path, &data, &len, err));
+    or_status s = or_image_read_mem(data, len, path, lim, out, err);
+    free(data);
+    return s;
+}
+
+/* ---- atomic writes ------------------------------------------------------------------ */
+
+or_status or_atomic_open(or_atomic_file *af, const char *path, or_err *err)
+{
+    memset(af, 0, sizeof *af);
+    af->path = path;
+    size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
+    af->tmp = malloc(n);
+    if (!af->tmp)
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", path);
+    snprintf(af->tmp, n, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(af->tmp);
+    if (fd < 0) {
+        or_errf(err, OR_EIO, "%s: cannot create temporary file %s: %s", path, af->tmp,
+                strerror(errno));
+        free(af->tmp);
+        af->tmp = NULL;
+        return OR_EIO;
+    }
+    /* mkstemp makes the file 0600; an output image should be as readable as
+     * any file the user creates (umask is not read: it is process-global). */
+    fchmod(fd, 0644);
+    af->f = fdopen(fd, "wb");
+    if (!af->f) {
+        or_errf(err, OR_EIO, "%s: fdopen: %s", path, strerror(errno));
+        close(fd);
+        or_atomic_abort(af);
+        return OR_EIO;
+    }
+    return OR_OK;
+}
+
+void or_atomic_abort(or_atomic_file *af)
+{
+    if (af->f)
+        fclose(af->f);
+    if (af->tmp) {
+        unlink(af->tmp);
+        free(af->tmp);
+    }
+    af->f = NULL;
+    af->tmp = NULL;
+}
+
+or_status or_atomic_commit(or_atomic_file *af, or_err *err)
+{
+    /* No fsync: films are written frame by frame and a crash leaves at worst
+     * a stale temporary, never a torn target. */
+    int bad = 0, saved = 0;
+    if (fflush(af->f) != 0 || ferror(af->f)) {
+        bad = 1;
+        saved = errno;
+    }
+    if (fclose(af->f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    af->f = NULL;
+    if (bad) {
+        or_errf(err, OR_EIO, "%s: write error: %s", af->path, strerror(saved ? saved : EIO));
+        or_atomic_abort(af);
+        return OR_EIO;
+    }
+    if (rename(af->tmp, af->path) != 0) {
+        or_errf(err, OR_EIO, "%s: cannot rename %s over it: %s", af->path, af->tmp,
+                strerror(errno));
+        or_atomic_abort(af);
+        return OR_EIO;
+    }
+    free(af->tmp);
+    af->tmp = NULL;
+    return OR_OK;
+}
+
+/* ---- conversions ------------------------------------------------------------------------ */
+
+int or_image_is_gray(const or_image *img, float tol)
+{
+    if (img->channels == 1)
+        return 1;
+    size_t n = (size_t)img->width * img->height;
+    const float *r = or_image_plane(img, 0), *g = or_image_plane(img, 1),
+                *b = or_image_plane(img, 2);
+    for (size_t i = 0; i < n; i++)
+        if (fabsf(r[i] - g[i]) > tol || fabsf(g[i] - b[i]) > tol)
+            return 0;
+    return 1;
+}
+
+static void copy_meta(or_image *dst, const or_image *src)
+{
+    dst->src_format = src->src_format;
+    dst->src_color = src->src_color;
+    dst->src_bit_depth = src->src_bit_depth;
+    dst->src_interlaced = src->src_interlaced;
+    dst->src_color_key = src->src_color_key;
+    dst->gray_as_rgb = src->gray_as_rgb;
+}
+
+static or_status alloc_like(const or_image *src, or_image *dst, int channels, or_err *err)
+{
+    OR_TRY(or_image_alloc(dst, src->width, src->height, channels, src->alpha != NULL, err));
+    copy_meta(dst, src);
+    if (src->alpha)
+        memcpy(dst->alpha, src->alpha, (size_t)src->width * src->height * sizeof(float));
+    return OR_OK;
+}
+
+or_status or_image_copy(const or_image *src, or_image *dst, or_err *err)
+{
+    OR_TRY(alloc_like(src, dst, src->channels, err));
+    memcpy(dst->planes, src->planes,
+           (size_t)src->channels * src->width * src->height * sizeof(float));
+    return OR_OK;
+}
+
+or_status or_image_to_rgb(const or_image *src, or_image *dst, or_err *err)
+{
+    if (src->channels == 3)
+        return or_image_copy(src, dst, err);
+    OR_TRY(alloc_like(src, dst, 3, err));
+    size_t plane = (size_t)src->width * src->height * sizeof(float);
+    for (int c = 0; c < 3; c++)
+        memcpy(or_image_plane(dst, c), src->planes, plane);
+    dst->gray_as_rgb = 1;
+    return OR_OK;
+}
+
+or_status or_image_to_gray(const or_image *src, or_image *dst, or_err *err)
+{
+    if (src->channels == 1)
+        return or_image_copy(src, dst, err);
+    OR_TRY(alloc_like(src, dst, 1, err));
+    dst->gray_as_rgb = 0;
+    size_t n = (size_t)src->width * src->height;
+    const float *r = or_image_plane(src, 0), *g = or_image_plane(src, 1),
+                *b = or_image_plane(src, 2);
+    for (size_t i = 0; i < n; i++)
+        dst->planes[i] = 0.299f * r[i] + 0.587f * g[i] + 0.114f * b[i];
+    return OR_OK;
+}
+
+const char *or_image_src_color_name(or_image_src_color c)
+{
+    switch (c) {
+    case OR_IMAGE_SRC_NONE: return "none";
+    case OR_IMAGE_SRC_GRAY: return "gray";
+    case OR_IMAGE_SRC_GRAY_ALPHA: return "gray+alpha";
+    case OR_IMAGE_SRC_RGB: return "rgb";
+    case OR_IMAGE_SRC_RGBA: return "rgba";
+    case OR_IMAGE_SRC_PALETTE: return "palette";
+    case OR_IMAGE_SRC_PALETTE_TRNS: return "palette+tRNS";
+    case OR_IMAGE_SRC_JPEG_GRAY: return "jpeg-gray";
+    case OR_IMAGE_SRC_JPEG_YCBCR: return "jpeg-ycbcr";
+    case OR_IMAGE_SRC_JPEG_RGB: return "jpeg-rgb";
+    }
+    return "unknown";
+}

@@ -1,0 +1,48 @@
+/* image_internal.h: what image.c, image_png.c and image_jpeg.c share.
+ * Not part of the public API. */
+#ifndef OR_IMAGE_INTERNAL_H
+#define OR_IMAGE_INTERNAL_H
+
+#include <stdio.h>
+
+#include "runtime/image.h"
+
+/* Decoders: buf holds the whole file; the signature is already checked. */
+or_status or_png_read_mem(const uint8_t *buf, size_t len, const char *name,
+                          const or_image_limits *lim, or_image *out,
+                          or_err *err);
+or_status or_jpeg_read_mem(const uint8_t *buf, size_t len, const char *name,
+                           const or_image_limits *lim, or_image *out,
+                           or_err *err);
+
+/* Refuse 0-size images and images over lim, before any pixel allocation. */
+or_status or_image_check_size(const char *name, long width, long height,
+                              const or_image_limits *lim, or_err *err);
+
+/* Checks shared by the writers: planes present, 1 or 3 channels, sane size. */
+or_status or_image_check_writable(const char *path, const or_image *img,
+                                  or_err *err);
+
+/* Clamp to [0,1] (NaN -> 0) and round to 0..maxval. */
+static inline unsigned or_image_quantize(float x, float maxval)
+{
+    x = x > 0.0f ? (x < 1.0f ? x : 1.0f) : 0.0f;
+    return (unsigned)(x * maxval + 0.5f);
+}
+
+/* A file written beside its target and renamed over it only on success, so
+ * a failed or interrupted write never leaves a half-written image behind. */
+typedef struct {
+    const char *path; /* the target                    */
+    char *tmp;        /* path.tmp-XXXXXX (malloc'd)     */
+    FILE *f;
+} or_atomic_file;
+
+or_status or_atomic_open(or_atomic_file *af, const char *path, or_err *err);
+/* Close, check for write errors, rename over the target. Removes the
+ * temporary on failure. */
+or_status or_atomic_commit(or_atomic_file *af, or_err *err);
+/* Close and remove the temporary; the target is untouched. */
+void or_atomic_abort(or_atomic_file *af);
+
+#endif

@@ -1,0 +1,160 @@
+/* ops.c: argument checks for every op, then dispatch to the backend. */
+#include "ops.h"
+
+#include <stdio.h>
+
+const char *or_act_name(or_act a)
+{
+    static const char *names[] = {"none", "relu", "leakyrelu", "prelu", "sigmoid", "tanh"};
+    return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "?";
+}
+
+or_conv2d_params or_conv2d_default(int kh, int kw)
+{
+    or_conv2d_params p = {1, 1, (kh - 1) / 2, (kw - 1) / 2, 1, 1, {OR_ACT_NONE, 0, NULL, NULL, 1}};
+    return p;
+}
+
+int or_conv_out_size(int in, int k, int stride, int pad, int dil)
+{
+    int eff = dil * (k - 1) + 1;
+    if (stride <= 0 || in + 2 * pad < eff)
+        return 0;
+    return (in + 2 * pad - eff) / stride + 1;
+}
+
+static const char *nm(const or_tensor *t) { return t->name ? t->name : "tensor"; }
+
+static or_status shape_err(or_err *err, const char *op, const or_tensor *t, const char *want)
+{
+    char s[64];
+    return or_errf(err, OR_ESHAPE, "%s: %s: expected %s, got %s", op, nm(t), want,
+                   or_shape_str(t, s, sizeof s));
+}
+
+static or_status same_backend(const char *op, const or_tensor *a, const or_tensor *b, or_err *err)
+{
+    if (b && a->be != b->be)
+        return or_errf(err, OR_EINVAL, "%s: %s and %s live on different backends", op, nm(a),
+                       nm(b));
+    if (!a->be || !a->data)
+        return or_errf(err, OR_EINVAL, "%s: %s has no data", op, nm(a));
+    return OR_OK;
+}
+
+static or_status check_channel_vec(const char *op, const or_tensor *v, int c, or_err *err)
+{
+    char want[64];
+    snprintf(want, sizeof want, "[1,%d,1,1] f32", c);
+    if (v->n != 1 || v->c != c || v->h != 1 || v->w != 1 || v->dtype != OR_F32)
+        return shape_err(err, op, v, want);
+    return OR_OK;
+}
+
+static or_status check_epilogue(const or_epilogue *ep, const or_tensor *y, or_err *err)
+{
+    if (ep->act == OR_ACT_PRELU) {
+        if (!ep->prelu)
+            return or_errf(err, OR_EINVAL, "conv2d: %s: PReLU without a slope tensor", nm(y));
+        OR_TRY(same_backend("conv2d", y, ep->prelu, err));
+        OR_TRY(check_channel_vec("conv2d", ep->prelu, y->c, err));
+    }
+    if (ep->residual) {
+        char want[64];
+        OR_TRY(same_backend("conv2d", y, ep->residual, err));
+        if (!or_same_shape(ep->residual, y) || ep->residual->dtype != y->dtype)
+            return shape_err(err, "conv2d", ep->residual, or_shape_str(y, want, sizeof want));
+        if (ep->residual->data == y->data)
+            return or_errf(err, OR_EINVAL, "conv2d: residual %s may not alias the output",
+                           nm(ep->residual));
+    }
+    return OR_OK;
+}
+
+or_status or_conv2d(const or_tensor *x, const or_tensor *w, const or_tensor *b,
+                    const or_conv2d_params *p, or_tensor *y, or_err *err)
+{
+    char want[96];
+    OR_TRY(same_backend("conv2d", x, w, err));
+    OR_TRY(same_backend("conv2d", x, y, err));
+    if (w->c != x->c) {
+        snprintf(want, sizeof want, "[%d,%d,%d,%d] (input has %d channels)", w->n, x->c, w->h,
+                 w->w, x->c);
+        return shape_err(err, "conv2d", w, want);
+    }
+    if (p->stride_h < 1 || p->stride_w < 1 || p->dil_h < 1 || p->dil_w < 1 || p->pad_h < 0 ||
+        p->pad_w < 0)
+        return or_errf(err, OR_EINVAL, "conv2d: %s: bad stride/dilation/padding", nm(w));
+    int ho = or_conv_out_size(x->h, w->h, p->stride_h, p->pad_h, p->dil_h);
+    int wo = or_conv_out_size(x->w, w->w, p->stride_w, p->pad_w, p->dil_w);
+    if (ho < 1 || wo < 1 || y->n != x->n || y->c != w->n || y->h != ho || y->w != wo) {
+        snprintf(want, sizeof want, "[%d,%d,%d,%d]", x->n, w->n, ho, wo);
+        return shape_err(err, "conv2d", y, want);
+    }
+    if (b) {
+        OR_TRY(same_backend("conv2d", x, b, err));
+        OR_TRY(check_channel_vec("conv2d", b, w->n, err));
+    }
+    if (x->dtype != y->dtype || w->dtype != x->dtype)
+        return or_errf(err, OR_EINVAL, "conv2d: %s is %s, %s is %s, %s is %s: dtypes must agree",
+                       nm(x), or_dtype_name(x->dtype), nm(w), or_dtype_name(w->dtype), nm(y),
+                       or_dtype_name(y->dtype));
+    if (x->data == y->data)
+        return or_errf(err, OR_EINVAL, "conv2d: output %s may not alias the input", nm(y));
+    OR_TRY(check_epilogue(&p->ep, y, err));
+    return x->be->ops->conv2d(x->be, x, w, b, p, y, err);
+}
+
+or_status or_activation(const or_tensor *x, or_act act, float alpha, const or_tensor *prelu,
+                        or_tensor *y, or_err *err)
+{
+    char want[64];
+    OR_TRY(same_backend("activation", x, y, err));
+    if (!or_same_shape(x, y) || x->dtype != y->dtype)
+        return shape_err(err, "activation", y, or_shape_str(x, want, sizeof want));
+    if (act == OR_ACT_PRELU) {
+        if (!prelu)
+            return or_errf(err, OR_EINVAL, "activation: %s: PReLU without a slope tensor", nm(x));
+        OR_TRY(same_backend("activation", x, prelu, err));
+        OR_TRY(check_channel_vec("activation", prelu, x->c, err));
+    }
+    return x->be->ops->activation(x->be, x, act, alpha, prelu, y, err);
+}
+
+or_status or_add(const or_tensor *a, float alpha, const or_tensor *b, float beta, or_tensor *y,
+                 or_err *err)
+{
+    char want[64];
+    OR_TRY(same_backend("add", a, b, err));
+    OR_TRY(same_backend("add", a, y, err));
+    if (!or_same_shape(a, b) || a->dtype != b->dtype)
+        return shape_err(err, "add", b, or_shape_str(a, want, sizeof want));
+    if (!or_same_shape(a, y) || a->dtype != y->dtype)
+        return shape_err(err, "add", y, or_shape_str(a, want, sizeof want));
+    return a->be->ops->add(a->be, a, alpha, b, beta, y, err);
+}
+
+or_status or_channel_affine(const or_tensor *x, const or_tensor *scale, const or_tensor *shift,
+                            or_tensor *y, or_err *err)
+{
+    char want[64];
+    OR_TRY(same_backend("channel_affine", x, y, err));
+    OR_TRY(same_backend("channel_affine", x, scale, err));
+    OR_TRY(same_backend("channel_affine", x, shift, err));
+    if (!or_same_shape(x, y) || x->dtype != y->dtype)
+        return shape_err(err, "channel_affine", y, or_shape_str(x, want, sizeof want));
+    OR_TRY(check_channel_vec("channel_affine", scale, x->c, err));
+    OR_TRY(check_channel_vec("channel_affine", shift, x->c, err));
+    return x->be->ops->channel_affine(x->be, x, scale, shift, y, err);
+}
+
+or_status or_cast(const or_tensor *x, or_tensor *y, or_err *err)
+{
+    char want[64];
+    OR_TRY(same_backend("cast", x, y, err));
+    if (!or_same_shape(x, y))
+        return shape_err(err, "cast", y, or_shape_str(x, want, sizeof want));
+    if (x->data == y->data && x->dtype != y->dtype)
+        return or_errf(err, OR_EINVAL, "cast: %s: in-place cast between dtypes", nm(x));
+    return x->be->ops->cast(x->be, x, y, err);
+}

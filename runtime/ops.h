@@ -1,0 +1,87 @@
+/* ops.h: the op interface networks are written against.
+ * Each or_<op>() checks shapes, dtypes and backends (errors name the tensors
+ * and their shapes) and dispatches to the backend's implementation in
+ * kernels/: <op>_cpu.c (plain C) and <op>_cuda.cu side by side.
+ * Tensors are NCHW; every tensor of one call lives on the same backend. */
+#ifndef OR_OPS_H
+#define OR_OPS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "backend.h"
+
+typedef enum {
+    OR_ACT_NONE = 0,
+    OR_ACT_RELU,
+    OR_ACT_LEAKY,   /* x < 0 ? alpha*x : x                    */
+    OR_ACT_PRELU,   /* per-channel slope tensor [1,C,1,1]       */
+    OR_ACT_SIGMOID,
+    OR_ACT_TANH
+} or_act;
+
+const char *or_act_name(or_act a);
+
+/* Epilogue shared by convolutions: y = act(conv + bias) * res_scale + residual
+ * (residual optional; res_scale applies only when residual is given). */
+typedef struct {
+    or_act act;
+    float alpha;               /* LeakyReLU slope */
+    const or_tensor *prelu;    /* [1,C,1,1] f32 when act == OR_ACT_PRELU */
+    const or_tensor *residual; /* same shape as y, or NULL */
+    float res_scale;
+} or_epilogue;
+
+typedef struct {
+    int stride_h, stride_w;
+    int pad_h, pad_w;          /* zero padding */
+    int dil_h, dil_w;
+    or_epilogue ep;
+} or_conv2d_params;
+
+/* Defaults: stride 1, pad (k-1)/2*dil ("same" for odd k), dilation 1, no activation. */
+or_conv2d_params or_conv2d_default(int kh, int kw);
+/* Output size of a convolution along one axis. */
+int or_conv_out_size(int in, int k, int stride, int pad, int dil);
+
+/* y = epilogue(conv2d(x, w) + b).  x [N,Ci,H,W], w [Co,Ci,kh,kw], b [1,Co,1,1] or NULL,
+ * y [N,Co,Ho,Wo].  f32 everywhere, or (CUDA) x/y f16 with f16 weights. */
+or_status or_conv2d(const or_tensor *x, const or_tensor *w, const or_tensor *b,
+                    const or_conv2d_params *p, or_tensor *y, or_err *err);
+
+/* y = act(x) elementwise (y may be x). */
+or_status or_activation(const or_tensor *x, or_act act, float alpha, const or_tensor *prelu,
+                        or_tensor *y, or_err *err);
+
+/* y = alpha*a + beta*b (same shapes; y may alias a or b). */
+or_status or_add(const or_tensor *a, float alpha, const or_tensor *b, float beta, or_tensor *y,
+                 or_err *err);
+
+/* y = x*scale[c] + shift[c]: a BatchNorm folded to a per-channel affine.
+ * scale, shift [1,C,1,1] f32. */
+or_status or_channel_affine(const or_tensor *x, const or_tensor *scale, const or_tensor *shift,
+                            or_tensor *y, or_err *err);
+
+/* y = x converted to y's dtype (same shape). */
+or_status or_cast(const or_tensor *x, or_tensor *y, or_err *err);
+
+/* The backend implementation table (runtime/backend_cpu.c, runtime/backend_cuda.cu).
+ * Arguments are already validated by the or_<op> wrappers. */
+struct or_ops {
+    or_status (*conv2d)(or_backend *be, const or_tensor *x, const or_tensor *w,
+                        const or_tensor *b, const or_conv2d_params *p, or_tensor *y, or_err *err);
+    or_status (*activation)(or_backend *be, const or_tensor *x, or_act act, float alpha,
+                            const or_tensor *prelu, or_tensor *y, or_err *err);
+    or_status (*add)(or_backend *be, const or_tensor *a, float alpha, const or_tensor *b,
+                     float beta, or_tensor *y, or_err *err);
+    or_status (*channel_affine)(or_backend *be, const or_tensor *x, const or_tensor *scale,
+                                const or_tensor *shift, or_tensor *y, or_err *err);
+    or_status (*cast)(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,151 @@
+/* test_ops.c: the op matrix on the CPU backend, the CPU kernels against the
+ * naive references, the argument checks, and the arena's steady state. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "op_matrix.h"
+#include "test_util.h"
+
+static or_backend *be;
+
+static void open_cpu(void)
+{
+    or_err err;
+    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK, "%s", err.msg);
+}
+
+static void close_cpu(void) { or_backend_destroy(be); }
+
+TestSuite(ops_cpu, .init = open_cpu, .fini = close_cpu);
+
+Test(ops_cpu, conv2d) { cr_expect_eq(om_conv2d_cases(be, OR_F32), 0); }
+Test(ops_cpu, activation) { cr_expect_eq(om_activation_cases(be, OR_F32), 0); }
+Test(ops_cpu, add) { cr_expect_eq(om_add_cases(be, OR_F32), 0); }
+Test(ops_cpu, channel_affine) { cr_expect_eq(om_channel_affine_cases(be, OR_F32), 0); }
+Test(ops_cpu, cast) { cr_expect_eq(om_cast_cases(be), 0); }
+
+/* A scratch budget smaller than the image forces the row-blocked im2col path. */
+Test(ops_cpu, im2col_row_blocks_match_naive)
+{
+    or_conv_shape s = {1, 5, 37, 29, 7, 3, 3, 1, 1, 1, 1, 1, 1, 37, 29};
+    size_t nx = 5 * 37 * 29, nw = 7 * 5 * 9, ny = 7 * 37 * 29;
+    float *x = malloc(nx * 4), *w = malloc(nw * 4), *ref = malloc(ny * 4), *y = malloc(ny * 4);
+    tu_seed(9);
+    tu_fill_uniform(x, nx, -1, 1);
+    tu_fill_uniform(w, nw, -0.2f, 0.2f);
+    conv2d_nchw_f32_naive(x, w, NULL, ref, &s);
+    size_t budget = 3 * (size_t)5 * 9 * 29 * 4; /* 3 output rows per block */
+    size_t bytes = conv2d_im2col_scratch_bytes(&s, budget);
+    cr_assert_eq(bytes, budget);
+    float *scratch = malloc(bytes);
+    conv2d_nchw_f32_im2col(x, w, y, &s, scratch, bytes);
+    cr_expect_leq(tu_max_abs_diff(y, ref, ny), 1e-5);
+    free(x), free(w), free(ref), free(y), free(scratch);
+}
+
+Test(ops_cpu, shape_errors_name_the_tensors)
+{
+    or_tensor x, w, y;
+    or_err err;
+    cr_assert_eq(or_tensor_alloc(be, &x, 1, 3, 8, 8, OR_F32, "input", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &w, 16, 4, 3, 3, OR_F32, "conv1.weight", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &y, 1, 16, 8, 8, OR_F32, "out", &err), OR_OK);
+    or_conv2d_params p = or_conv2d_default(3, 3);
+    cr_assert_eq(or_conv2d(&x, &w, NULL, &p, &y, &err), OR_ESHAPE);
+    cr_expect(strstr(err.msg, "conv1.weight") && strstr(err.msg, "[16,4,3,3]"), "%s", err.msg);
+    or_tensor w2;
+    cr_assert_eq(or_tensor_alloc(be, &w2, 16, 3, 3, 3, OR_F32, "conv2.weight", &err), OR_OK);
+    or_tensor y2;
+    cr_assert_eq(or_tensor_alloc(be, &y2, 1, 16, 7, 8, OR_F32, "out2", &err), OR_OK);
+    cr_assert_eq(or_conv2d(&x, &w2, NULL, &p, &y2, &err), OR_ESHAPE);
+    cr_expect(strstr(err.msg, "out2") && strstr(err.msg, "[1,16,8,8]"), "%s", err.msg);
+    p.ep.act = OR_ACT_PRELU;
+    cr_assert_eq(or_conv2d(&x, &w2, NULL, &p, &y, &err), OR_EINVAL);
+    cr_expect(strstr(err.msg, "PReLU"), "%s", err.msg);
+}
+
+Test(ops_cpu, cpu_refuses_f16_compute)
+{
+    or_tensor x, y;
+    or_err err;
+    cr_assert_eq(or_tensor_alloc(be, &x, 1, 2, 3, 3, OR_F16, "h", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &y, 1, 2, 3, 3, OR_F16, "h2", &err), OR_OK);
+    cr_expect_eq(or_activation(&x, OR_ACT_RELU, 0, NULL, &y, &err), OR_EUNSUPPORTED);
+}
+
+/* After the first run, repeating the same work allocates nothing new. */
+Test(ops_cpu, steady_state_allocates_nothing)
+{
+    for (int iter = 0; iter < 3; iter++) {
+        or_arena_mark m = or_arena_get_mark(&be->arena);
+        cr_assert_eq(om_conv2d_cases(be, OR_F32), 0);
+        or_arena_reset(&be->arena, m);
+        static size_t after_first;
+        if (iter == 0)
+            after_first = be->n_mem_allocs;
+        else
+            cr_expect_eq(be->n_mem_allocs, after_first, "iteration %d allocated %zu new chunks",
+                         iter, be->n_mem_allocs - after_first);
+    }
+    cr_expect_gt(be->arena.peak, 0);
+}
+
+Test(arena, bump_mark_reset_peak_and_limit)
+{
+    or_backend *cpu;
+    or_err err;
+    cr_assert_eq(or_backend_cpu_create(1, &cpu, &err), OR_OK);
+    or_arena_release(&cpu->arena);
+    or_arena_init(&cpu->arena, cpu, 1024, 8192);
+    void *a, *b, *c;
+    cr_assert_eq(or_arena_alloc(&cpu->arena, 100, &a, &err), OR_OK);
+    or_arena_mark m = or_arena_get_mark(&cpu->arena);
+    cr_assert_eq(or_arena_alloc(&cpu->arena, 300, &b, &err), OR_OK);
+    cr_expect_eq((uintptr_t)b % OR_ARENA_ALIGN, 0);
+    cr_expect_geq((char *)b - (char *)a, 100);
+    or_arena_reset(&cpu->arena, m);
+    cr_assert_eq(or_arena_alloc(&cpu->arena, 300, &c, &err), OR_OK);
+    cr_expect_eq(b, c, "reset gives the same memory back");
+    cr_expect_geq(cpu->arena.peak, 256 + 512);
+    cr_assert_eq(or_arena_alloc(&cpu->arena, 4000, &c, &err), OR_OK); /* second chunk */
+    cr_expect_eq(cpu->arena.n_chunks, 2);
+    cr_expect_eq(or_arena_alloc(&cpu->arena, 100000, &c, &err), OR_ENOMEM);
+    cr_expect(strstr(err.msg, "limit"), "%s", err.msg);
+    or_backend_destroy(cpu);
+}
+
+Test(half, conversion_is_correctly_rounded)
+{
+    /* exhaustive over all f16 bit patterns: f16 -> f32 -> f16 is the identity (NaNs stay NaN) */
+    for (uint32_t h = 0; h < 65536; h++) {
+        float f = or_f16_to_f32((uint16_t)h);
+        uint16_t back = or_f32_to_f16(f);
+        if (isnan(f))
+            cr_assert(isnan(or_f16_to_f32(back)));
+        else
+            cr_assert_eq(back, h, "0x%04x -> %g -> 0x%04x", h, f, back);
+    }
+    cr_expect_eq(or_f32_to_f16(65520.0f), 0x7C00); /* rounds to inf */
+    cr_expect_eq(or_f32_to_f16(65504.0f), 0x7BFF);
+    cr_expect_eq(or_f32_to_f16(1.0f + 1.0f / 2048), 0x3C00); /* tie to even */
+    cr_expect_eq(or_f32_to_f16(1.0f + 3.0f / 2048), 0x3C02);
+    cr_expect_eq(or_f32_to_f16(5.9604645e-8f), 0x0001); /* smallest subnormal */
+}
+
+Test(backend, open_by_name)
+{
+    or_backend *b;
+    or_err err;
+    cr_assert_eq(or_backend_open("cpu", &b, &err), OR_OK);
+    cr_expect_eq(b->kind, OR_BACKEND_CPU);
+    or_backend_destroy(b);
+    cr_expect_eq(or_backend_open("gpu7x", &b, &err), OR_EINVAL);
+    cr_expect(strstr(err.msg, "cpu"), "%s", err.msg);
+    if (!tu_have_cuda()) {
+        cr_expect_eq(or_backend_open("0", &b, &err), OR_EDEVICE);
+        cr_expect(strstr(err.msg, "cpu"), "the message suggests -g cpu: %s", err.msg);
+    }
+}

@@ -1,0 +1,141 @@
+#include "test_util.h"
+
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/backend.h"
+
+static char tu_bufs[8][4096];
+static int tu_next;
+
+static char *tu_buf(void)
+{
+    char *b = tu_bufs[tu_next];
+    tu_next = (tu_next + 1) % 8;
+    return b;
+}
+
+const char *tu_src(const char *rel)
+{
+    char *b = tu_buf();
+    snprintf(b, 4096, "%s/%s", OR_SOURCE_DIR, rel);
+    return b;
+}
+
+const char *tu_shared(const char *rel)
+{
+    char *b = tu_buf();
+    const char *root = getenv("OPRESTORE_SHARED");
+    snprintf(b, 4096, "%s/%s", root && *root ? root : OR_SHARED_DIR, rel);
+    return b;
+}
+
+const char *tu_tmpdir(void)
+{
+    static char dir[256];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/oprestore-test-XXXXXX");
+        if (!mkdtemp(dir))
+            snprintf(dir, sizeof dir, "/tmp");
+    }
+    return dir;
+}
+
+const char *tu_tmp(const char *name)
+{
+    char *b = tu_buf();
+    snprintf(b, 4096, "%s/%d-%s", tu_tmpdir(), (int)getpid(), name);
+    return b;
+}
+
+static uint64_t tu_state = 0x9E3779B97F4A7C15ull;
+
+void tu_seed(uint64_t seed) { tu_state = seed * 0x9E3779B97F4A7C15ull + 1; }
+
+static uint64_t tu_next_u64(void)
+{
+    uint64_t x = tu_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return tu_state = x;
+}
+
+float tu_uniform(float lo, float hi)
+{
+    double u = (double)(tu_next_u64() >> 11) / (double)(1ull << 53);
+    return (float)(lo + (hi - lo) * u);
+}
+
+void tu_fill_uniform(float *x, size_t n, float lo, float hi)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = tu_uniform(lo, hi);
+}
+
+double tu_max_abs_diff(const float *a, const float *b, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]);
+        if (d > m || isnan(d))
+            m = isnan(d) ? INFINITY : d;
+    }
+    return m;
+}
+
+double tu_psnr(const float *a, const float *b, size_t n, double peak)
+{
+    double se = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = (double)a[i] - (double)b[i];
+        se += d * d;
+    }
+    if (se == 0)
+        return INFINITY;
+    return 10.0 * log10(peak * peak / (se / (double)n));
+}
+
+uint8_t *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf && len)
+        *len = (size_t)n;
+    return buf;
+}
+
+int tu_write_file(const char *path, const void *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(buf, 1, len, f);
+    return fclose(f) == 0 && w == len ? 0 : -1;
+}
+
+int tu_have_cuda(void) { return or_cuda_device_count() > 0; }
+
+/* One visible line at the end of every test binary: skipped tests are counted,
+ * never silently passed. */
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+    if (stats->tests_skipped)
+        fprintf(stderr, "[SKIP] %zu test(s) skipped (see messages above: no CUDA device, or a missing file)\n",
+                stats->tests_skipped);
+}

@@ -1,0 +1,32 @@
+/* test_util.h: shared helpers for the Criterion tests. */
+#ifndef OR_TEST_UTIL_H
+#define OR_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Paths: OR_SOURCE_DIR/<rel>, OR_SHARED_DIR/<rel> (env OPRESTORE_SHARED overrides),
+ * and a fresh temporary directory per process. Returned strings are static
+ * buffers rotated over 8 slots. */
+const char *tu_src(const char *rel);
+const char *tu_shared(const char *rel);
+const char *tu_tmpdir(void);
+const char *tu_tmp(const char *name);
+
+/* Deterministic random numbers (xorshift), uniform in [lo,hi). */
+void tu_seed(uint64_t seed);
+float tu_uniform(float lo, float hi);
+void tu_fill_uniform(float *x, size_t n, float lo, float hi);
+
+/* Max abs difference and PSNR (peak 1) between two float arrays. */
+double tu_max_abs_diff(const float *a, const float *b, size_t n);
+double tu_psnr(const float *a, const float *b, size_t n, double peak);
+
+/* Read a whole file into malloc'd memory; NULL on error. */
+uint8_t *tu_read_file(const char *path, size_t *len);
+int tu_write_file(const char *path, const void *buf, size_t len);
+
+/* 1 if a CUDA device is usable in this process. */
+int tu_have_cuda(void);
+
+#endif
