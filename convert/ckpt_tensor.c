@@ -251,6 +251,8 @@ static or_status tensor_storage(ck_reader *r, const char *name, const pk_tensor 
 static or_status check_layout(ck_reader *r, const char *name, const pk_tensor *t, int64_t avail,
                               int64_t *numel)
 {
+    if (t->offset < 0)
+        return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: negative storage offset", r->name, name);
     int64_t n = 1, last = t->offset;
     for (int d = 0; d < t->ndim; d++) {
         if (t->size[d] < 0 || t->stride[d] < 0)
@@ -269,7 +271,7 @@ static or_status check_layout(ck_reader *r, const char *name, const pk_tensor *t
             return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: strides overflow", r->name, name);
         last += reach * t->stride[d];
     }
-    if (t->offset < 0 || last >= avail)
+    if (last >= avail)
         return or_errf(r->err, OR_EFORMAT, "%s: tensor %s reaches element %lld of a storage of "
                        "%lld", r->name, name, (long long)last, (long long)avail);
     return OR_OK;

@@ -724,6 +724,9 @@ or_status pk_parse(pk_doc *d, const uint8_t *buf, size_t len, size_t *used, pk_v
     pk_vm vm = {.d = d, .buf = buf, .len = len, .err = err};
     vm.memo_limit = len + 1;
     *root = NULL;
+    /* A stack that exists from the start: stack + base is then always valid. */
+    if (!grow(d, (void **)&vm.stack, &vm.stack_cap, 64, sizeof *vm.stack))
+        return vm_nomem(&vm);
     or_status st = OR_OK;
     for (;;) {
         vm.op_pos = vm.pos;

@@ -121,9 +121,9 @@ static or_status check_byteorder(ck_reader *r)
     snprintf(name, sizeof name, "%sbyteorder", r->prefix);
     if (!zip_find(&r->zip, name))
         return OR_OK;
-    const uint8_t *data;
-    uint8_t *owned;
-    uint64_t size;
+    const uint8_t *data = NULL;
+    uint8_t *owned = NULL;
+    uint64_t size = 0;
     OR_TRY(zip_read_named(r, name, &data, &owned, &size));
     int big = size >= 3 && !memcmp(data, "big", 3);
     free(owned);
@@ -149,9 +149,9 @@ static or_status load_zip(ck_reader *r)
         return or_errf(r->err, OR_EUNSUPPORTED, "%s: TorchScript archive (torch.jit.save), not a "
                        "state dict; save model.state_dict() with torch.save instead", r->name);
     OR_TRY(check_byteorder(r));
-    const uint8_t *data;
-    uint8_t *owned;
-    uint64_t size;
+    const uint8_t *data = NULL;
+    uint8_t *owned = NULL;
+    uint64_t size = 0;
     OR_TRY(zip_read_named(r, pkl->name, &data, &owned, &size));
     or_status st = pk_parse(r->doc, data, (size_t)size, NULL, &r->root, r->err);
     free(owned);
@@ -393,6 +393,20 @@ static int looks_like_tar(const uint8_t *buf, size_t len)
     return len >= 512 && !memcmp(buf + 257, "ustar", 5);
 }
 
+/* What a file that is no checkpoint looks like, for the message. */
+static const char *file_kind_hint(const uint8_t *buf, size_t len)
+{
+    if (len >= 8 && !memcmp(buf, "\x89PNG\r\n\x1a\n", 8))
+        return "; it is a PNG image";
+    if (len >= 3 && !memcmp(buf, "\xff\xd8\xff", 3))
+        return "; it is a JPEG image";
+    if (len >= 9 && buf[8] == '{' && !buf[6] && !buf[7])
+        return "; it looks like safetensors, which this reader does not handle";
+    if (len >= 4 && !memcmp(buf, "\x1f\x8b", 2))
+        return "; it is gzip-compressed: decompress it first";
+    return "";
+}
+
 static or_status read_container(ck_reader *r)
 {
     if (r->len == 0)
@@ -404,8 +418,8 @@ static or_status read_container(ck_reader *r)
     if (looks_like_tar(r->buf, r->len))
         return or_errf(r->err, OR_EUNSUPPORTED, "%s: tar checkpoint (torch < 0.4), not supported; "
                        "re-save it with a newer torch", r->name);
-    return or_errf(r->err, OR_EFORMAT, "%s: not a PyTorch checkpoint (neither zip nor legacy pickle)",
-                   r->name);
+    return or_errf(r->err, OR_EFORMAT, "%s: not a PyTorch checkpoint (neither zip nor legacy "
+                   "pickle)%s", r->name, file_kind_hint(r->buf, r->len));
 }
 
 static void reader_free(ck_reader *r)
@@ -422,8 +436,19 @@ static void reader_free(ck_reader *r)
  * values and float32 output, both proportional to the input size. */
 static size_t pickle_budget(size_t len)
 {
-    size_t cap = (size_t)1 << 34;
-    return len < cap / 64 ? 64 * len + ((size_t)1 << 20) : cap;
+    /* A one-byte opcode can make a ~100-byte value, and a checkpoint may be
+     * almost all pickle (many scalars): 256 bytes per input byte. */
+    size_t cap = (size_t)1 << 36;
+    return len < cap / 256 ? 256 * len + ((size_t)64 << 20) : cap;
+}
+
+/* Messages quote names taken from the file (zip entries, keys, classes):
+ * keep them on one printable line whatever bytes those hold. */
+static void one_line(or_err *err)
+{
+    for (char *c = err ? err->msg : NULL; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
 }
 
 or_status ckpt_read_state_dict_mem(const uint8_t *buf, size_t len, const char *name,
@@ -446,6 +471,7 @@ or_status ckpt_read_state_dict_mem(const uint8_t *buf, size_t len, const char *n
         snprintf(sd->wrapper, sizeof sd->wrapper, "%s", r.wrapper);
     } else {
         ckpt_free(sd);
+        one_line(err);
     }
     reader_free(&r);
     return st;
