@@ -33,6 +33,9 @@ struct or_backend {
     or_status (*copy_in)(or_backend *be, void *dst, const void *host, size_t bytes, or_err *err);
     or_status (*copy_out)(or_backend *be, void *host, const void *src, size_t bytes, or_err *err);
     or_status (*sync)(or_backend *be, or_err *err);
+    /* Bytes this backend could still allocate now (cudaMemGetInfo free; host:
+     * MemAvailable), for choosing a tile size. */
+    size_t (*mem_available)(or_backend *be);
     void (*destroy)(or_backend *be);
     size_t n_mem_allocs;     /* raw allocations made so far (steady state: constant) */
     void *impl;

@@ -66,6 +66,19 @@ or_status or_channel_affine(const or_tensor *x, const or_tensor *scale, const or
 /* y = x converted to y's dtype (same shape). */
 or_status or_cast(const or_tensor *x, or_tensor *y, or_err *err);
 
+/* ---- layout ops (kernels/layout_cpu.c, kernels/layout_cuda.cu) ----------------- */
+/* y [N, C/(r*r), H*r, W*r] = torch.nn.functional.pixel_shuffle(x [N,C,H,W], r). */
+or_status or_pixel_shuffle(const or_tensor *x, int r, or_tensor *y, or_err *err);
+/* y [N, C*r*r, H/r, W/r] = torch.nn.functional.pixel_unshuffle(x, r) (H, W multiples of r). */
+or_status or_pixel_unshuffle(const or_tensor *x, int r, or_tensor *y, or_err *err);
+/* y [N, C, H*s, W*s] = F.interpolate(x, scale_factor=s, mode='nearest'), integer s. */
+or_status or_upsample_nearest(const or_tensor *x, int s, or_tensor *y, or_err *err);
+
+/* A view of channels [c0, c0+c) of t without a copy (t->n must be 1, so the
+ * slice is contiguous). Dense blocks concatenate this way: each convolution
+ * writes its slice of one preallocated buffer and reads a prefix of it. */
+or_status or_tensor_channels(const or_tensor *t, int c0, int c, or_tensor *view, or_err *err);
+
 /* The backend implementation table (runtime/backend_cpu.c, runtime/backend_cuda.cu).
  * Arguments are already validated by the or_<op> wrappers. */
 struct or_ops {
@@ -78,6 +91,12 @@ struct or_ops {
     or_status (*channel_affine)(or_backend *be, const or_tensor *x, const or_tensor *scale,
                                 const or_tensor *shift, or_tensor *y, or_err *err);
     or_status (*cast)(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err);
+    or_status (*pixel_shuffle)(or_backend *be, const or_tensor *x, int r, or_tensor *y,
+                               or_err *err);
+    or_status (*pixel_unshuffle)(or_backend *be, const or_tensor *x, int r, or_tensor *y,
+                                 or_err *err);
+    or_status (*upsample_nearest)(or_backend *be, const or_tensor *x, int s, or_tensor *y,
+                                  or_err *err);
 };
 
 #ifdef __cplusplus
