@@ -50,6 +50,14 @@ void cast_f16_to_f32(const uint16_t *x, float *y, size_t count);
 /* Scalar activation shared by every CPU kernel (act values as or_act). */
 float act_apply_f32(float v, int act, float alpha, float prelu_slope);
 
+/* ---- layout_cpu.c: (n, c, h, w) is the input's shape; values are moved, never changed ---- */
+/* y [n, c/(r*r), h*r, w*r] = pixel_shuffle(x, r) */
+void pixel_shuffle_f32(const float *x, float *y, int n, int c, int h, int w, int r);
+/* y [n, c*r*r, h/r, w/r] = pixel_unshuffle(x, r) */
+void pixel_unshuffle_f32(const float *x, float *y, int n, int c, int h, int w, int r);
+/* y [n, c, h*s, w*s] = nearest upsampling by the integer factor s */
+void upsample_nearest_f32(const float *x, float *y, int n, int c, int h, int w, int s);
+
 #ifdef __cplusplus
 }
 #endif

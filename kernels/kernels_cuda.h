@@ -24,6 +24,15 @@ or_status channel_affine_nchw_cuda(cudaStream_t st, const void *x, const float *
 or_status cast_cuda(cudaStream_t st, const void *x, int x_f16, void *y, int y_f16, size_t count,
                     or_err *err);
 
+/* ---- layout_cuda.cu: T is float (f16 == 0) or __half (f16 == 1); (n, c, h, w) is the
+ * input's shape; same semantics as layout_cpu.c, bit-exact ---- */
+or_status pixel_shuffle_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
+                             int h, int w, int r, or_err *err);
+or_status pixel_unshuffle_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
+                               int h, int w, int r, or_err *err);
+or_status upsample_nearest_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
+                                int h, int w, int s, or_err *err);
+
 /* ---- conv2d_cuda.cu: cuDNN convolution (no bias; the epilogue adds it) ---- */
 #define OR_CUDNN_ALGO_CACHE 256
 typedef struct {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../kernels/kernels.h"
 #include "backend.h"
@@ -96,7 +97,33 @@ static or_status cpu_cast(or_backend *be, const or_tensor *x, or_tensor *y, or_e
     return OR_OK;
 }
 
-static const or_ops cpu_ops = {cpu_conv2d, cpu_activation, cpu_add, cpu_channel_affine, cpu_cast};
+static or_status cpu_pixel_shuffle(or_backend *be, const or_tensor *x, int r, or_tensor *y,
+                                   or_err *err)
+{
+    OR_TRY(need_f32("pixel_shuffle", x, err));
+    pixel_shuffle_f32(x->data, y->data, x->n, x->c, x->h, x->w, r);
+    return OR_OK;
+}
+
+static or_status cpu_pixel_unshuffle(or_backend *be, const or_tensor *x, int r, or_tensor *y,
+                                     or_err *err)
+{
+    OR_TRY(need_f32("pixel_unshuffle", x, err));
+    pixel_unshuffle_f32(x->data, y->data, x->n, x->c, x->h, x->w, r);
+    return OR_OK;
+}
+
+static or_status cpu_upsample_nearest(or_backend *be, const or_tensor *x, int s, or_tensor *y,
+                                      or_err *err)
+{
+    OR_TRY(need_f32("upsample_nearest", x, err));
+    upsample_nearest_f32(x->data, y->data, x->n, x->c, x->h, x->w, s);
+    return OR_OK;
+}
+
+static const or_ops cpu_ops = {cpu_conv2d,          cpu_activation,      cpu_add,
+                               cpu_channel_affine,  cpu_cast,            cpu_pixel_shuffle,
+                               cpu_pixel_unshuffle, cpu_upsample_nearest};
 
 static void *cpu_alloc(or_backend *be, size_t bytes)
 {
@@ -117,6 +144,23 @@ static or_status cpu_copy(or_backend *be, void *dst, const void *src, size_t byt
 
 static or_status cpu_sync(or_backend *be, or_err *err) { return OR_OK; }
 
+/* MemAvailable from /proc/meminfo (kB); sysconf's free pages where that is missing. */
+static size_t cpu_mem_available(or_backend *be)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = sscanf(line, "MemAvailable: %llu kB", &kb) == 1;
+    if (f)
+        fclose(f);
+    if (found)
+        return (size_t)kb * 1024;
+    long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 0;
+}
+
 static void cpu_destroy(or_backend *be) { free(be); }
 
 or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err)
@@ -135,6 +179,7 @@ or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err)
     be->copy_in = cpu_copy;
     be->copy_out = cpu_copy;
     be->sync = cpu_sync;
+    be->mem_available = cpu_mem_available;
     be->destroy = cpu_destroy;
     or_arena_init(&be->arena, be, (size_t)32 << 20, 0);
     *out = be;

@@ -2,6 +2,7 @@
 // handles, device memory through the arena, kernels from kernels/*_cuda.cu.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +47,47 @@ static or_epilogue_f32 epilogue_args(const or_epilogue *ep, const or_tensor *b)
     return e;
 }
 
+// cuDNN's kernels (the tensor-core ones above all) load 16 bytes at a time and the
+// algorithm is chosen per shape, not per pointer.  A channel view (or_tensor_channels)
+// starts c0*h*w elements into its buffer, which for odd planes is not 16-byte aligned:
+// such an input or output goes through aligned arena scratch (one device copy).
+#define CONV_PTR_ALIGN 16
+static int misaligned(const void *p) { return ((uintptr_t)p & (CONV_PTR_ALIGN - 1)) != 0; }
+
+// y = conv(x, w) without the epilogue; scratch comes from the arena (the caller resets it).
+static or_status conv_aligned(or_backend *be, const or_conv_shape *s, const or_tensor *x,
+                              const or_tensor *w, or_tensor *y, or_err *err)
+{
+    cudaStream_t st = impl(be)->stream;
+    const void *xp = x->data;
+    void *yp = y->data;
+    if (misaligned(xp)) {
+        void *t = NULL;
+        OR_TRY(or_arena_alloc(&be->arena, or_nbytes(x), &t, err));
+        CUDA_TRY(cudaMemcpyAsync(t, xp, or_nbytes(x), cudaMemcpyDeviceToDevice, st),
+                 "stage conv2d input");
+        xp = t;
+    }
+    if (misaligned(yp))
+        OR_TRY(or_arena_alloc(&be->arena, or_nbytes(y), &yp, err));
+    OR_TRY(conv2d_nchw_cudnn(&impl(be)->conv, s, is_f16(x), xp, w->data, yp, &be->arena, err));
+    if (yp != y->data)
+        CUDA_TRY(cudaMemcpyAsync(y->data, yp, or_nbytes(y), cudaMemcpyDeviceToDevice, st),
+                 "stage conv2d output");
+    return OR_OK;
+}
+
 static or_status cuda_conv2d(or_backend *be, const or_tensor *x, const or_tensor *w,
                              const or_tensor *b, const or_conv2d_params *p, or_tensor *y,
                              or_err *err)
 {
     or_conv_shape s = {x->n, x->c, x->h, x->w, w->n, w->h, w->w, p->stride_h, p->stride_w,
                        p->pad_h, p->pad_w, p->dil_h, p->dil_w, y->h, y->w};
-    OR_TRY(conv2d_nchw_cudnn(&impl(be)->conv, &s, is_f16(x), x->data, w->data, y->data,
-                             &be->arena, err));
+    // stream order keeps the scratch valid until the copies that use it have run
+    or_arena_mark m = or_arena_get_mark(&be->arena);
+    or_status st = conv_aligned(be, &s, x, w, y, err);
+    or_arena_reset(&be->arena, m);
+    OR_TRY(st);
     or_epilogue_f32 e = epilogue_args(&p->ep, b);
     return epilogue_nchw_cuda(impl(be)->stream, y->data, is_f16(y), y->n, y->c,
                               (size_t)y->h * y->w, &e, err);
@@ -89,8 +123,30 @@ static or_status cuda_cast(or_backend *be, const or_tensor *x, or_tensor *y, or_
     return cast_cuda(impl(be)->stream, x->data, is_f16(x), y->data, is_f16(y), or_numel(x), err);
 }
 
-static const or_ops cuda_ops = {cuda_conv2d, cuda_activation, cuda_add, cuda_channel_affine,
-                                cuda_cast};
+static or_status cuda_pixel_shuffle(or_backend *be, const or_tensor *x, int r, or_tensor *y,
+                                    or_err *err)
+{
+    return pixel_shuffle_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c, x->h,
+                              x->w, r, err);
+}
+
+static or_status cuda_pixel_unshuffle(or_backend *be, const or_tensor *x, int r, or_tensor *y,
+                                      or_err *err)
+{
+    return pixel_unshuffle_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c, x->h,
+                                x->w, r, err);
+}
+
+static or_status cuda_upsample_nearest(or_backend *be, const or_tensor *x, int s, or_tensor *y,
+                                       or_err *err)
+{
+    return upsample_nearest_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c, x->h,
+                                 x->w, s, err);
+}
+
+static const or_ops cuda_ops = {cuda_conv2d,          cuda_activation,      cuda_add,
+                                cuda_channel_affine,  cuda_cast,            cuda_pixel_shuffle,
+                                cuda_pixel_unshuffle, cuda_upsample_nearest};
 
 static void *cuda_alloc(or_backend *be, size_t bytes)
 {
@@ -126,6 +182,17 @@ static or_status cuda_sync(or_backend *be, or_err *err)
 {
     CUDA_TRY(cudaStreamSynchronize(impl(be)->stream), "synchronize");
     return OR_OK;
+}
+
+// Free device memory now (cudaMemGetInfo); 0 when it cannot be queried.
+static size_t cuda_mem_available(or_backend *be)
+{
+    size_t free_b = 0, total_b = 0;
+    if (cudaSetDevice(be->device) != cudaSuccess || cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) {
+        cudaGetLastError();
+        return 0;
+    }
+    return free_b;
 }
 
 static void cuda_destroy(or_backend *be)
@@ -178,6 +245,7 @@ extern "C" or_status or_backend_cuda_create(int device, or_backend **out, or_err
     be->copy_in = cuda_copy_in;
     be->copy_out = cuda_copy_out;
     be->sync = cuda_sync;
+    be->mem_available = cuda_mem_available;
     be->destroy = cuda_destroy;
     or_status s = cuda_setup(be, im, device, err);
     if (s != OR_OK) {

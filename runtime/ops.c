@@ -1,6 +1,8 @@
 /* ops.c: argument checks for every op, then dispatch to the backend. */
 #include "ops.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 
 const char *or_act_name(or_act a)
@@ -42,6 +44,13 @@ static or_status same_backend(const char *op, const or_tensor *a, const or_tenso
     return OR_OK;
 }
 
+/* 1 if the bytes of a and b overlap (channel views of one buffer may share memory). */
+static int overlaps(const or_tensor *a, const or_tensor *b)
+{
+    uintptr_t a0 = (uintptr_t)a->data, b0 = (uintptr_t)b->data;
+    return a0 < b0 + or_nbytes(b) && b0 < a0 + or_nbytes(a);
+}
+
 static or_status check_channel_vec(const char *op, const or_tensor *v, int c, or_err *err)
 {
     char want[64];
@@ -64,7 +73,7 @@ static or_status check_epilogue(const or_epilogue *ep, const or_tensor *y, or_er
         OR_TRY(same_backend("conv2d", y, ep->residual, err));
         if (!or_same_shape(ep->residual, y) || ep->residual->dtype != y->dtype)
             return shape_err(err, "conv2d", ep->residual, or_shape_str(y, want, sizeof want));
-        if (ep->residual->data == y->data)
+        if (overlaps(ep->residual, y))
             return or_errf(err, OR_EINVAL, "conv2d: residual %s may not alias the output",
                            nm(ep->residual));
     }
@@ -99,8 +108,9 @@ or_status or_conv2d(const or_tensor *x, const or_tensor *w, const or_tensor *b,
         return or_errf(err, OR_EINVAL, "conv2d: %s is %s, %s is %s, %s is %s: dtypes must agree",
                        nm(x), or_dtype_name(x->dtype), nm(w), or_dtype_name(w->dtype), nm(y),
                        or_dtype_name(y->dtype));
-    if (x->data == y->data)
-        return or_errf(err, OR_EINVAL, "conv2d: output %s may not alias the input", nm(y));
+    if (overlaps(x, y))
+        return or_errf(err, OR_EINVAL, "conv2d: output %s may not alias the input %s", nm(y),
+                       nm(x));
     OR_TRY(check_epilogue(&p->ep, y, err));
     return x->be->ops->conv2d(x->be, x, w, b, p, y, err);
 }
@@ -157,4 +167,84 @@ or_status or_cast(const or_tensor *x, or_tensor *y, or_err *err)
     if (x->data == y->data && x->dtype != y->dtype)
         return or_errf(err, OR_EINVAL, "cast: %s: in-place cast between dtypes", nm(x));
     return x->be->ops->cast(x->be, x, y, err);
+}
+
+/* ---- layout ops ---- */
+
+/* Common checks of a layout op: same backend, y is [n, c, h, w] of x's dtype,
+ * and y does not overlap x. */
+static or_status check_layout(const char *op, const or_tensor *x, or_tensor *y, int n, int c,
+                              int h, int w, or_err *err)
+{
+    char want[64];
+    OR_TRY(same_backend(op, x, y, err));
+    if (y->n != n || y->c != c || y->h != h || y->w != w || y->dtype != x->dtype) {
+        snprintf(want, sizeof want, "[%d,%d,%d,%d] %s", n, c, h, w, or_dtype_name(x->dtype));
+        return shape_err(err, op, y, want);
+    }
+    if (overlaps(x, y))
+        return or_errf(err, OR_EINVAL, "%s: output %s may not overlap the input %s", op, nm(y),
+                       nm(x));
+    return OR_OK;
+}
+
+static or_status check_factor(const char *op, const char *what, const or_tensor *x, int f,
+                              or_err *err)
+{
+    if (f < 1 || f > 64)
+        return or_errf(err, OR_EINVAL, "%s: %s: %s %d out of range [1,64]", op, nm(x), what, f);
+    if (x->h > INT_MAX / f || x->w > INT_MAX / f || x->c > INT_MAX / (f * f))
+        return or_errf(err, OR_EINVAL, "%s: %s: %s %d overflows the shape", op, nm(x), what, f);
+    return OR_OK;
+}
+
+or_status or_pixel_shuffle(const or_tensor *x, int r, or_tensor *y, or_err *err)
+{
+    char want[96];
+    OR_TRY(same_backend("pixel_shuffle", x, y, err));
+    OR_TRY(check_factor("pixel_shuffle", "upscale factor", x, r, err));
+    if (x->c % (r * r)) {
+        snprintf(want, sizeof want, "channels a multiple of %d (r=%d)", r * r, r);
+        return shape_err(err, "pixel_shuffle", x, want);
+    }
+    OR_TRY(check_layout("pixel_shuffle", x, y, x->n, x->c / (r * r), x->h * r, x->w * r, err));
+    return x->be->ops->pixel_shuffle(x->be, x, r, y, err);
+}
+
+or_status or_pixel_unshuffle(const or_tensor *x, int r, or_tensor *y, or_err *err)
+{
+    char want[96];
+    OR_TRY(same_backend("pixel_unshuffle", x, y, err));
+    OR_TRY(check_factor("pixel_unshuffle", "downscale factor", x, r, err));
+    if (x->h % r || x->w % r) {
+        snprintf(want, sizeof want, "height and width multiples of %d", r);
+        return shape_err(err, "pixel_unshuffle", x, want);
+    }
+    OR_TRY(check_layout("pixel_unshuffle", x, y, x->n, x->c * r * r, x->h / r, x->w / r, err));
+    return x->be->ops->pixel_unshuffle(x->be, x, r, y, err);
+}
+
+or_status or_upsample_nearest(const or_tensor *x, int s, or_tensor *y, or_err *err)
+{
+    OR_TRY(same_backend("upsample_nearest", x, y, err));
+    OR_TRY(check_factor("upsample_nearest", "scale factor", x, s, err));
+    OR_TRY(check_layout("upsample_nearest", x, y, x->n, x->c, x->h * s, x->w * s, err));
+    return x->be->ops->upsample_nearest(x->be, x, s, y, err);
+}
+
+or_status or_tensor_channels(const or_tensor *t, int c0, int c, or_tensor *view, or_err *err)
+{
+    char s[64];
+    OR_TRY(same_backend("tensor_channels", t, NULL, err));
+    if (t->n != 1)
+        return or_errf(err, OR_EINVAL,
+                       "tensor_channels: %s is %s: a channel view needs batch 1 (contiguous)",
+                       nm(t), or_shape_str(t, s, sizeof s));
+    if (c0 < 0 || c < 1 || c > t->c - c0)
+        return or_errf(err, OR_ESHAPE, "tensor_channels: %s is %s: channels [%d,%ld) out of range",
+                       nm(t), or_shape_str(t, s, sizeof s), c0, (long)c0 + c);
+    *view = *t;
+    view->c = c;
+    view->data = (char *)t->data + (size_t)c0 * t->h * t->w * or_dtype_size(t->dtype);
+    return OR_OK;
 }

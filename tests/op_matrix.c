@@ -302,3 +302,271 @@ int om_cast_cases(or_backend *be)
     }
     return fails;
 }
+
+/* ---- layout ops ------------------------------------------------------------------ */
+
+/* Independent references, written as scatters over the input (the kernels gather
+ * over the output).  torch: pixel_shuffle views x as [N, C', r, r, H, W] and
+ * permutes to [N, C', H, r, W, r]; pixel_unshuffle is its inverse. */
+static void ref_pixel_shuffle(const float *x, float *y, int n, int c, int h, int w, int r)
+{
+    int co = c / (r * r), ho = h * r, wo = w * r;
+    for (int b = 0; b < n; b++)
+        for (int ch = 0; ch < c; ch++)
+            for (int ih = 0; ih < h; ih++)
+                for (int iw = 0; iw < w; iw++) {
+                    int k = ch / (r * r), i = ch / r % r, j = ch % r;
+                    y[(((size_t)b * co + k) * ho + ih * r + i) * wo + iw * r + j] =
+                        x[(((size_t)b * c + ch) * h + ih) * w + iw];
+                }
+}
+
+static void ref_pixel_unshuffle(const float *x, float *y, int n, int c, int h, int w, int r)
+{
+    int co = c * r * r, ho = h / r, wo = w / r;
+    for (int b = 0; b < n; b++)
+        for (int ch = 0; ch < c; ch++)
+            for (int ih = 0; ih < h; ih++)
+                for (int iw = 0; iw < w; iw++) {
+                    int q = ch * r * r + (ih % r) * r + iw % r;
+                    y[(((size_t)b * co + q) * ho + ih / r) * wo + iw / r] =
+                        x[(((size_t)b * c + ch) * h + ih) * w + iw];
+                }
+}
+
+/* F.interpolate(mode='nearest'): src = floor(dst * in / out). */
+static void ref_upsample_nearest(const float *x, float *y, int n, int c, int h, int w, int s)
+{
+    int ho = h * s, wo = w * s;
+    for (size_t bc = 0; bc < (size_t)n * c; bc++)
+        for (int oh = 0; oh < ho; oh++)
+            for (int ow = 0; ow < wo; ow++) {
+                int ih = (int)((long long)oh * h / ho), iw = (int)((long long)ow * w / wo);
+                y[(bc * ho + oh) * wo + ow] = x[(bc * h + ih) * w + iw];
+            }
+}
+
+typedef enum { LAYOUT_SHUFFLE, LAYOUT_UNSHUFFLE, LAYOUT_NEAREST } layout_kind;
+static const char *const layout_names[] = {"pixel_shuffle", "pixel_unshuffle", "upsample_nearest"};
+
+/* Base shapes [n,c,h,w] of the low-resolution side: 1x1, odd sizes, C not a
+ * multiple of 8, batch 2, a 1-pixel-high strip. */
+static const int layout_shapes[][4] = {{1, 1, 1, 1}, {1, 3, 5, 7}, {2, 5, 3, 2}, {1, 13, 1, 9},
+                                       {1, 16, 6, 4}};
+
+/* Bitwise equality; prints the first difference. */
+static int same_bits(const char *what, const float *out, const float *ref, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&out[i], &ref[i], sizeof(float)) != 0) {
+            printf("FAIL %s: element %zu is %.9g, expected %.9g (bit-exact)\n", what, i, out[i],
+                   ref[i]);
+            return 1;
+        }
+    return 0;
+}
+
+static int layout_one(or_backend *be, or_dtype dt, layout_kind kind, int f, const int *s)
+{
+    int n = s[0], c = s[1], h = s[2], w = s[3];
+    int in[4] = {n, c, h, w}, out_s[4] = {n, c, h, w};
+    if (kind == LAYOUT_SHUFFLE)
+        in[1] = c * f * f, out_s[2] = h * f, out_s[3] = w * f;
+    else if (kind == LAYOUT_UNSHUFFLE)
+        in[2] = h * f, in[3] = w * f, out_s[1] = c * f * f;
+    else
+        out_s[2] = h * f, out_s[3] = w * f;
+    size_t nx = (size_t)in[0] * in[1] * in[2] * in[3], ny = nx * (kind == LAYOUT_NEAREST ? f * f : 1);
+    float *x = rand_buf(nx, -1, 1, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
+    if (kind == LAYOUT_SHUFFLE)
+        ref_pixel_shuffle(x, ref, in[0], in[1], in[2], in[3], f);
+    else if (kind == LAYOUT_UNSHUFFLE)
+        ref_pixel_unshuffle(x, ref, in[0], in[1], in[2], in[3], f);
+    else
+        ref_upsample_nearest(x, ref, in[0], in[1], in[2], in[3], f);
+    char what[256];
+    snprintf(what, sizeof what, "%s x%d [%d,%d,%d,%d] %s on %s", layout_names[kind], f, in[0],
+             in[1], in[2], in[3], or_dtype_name(dt), be->name);
+    or_arena_mark m = or_arena_get_mark(&be->arena);
+    or_tensor tx, ty;
+    or_err err;
+    or_status st = put(be, &tx, in[0], in[1], in[2], in[3], dt, "x", x, &err);
+    if (!st) st = put_poisoned(be, &ty, out_s[0], out_s[1], out_s[2], out_s[3], dt, "y", &err);
+    if (!st && kind == LAYOUT_SHUFFLE) st = or_pixel_shuffle(&tx, f, &ty, &err);
+    if (!st && kind == LAYOUT_UNSHUFFLE) st = or_pixel_unshuffle(&tx, f, &ty, &err);
+    if (!st && kind == LAYOUT_NEAREST) st = or_upsample_nearest(&tx, f, &ty, &err);
+    if (!st) st = or_tensor_download_f32(&ty, out, &err);
+    int fail = st != OR_OK;
+    if (fail)
+        printf("FAIL %s: %s\n", what, err.msg);
+    else
+        fail = same_bits(what, out, ref, ny);
+    or_arena_reset(&be->arena, m);
+    free(x), free(ref), free(out);
+    return fail;
+}
+
+static int layout_cases(or_backend *be, or_dtype dt, layout_kind kind)
+{
+    int fails = 0;
+    tu_seed(6 + kind);
+    for (int f = 2; f <= 4; f += 2)
+        for (size_t si = 0; si < sizeof layout_shapes / sizeof layout_shapes[0]; si++)
+            fails += layout_one(be, dt, kind, f, layout_shapes[si]);
+    return fails;
+}
+
+int om_pixel_shuffle_cases(or_backend *be, or_dtype dt) { return layout_cases(be, dt, LAYOUT_SHUFFLE); }
+int om_pixel_unshuffle_cases(or_backend *be, or_dtype dt) { return layout_cases(be, dt, LAYOUT_UNSHUFFLE); }
+int om_upsample_nearest_cases(or_backend *be, or_dtype dt) { return layout_cases(be, dt, LAYOUT_NEAREST); }
+
+/* ---- convolutions on channel views (dense-block concatenation) ----------------------- */
+
+#define DS_H 9
+#define DS_W 11
+#define DS_PLANE ((size_t)DS_H * DS_W)
+
+/* Host reference of a 3x3 "same" conv + bias + LeakyReLU(0.2) (or none), rounded like dt. */
+static void ds_ref_conv(const float *x, int ci, const float *w, const float *b, int co, or_act act,
+                        float *y, or_dtype dt)
+{
+    or_conv_shape s = {1, ci, DS_H, DS_W, co, 3, 3, 1, 1, 1, 1, 1, 1, DS_H, DS_W};
+    conv2d_nchw_f32_naive(x, w, b, y, &s);
+    for (size_t i = 0; i < (size_t)co * DS_PLANE; i++)
+        y[i] = (float)ref_act(y[i], act, 0.2, 0);
+    quantize(y, (size_t)co * DS_PLANE, dt);
+}
+
+/* Weights and bias for a ci -> co 3x3 conv, on the host and uploaded. */
+typedef struct {
+    float *w, *b;
+    or_tensor tw, tb;
+} ds_layer;
+
+static or_status ds_layer_make(or_backend *be, ds_layer *l, int ci, int co, or_dtype dt, or_err *err)
+{
+    float scale = 1.0f / sqrtf((float)(ci * 9));
+    l->w = rand_buf((size_t)co * ci * 9, -scale, scale, dt);
+    l->b = rand_buf((size_t)co, -0.5f, 0.5f, OR_F32);
+    OR_TRY(put(be, &l->tw, co, ci, 3, 3, dt, "w", l->w, err));
+    return put(be, &l->tb, 1, co, 1, 1, OR_F32, "b", l->b, err);
+}
+
+static void ds_layer_free(ds_layer *l) { free(l->w), free(l->b); }
+
+/* y = conv(channels [0, ci) of src) written into channels [c0, c0+co) of dst. */
+static or_status ds_conv(const or_tensor *src, int ci, ds_layer *l, or_act act,
+                         const or_tensor *residual, or_tensor *dst, int c0, int co, or_err *err)
+{
+    or_tensor xv, yv;
+    OR_TRY(or_tensor_channels(src, 0, ci, &xv, err));
+    OR_TRY(or_tensor_channels(dst, c0, co, &yv, err));
+    or_conv2d_params p = or_conv2d_default(3, 3);
+    p.ep.act = act;
+    p.ep.alpha = 0.2f;
+    p.ep.residual = residual;
+    p.ep.res_scale = 0.2f;
+    return or_conv2d(&xv, &l->tw, &l->tb, &p, &yv, err);
+}
+
+/* Channels outside [c0, c1) of after must equal before, bit for bit. */
+static int ds_untouched(const char *what, const float *after, const float *before, int c, int c0,
+                        int c1)
+{
+    size_t a = (size_t)c0 * DS_PLANE, b = (size_t)c1 * DS_PLANE, end = (size_t)c * DS_PLANE;
+    return same_bits(what, after, before, a) || same_bits(what, after + b, before + b, end - b);
+}
+
+/* Read channels [0,6) of A [1,10,H,W]; write channels [5,9) of B [1,12,H,W], B poisoned. */
+static int ds_two_buffers(or_backend *be, or_dtype dt, const char *what)
+{
+    enum { CA = 10, CI = 6, CB = 12, C0 = 5, CO = 4 };
+    float *a = rand_buf(CA * DS_PLANE, -1, 1, dt), *ref = malloc(CO * DS_PLANE * sizeof(float));
+    float *b_before = malloc(CB * DS_PLANE * sizeof(float)), *b_after = malloc(CB * DS_PLANE * sizeof(float));
+    float *a_after = malloc(CA * DS_PLANE * sizeof(float));
+    ds_layer l = {0};
+    or_tensor ta, tb;
+    or_err err;
+    or_status st = ds_layer_make(be, &l, CI, CO, dt, &err);
+    if (!st) st = put(be, &ta, 1, CA, DS_H, DS_W, dt, "A", a, &err);
+    if (!st) st = put_poisoned(be, &tb, 1, CB, DS_H, DS_W, dt, "B", &err);
+    if (!st) st = or_tensor_download_f32(&tb, b_before, &err);
+    if (!st) st = ds_conv(&ta, CI, &l, OR_ACT_LEAKY, NULL, &tb, C0, CO, &err);
+    if (!st) st = or_tensor_download_f32(&tb, b_after, &err);
+    if (!st) st = or_tensor_download_f32(&ta, a_after, &err);
+    int fail = st != OR_OK;
+    if (fail) {
+        printf("FAIL %s: %s\n", what, err.msg);
+    } else {
+        ds_ref_conv(a, CI, l.w, l.b, CO, OR_ACT_LEAKY, ref, OR_F32);
+        fail = check(what, b_after + C0 * DS_PLANE, ref, CO * DS_PLANE, dt);
+        fail += ds_untouched(what, b_after, b_before, CB, C0, C0 + CO);
+        fail += same_bits(what, a_after, a, CA * DS_PLANE);
+    }
+    ds_layer_free(&l);
+    free(a), free(ref), free(b_before), free(b_after), free(a_after);
+    return fail != 0;
+}
+
+/* A dense block in one buffer D [1, 4+3+3+2, H, W]: x in [0,4), the rest poisoned;
+ * conv1 [0,4) -> [4,7), conv2 [0,7) -> [7,10), conv3 [0,10) -> out with the
+ * residual 0.2*conv3 + D[0,4) (RRDB).  Channels [10,12) must stay poisoned. */
+static int ds_dense_block(or_backend *be, or_dtype dt, const char *what)
+{
+    enum { NF = 4, G = 3, CD = NF + 2 * G + 2 };
+    size_t nd = CD * DS_PLANE;
+    float *hd = malloc(nd * sizeof(float)), *before = malloc(nd * sizeof(float));
+    float *after = malloc(nd * sizeof(float)), *out = malloc(NF * DS_PLANE * sizeof(float));
+    float *ref3 = malloc(NF * DS_PLANE * sizeof(float));
+    float *x = rand_buf(NF * DS_PLANE, -1, 1, dt);
+    for (size_t i = 0; i < nd; i++)
+        hd[i] = i < NF * DS_PLANE ? x[i] : NAN;
+    ds_layer l1 = {0}, l2 = {0}, l3 = {0};
+    or_tensor td, tout, tres;
+    or_err err;
+    or_status st = ds_layer_make(be, &l1, NF, G, dt, &err);
+    if (!st) st = ds_layer_make(be, &l2, NF + G, G, dt, &err);
+    if (!st) st = ds_layer_make(be, &l3, NF + 2 * G, NF, dt, &err);
+    if (!st) st = put(be, &td, 1, CD, DS_H, DS_W, dt, "dense", hd, &err);
+    if (!st) st = put_poisoned(be, &tout, 1, NF, DS_H, DS_W, dt, "out", &err);
+    if (!st) st = or_tensor_download_f32(&td, before, &err);
+    if (!st) st = or_tensor_channels(&td, 0, NF, &tres, &err);
+    if (!st) st = ds_conv(&td, NF, &l1, OR_ACT_LEAKY, NULL, &td, NF, G, &err);
+    if (!st) st = ds_conv(&td, NF + G, &l2, OR_ACT_LEAKY, NULL, &td, NF + G, G, &err);
+    if (!st) st = ds_conv(&td, NF + 2 * G, &l3, OR_ACT_NONE, &tres, &tout, 0, NF, &err);
+    if (!st) st = or_tensor_download_f32(&td, after, &err);
+    if (!st) st = or_tensor_download_f32(&tout, out, &err);
+    int fail = st != OR_OK;
+    if (fail) {
+        printf("FAIL %s: %s\n", what, err.msg);
+    } else {
+        /* the reference chain fills hd's slices in turn, rounded like the device stores them */
+        ds_ref_conv(hd, NF, l1.w, l1.b, G, OR_ACT_LEAKY, hd + NF * DS_PLANE, dt);
+        ds_ref_conv(hd, NF + G, l2.w, l2.b, G, OR_ACT_LEAKY, hd + (NF + G) * DS_PLANE, dt);
+        ds_ref_conv(hd, NF + 2 * G, l3.w, l3.b, NF, OR_ACT_NONE, ref3, OR_F32);
+        for (size_t i = 0; i < NF * DS_PLANE; i++)
+            ref3[i] = (float)(0.2 * ref3[i] + x[i]);
+        fail = check(what, after + NF * DS_PLANE, hd + NF * DS_PLANE, 2 * G * DS_PLANE, dt);
+        fail += ds_untouched(what, after, before, CD, NF, NF + 2 * G);
+        fail += check(what, out, ref3, NF * DS_PLANE, dt);
+    }
+    ds_layer_free(&l1), ds_layer_free(&l2), ds_layer_free(&l3);
+    free(hd), free(before), free(after), free(out), free(ref3), free(x);
+    return fail != 0;
+}
+
+int om_dense_slice_conv_cases(or_backend *be, or_dtype dt)
+{
+    char what[256];
+    int fails = 0;
+    tu_seed(9);
+    or_arena_mark m = or_arena_get_mark(&be->arena);
+    snprintf(what, sizeof what, "conv2d A[0:6] -> B[5:9] %s on %s", or_dtype_name(dt), be->name);
+    fails += ds_two_buffers(be, dt, what);
+    or_arena_reset(&be->arena, m);
+    snprintf(what, sizeof what, "dense block conv on channel views %s on %s", or_dtype_name(dt),
+             be->name);
+    fails += ds_dense_block(be, dt, what);
+    or_arena_reset(&be->arena, m);
+    return fails;
+}

@@ -22,4 +22,14 @@ int om_add_cases(or_backend *be, or_dtype dt);
 int om_channel_affine_cases(or_backend *be, or_dtype dt);
 int om_cast_cases(or_backend *be);
 
+/* Layout ops (r / s = 2 and 4, awkward shapes): bit-exact against index-formula
+ * references, f16 included (they only move values). */
+int om_pixel_shuffle_cases(or_backend *be, or_dtype dt);
+int om_pixel_unshuffle_cases(or_backend *be, or_dtype dt);
+int om_upsample_nearest_cases(or_backend *be, or_dtype dt);
+/* Convolutions reading a channel prefix and writing a channel slice of
+ * or_tensor_channels views (a dense block's concatenation buffer), with the
+ * neighbouring channels poisoned and checked to be left bit-identical. */
+int om_dense_slice_conv_cases(or_backend *be, or_dtype dt);
+
 #endif

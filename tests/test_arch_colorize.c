@@ -13,95 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch_test_util.h"
 #include "convert/arch.h"
 #include "test_util.h"
 #include "weights/json.h"
 
 extern const or_arch or_arch_eccv16, or_arch_siggraph17, or_arch_deoldify;
-
-/* ---- helpers ------------------------------------------------------------------------ */
-
-static void load(const char *fixture, ck_state_dict *sd)
-{
-    char rel[256];
-    or_err err = {0};
-    snprintf(rel, sizeof rel, "tests/fixtures/ckpt/%s.zip.pth", fixture);
-    cr_assert_eq(ckpt_read_state_dict(tu_src(rel), sd, &err), OR_OK, "%s", err.msg);
-}
-
-static ck_tensor *sd_get(ck_state_dict *sd, const char *name)
-{
-    for (int i = 0; i < sd->n; i++)
-        if (strcmp(sd->t[i].name, name) == 0)
-            return &sd->t[i];
-    cr_assert_fail("no tensor %s", name);
-    return NULL;
-}
-
-static void sd_remove(ck_state_dict *sd, const char *name)
-{
-    ck_tensor *t = sd_get(sd, name);
-    free(t->name);
-    free(t->data);
-    *t = sd->t[--sd->n];
-}
-
-/* Remove every tensor whose name starts with prefix; returns how many. */
-static int sd_remove_prefix(ck_state_dict *sd, const char *prefix)
-{
-    int removed = 0;
-    for (int i = 0; i < sd->n;)
-        if (strncmp(sd->t[i].name, prefix, strlen(prefix)) == 0) {
-            sd_remove(sd, sd->t[i].name);
-            removed++;
-        } else {
-            i++;
-        }
-    return removed;
-}
-
-static void sd_add(ck_state_dict *sd, const char *name, int64_t n)
-{
-    sd->t = realloc(sd->t, (size_t)(sd->n + 1) * sizeof *sd->t);
-    cr_assert(sd->t);
-    ck_tensor *t = &sd->t[sd->n++];
-    memset(t, 0, sizeof *t);
-    t->name = strdup(name);
-    t->ndim = 1;
-    t->shape[0] = t->numel = n;
-    t->data = calloc((size_t)n, sizeof(float));
-    cr_assert(t->name && t->data);
-}
-
-static const char *convert_fails(const or_arch *a, const ck_state_dict *sd)
-{
-    static or_err err;
-    or_model_builder mb;
-    mb_init(&mb);
-    memset(&err, 0, sizeof err);
-    or_status s = a->convert(sd, &mb, &err);
-    mb_free(&mb);
-    cr_assert_neq(s, OR_OK, "conversion should have failed");
-    return err.msg;
-}
-
-static void convert_ok(const or_arch *a, const ck_state_dict *sd, or_model_builder *mb)
-{
-    or_err err = {0};
-    mb_init(mb);
-    cr_assert_eq(a->convert(sd, mb, &err), OR_OK, "%s", err.msg);
-}
-
-static void assert_meta(const or_model_builder *mb, const char *key, const char *want)
-{
-    const char *v = mb_meta_get(mb, key);
-    cr_assert(v && strcmp(v, want) == 0, "meta %s: got %s, want %s", key, v ? v : "(none)", want);
-}
-
-static void assert_has(const char *msg, const char *part)
-{
-    cr_assert(strstr(msg, part), "message lacks \"%s\": %s", part, msg);
-}
 
 /* ---- detection ------------------------------------------------------------------------ */
 
@@ -109,7 +26,7 @@ static void check_detect(const char *fixture, const or_arch *want)
 {
     const or_arch *mine[3] = {&or_arch_eccv16, &or_arch_siggraph17, &or_arch_deoldify};
     ck_state_dict sd = {0};
-    load(fixture, &sd);
+    at_load_fixture(fixture, &sd);
     for (int i = 0; i < 3; i++)
         cr_assert_eq(mine[i]->detect(&sd), mine[i] == want, "%s: detect by %s", fixture,
                      mine[i]->name);
@@ -120,10 +37,10 @@ static void check_detect(const char *fixture, const or_arch *want)
 
 Test(arch_colorize, each_detector_claims_only_its_family)
 {
-    check_detect("zhang_eccv16", &or_arch_eccv16);
-    check_detect("zhang_siggraph17", &or_arch_siggraph17);
-    check_detect("deoldify_deep_r34", &or_arch_deoldify);
-    check_detect("deoldify_wide_r101", &or_arch_deoldify);
+    check_detect("zhang_eccv16.zip.pth", &or_arch_eccv16);
+    check_detect("zhang_siggraph17.zip.pth", &or_arch_siggraph17);
+    check_detect("deoldify_deep_r34.zip.pth", &or_arch_deoldify);
+    check_detect("deoldify_wide_r101.zip.pth", &or_arch_deoldify);
 }
 
 /* ---- Zhang ------------------------------------------------------------------------------ */
@@ -132,11 +49,11 @@ Test(arch_colorize, zhang_metadata)
 {
     ck_state_dict sd = {0};
     or_model_builder mb;
-    load("zhang_siggraph17", &sd);
-    convert_ok(&or_arch_siggraph17, &sd, &mb);
-    assert_meta(&mb, "arch", "siggraph17");
-    assert_meta(&mb, "in_ch", "4");
-    assert_meta(&mb, "classes", "529");
+    at_load_fixture("zhang_siggraph17.zip.pth", &sd);
+    at_convert_ok(&or_arch_siggraph17, &sd, &mb);
+    at_assert_meta(&mb, "arch", "siggraph17");
+    at_assert_meta(&mb, "in_ch", "4");
+    at_assert_meta(&mb, "classes", "529");
     cr_assert(mb_find(&mb, "norm9.scale") && mb_find(&mb, "up10.weight"));
     cr_assert_null(mb_find(&mb, "model1.0.weight"));
     mb_free(&mb);
@@ -146,10 +63,10 @@ Test(arch_colorize, zhang_metadata)
 Test(arch_colorize, zhang_missing_tensor_named)
 {
     ck_state_dict sd = {0};
-    load("zhang_eccv16", &sd);
+    at_load_fixture("zhang_eccv16.zip.pth", &sd);
     sd_remove(&sd, "model3.2.weight");
-    const char *msg = convert_fails(&or_arch_eccv16, &sd);
-    assert_has(msg, "1 missing (model3.2.weight [16,16,3,3])");
+    const char *msg = at_convert_fails(&or_arch_eccv16, &sd);
+    at_assert_contains(msg, "1 missing (model3.2.weight [16,16,3,3])");
     cr_assert_null(strstr(msg, "wrong shape"), "%s", msg);
     ckpt_free(&sd);
 }
@@ -157,18 +74,18 @@ Test(arch_colorize, zhang_missing_tensor_named)
 Test(arch_colorize, zhang_missing_bn_stat_named)
 {
     ck_state_dict sd = {0};
-    load("zhang_siggraph17", &sd);
+    at_load_fixture("zhang_siggraph17.zip.pth", &sd);
     sd_remove(&sd, "model8.5.running_var");
-    assert_has(convert_fails(&or_arch_siggraph17, &sd), "model8.5.running_var [16]");
+    at_assert_contains(at_convert_fails(&or_arch_siggraph17, &sd), "model8.5.running_var [16]");
     ckpt_free(&sd);
 }
 
 Test(arch_colorize, zhang_wrong_shape_named)
 {
     ck_state_dict sd = {0};
-    load("zhang_siggraph17", &sd);
+    at_load_fixture("zhang_siggraph17.zip.pth", &sd);
     sd_get(&sd, "model2short9.0.weight")->shape[1] = 7;
-    assert_has(convert_fails(&or_arch_siggraph17, &sd),
+    at_assert_contains(at_convert_fails(&or_arch_siggraph17, &sd),
                "tensor model2short9.0.weight: expected [8,8,3,3], got [8,7,3,3]");
     ckpt_free(&sd);
 }
@@ -176,9 +93,9 @@ Test(arch_colorize, zhang_wrong_shape_named)
 Test(arch_colorize, zhang_unexpected_tensor_named)
 {
     ck_state_dict sd = {0};
-    load("zhang_eccv16", &sd);
-    sd_add(&sd, "model8.8.bias", 16);
-    assert_has(convert_fails(&or_arch_eccv16, &sd), "1 unexpected (model8.8.bias [16])");
+    at_load_fixture("zhang_eccv16.zip.pth", &sd);
+    sd_add(&sd, "model8.8.bias", 1, 16, 0, 0, 0);
+    at_assert_contains(at_convert_fails(&or_arch_eccv16, &sd), "1 unexpected (model8.8.bias [16])");
     ckpt_free(&sd);
 }
 
@@ -188,23 +105,23 @@ Test(arch_colorize, deoldify_bodies_told_apart)
 {
     ck_state_dict sd = {0};
     or_model_builder mb;
-    load("deoldify_deep_r34", &sd);
-    convert_ok(&or_arch_deoldify, &sd, &mb);
-    assert_meta(&mb, "variant", "deep");
-    assert_meta(&mb, "body", "resnet34");
-    assert_meta(&mb, "body_blocks", "3,4,6,3");
-    assert_meta(&mb, "nf_factor", "1.5");
+    at_load_fixture("deoldify_deep_r34.zip.pth", &sd);
+    at_convert_ok(&or_arch_deoldify, &sd, &mb);
+    at_assert_meta(&mb, "variant", "deep");
+    at_assert_meta(&mb, "body", "resnet34");
+    at_assert_meta(&mb, "body_blocks", "3,4,6,3");
+    at_assert_meta(&mb, "nf_factor", "1.5");
     cr_assert(mb_find(&mb, "enc.layer4.2.conv2.weight"));
     cr_assert_null(mb_find(&mb, "enc.layer1.0.conv3.weight"));
     mb_free(&mb);
     ckpt_free(&sd);
 
-    load("deoldify_wide_r101", &sd);
-    convert_ok(&or_arch_deoldify, &sd, &mb);
-    assert_meta(&mb, "variant", "wide");
-    assert_meta(&mb, "body", "resnet101");
-    assert_meta(&mb, "body_blocks", "3,4,23,3");
-    assert_meta(&mb, "nf_factor", "2");
+    at_load_fixture("deoldify_wide_r101.zip.pth", &sd);
+    at_convert_ok(&or_arch_deoldify, &sd, &mb);
+    at_assert_meta(&mb, "variant", "wide");
+    at_assert_meta(&mb, "body", "resnet101");
+    at_assert_meta(&mb, "body_blocks", "3,4,23,3");
+    at_assert_meta(&mb, "nf_factor", "2");
     cr_assert(mb_find(&mb, "enc.layer3.22.conv3.weight"));
     cr_assert(mb_find(&mb, "enc.layer1.0.downsample.weight"));
     cr_assert(mb_find(&mb, "dec.1.attn.query.weight") && mb_find(&mb, "dec.3.conv.weight"));
@@ -215,25 +132,25 @@ Test(arch_colorize, deoldify_bodies_told_apart)
 Test(arch_colorize, deoldify_missing_weight_u_named)
 {
     ck_state_dict sd = {0};
-    load("deoldify_deep_r34", &sd);
+    at_load_fixture("deoldify_deep_r34.zip.pth", &sd);
     sd_remove(&sd, "layers.4.conv1.0.weight_u");
-    const char *msg = convert_fails(&or_arch_deoldify, &sd);
-    assert_has(msg, "1 missing (layers.4.conv1.0.weight_u [48])");
+    const char *msg = at_convert_fails(&or_arch_deoldify, &sd);
+    at_assert_contains(msg, "1 missing (layers.4.conv1.0.weight_u [48])");
     cr_assert_null(strstr(msg, "wrong shape"), "%s", msg);
     ckpt_free(&sd);
 
-    load("deoldify_wide_r101", &sd);
+    at_load_fixture("deoldify_wide_r101.zip.pth", &sd);
     sd_remove(&sd, "layers.5.conv.3.query.weight_u");
-    assert_has(convert_fails(&or_arch_deoldify, &sd), "layers.5.conv.3.query.weight_u [2]");
+    at_assert_contains(at_convert_fails(&or_arch_deoldify, &sd), "layers.5.conv.3.query.weight_u [2]");
     ckpt_free(&sd);
 }
 
 Test(arch_colorize, deoldify_missing_body_bn_named)
 {
     ck_state_dict sd = {0};
-    load("deoldify_wide_r101", &sd);
+    at_load_fixture("deoldify_wide_r101.zip.pth", &sd);
     sd_remove(&sd, "layers.0.6.17.bn3.running_mean");
-    assert_has(convert_fails(&or_arch_deoldify, &sd),
+    at_assert_contains(at_convert_fails(&or_arch_deoldify, &sd),
                "1 missing (layers.0.6.17.bn3.running_mean [32])");
     ckpt_free(&sd);
 }
@@ -241,9 +158,9 @@ Test(arch_colorize, deoldify_missing_body_bn_named)
 Test(arch_colorize, deoldify_wrong_shape_named)
 {
     ck_state_dict sd = {0};
-    load("deoldify_deep_r34", &sd);
+    at_load_fixture("deoldify_deep_r34.zip.pth", &sd);
     sd_get(&sd, "layers.10.layers.1.0.weight_v")->shape[0] = 188;
-    assert_has(convert_fails(&or_arch_deoldify, &sd),
+    at_assert_contains(at_convert_fails(&or_arch_deoldify, &sd),
                "tensor layers.10.layers.1.0.weight_v: expected [189], got [188]");
     ckpt_free(&sd);
 }
@@ -251,22 +168,22 @@ Test(arch_colorize, deoldify_wrong_shape_named)
 Test(arch_colorize, deoldify_unexpected_tensor_named)
 {
     ck_state_dict sd = {0};
-    load("deoldify_deep_r34", &sd);
-    sd_add(&sd, "layers.12.weight", 3);
-    assert_has(convert_fails(&or_arch_deoldify, &sd), "1 unexpected (layers.12.weight [3])");
+    at_load_fixture("deoldify_deep_r34.zip.pth", &sd);
+    sd_add(&sd, "layers.12.weight", 1, 3, 0, 0, 0);
+    at_assert_contains(at_convert_fails(&or_arch_deoldify, &sd), "1 unexpected (layers.12.weight [3])");
     ckpt_free(&sd);
 }
 
 Test(arch_colorize, deoldify_unknown_resnet_refused)
 {
     ck_state_dict sd = {0};
-    load("deoldify_wide_r101", &sd);
+    at_load_fixture("deoldify_wide_r101.zip.pth", &sd);
     cr_assert_gt(sd_remove_prefix(&sd, "layers.0.6.22."), 0);
     or_model_builder mb;
     or_err err = {0};
     mb_init(&mb);
     cr_assert_eq(or_arch_deoldify.convert(&sd, &mb, &err), OR_EUNSUPPORTED, "%s", err.msg);
-    assert_has(err.msg, "[3,4,22,3]");
+    at_assert_contains(err.msg, "[3,4,22,3]");
     mb_free(&mb);
     ckpt_free(&sd);
 }
@@ -298,10 +215,10 @@ Test(arch_colorize, spectral_norm_fold_matches_pytorch)
     or_model_builder mb;
     json_value *rec = NULL;
     or_err err = {0};
-    load("deoldify_deep_r34", &sd);
+    at_load_fixture("deoldify_deep_r34.zip.pth", &sd);
     cr_assert_eq(json_parse_file(tu_src("tests/fixtures/ckpt/deoldify_deep_r34.json"), &rec,
                                  &err), OR_OK, "%s", err.msg);
-    convert_ok(&or_arch_deoldify, &sd, &mb);
+    at_convert_ok(&or_arch_deoldify, &sd, &mb);
     /* plain SN conv; SN conv + BN folded; SN Conv1d written as a matrix; weight norm */
     check_against_record(&mb, rec, "dec.0.conv1.weight");
     check_against_record(&mb, rec, "dec.2.shuf.weight");

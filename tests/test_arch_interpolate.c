@@ -11,108 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch_test_util.h"
 #include "convert/arch.h"
 #include "test_util.h"
 
 extern const or_arch or_arch_rife, or_arch_dain;
-
-/* ---- state-dict editing --------------------------------------------------------- */
-
-static void sd_add(ck_state_dict *sd, const char *name, int ndim, int64_t d0, int64_t d1,
-                   int64_t d2, int64_t d3)
-{
-    sd->t = realloc(sd->t, (size_t)(sd->n + 1) * sizeof *sd->t);
-    cr_assert(sd->t);
-    ck_tensor *t = &sd->t[sd->n++];
-    memset(t, 0, sizeof *t);
-    t->name = strdup(name);
-    t->ndim = ndim;
-    int64_t d[4] = {d0, d1, d2, d3};
-    t->numel = 1;
-    for (int i = 0; i < ndim; i++) {
-        t->shape[i] = d[i];
-        t->numel *= d[i];
-    }
-    t->data = malloc((size_t)t->numel * sizeof(float));
-    cr_assert(t->data);
-    tu_fill_uniform(t->data, (size_t)t->numel, -1, 1);
-}
-
-static void sd_remove(ck_state_dict *sd, const char *name)
-{
-    for (int i = 0; i < sd->n; i++)
-        if (strcmp(sd->t[i].name, name) == 0) {
-            free(sd->t[i].name);
-            free(sd->t[i].data);
-            sd->t[i] = sd->t[--sd->n];
-            return;
-        }
-    cr_assert_fail("no tensor %s to remove", name);
-}
-
-/* Remove every tensor whose name ends with suffix; returns how many. */
-static int sd_remove_suffix(ck_state_dict *sd, const char *suffix)
-{
-    int n = 0;
-    size_t ns = strlen(suffix);
-    for (int i = sd->n - 1; i >= 0; i--) {
-        size_t nn = strlen(sd->t[i].name);
-        if (nn >= ns && strcmp(sd->t[i].name + nn - ns, suffix) == 0) {
-            sd_remove(sd, sd->t[i].name);
-            n++;
-        }
-    }
-    return n;
-}
-
-static ck_tensor *sd_get(ck_state_dict *sd, const char *name)
-{
-    for (int i = 0; i < sd->n; i++)
-        if (strcmp(sd->t[i].name, name) == 0)
-            return &sd->t[i];
-    cr_assert_fail("no tensor %s", name);
-    return NULL;
-}
-
-static void load_fixture(const char *file, ck_state_dict *sd)
-{
-    char rel[128];
-    snprintf(rel, sizeof rel, "tests/fixtures/ckpt/%s", file);
-    or_err err = {0};
-    cr_assert_eq(ckpt_read_state_dict(tu_src(rel), sd, &err), OR_OK, "%s", err.msg);
-}
-
-/* ---- conversion helpers ---------------------------------------------------------- */
-
-static const char *convert_fails(const or_arch *a, const ck_state_dict *sd)
-{
-    static or_err err;
-    or_model_builder mb;
-    mb_init(&mb);
-    memset(&err, 0, sizeof err);
-    or_status s = a->convert(sd, &mb, &err);
-    mb_free(&mb);
-    cr_assert_neq(s, OR_OK, "conversion should have failed");
-    return err.msg;
-}
-
-static void convert_ok(const or_arch *a, const ck_state_dict *sd, or_model_builder *mb)
-{
-    or_err err = {0};
-    mb_init(mb);
-    cr_assert_eq(a->convert(sd, mb, &err), OR_OK, "%s", err.msg);
-}
-
-static void assert_meta(const or_model_builder *mb, const char *key, const char *want)
-{
-    const char *v = mb_meta_get(mb, key);
-    cr_assert(v && strcmp(v, want) == 0, "meta %s: got %s, want %s", key, v ? v : "(none)", want);
-}
-
-static void assert_msg(const char *msg, const char *want)
-{
-    cr_assert(strstr(msg, want), "message lacks \"%s\": %s", want, msg);
-}
 
 /* ---- synthetic RIFE ---------------------------------------------------------------- */
 
@@ -122,23 +25,14 @@ typedef struct {
     int64_t head_width, head_ch, k, feat;
 } rife_shape;
 
-static void add_conv(ck_state_dict *sd, const char *prefix, int64_t o, int64_t i, int64_t k)
-{
-    char name[176]; /* prefixes are < 160 */
-    snprintf(name, sizeof name, "%s.weight", prefix);
-    sd_add(sd, name, 4, o, i, k, k);
-    snprintf(name, sizeof name, "%s.bias", prefix);
-    sd_add(sd, name, 1, o, 0, 0, 0);
-}
-
 static void make_rife(ck_state_dict *sd, const rife_shape *r)
 {
     char name[160];
     tu_seed(17);
     if (r->head_ch) {
-        add_conv(sd, "encode.cnn0", r->head_width, 3, 3);
-        add_conv(sd, "encode.cnn1", r->head_width, r->head_width, 3);
-        add_conv(sd, "encode.cnn2", r->head_width, r->head_width, 3);
+        sd_add_conv(sd, "encode.cnn0", r->head_width, 3, 3);
+        sd_add_conv(sd, "encode.cnn1", r->head_width, r->head_width, 3);
+        sd_add_conv(sd, "encode.cnn2", r->head_width, r->head_width, 3);
         sd_add(sd, "encode.cnn3.weight", 4, r->head_width, r->head_ch, 4, 4);
         sd_add(sd, "encode.cnn3.bias", 1, r->head_ch, 0, 0, 0);
     }
@@ -146,12 +40,12 @@ static void make_rife(ck_state_dict *sd, const rife_shape *r)
         int64_t c = r->width[b];
         int64_t in = b == 0 ? 7 + 2 * r->head_ch : 12 + 2 * r->head_ch + r->feat;
         snprintf(name, sizeof name, "block%d.conv0.0.0", b);
-        add_conv(sd, name, c / 2, in, 3);
+        sd_add_conv(sd, name, c / 2, in, 3);
         snprintf(name, sizeof name, "block%d.conv0.1.0", b);
-        add_conv(sd, name, c, c / 2, 3);
+        sd_add_conv(sd, name, c, c / 2, 3);
         for (int j = 0; j < 8; j++) {
             snprintf(name, sizeof name, "block%d.convblock.%d.conv", b, j);
-            add_conv(sd, name, c, c, 3);
+            sd_add_conv(sd, name, c, c, 3);
             snprintf(name, sizeof name, "block%d.convblock.%d.beta", b, j);
             sd_add(sd, name, 4, 1, c, 1, 1);
         }
@@ -169,8 +63,8 @@ static void rife_version_is(const rife_shape *r, const char *want)
     cr_assert(or_arch_rife.detect(&sd));
     cr_assert_not(or_arch_dain.detect(&sd));
     or_model_builder mb;
-    convert_ok(&or_arch_rife, &sd, &mb);
-    assert_meta(&mb, "version", want);
+    at_convert_ok(&or_arch_rife, &sd, &mb);
+    at_assert_meta(&mb, "version", want);
     mb_free(&mb);
     ckpt_free(&sd);
 }
@@ -182,19 +76,19 @@ Test(arch_interpolate, rife_v4_6_fixture)
     static const char *const files[] = {"rife_v4_6.zip.pth", "rife_v4_6.legacy.pth"};
     for (int f = 0; f < 2; f++) {
         ck_state_dict sd = {0};
-        load_fixture(files[f], &sd);
+        at_load_fixture(files[f], &sd);
         cr_assert(sd.stripped_module_prefix, "%s: module. prefix not seen", files[f]);
         cr_assert_eq(or_arch_detect(&sd), &or_arch_rife);
         or_model_builder mb;
-        convert_ok(&or_arch_rife, &sd, &mb);
-        assert_meta(&mb, "arch", "rife");
-        assert_meta(&mb, "version", "4.6");
-        assert_meta(&mb, "n_blocks", "4");
-        assert_meta(&mb, "head_channels", "0");
-        assert_meta(&mb, "block_channels", "6");
-        assert_meta(&mb, "mask", "add");
-        assert_meta(&mb, "scales", "8,4,2,1");
-        assert_meta(&mb, "block0.width", "24");
+        at_convert_ok(&or_arch_rife, &sd, &mb);
+        at_assert_meta(&mb, "arch", "rife");
+        at_assert_meta(&mb, "version", "4.6");
+        at_assert_meta(&mb, "n_blocks", "4");
+        at_assert_meta(&mb, "head_channels", "0");
+        at_assert_meta(&mb, "block_channels", "6");
+        at_assert_meta(&mb, "mask", "add");
+        at_assert_meta(&mb, "scales", "8,4,2,1");
+        at_assert_meta(&mb, "block0.width", "24");
         cr_assert_null(mb_find(&mb, "head.conv0.weight"));
         cr_assert_not_null(mb_find(&mb, "block3.res7.weight"));
         mb_free(&mb);
@@ -205,19 +99,19 @@ Test(arch_interpolate, rife_v4_6_fixture)
 Test(arch_interpolate, rife_v4_25_fixture)
 {
     ck_state_dict sd = {0};
-    load_fixture("rife_v4_25.zip.pth", &sd);
+    at_load_fixture("rife_v4_25.zip.pth", &sd);
     cr_assert_eq(or_arch_detect(&sd), &or_arch_rife);
     or_model_builder mb;
-    convert_ok(&or_arch_rife, &sd, &mb);
-    assert_meta(&mb, "version", "4.25-4.26");
-    assert_meta(&mb, "n_blocks", "5");
-    assert_meta(&mb, "head_width", "16");
-    assert_meta(&mb, "head_channels", "4");
-    assert_meta(&mb, "block_channels", "13");
-    assert_meta(&mb, "feat_channels", "8");
-    assert_meta(&mb, "mask", "replace");
-    assert_meta(&mb, "scales", "16,8,4,2,1");
-    assert_meta(&mb, "block4.width", "4");
+    at_convert_ok(&or_arch_rife, &sd, &mb);
+    at_assert_meta(&mb, "version", "4.25-4.26");
+    at_assert_meta(&mb, "n_blocks", "5");
+    at_assert_meta(&mb, "head_width", "16");
+    at_assert_meta(&mb, "head_channels", "4");
+    at_assert_meta(&mb, "block_channels", "13");
+    at_assert_meta(&mb, "feat_channels", "8");
+    at_assert_meta(&mb, "mask", "replace");
+    at_assert_meta(&mb, "scales", "16,8,4,2,1");
+    at_assert_meta(&mb, "block4.width", "4");
     const mb_tensor *up = mb_find(&mb, "block4.up.weight");
     cr_assert(up && up->shape[0] == 4 && up->shape[1] == 52);
     cr_assert_not_null(mb_find(&mb, "head.deconv.bias"));
@@ -250,7 +144,7 @@ Test(arch_interpolate, rife_training_modules_dropped)
     sd_add(&sd, "teacher.conv0.0.0.weight", 4, 8, 60, 3, 3);
     sd_add(&sd, "caltime.0.weight", 4, 8, 25, 3, 3);
     or_model_builder mb;
-    convert_ok(&or_arch_rife, &sd, &mb);
+    at_convert_ok(&or_arch_rife, &sd, &mb);
     cr_assert_eq(mb.n, n - 8 * 4); /* the betas are folded away */
     for (int i = 0; i < mb.n; i++)
         cr_assert(strncmp(mb.t[i].name, "teacher", 7) && strncmp(mb.t[i].name, "caltime", 7));
@@ -262,11 +156,11 @@ Test(arch_interpolate, rife_older_generations_refused)
 {
     ck_state_dict sd = {0};
     tu_seed(3);
-    add_conv(&sd, "block0.conv0.0.0", 96, 7, 3);
-    add_conv(&sd, "block0.convblock.0.0", 192, 192, 3); /* conv + PReLU: v4.0-v4.3 */
+    sd_add_conv(&sd, "block0.conv0.0.0", 96, 7, 3);
+    sd_add_conv(&sd, "block0.convblock.0.0", 192, 192, 3); /* conv + PReLU: v4.0-v4.3 */
     sd_add(&sd, "block0.lastconv.weight", 4, 192, 5, 4, 4);
     cr_assert(or_arch_rife.detect(&sd));
-    assert_msg(convert_fails(&or_arch_rife, &sd), "v4.0-v4.3");
+    at_assert_contains(at_convert_fails(&or_arch_rife, &sd), "v4.0-v4.3");
     ckpt_free(&sd);
 }
 
@@ -275,65 +169,65 @@ Test(arch_interpolate, rife_older_generations_refused)
 Test(arch_interpolate, rife_missing_tensor_named)
 {
     ck_state_dict sd = {0};
-    load_fixture("rife_v4_6.zip.pth", &sd);
+    at_load_fixture("rife_v4_6.zip.pth", &sd);
     sd_remove(&sd, "block2.convblock.5.conv.weight");
     sd_remove(&sd, "block3.convblock.0.beta");
-    const char *msg = convert_fails(&or_arch_rife, &sd);
-    assert_msg(msg, "2 missing");
-    assert_msg(msg, "block2.convblock.5.conv.weight [12,12,3,3]");
-    assert_msg(msg, "block3.convblock.0.beta [1,8,1,1]");
+    const char *msg = at_convert_fails(&or_arch_rife, &sd);
+    at_assert_contains(msg, "2 missing");
+    at_assert_contains(msg, "block2.convblock.5.conv.weight [12,12,3,3]");
+    at_assert_contains(msg, "block3.convblock.0.beta [1,8,1,1]");
     ckpt_free(&sd);
 }
 
 Test(arch_interpolate, rife_wrong_shape_named)
 {
     ck_state_dict sd = {0};
-    load_fixture("rife_v4_25.zip.pth", &sd);
+    at_load_fixture("rife_v4_25.zip.pth", &sd);
     sd_get(&sd, "block1.lastconv.0.weight")->shape[1] = 48;
     sd_get(&sd, "encode.cnn1.weight")->shape[1] = 8;
-    const char *msg = convert_fails(&or_arch_rife, &sd);
-    assert_msg(msg, "tensor block1.lastconv.0.weight: expected [16,52,4,4], got [16,48,4,4]");
-    assert_msg(msg, "tensor encode.cnn1.weight: expected [16,16,3,3], got [16,8,3,3]");
+    const char *msg = at_convert_fails(&or_arch_rife, &sd);
+    at_assert_contains(msg, "tensor block1.lastconv.0.weight: expected [16,52,4,4], got [16,48,4,4]");
+    at_assert_contains(msg, "tensor encode.cnn1.weight: expected [16,16,3,3], got [16,8,3,3]");
     ckpt_free(&sd);
 }
 
 Test(arch_interpolate, rife_block_inputs_checked)
 {
     ck_state_dict sd = {0};
-    load_fixture("rife_v4_25.zip.pth", &sd);
+    at_load_fixture("rife_v4_25.zip.pth", &sd);
     sd_get(&sd, "block3.conv0.0.0.weight")->shape[1] = 20; /* feat not passed on */
-    const char *msg = convert_fails(&or_arch_rife, &sd);
-    assert_msg(msg, "tensor block3.conv0.0.0.weight: expected [4,28,3,3], got [4,20,3,3]");
+    const char *msg = at_convert_fails(&or_arch_rife, &sd);
+    at_assert_contains(msg, "tensor block3.conv0.0.0.weight: expected [4,28,3,3], got [4,20,3,3]");
     ckpt_free(&sd);
 }
 
 Test(arch_interpolate, rife_extra_tensor_named)
 {
     ck_state_dict sd = {0};
-    load_fixture("rife_v4_6.zip.pth", &sd);
+    at_load_fixture("rife_v4_6.zip.pth", &sd);
     sd_add(&sd, "block0.convblock.8.conv.weight", 4, 24, 24, 3, 3);
     sd_add(&sd, "contextnet.conv1.weight", 4, 8, 3, 3, 3);
-    const char *msg = convert_fails(&or_arch_rife, &sd);
-    assert_msg(msg, "2 unexpected");
-    assert_msg(msg, "block0.convblock.8.conv.weight [24,24,3,3]");
-    assert_msg(msg, "contextnet.conv1.weight");
+    const char *msg = at_convert_fails(&or_arch_rife, &sd);
+    at_assert_contains(msg, "2 unexpected");
+    at_assert_contains(msg, "block0.convblock.8.conv.weight [24,24,3,3]");
+    at_assert_contains(msg, "contextnet.conv1.weight");
     ckpt_free(&sd);
 }
 
 Test(arch_interpolate, rife_missing_block_named)
 {
     ck_state_dict sd = {0};
-    load_fixture("rife_v4_6.zip.pth", &sd);
+    at_load_fixture("rife_v4_6.zip.pth", &sd);
     char name[64];
     for (int i = sd.n - 1; i >= 0; i--)
         if (strncmp(sd.t[i].name, "block1.", 7) == 0 && !strstr(sd.t[i].name, "conv0.1.0")) {
             snprintf(name, sizeof name, "%s", sd.t[i].name);
             sd_remove(&sd, name);
         }
-    const char *msg = convert_fails(&or_arch_rife, &sd);
-    assert_msg(msg, "28 missing"); /* 2 + 8 * 3 + 2 */
-    assert_msg(msg, "block1.conv0.0.0.weight [8,12,3,3]");
-    assert_msg(msg, "block1.convblock.0.conv.weight [16,16,3,3]");
+    const char *msg = at_convert_fails(&or_arch_rife, &sd);
+    at_assert_contains(msg, "28 missing"); /* 2 + 8 * 3 + 2 */
+    at_assert_contains(msg, "block1.conv0.0.0.weight [8,12,3,3]");
+    at_assert_contains(msg, "block1.convblock.0.conv.weight [16,16,3,3]");
     ckpt_free(&sd);
 }
 
@@ -344,21 +238,21 @@ Test(arch_interpolate, dain_fixture)
     static const char *const files[] = {"dain_best.zip.pth", "dain_best.legacy.pth"};
     for (int f = 0; f < 2; f++) {
         ck_state_dict sd = {0};
-        load_fixture(files[f], &sd);
+        at_load_fixture(files[f], &sd);
         cr_assert_eq(or_arch_detect(&sd), &or_arch_dain);
         cr_assert_not(or_arch_rife.detect(&sd));
         or_model_builder mb;
-        convert_ok(&or_arch_dain, &sd, &mb);
-        assert_meta(&mb, "arch", "dain");
-        assert_meta(&mb, "filter_size", "4");
-        assert_meta(&mb, "kernel_widths", "2,4,8,16,32,64,64,32,16,8,4,2");
-        assert_meta(&mb, "ctx_width", "8");
-        assert_meta(&mb, "rectify_width", "16");
-        assert_meta(&mb, "flow_md", "4");
-        assert_meta(&mb, "flow_pyramid", "2,4,8,12,16,24");
-        assert_meta(&mb, "flow_dense", "16,16,12,8,4");
-        assert_meta(&mb, "flow_refine", "16,16,16,12,8,4");
-        assert_meta(&mb, "depth_width", "16");
+        at_convert_ok(&or_arch_dain, &sd, &mb);
+        at_assert_meta(&mb, "arch", "dain");
+        at_assert_meta(&mb, "filter_size", "4");
+        at_assert_meta(&mb, "kernel_widths", "2,4,8,16,32,64,64,32,16,8,4,2");
+        at_assert_meta(&mb, "ctx_width", "8");
+        at_assert_meta(&mb, "rectify_width", "16");
+        at_assert_meta(&mb, "flow_md", "4");
+        at_assert_meta(&mb, "flow_pyramid", "2,4,8,12,16,24");
+        at_assert_meta(&mb, "flow_dense", "16,16,12,8,4");
+        at_assert_meta(&mb, "flow_refine", "16,16,16,12,8,4");
+        at_assert_meta(&mb, "depth_width", "16");
         cr_assert_eq(mb.n, 487);
         const mb_tensor *t = mb_find(&mb, "depth.c1.down.inc2.t3.conv.weight");
         cr_assert(t && t->shape[0] == 8 && t->shape[1] == 4 && t->shape[2] == 7);
@@ -372,10 +266,10 @@ Test(arch_interpolate, dain_fixture)
 Test(arch_interpolate, dain_without_num_batches_tracked)
 {
     ck_state_dict sd = {0};
-    load_fixture("dain_best.zip.pth", &sd);
+    at_load_fixture("dain_best.zip.pth", &sd);
     cr_assert_gt(sd_remove_suffix(&sd, ".num_batches_tracked"), 100);
     or_model_builder mb;
-    convert_ok(&or_arch_dain, &sd, &mb);
+    at_convert_ok(&or_arch_dain, &sd, &mb);
     cr_assert_eq(mb.n, 487);
     mb_free(&mb);
     ckpt_free(&sd);
@@ -384,58 +278,58 @@ Test(arch_interpolate, dain_without_num_batches_tracked)
 Test(arch_interpolate, dain_missing_tensor_named)
 {
     ck_state_dict sd = {0};
-    load_fixture("dain_best.zip.pth", &sd);
+    at_load_fixture("dain_best.zip.pth", &sd);
     /* Channels4 skip path, first inception, tower 2, its 7x7 conv */
     sd_remove(&sd, "depthNet.3.0.1.0.2.3.weight");
     /* Channels4 down path, first inception, tower 0's BatchNorm */
     sd_remove(&sd, "depthNet.3.0.0.1.0.1.running_var");
     /* a width is read from this one: the bias stands in, the weight is reported */
     sd_remove(&sd, "flownets.conv3a.0.weight");
-    const char *msg = convert_fails(&or_arch_dain, &sd);
-    assert_msg(msg, "3 missing");
-    assert_msg(msg, "depthNet.3.0.1.0.2.3.weight [2,8,7,7]");
-    assert_msg(msg, "depthNet.3.0.0.1.0.1.running_var [4]");
-    assert_msg(msg, "flownets.conv3a.0.weight [8,4,3,3]");
+    const char *msg = at_convert_fails(&or_arch_dain, &sd);
+    at_assert_contains(msg, "3 missing");
+    at_assert_contains(msg, "depthNet.3.0.1.0.2.3.weight [2,8,7,7]");
+    at_assert_contains(msg, "depthNet.3.0.0.1.0.1.running_var [4]");
+    at_assert_contains(msg, "flownets.conv3a.0.weight [8,4,3,3]");
     ckpt_free(&sd);
 }
 
 Test(arch_interpolate, dain_wrong_shape_named)
 {
     ck_state_dict sd = {0};
-    load_fixture("dain_best.zip.pth", &sd);
+    at_load_fixture("dain_best.zip.pth", &sd);
     sd_get(&sd, "flownets.conv4_2.0.weight")->shape[1] = 130;
     sd_get(&sd, "rectifyNet.block1.0.weight")->shape[1] = 100;
-    const char *msg = convert_fails(&or_arch_dain, &sd);
-    assert_msg(msg, "2 wrong shape");
+    const char *msg = at_convert_fails(&or_arch_dain, &sd);
+    at_assert_contains(msg, "2 wrong shape");
     /* level 4 input: 81 correlation + 12 features + 4, then two dense outputs of 16 */
-    assert_msg(msg, "tensor flownets.conv4_2.0.weight: expected [12,129,3,3], got [12,130,3,3]");
-    assert_msg(msg, "tensor rectifyNet.block1.0.weight: expected [16,101,7,7], got [16,100,7,7]");
+    at_assert_contains(msg, "tensor flownets.conv4_2.0.weight: expected [12,129,3,3], got [12,130,3,3]");
+    at_assert_contains(msg, "tensor rectifyNet.block1.0.weight: expected [16,101,7,7], got [16,100,7,7]");
     ckpt_free(&sd);
 }
 
 Test(arch_interpolate, dain_extra_tensor_named)
 {
     ck_state_dict sd = {0};
-    load_fixture("dain_best.zip.pth", &sd);
+    at_load_fixture("dain_best.zip.pth", &sd);
     sd_add(&sd, "flownets.conv7a.0.weight", 4, 32, 24, 3, 3);
     sd_add(&sd, "ctxNet.block4.conv1.weight", 4, 8, 8, 3, 3);
-    const char *msg = convert_fails(&or_arch_dain, &sd);
-    assert_msg(msg, "2 unexpected");
-    assert_msg(msg, "flownets.conv7a.0.weight [32,24,3,3]");
-    assert_msg(msg, "ctxNet.block4.conv1.weight");
+    const char *msg = at_convert_fails(&or_arch_dain, &sd);
+    at_assert_contains(msg, "2 unexpected");
+    at_assert_contains(msg, "flownets.conv7a.0.weight [32,24,3,3]");
+    at_assert_contains(msg, "ctxNet.block4.conv1.weight");
     ckpt_free(&sd);
 }
 
 Test(arch_interpolate, dain_bad_widths_explained)
 {
     ck_state_dict sd = {0};
-    load_fixture("dain_best.zip.pth", &sd);
+    at_load_fixture("dain_best.zip.pth", &sd);
     sd_get(&sd, "initScaleNets_filter1.2.weight")->shape[0] = 15;
-    assert_msg(convert_fails(&or_arch_dain, &sd), "initScaleNets_filter1.2.weight has 15 outputs");
+    at_assert_contains(at_convert_fails(&or_arch_dain, &sd), "initScaleNets_filter1.2.weight has 15 outputs");
     ckpt_free(&sd);
-    load_fixture("dain_best.zip.pth", &sd);
+    at_load_fixture("dain_best.zip.pth", &sd);
     sd_get(&sd, "depthNet.0.weight")->shape[0] = 12;
-    assert_msg(convert_fails(&or_arch_dain, &sd), "depthNet.0.weight has 12 outputs");
+    at_assert_contains(at_convert_fails(&or_arch_dain, &sd), "depthNet.0.weight has 12 outputs");
     ckpt_free(&sd);
 }
 
@@ -443,9 +337,9 @@ Test(arch_interpolate, detect_claims_only_its_family)
 {
     ck_state_dict sd = {0};
     tu_seed(5);
-    add_conv(&sd, "conv1a.0", 16, 3, 3); /* a bare PWC-Net is not DAIN */
-    add_conv(&sd, "body.0", 8, 3, 3);
-    add_conv(&sd, "block0.conv0.0.0", 8, 7, 3); /* no lastconv: not RIFE */
+    sd_add_conv(&sd, "conv1a.0", 16, 3, 3); /* a bare PWC-Net is not DAIN */
+    sd_add_conv(&sd, "body.0", 8, 3, 3);
+    sd_add_conv(&sd, "block0.conv0.0.0", 8, 7, 3); /* no lastconv: not RIFE */
     cr_assert_not(or_arch_rife.detect(&sd));
     cr_assert_not(or_arch_dain.detect(&sd));
     ckpt_free(&sd);

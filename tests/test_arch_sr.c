@@ -10,72 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch_test_util.h"
 #include "convert/arch.h"
 #include "test_util.h"
 
 extern const or_arch or_arch_rrdbnet, or_arch_srvgg;
 
 /* ---- synthetic state dicts ------------------------------------------------------ */
-
-static void sd_add(ck_state_dict *sd, const char *name, int ndim, int64_t d0, int64_t d1,
-                   int64_t d2, int64_t d3)
-{
-    sd->t = realloc(sd->t, (size_t)(sd->n + 1) * sizeof *sd->t);
-    cr_assert(sd->t);
-    ck_tensor *t = &sd->t[sd->n++];
-    memset(t, 0, sizeof *t);
-    t->name = strdup(name);
-    t->ndim = ndim;
-    int64_t d[4] = {d0, d1, d2, d3};
-    t->numel = 1;
-    for (int i = 0; i < ndim; i++) {
-        t->shape[i] = d[i];
-        t->numel *= d[i];
-    }
-    t->data = malloc((size_t)t->numel * sizeof(float));
-    cr_assert(t->data);
-    tu_fill_uniform(t->data, (size_t)t->numel, -1, 1);
-}
-
-static void sd_add_conv(ck_state_dict *sd, const char *prefix, int64_t o, int64_t i)
-{
-    char name[160];
-    snprintf(name, sizeof name, "%s.weight", prefix);
-    sd_add(sd, name, 4, o, i, 3, 3);
-    snprintf(name, sizeof name, "%s.bias", prefix);
-    sd_add(sd, name, 1, o, 0, 0, 0);
-}
-
-static void sd_free(ck_state_dict *sd)
-{
-    for (int i = 0; i < sd->n; i++) {
-        free(sd->t[i].name);
-        free(sd->t[i].data);
-    }
-    free(sd->t);
-    memset(sd, 0, sizeof *sd);
-}
-
-static void sd_remove(ck_state_dict *sd, const char *name)
-{
-    for (int i = 0; i < sd->n; i++)
-        if (strcmp(sd->t[i].name, name) == 0) {
-            free(sd->t[i].name);
-            free(sd->t[i].data);
-            sd->t[i] = sd->t[--sd->n];
-            return;
-        }
-    cr_assert_fail("no tensor %s to remove", name);
-}
-
-static ck_tensor *sd_get(ck_state_dict *sd, const char *name)
-{
-    for (int i = 0; i < sd->n; i++)
-        if (strcmp(sd->t[i].name, name) == 0)
-            return &sd->t[i];
-    cr_assert_fail("no tensor %s", name);
-    return NULL;
-}
 
 /* SRVGGNetCompact(num_feat 8, num_conv 3, x2, PReLU): body.0..body.8. */
 static void make_srvgg(ck_state_dict *sd)
@@ -84,7 +25,7 @@ static void make_srvgg(ck_state_dict *sd)
     tu_seed(7);
     for (int k = 0; k <= 4; k++) {
         snprintf(name, sizeof name, "body.%d", 2 * k);
-        sd_add_conv(sd, name, k == 4 ? 12 : 8, k == 0 ? 3 : 8);
+        sd_add_conv(sd, name, k == 4 ? 12 : 8, k == 0 ? 3 : 8, 3);
         if (k < 4) {
             snprintf(name, sizeof name, "body.%d.weight", 2 * k + 1);
             sd_add(sd, name, 1, 8, 0, 0, 0);
@@ -97,43 +38,17 @@ static void make_rrdb(ck_state_dict *sd)
 {
     char name[64];
     tu_seed(11);
-    sd_add_conv(sd, "conv_first", 8, 3);
+    sd_add_conv(sd, "conv_first", 8, 3, 3);
     for (int b = 0; b < 2; b++)
         for (int r = 1; r <= 3; r++)
             for (int c = 1; c <= 5; c++) {
                 snprintf(name, sizeof name, "body.%d.rdb%d.conv%d", b, r, c);
-                sd_add_conv(sd, name, c == 5 ? 8 : 4, 8 + 4 * (c - 1));
+                sd_add_conv(sd, name, c == 5 ? 8 : 4, 8 + 4 * (c - 1), 3);
             }
     static const char *const tail[] = {"conv_body", "conv_up1", "conv_up2", "conv_hr"};
     for (int i = 0; i < 4; i++)
-        sd_add_conv(sd, tail[i], 8, 8);
-    sd_add_conv(sd, "conv_last", 3, 8);
-}
-
-/* Convert with a, expecting failure; returns the message. */
-static const char *convert_fails(const or_arch *a, const ck_state_dict *sd)
-{
-    static or_err err;
-    or_model_builder mb;
-    mb_init(&mb);
-    memset(&err, 0, sizeof err);
-    or_status s = a->convert(sd, &mb, &err);
-    mb_free(&mb);
-    cr_assert_neq(s, OR_OK, "conversion should have failed");
-    return err.msg;
-}
-
-static void convert_ok(const or_arch *a, const ck_state_dict *sd, or_model_builder *mb)
-{
-    or_err err = {0};
-    mb_init(mb);
-    cr_assert_eq(a->convert(sd, mb, &err), OR_OK, "%s", err.msg);
-}
-
-static void assert_meta(const or_model_builder *mb, const char *key, const char *want)
-{
-    const char *v = mb_meta_get(mb, key);
-    cr_assert(v && strcmp(v, want) == 0, "meta %s: got %s, want %s", key, v ? v : "(none)", want);
+        sd_add_conv(sd, tail[i], 8, 8, 3);
+    sd_add_conv(sd, "conv_last", 3, 8, 3);
 }
 
 /* ---- synthetic: good and bad ------------------------------------------------------- */
@@ -145,14 +60,14 @@ Test(arch_sr, srvgg_synthetic_converts)
     cr_assert(or_arch_srvgg.detect(&sd));
     cr_assert_not(or_arch_rrdbnet.detect(&sd));
     or_model_builder mb;
-    convert_ok(&or_arch_srvgg, &sd, &mb);
-    assert_meta(&mb, "num_conv", "3");
-    assert_meta(&mb, "scale", "2");
-    assert_meta(&mb, "act", "prelu");
+    at_convert_ok(&or_arch_srvgg, &sd, &mb);
+    at_assert_meta(&mb, "num_conv", "3");
+    at_assert_meta(&mb, "scale", "2");
+    at_assert_meta(&mb, "act", "prelu");
     cr_assert_eq(mb.n, sd.n);
     cr_assert(mb_find(&mb, "conv.4.weight") && mb_find(&mb, "prelu.3.weight"));
     mb_free(&mb);
-    sd_free(&sd);
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, srvgg_without_prelu_is_lrelu)
@@ -164,11 +79,11 @@ Test(arch_sr, srvgg_without_prelu_is_lrelu)
     sd_remove(&sd, "body.5.weight");
     sd_remove(&sd, "body.7.weight");
     or_model_builder mb;
-    convert_ok(&or_arch_srvgg, &sd, &mb);
-    assert_meta(&mb, "act", "lrelu");
-    assert_meta(&mb, "num_conv", "3");
+    at_convert_ok(&or_arch_srvgg, &sd, &mb);
+    at_assert_meta(&mb, "act", "lrelu");
+    at_assert_meta(&mb, "num_conv", "3");
     mb_free(&mb);
-    sd_free(&sd);
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, srvgg_missing_tensor_named)
@@ -176,9 +91,10 @@ Test(arch_sr, srvgg_missing_tensor_named)
     ck_state_dict sd = {0};
     make_srvgg(&sd);
     sd_remove(&sd, "body.4.weight");
-    const char *msg = convert_fails(&or_arch_srvgg, &sd);
-    cr_assert(strstr(msg, "missing") && strstr(msg, "body.4.weight [8,8,3,3]"), "%s", msg);
-    sd_free(&sd);
+    const char *msg = at_convert_fails(&or_arch_srvgg, &sd);
+    at_assert_contains(msg, "missing");
+    at_assert_contains(msg, "body.4.weight [8,8,3,3]");
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, srvgg_missing_prelu_named)
@@ -186,9 +102,9 @@ Test(arch_sr, srvgg_missing_prelu_named)
     ck_state_dict sd = {0};
     make_srvgg(&sd);
     sd_remove(&sd, "body.5.weight");
-    const char *msg = convert_fails(&or_arch_srvgg, &sd);
-    cr_assert(strstr(msg, "body.5.weight [8]"), "%s", msg);
-    sd_free(&sd);
+    const char *msg = at_convert_fails(&or_arch_srvgg, &sd);
+    at_assert_contains(msg, "body.5.weight [8]");
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, srvgg_wrong_shape_named)
@@ -196,9 +112,9 @@ Test(arch_sr, srvgg_wrong_shape_named)
     ck_state_dict sd = {0};
     make_srvgg(&sd);
     sd_get(&sd, "body.6.weight")->shape[1] = 9;
-    const char *msg = convert_fails(&or_arch_srvgg, &sd);
-    cr_assert(strstr(msg, "tensor body.6.weight: expected [8,8,3,3], got [8,9,3,3]"), "%s", msg);
-    sd_free(&sd);
+    const char *msg = at_convert_fails(&or_arch_srvgg, &sd);
+    at_assert_contains(msg, "tensor body.6.weight: expected [8,8,3,3], got [8,9,3,3]");
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, srvgg_extra_tensor_named)
@@ -206,9 +122,10 @@ Test(arch_sr, srvgg_extra_tensor_named)
     ck_state_dict sd = {0};
     make_srvgg(&sd);
     sd_add(&sd, "body.4.running_mean", 1, 8, 0, 0, 0);
-    const char *msg = convert_fails(&or_arch_srvgg, &sd);
-    cr_assert(strstr(msg, "unexpected") && strstr(msg, "body.4.running_mean"), "%s", msg);
-    sd_free(&sd);
+    const char *msg = at_convert_fails(&or_arch_srvgg, &sd);
+    at_assert_contains(msg, "unexpected");
+    at_assert_contains(msg, "body.4.running_mean");
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, srvgg_bad_scale_named)
@@ -216,9 +133,9 @@ Test(arch_sr, srvgg_bad_scale_named)
     ck_state_dict sd = {0};
     make_srvgg(&sd);
     sd_get(&sd, "body.8.weight")->shape[0] = 10; /* not 3*s^2 */
-    const char *msg = convert_fails(&or_arch_srvgg, &sd);
-    cr_assert(strstr(msg, "body.8.weight"), "%s", msg);
-    sd_free(&sd);
+    const char *msg = at_convert_fails(&or_arch_srvgg, &sd);
+    at_assert_contains(msg, "body.8.weight");
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, rrdb_synthetic_converts)
@@ -228,14 +145,14 @@ Test(arch_sr, rrdb_synthetic_converts)
     cr_assert(or_arch_rrdbnet.detect(&sd));
     cr_assert_not(or_arch_srvgg.detect(&sd));
     or_model_builder mb;
-    convert_ok(&or_arch_rrdbnet, &sd, &mb);
-    assert_meta(&mb, "naming", "real-esrgan");
-    assert_meta(&mb, "num_block", "2");
-    assert_meta(&mb, "num_grow_ch", "4");
-    assert_meta(&mb, "scale", "4");
+    at_convert_ok(&or_arch_rrdbnet, &sd, &mb);
+    at_assert_meta(&mb, "naming", "real-esrgan");
+    at_assert_meta(&mb, "num_block", "2");
+    at_assert_meta(&mb, "num_grow_ch", "4");
+    at_assert_meta(&mb, "scale", "4");
     cr_assert_eq(mb.n, sd.n);
     mb_free(&mb);
-    sd_free(&sd);
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, rrdb_missing_tensor_named)
@@ -243,9 +160,10 @@ Test(arch_sr, rrdb_missing_tensor_named)
     ck_state_dict sd = {0};
     make_rrdb(&sd);
     sd_remove(&sd, "body.1.rdb2.conv3.bias");
-    const char *msg = convert_fails(&or_arch_rrdbnet, &sd);
-    cr_assert(strstr(msg, "missing") && strstr(msg, "body.1.rdb2.conv3.bias [4]"), "%s", msg);
-    sd_free(&sd);
+    const char *msg = at_convert_fails(&or_arch_rrdbnet, &sd);
+    at_assert_contains(msg, "missing");
+    at_assert_contains(msg, "body.1.rdb2.conv3.bias [4]");
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, rrdb_wrong_shape_named)
@@ -253,10 +171,9 @@ Test(arch_sr, rrdb_wrong_shape_named)
     ck_state_dict sd = {0};
     make_rrdb(&sd);
     sd_get(&sd, "body.1.rdb1.conv1.weight")->shape[1] = 16;
-    const char *msg = convert_fails(&or_arch_rrdbnet, &sd);
-    cr_assert(strstr(msg, "tensor body.1.rdb1.conv1.weight: expected [4,8,3,3], got [4,16,3,3]"),
-              "%s", msg);
-    sd_free(&sd);
+    const char *msg = at_convert_fails(&or_arch_rrdbnet, &sd);
+    at_assert_contains(msg, "tensor body.1.rdb1.conv1.weight: expected [4,8,3,3], got [4,16,3,3]");
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, rrdb_extra_tensor_named)
@@ -265,21 +182,22 @@ Test(arch_sr, rrdb_extra_tensor_named)
     make_rrdb(&sd);
     sd_add(&sd, "conv_up3.weight", 4, 8, 8, 3, 3); /* lone weight: bias reported missing */
     sd_add(&sd, "body.0.rdb4.conv1.weight", 4, 4, 8, 3, 3);
-    const char *msg = convert_fails(&or_arch_rrdbnet, &sd);
-    cr_assert(strstr(msg, "unexpected") && strstr(msg, "body.0.rdb4.conv1.weight"), "%s", msg);
-    cr_assert(strstr(msg, "conv_up3.bias"), "%s", msg);
-    sd_free(&sd);
+    const char *msg = at_convert_fails(&or_arch_rrdbnet, &sd);
+    at_assert_contains(msg, "unexpected");
+    at_assert_contains(msg, "body.0.rdb4.conv1.weight");
+    at_assert_contains(msg, "conv_up3.bias");
+    ckpt_free(&sd);
 }
 
 Test(arch_sr, detect_ignores_other_families)
 {
     ck_state_dict sd = {0};
-    sd_add_conv(&sd, "block0.conv0.0.0", 8, 7);
-    sd_add_conv(&sd, "body.0", 8, 3); /* a stray 'body' must not make it SRVGG */
-    sd_add_conv(&sd, "body.2", 8, 8);
+    sd_add_conv(&sd, "block0.conv0.0.0", 8, 7, 3);
+    sd_add_conv(&sd, "body.0", 8, 3, 3); /* a stray 'body' must not make it SRVGG */
+    sd_add_conv(&sd, "body.2", 8, 8, 3);
     cr_assert_not(or_arch_rrdbnet.detect(&sd));
     cr_assert_not(or_arch_srvgg.detect(&sd));
-    sd_free(&sd);
+    ckpt_free(&sd);
 }
 
 /* ---- the real checkpoint ------------------------------------------------------------- */
@@ -314,14 +232,14 @@ Test(arch_sr, realesr_animevideov3)
     cr_assert_eq(sd.n, 53);
     cr_assert_eq(or_arch_detect(&sd), &or_arch_srvgg);
     or_model_builder mb;
-    convert_ok(&or_arch_srvgg, &sd, &mb);
-    assert_meta(&mb, "arch", "srvgg");
-    assert_meta(&mb, "num_feat", "64");
-    assert_meta(&mb, "num_conv", "16");
-    assert_meta(&mb, "scale", "4");
-    assert_meta(&mb, "act", "prelu");
-    assert_meta(&mb, "num_in_ch", "3");
-    assert_meta(&mb, "num_out_ch", "3");
+    at_convert_ok(&or_arch_srvgg, &sd, &mb);
+    at_assert_meta(&mb, "arch", "srvgg");
+    at_assert_meta(&mb, "num_feat", "64");
+    at_assert_meta(&mb, "num_conv", "16");
+    at_assert_meta(&mb, "scale", "4");
+    at_assert_meta(&mb, "act", "prelu");
+    at_assert_meta(&mb, "num_in_ch", "3");
+    at_assert_meta(&mb, "num_out_ch", "3");
     cr_assert_eq(mb.n, 53);
     char name[32];
     for (int k = 0; k <= 17; k++) {

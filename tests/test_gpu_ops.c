@@ -33,6 +33,20 @@ Test(ops_cuda, add_f16) { cr_expect_eq(om_add_cases(be, OR_F16), 0); }
 Test(ops_cuda, channel_affine_f32) { cr_expect_eq(om_channel_affine_cases(be, OR_F32), 0); }
 Test(ops_cuda, channel_affine_f16) { cr_expect_eq(om_channel_affine_cases(be, OR_F16), 0); }
 Test(ops_cuda, cast) { cr_expect_eq(om_cast_cases(be), 0); }
+Test(ops_cuda, pixel_shuffle_f32) { cr_expect_eq(om_pixel_shuffle_cases(be, OR_F32), 0); }
+Test(ops_cuda, pixel_shuffle_f16) { cr_expect_eq(om_pixel_shuffle_cases(be, OR_F16), 0); }
+Test(ops_cuda, pixel_unshuffle_f32) { cr_expect_eq(om_pixel_unshuffle_cases(be, OR_F32), 0); }
+Test(ops_cuda, pixel_unshuffle_f16) { cr_expect_eq(om_pixel_unshuffle_cases(be, OR_F16), 0); }
+Test(ops_cuda, upsample_nearest_f32) { cr_expect_eq(om_upsample_nearest_cases(be, OR_F32), 0); }
+Test(ops_cuda, upsample_nearest_f16) { cr_expect_eq(om_upsample_nearest_cases(be, OR_F16), 0); }
+Test(ops_cuda, dense_slice_conv_f32) { cr_expect_eq(om_dense_slice_conv_cases(be, OR_F32), 0); }
+Test(ops_cuda, dense_slice_conv_f16) { cr_expect_eq(om_dense_slice_conv_cases(be, OR_F16), 0); }
+
+Test(ops_cuda, mem_available)
+{
+    cr_assert(be->mem_available);
+    cr_expect_gt(be->mem_available(be), (size_t)1 << 20); /* other tests run beside: no exact check */
+}
 
 Test(ops_cuda, steady_state_allocates_nothing)
 {

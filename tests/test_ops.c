@@ -26,6 +26,62 @@ Test(ops_cpu, activation) { cr_expect_eq(om_activation_cases(be, OR_F32), 0); }
 Test(ops_cpu, add) { cr_expect_eq(om_add_cases(be, OR_F32), 0); }
 Test(ops_cpu, channel_affine) { cr_expect_eq(om_channel_affine_cases(be, OR_F32), 0); }
 Test(ops_cpu, cast) { cr_expect_eq(om_cast_cases(be), 0); }
+Test(ops_cpu, pixel_shuffle) { cr_expect_eq(om_pixel_shuffle_cases(be, OR_F32), 0); }
+Test(ops_cpu, pixel_unshuffle) { cr_expect_eq(om_pixel_unshuffle_cases(be, OR_F32), 0); }
+Test(ops_cpu, upsample_nearest) { cr_expect_eq(om_upsample_nearest_cases(be, OR_F32), 0); }
+Test(ops_cpu, dense_slice_conv) { cr_expect_eq(om_dense_slice_conv_cases(be, OR_F32), 0); }
+
+Test(ops_cpu, layout_errors_name_the_tensors)
+{
+    or_tensor x, y, odd, v;
+    or_err err;
+    cr_assert_eq(or_tensor_alloc(be, &x, 1, 6, 4, 4, OR_F32, "feat", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &y, 1, 2, 8, 9, OR_F32, "up", &err), OR_OK);
+    cr_assert_eq(or_pixel_shuffle(&x, 2, &y, &err), OR_ESHAPE);
+    cr_expect(strstr(err.msg, "feat") && strstr(err.msg, "[1,6,4,4]") && strstr(err.msg, "multiple of 4"),
+              "%s", err.msg);
+    cr_assert_eq(or_tensor_alloc(be, &x, 1, 8, 4, 4, OR_F32, "feat", &err), OR_OK);
+    cr_assert_eq(or_pixel_shuffle(&x, 2, &y, &err), OR_ESHAPE);
+    cr_expect(strstr(err.msg, "up") && strstr(err.msg, "[1,2,8,8]"), "%s", err.msg);
+    cr_assert_eq(or_tensor_alloc(be, &odd, 1, 3, 5, 4, OR_F32, "odd", &err), OR_OK);
+    cr_assert_eq(or_pixel_unshuffle(&odd, 2, &y, &err), OR_ESHAPE);
+    cr_expect(strstr(err.msg, "odd") && strstr(err.msg, "[1,3,5,4]"), "%s", err.msg);
+    cr_expect_eq(or_upsample_nearest(&x, 0, &y, &err), OR_EINVAL);
+    cr_expect(strstr(err.msg, "feat"), "%s", err.msg);
+    cr_assert_eq(or_tensor_channels(&x, 2, 2, &v, &err), OR_OK); /* [1,2,4,4] inside x */
+    or_tensor up;
+    cr_assert_eq(or_tensor_alloc(be, &up, 1, 2, 4, 4, OR_F32, "up", &err), OR_OK);
+    cr_expect_eq(or_upsample_nearest(&x, 1, &v, &err), OR_ESHAPE); /* 8 channels into 2 */
+    cr_expect_eq(or_upsample_nearest(&v, 1, &up, &err), OR_OK);
+    or_tensor v2;
+    cr_assert_eq(or_tensor_channels(&x, 3, 2, &v2, &err), OR_OK);
+    cr_expect_eq(or_upsample_nearest(&v, 1, &v2, &err), OR_EINVAL, "overlapping views");
+    cr_expect(strstr(err.msg, "overlap"), "%s", err.msg);
+}
+
+Test(ops_cpu, tensor_channels_views)
+{
+    or_tensor t, b2, v;
+    or_err err;
+    cr_assert_eq(or_tensor_alloc(be, &t, 1, 10, 3, 5, OR_F32, "dense", &err), OR_OK);
+    cr_assert_eq(or_tensor_channels(&t, 4, 3, &v, &err), OR_OK, "%s", err.msg);
+    cr_expect_eq((char *)v.data, (char *)t.data + 4 * 15 * sizeof(float));
+    cr_expect(v.n == 1 && v.c == 3 && v.h == 3 && v.w == 5 && v.dtype == OR_F32 && v.be == be);
+    cr_expect_eq(or_tensor_channels(&t, 0, 10, &v, &err), OR_OK);
+    cr_expect_eq(or_tensor_channels(&t, 8, 3, &v, &err), OR_ESHAPE);
+    cr_expect(strstr(err.msg, "dense") && strstr(err.msg, "[1,10,3,5]") && strstr(err.msg, "[8,11)"),
+              "%s", err.msg);
+    cr_expect_eq(or_tensor_channels(&t, -1, 2, &v, &err), OR_ESHAPE);
+    cr_expect_eq(or_tensor_channels(&t, 2, 0, &v, &err), OR_ESHAPE);
+    cr_assert_eq(or_tensor_alloc(be, &b2, 2, 10, 3, 5, OR_F16, "batch2", &err), OR_OK);
+    cr_expect_eq(or_tensor_channels(&b2, 0, 2, &v, &err), OR_EINVAL);
+    cr_expect(strstr(err.msg, "batch2") && strstr(err.msg, "batch 1"), "%s", err.msg);
+    or_tensor h;
+    cr_assert_eq(or_tensor_alloc(be, &h, 1, 4, 2, 3, OR_F16, "half", &err), OR_OK);
+    cr_assert_eq(or_tensor_channels(&h, 1, 2, &v, &err), OR_OK);
+    cr_expect_eq((char *)v.data, (char *)h.data + 1 * 6 * 2, "f16 views step 2 bytes");
+    cr_expect_eq(v.dtype, OR_F16);
+}
 
 /* A scratch budget smaller than the image forces the row-blocked im2col path. */
 Test(ops_cpu, im2col_row_blocks_match_naive)
@@ -133,6 +189,16 @@ Test(half, conversion_is_correctly_rounded)
     cr_expect_eq(or_f32_to_f16(1.0f + 1.0f / 2048), 0x3C00); /* tie to even */
     cr_expect_eq(or_f32_to_f16(1.0f + 3.0f / 2048), 0x3C02);
     cr_expect_eq(or_f32_to_f16(5.9604645e-8f), 0x0001); /* smallest subnormal */
+}
+
+Test(backend, cpu_mem_available)
+{
+    or_backend *b;
+    or_err err;
+    cr_assert_eq(or_backend_cpu_create(1, &b, &err), OR_OK);
+    cr_assert(b->mem_available);
+    cr_expect_gt(b->mem_available(b), (size_t)1 << 20);
+    or_backend_destroy(b);
 }
 
 Test(backend, open_by_name)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "runtime/backend.h"
+#include "runtime/cli/cli_common.h"
 #include "weights/registry.h"
 #include "weights/safetensors.h"
 
@@ -16,18 +17,11 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: oprestore-gpu COMMAND [options]\n"
             "commands:\n"
+            "  upscale -i IN -o OUT [options]   super-resolve images (oprestore-gpu upscale -h)\n"
             "  models [-M DIR]   list the models found in DIR and the registered ones missing\n"
             "  devices           list the backends this build can use\n"
             "  version           print the version\n"
             "The models folder is -M, else $OPRESTORE_MODELS, else ./models.\n");
-}
-
-static const char *models_dir(const char *flag)
-{
-    if (flag)
-        return flag;
-    const char *env = getenv("OPRESTORE_MODELS");
-    return env && *env ? env : "./models";
 }
 
 static void print_model_file(const char *dir, const char *name)
@@ -63,7 +57,7 @@ static int cmd_models(int argc, char **argv)
             return 2;
         }
     }
-    const char *dir = models_dir(flag);
+    const char *dir = cli_models_dir(flag);
     printf("models in %s:\n", dir);
     DIR *d = opendir(dir);
     int found = 0;
@@ -123,6 +117,8 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "upscale"))
+        return cmd_upscale(argc - 2, argv + 2);
     if (!strcmp(cmd, "models"))
         return cmd_models(argc - 2, argv + 2);
     if (!strcmp(cmd, "devices"))

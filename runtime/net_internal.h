@@ -1,0 +1,72 @@
+/* net_internal.h: helpers shared by the network implementations (net_*.c):
+ * metadata parsing, weight upload, arena planning and input checks.
+ * Not part of the public interface (net.h). */
+#ifndef OR_NET_INTERNAL_H
+#define OR_NET_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../weights/safetensors.h"
+#include "net.h"
+
+/* Weights of one network: a single backend allocation (be->mem_alloc, not the
+ * arena) carved into tensors, plus a pool for their names (error messages). */
+typedef struct {
+    or_backend *be;
+    or_dtype dtype;          /* compute dtype of conv weights */
+    const st_file *f;        /* only during loading */
+    char *base;              /* backend memory */
+    size_t size, off;
+    char *names;             /* host copies of tensor names */
+    size_t names_size, names_off;
+    float *host;             /* staging (loading only) */
+    size_t host_cap;
+} or_net_weights;
+
+/* Reserve backend memory for every tensor of f (an upper bound of what a
+ * network can load from it). */
+or_status or_netw_init(or_net_weights *w, const st_file *f, or_backend *be, or_dtype dtype,
+                       or_err *err);
+/* Drop the staging buffer and the file reference (after the last load). */
+void or_netw_done_loading(or_net_weights *w);
+void or_netw_free(or_net_weights *w);
+
+/* "<prefix>.weight" [co,ci,k,k] in the compute dtype and "<prefix>.bias" [co]
+ * as f32 [1,co,1,1]. Shapes are checked with st_expect. */
+or_status or_netw_conv(or_net_weights *w, const char *prefix, int co, int ci, int k,
+                       or_tensor *wt, or_tensor *b, or_err *err);
+/* A per-channel vector `name` [c] (bias, PReLU slopes) as f32 [1,c,1,1]. */
+or_status or_netw_vec(or_net_weights *w, const char *name, int c, or_tensor *t, or_err *err);
+
+/* Metadata: an integer in [lo,hi] / a string. Errors name the file and key. */
+or_status or_net_meta_int(const st_file *f, const char *key, int lo, int hi, int *out,
+                          or_err *err);
+or_status or_net_meta_str(const st_file *f, const char *key, const char **out, or_err *err);
+
+/* Fill the common fields of net (everything but forward/workspace/destroy/impl). */
+void or_net_init_common(or_net *net, const char *arch, const char *path, or_backend *be,
+                        or_dtype dtype, int in_ch, int out_ch, int scale, int size_multiple);
+
+/* Check x [1,in_ch,H,W] and y [1,out_ch,H*s,W*s] (dtype, backend, H and W
+ * multiples of size_multiple). */
+or_status or_net_check_io(const or_net *net, const or_tensor *x, const or_tensor *y, or_err *err);
+
+/* A tensor at byte offset `off` of an arena block (no allocation). */
+or_tensor or_net_view(void *block, size_t off, int c, int h, int w, or_dtype dt, or_backend *be,
+                      const char *name);
+
+/* Bytes of an activation [1,c,h,w], rounded up to the arena alignment. */
+size_t or_net_act_bytes(int c, int h, int w, or_dtype dt);
+
+/* Upper bound of the CPU im2col scratch of a 3x3 conv with ci input channels
+ * and output width wo (the 64 MiB budget, or one output row if larger). */
+size_t or_net_conv_scratch_bound(int ci, int wo);
+
+/* Network constructors (net_rrdbnet.c, net_srvgg.c); f stays owned by the caller. */
+or_status or_net_rrdbnet_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                              or_err *err);
+or_status or_net_srvgg_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                            or_err *err);
+
+#endif
