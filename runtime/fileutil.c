@@ -14,15 +14,19 @@ or_status or_atomic_open(or_atomic_file *af, const char *path, or_err *err)
             (int)sizeof af->tmp_path)
         return or_errf(err, OR_EINVAL, "%s: path too long", path);
     int fd = mkstemp(af->tmp_path);
-    if (fd < 0)
+    if (fd < 0) {
+        af->tmp_path[0] = 0;
         return or_errf(err, OR_EIO, "%s: cannot create a temporary file beside it: %s", path,
                        strerror(errno));
+    }
     fchmod(fd, 0644);
     af->f = fdopen(fd, "wb");
     if (!af->f) {
+        int e = errno;
         close(fd);
         unlink(af->tmp_path);
-        return or_errf(err, OR_EIO, "%s: %s", path, strerror(errno));
+        af->tmp_path[0] = 0;
+        return or_errf(err, OR_EIO, "%s: %s", path, strerror(e));
     }
     return OR_OK;
 }
@@ -35,14 +39,17 @@ or_status or_atomic_commit(or_atomic_file *af, or_err *err)
     af->f = NULL;
     if (!ok) {
         unlink(af->tmp_path);
-        return or_errf(err, OR_EIO, "%s: write failed: %s", af->path, strerror(e ? e : errno));
+        af->tmp_path[0] = 0;
+        return or_errf(err, OR_EIO, "%s: write failed: %s", af->path, strerror(e ? e : EIO));
     }
     if (rename(af->tmp_path, af->path) != 0) {
         e = errno;
         unlink(af->tmp_path);
+        af->tmp_path[0] = 0;
         return or_errf(err, OR_EIO, "%s: cannot rename the temporary file: %s", af->path,
                        strerror(e));
     }
+    af->tmp_path[0] = 0;
     return OR_OK;
 }
 

@@ -30,19 +30,8 @@ static inline unsigned or_image_quantize(float x, float maxval)
     return (unsigned)(x * maxval + 0.5f);
 }
 
-/* A file written beside its target and renamed over it only on success, so
- * a failed or interrupted write never leaves a half-written image behind. */
-typedef struct {
-    const char *path; /* the target                    */
-    char *tmp;        /* path.tmp-XXXXXX (malloc'd)     */
-    FILE *f;
-} or_atomic_file;
-
-or_status or_atomic_open(or_atomic_file *af, const char *path, or_err *err);
-/* Close, check for write errors, rename over the target. Removes the
- * temporary on failure. */
-or_status or_atomic_commit(or_atomic_file *af, or_err *err);
-/* Close and remove the temporary; the target is untouched. */
-void or_atomic_abort(or_atomic_file *af);
+/* Outputs go through runtime/fileutil.h: a temporary file beside the target,
+ * renamed over it only on success. */
+#include "fileutil.h"
 
 #endif

@@ -249,7 +249,7 @@ or_status or_image_write_jpeg(const char *path, const or_image *img, int quality
         s = jpeg_encode(&w, af.f, img, quality, path, err);
     if (s == OR_OK)
         s = or_atomic_commit(&af, err);
-    else if (af.tmp)
+    else if (af.f)
         or_atomic_abort(&af);
     jpeg_destroy_compress(&w.cinfo);
     free(w.row);

@@ -282,7 +282,7 @@ or_status or_image_write_png(const char *path, const or_image *img, int bit_dept
             s = png_encode(&ctx, af.f, img, bit_depth, path, err);
         if (s == OR_OK)
             s = or_atomic_commit(&af, err);
-        else if (af.tmp)
+        else if (af.f)
             or_atomic_abort(&af);
     }
     png_destroy_write_struct(&ctx.png, &ctx.info);

@@ -17,7 +17,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: oprestore-gpu COMMAND [options]\n"
             "commands:\n"
-            "  upscale -i IN -o OUT [options]   super-resolve images (oprestore-gpu upscale -h)\n"
+            "  upscale -i IN -o OUT  super-resolve an image or a folder (oprestore-gpu upscale -h)\n"
             "  models [-M DIR]   list the models found in DIR and the registered ones missing\n"
             "  devices           list the backends this build can use\n"
             "  version           print the version\n"
