@@ -3,6 +3,7 @@
 #include <cuda_fp16.h>
 
 #include "../runtime/ops.h"
+#include "cuda_common.cuh"
 #include "kernels_cuda.h"
 
 template <typename T> __device__ __forceinline__ float ld(const T *p, size_t i);
@@ -26,29 +27,11 @@ __device__ __forceinline__ float act_apply(float v, int act, float alpha, float 
     }
 }
 
-static unsigned grid_for(size_t count)
-{
-    size_t blocks = (count + 255) / 256;
-    return (unsigned)(blocks > 65535u * 16u ? 65535u * 16u : blocks);
-}
-
-static or_status launched(const char *what, or_err *err)
-{
-    cudaError_t e = cudaGetLastError();
-    if (e != cudaSuccess)
-        return or_errf(err, OR_EDEVICE, "%s: %s", what, cudaGetErrorString(e));
-    return OR_OK;
-}
-
-#define GRID_STRIDE_LOOP(i, count) \
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (count); \
-         i += (size_t)gridDim.x * blockDim.x)
-
 template <typename T>
 __global__ void epilogue_kernel(T *y, int c, size_t hw, size_t count, const float *bias, int act,
                                 float alpha, const float *prelu, const T *res, float res_scale)
 {
-    GRID_STRIDE_LOOP(i, count)
+    OR_GRID_STRIDE_LOOP(i, count)
     {
         int ch = (int)((i / hw) % (size_t)c);
         float v = ld(y, i) + (bias ? bias[ch] : 0.0f);
@@ -66,21 +49,21 @@ or_status epilogue_nchw_cuda(cudaStream_t s, void *y, int f16, int n, int c, siz
     if (!ep->bias && ep->act == OR_ACT_NONE && !ep->residual)
         return OR_OK;
     if (f16)
-        epilogue_kernel<<<grid_for(count), 256, 0, s>>>((__half *)y, c, hw, count, ep->bias,
+        epilogue_kernel<<<or_grid_for(count), 256, 0, s>>>((__half *)y, c, hw, count, ep->bias,
                                                          ep->act, ep->alpha, ep->prelu,
                                                          (const __half *)ep->residual, ep->res_scale);
     else
-        epilogue_kernel<<<grid_for(count), 256, 0, s>>>((float *)y, c, hw, count, ep->bias, ep->act,
+        epilogue_kernel<<<or_grid_for(count), 256, 0, s>>>((float *)y, c, hw, count, ep->bias, ep->act,
                                                          ep->alpha, ep->prelu, ep->residual,
                                                          ep->res_scale);
-    return launched("conv2d epilogue", err);
+    return or_launched("conv2d epilogue", err);
 }
 
 template <typename T>
 __global__ void activation_kernel(const T *x, T *y, int c, size_t hw, size_t count, int act,
                                   float alpha, const float *prelu)
 {
-    GRID_STRIDE_LOOP(i, count)
+    OR_GRID_STRIDE_LOOP(i, count)
     {
         int ch = (int)((i / hw) % (size_t)c);
         st(y, i, act_apply(ld(x, i), act, alpha, prelu ? prelu[ch] : 0.0f));
@@ -92,37 +75,37 @@ or_status activation_nchw_cuda(cudaStream_t s, const void *x, void *y, int f16, 
 {
     size_t count = (size_t)n * c * hw;
     if (f16)
-        activation_kernel<<<grid_for(count), 256, 0, s>>>((const __half *)x, (__half *)y, c, hw,
+        activation_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)x, (__half *)y, c, hw,
                                                            count, act, alpha, prelu);
     else
-        activation_kernel<<<grid_for(count), 256, 0, s>>>((const float *)x, (float *)y, c, hw,
+        activation_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)x, (float *)y, c, hw,
                                                            count, act, alpha, prelu);
-    return launched("activation", err);
+    return or_launched("activation", err);
 }
 
 template <typename T>
 __global__ void add_kernel(const T *a, float alpha, const T *b, float beta, T *y, size_t count)
 {
-    GRID_STRIDE_LOOP(i, count) st(y, i, alpha * ld(a, i) + beta * ld(b, i));
+    OR_GRID_STRIDE_LOOP(i, count) st(y, i, alpha * ld(a, i) + beta * ld(b, i));
 }
 
 or_status add_cuda(cudaStream_t s, const void *a, float alpha, const void *b, float beta, void *y,
                    int f16, size_t count, or_err *err)
 {
     if (f16)
-        add_kernel<<<grid_for(count), 256, 0, s>>>((const __half *)a, alpha, (const __half *)b,
+        add_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)a, alpha, (const __half *)b,
                                                     beta, (__half *)y, count);
     else
-        add_kernel<<<grid_for(count), 256, 0, s>>>((const float *)a, alpha, (const float *)b, beta,
+        add_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)a, alpha, (const float *)b, beta,
                                                     (float *)y, count);
-    return launched("add", err);
+    return or_launched("add", err);
 }
 
 template <typename T>
 __global__ void affine_kernel(const T *x, const float *scale, const float *shift, T *y, int c,
                               size_t hw, size_t count)
 {
-    GRID_STRIDE_LOOP(i, count)
+    OR_GRID_STRIDE_LOOP(i, count)
     {
         int ch = (int)((i / hw) % (size_t)c);
         st(y, i, ld(x, i) * scale[ch] + shift[ch]);
@@ -135,17 +118,17 @@ or_status channel_affine_nchw_cuda(cudaStream_t s, const void *x, const float *s
 {
     size_t count = (size_t)n * c * hw;
     if (f16)
-        affine_kernel<<<grid_for(count), 256, 0, s>>>((const __half *)x, scale, shift, (__half *)y,
+        affine_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)x, scale, shift, (__half *)y,
                                                        c, hw, count);
     else
-        affine_kernel<<<grid_for(count), 256, 0, s>>>((const float *)x, scale, shift, (float *)y,
+        affine_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)x, scale, shift, (float *)y,
                                                        c, hw, count);
-    return launched("channel_affine", err);
+    return or_launched("channel_affine", err);
 }
 
 template <typename A, typename B> __global__ void cast_kernel(const A *x, B *y, size_t count)
 {
-    GRID_STRIDE_LOOP(i, count) st(y, i, ld(x, i));
+    OR_GRID_STRIDE_LOOP(i, count) st(y, i, ld(x, i));
 }
 
 or_status cast_cuda(cudaStream_t s, const void *x, int x_f16, void *y, int y_f16, size_t count,
@@ -158,8 +141,8 @@ or_status cast_cuda(cudaStream_t s, const void *x, int x_f16, void *y, int y_f16
         return OR_OK;
     }
     if (x_f16)
-        cast_kernel<<<grid_for(count), 256, 0, s>>>((const __half *)x, (float *)y, count);
+        cast_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)x, (float *)y, count);
     else
-        cast_kernel<<<grid_for(count), 256, 0, s>>>((const float *)x, (__half *)y, count);
-    return launched("cast", err);
+        cast_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)x, (__half *)y, count);
+    return or_launched("cast", err);
 }

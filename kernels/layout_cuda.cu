@@ -3,32 +3,15 @@
 // so f32 and f16 (__half) results are bit-exact.  (n, c, h, w) is the input's shape.
 #include <cuda_fp16.h>
 
+#include "cuda_common.cuh"
 #include "kernels_cuda.h"
-
-static unsigned layout_grid(size_t count)
-{
-    size_t blocks = (count + 255) / 256;
-    return (unsigned)(blocks > 65535u * 16u ? 65535u * 16u : blocks);
-}
-
-static or_status layout_launched(const char *what, or_err *err)
-{
-    cudaError_t e = cudaGetLastError();
-    if (e != cudaSuccess)
-        return or_errf(err, OR_EDEVICE, "%s: %s", what, cudaGetErrorString(e));
-    return OR_OK;
-}
-
-#define LAYOUT_LOOP(i, count) \
-    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (count); \
-         i += (size_t)gridDim.x * blockDim.x)
 
 // C reference: y[b, k, oh, ow] = x[b, k*r*r + (oh%r)*r + ow%r, oh/r, ow/r]
 template <typename T>
 __global__ void pixel_shuffle_kernel(const T *x, T *y, int c, int h, int w, int r, size_t count)
 {
     int co = c / (r * r), ho = h * r, wo = w * r;
-    LAYOUT_LOOP(i, count)
+    OR_GRID_STRIDE_LOOP(i, count)
     {
         int ow = (int)(i % wo), oh = (int)(i / wo % ho);
         size_t bk = i / wo / ho;
@@ -43,7 +26,7 @@ template <typename T>
 __global__ void pixel_unshuffle_kernel(const T *x, T *y, int c, int h, int w, int r, size_t count)
 {
     int co = c * r * r, ho = h / r, wo = w / r;
-    LAYOUT_LOOP(i, count)
+    OR_GRID_STRIDE_LOOP(i, count)
     {
         int ow = (int)(i % wo), oh = (int)(i / wo % ho);
         size_t bq = i / wo / ho;
@@ -59,7 +42,7 @@ template <typename T>
 __global__ void upsample_nearest_kernel(const T *x, T *y, int h, int w, int s, size_t count)
 {
     int ho = h * s, wo = w * s;
-    LAYOUT_LOOP(i, count)
+    OR_GRID_STRIDE_LOOP(i, count)
     {
         int ow = (int)(i % wo), oh = (int)(i / wo % ho);
         size_t bk = i / wo / ho;
@@ -74,12 +57,12 @@ or_status pixel_shuffle_cuda(cudaStream_t st, const void *x, void *y, int f16, i
     if (!count)
         return OR_OK;
     if (f16)
-        pixel_shuffle_kernel<<<layout_grid(count), 256, 0, st>>>((const __half *)x, (__half *)y,
+        pixel_shuffle_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)x, (__half *)y,
                                                                   c, h, w, r, count);
     else
-        pixel_shuffle_kernel<<<layout_grid(count), 256, 0, st>>>((const float *)x, (float *)y, c,
+        pixel_shuffle_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x, (float *)y, c,
                                                                   h, w, r, count);
-    return layout_launched("pixel_shuffle", err);
+    return or_launched("pixel_shuffle", err);
 }
 
 or_status pixel_unshuffle_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
@@ -89,12 +72,12 @@ or_status pixel_unshuffle_cuda(cudaStream_t st, const void *x, void *y, int f16,
     if (!count)
         return OR_OK;
     if (f16)
-        pixel_unshuffle_kernel<<<layout_grid(count), 256, 0, st>>>((const __half *)x, (__half *)y,
+        pixel_unshuffle_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)x, (__half *)y,
                                                                     c, h, w, r, count);
     else
-        pixel_unshuffle_kernel<<<layout_grid(count), 256, 0, st>>>((const float *)x, (float *)y,
+        pixel_unshuffle_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x, (float *)y,
                                                                     c, h, w, r, count);
-    return layout_launched("pixel_unshuffle", err);
+    return or_launched("pixel_unshuffle", err);
 }
 
 or_status upsample_nearest_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
@@ -104,10 +87,10 @@ or_status upsample_nearest_cuda(cudaStream_t st, const void *x, void *y, int f16
     if (!count)
         return OR_OK;
     if (f16)
-        upsample_nearest_kernel<<<layout_grid(count), 256, 0, st>>>((const __half *)x,
+        upsample_nearest_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)x,
                                                                      (__half *)y, h, w, s, count);
     else
-        upsample_nearest_kernel<<<layout_grid(count), 256, 0, st>>>((const float *)x, (float *)y,
+        upsample_nearest_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x, (float *)y,
                                                                      h, w, s, count);
-    return layout_launched("upsample_nearest", err);
+    return or_launched("upsample_nearest", err);
 }

@@ -1,0 +1,29 @@
+// cuda_common.cuh: launch helpers shared by the CUDA kernel files.
+#ifndef OR_CUDA_COMMON_CUH
+#define OR_CUDA_COMMON_CUH
+
+#include <cuda_runtime.h>
+
+#include "../runtime/status.h"
+
+// Blocks of 256 threads for `count` elements, capped: the kernels grid-stride.
+static inline unsigned or_grid_for(size_t count)
+{
+    size_t blocks = (count + 255) / 256;
+    return (unsigned)(blocks > 65535u * 16u ? 65535u * 16u : blocks);
+}
+
+// The launch error, if any, as an or_status naming the kernel.
+static inline or_status or_launched(const char *what, or_err *err)
+{
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess)
+        return or_errf(err, OR_EDEVICE, "%s: %s", what, cudaGetErrorString(e));
+    return OR_OK;
+}
+
+#define OR_GRID_STRIDE_LOOP(i, count)                                            \
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (count); \
+         i += (size_t)gridDim.x * blockDim.x)
+
+#endif
