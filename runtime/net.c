@@ -137,6 +137,22 @@ or_status or_net_meta_int(const st_file *f, const char *key, int lo, int hi, int
 
 /* ---- common fields, checks, views ---------------------------------------------------------- */
 
+or_status or_net_finish_load(or_net *net, or_net_weights *w, const st_file *f,
+                             or_status (*load)(void *impl, or_err *err), or_net **out,
+                             or_err *err)
+{
+    or_status s = or_netw_init(w, f, net->be, net->dtype, err);
+    if (s == OR_OK)
+        s = load(net->impl, err);
+    or_netw_done_loading(w);
+    if (s != OR_OK) {
+        net->destroy(net);
+        return s;
+    }
+    *out = net;
+    return OR_OK;
+}
+
 void or_net_init_common(or_net *net, const char *arch, const char *path, or_backend *be,
                         or_dtype dtype, int in_ch, int out_ch, int scale, int size_multiple)
 {

@@ -48,6 +48,13 @@ or_status or_net_meta_str(const st_file *f, const char *key, const char **out, o
 void or_net_init_common(or_net *net, const char *arch, const char *path, or_backend *be,
                         or_dtype dtype, int in_ch, int out_ch, int scale, int size_multiple);
 
+/* The end of every network constructor: reserve the weight memory w, run
+ * load(net->impl) to read every weight, drop the staging buffers; on failure
+ * net->destroy(net) and the error. On success *out = net. */
+or_status or_net_finish_load(or_net *net, or_net_weights *w, const st_file *f,
+                             or_status (*load)(void *impl, or_err *err), or_net **out,
+                             or_err *err);
+
 /* Check x [1,in_ch,H,W] and y [1,out_ch,H*s,W*s] (dtype, backend, H and W
  * multiples of size_multiple). */
 or_status or_net_check_io(const or_net *net, const or_tensor *x, const or_tensor *y, or_err *err);

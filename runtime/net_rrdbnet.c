@@ -206,8 +206,9 @@ static void rrdb_destroy(or_net *net)
     free(m);
 }
 
-static or_status load_weights(rrdb *m, or_err *err)
+static or_status load_weights(void *impl, or_err *err)
 {
+    rrdb *m = impl;
     char name[128];
     int nf = m->nf, gc = m->gc;
     or_net_weights *W = &m->wts;
@@ -267,14 +268,5 @@ or_status or_net_rrdbnet_load(const st_file *f, or_backend *be, or_dtype dtype, 
         rrdb_destroy(net);
         return or_errf(err, OR_ENOMEM, "%s: out of host memory", f->path);
     }
-    or_status s = or_netw_init(&m->wts, f, be, dtype, err);
-    if (s == OR_OK)
-        s = load_weights(m, err);
-    or_netw_done_loading(&m->wts);
-    if (s != OR_OK) {
-        rrdb_destroy(net);
-        return s;
-    }
-    *out = net;
-    return OR_OK;
+    return or_net_finish_load(net, &m->wts, f, load_weights, out, err);
 }

@@ -93,8 +93,9 @@ static void srvgg_destroy(or_net *net)
     free(m);
 }
 
-static or_status load_weights(srvgg *m, or_err *err)
+static or_status load_weights(void *impl, or_err *err)
 {
+    srvgg *m = impl;
     char name[64];
     for (int k = 0; k <= m->nc + 1; k++) {
         int ci = k == 0 ? m->in_ch : m->nf;
@@ -145,14 +146,5 @@ or_status or_net_srvgg_load(const st_file *f, or_backend *be, or_dtype dtype, or
         srvgg_destroy(net);
         return or_errf(err, OR_ENOMEM, "%s: out of host memory", f->path);
     }
-    or_status st = or_netw_init(&m->wts, f, be, dtype, err);
-    if (st == OR_OK)
-        st = load_weights(m, err);
-    or_netw_done_loading(&m->wts);
-    if (st != OR_OK) {
-        srvgg_destroy(net);
-        return st;
-    }
-    *out = net;
-    return OR_OK;
+    return or_net_finish_load(net, &m->wts, f, load_weights, out, err);
 }
