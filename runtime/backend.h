@@ -21,11 +21,38 @@ typedef enum { OR_BACKEND_CPU = 0, OR_BACKEND_CUDA = 1 } or_backend_kind;
 typedef struct or_ops or_ops;
 typedef struct or_backend or_backend;
 
+/* Op families beyond the core ops (ops.h).  Each family has its calls and its
+ * table in runtime/ops_<family>.h, its argument checks and dispatch in
+ * runtime/ops_<family>.c, and one table per backend defined beside its kernels
+ * (kernels/<family>_cpu.c, kernels/<family>_cuda.cu).  A NULL table or slot is
+ * reported by the family's wrapper as "not implemented on <backend>". */
+struct or_ops_math;      /* ops_math.h:      mul, scale_shift, fill, clamp       */
+struct or_ops_resample;  /* ops_resample.h:  bilinear/nearest resize, warp       */
+struct or_ops_deconv;    /* ops_deconv.h:    transposed convolution              */
+struct or_ops_pool;      /* ops_pool.h:      max/avg pooling, padding            */
+struct or_ops_color;     /* ops_color.h:     RGB <-> Lab, RGB <-> YUV            */
+struct or_ops_attention; /* ops_attention.h: self-attention (SAGAN / fastai)     */
+struct or_ops_flow;      /* ops_flow.h:      DAIN's optical-flow layers          */
+
+typedef struct {
+    const struct or_ops_math *math;
+    const struct or_ops_resample *resample;
+    const struct or_ops_deconv *deconv;
+    const struct or_ops_pool *pool;
+    const struct or_ops_color *color;
+    const struct or_ops_attention *attention;
+    const struct or_ops_flow *flow;
+} or_op_families;
+
+/* The family tables of a backend kind (runtime/backend.c). */
+or_op_families or_op_families_for(int backend_kind);
+
 struct or_backend {
     or_backend_kind kind;
     int device;              /* CUDA device ordinal, -1 for CPU */
     char name[128];          /* "cpu (2 threads)", "cuda:0 NVIDIA H100 80GB HBM3" */
     const or_ops *ops;
+    or_op_families fam;      /* the other op families (tables above) */
     or_arena arena;          /* activations and scratch */
     /* raw memory of this backend (used by the arena and for weights) */
     void *(*mem_alloc)(or_backend *be, size_t bytes);

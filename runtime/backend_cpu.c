@@ -174,6 +174,7 @@ or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err)
     be->device = -1;
     snprintf(be->name, sizeof be->name, "cpu (%d threads)", omp_get_max_threads());
     be->ops = &cpu_ops;
+    be->fam = or_op_families_for(OR_BACKEND_CPU);
     be->mem_alloc = cpu_alloc;
     be->mem_free = cpu_free;
     be->copy_in = cpu_copy;

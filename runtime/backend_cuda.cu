@@ -9,6 +9,7 @@
 
 #include "../kernels/kernels_cuda.h"
 #include "backend.h"
+#include "backend_cuda.h"
 #include "ops.h"
 
 typedef struct {
@@ -26,6 +27,10 @@ static cuda_impl *impl(or_backend *be) { return (cuda_impl *)be->impl; }
             return or_errf(err, OR_EDEVICE, "cuda:%d %s: %s", be->device, what,             \
                            cudaGetErrorString(e_));                                         \
     } while (0)
+
+extern "C" cudaStream_t or_cuda_stream(or_backend *be) { return impl(be)->stream; }
+extern "C" cublasHandle_t or_cuda_cublas(or_backend *be) { return impl(be)->cublas; }
+extern "C" cudnnHandle_t or_cuda_cudnn(or_backend *be) { return impl(be)->conv.handle; }
 
 extern "C" int or_cuda_device_count(void)
 {
@@ -240,6 +245,7 @@ extern "C" or_status or_backend_cuda_create(int device, or_backend **out, or_err
     be->device = device;
     be->impl = im;
     be->ops = &cuda_ops;
+    be->fam = or_op_families_for(OR_BACKEND_CUDA);
     be->mem_alloc = cuda_alloc;
     be->mem_free = cuda_free;
     be->copy_in = cuda_copy_in;

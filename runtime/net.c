@@ -214,6 +214,18 @@ size_t or_net_conv_scratch_bound(int ci, int wo)
 
 /* ---- load ------------------------------------------------------------------------------ */
 
+/* The "arch" metadata a converter writes -> the network constructor. */
+static const struct {
+    const char *arch;
+    or_status (*load)(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                      or_err *err);
+} net_ctors[] = {
+    {"rrdbnet", or_net_rrdbnet_load},     {"srvgg", or_net_srvgg_load},
+    {"siggraph17", or_net_zhang_load},    {"eccv16", or_net_zhang_load},
+    {"deoldify", or_net_deoldify_load},   {"rife", or_net_rife_load},
+    {"dain", or_net_dain_load},
+};
+
 or_status or_net_load(const char *model_path, or_backend *be, or_dtype dtype, or_net **out,
                       or_err *err)
 {
@@ -229,13 +241,15 @@ or_status or_net_load(const char *model_path, or_backend *be, or_dtype dtype, or
         s = or_errf(err, OR_EFORMAT,
                     "%s: no 'arch' in the metadata (not a model file from oprestore-convert?)",
                     model_path);
-    else if (strcmp(arch, "rrdbnet") == 0)
-        s = or_net_rrdbnet_load(&f, be, dtype, out, err);
-    else if (strcmp(arch, "srvgg") == 0)
-        s = or_net_srvgg_load(&f, be, dtype, out, err);
-    else
-        s = or_errf(err, OR_EUNSUPPORTED, "%s: architecture '%s' has no network yet", model_path,
+    else {
+        s = or_errf(err, OR_EUNSUPPORTED, "%s: architecture '%s' has no network", model_path,
                     arch);
+        for (size_t i = 0; i < sizeof net_ctors / sizeof net_ctors[0]; i++)
+            if (strcmp(arch, net_ctors[i].arch) == 0) {
+                s = net_ctors[i].load(&f, be, dtype, out, err);
+                break;
+            }
+    }
     st_close(&f);
     return s;
 }

@@ -25,7 +25,14 @@ struct or_net {
     int size_multiple;     /* H and W must be multiples of this (x2: 2, x1: 4 for pixel-unshuffle) */
     /* y = net(x): x [1,in_ch,H,W], y [1,out_ch,H*scale,W*scale], both in net->dtype
      * on net->be; values in [0,1] range (not clamped). Scratch from the arena, given back. */
+    /* (Interpolation networks have forward == NULL and use interpolate below.) */
     or_status (*forward)(or_net *net, const or_tensor *x, or_tensor *y, or_err *err);
+    /* Frame interpolation networks (RIFE, DAIN; NULL for the others): y = the frame
+     * at time t in (0,1) between x0 (t = 0) and x1 (t = 1); x0, x1, y [1,3,H,W] in
+     * net->dtype, H and W multiples of size_multiple.  flow_scale is RIFE's
+     * `scale` (1; 0.5 for 4K), ignored by networks without one. */
+    or_status (*interpolate)(or_net *net, const or_tensor *x0, const or_tensor *x1, float t,
+                             float flow_scale, or_tensor *y, or_err *err);
     /* Upper bound of arena bytes forward() needs for an HxW input (for tile sizing). */
     size_t (*workspace_bytes)(const or_net *net, int h, int w);
     void (*destroy)(or_net *net);

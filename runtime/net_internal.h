@@ -75,5 +75,16 @@ or_status or_net_rrdbnet_load(const st_file *f, or_backend *be, or_dtype dtype, 
                               or_err *err);
 or_status or_net_srvgg_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
                             or_err *err);
+/* net_zhang.c ("siggraph17", "eccv16"), net_deoldify.c, net_rife.c, net_dain.c.
+ * Hyperparameters come from the metadata only (never from probing which tensors
+ * exist), so that a network can also be built with seeded weights. */
+or_status or_net_zhang_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                            or_err *err);
+or_status or_net_deoldify_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                               or_err *err);
+or_status or_net_rife_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                           or_err *err);
+or_status or_net_dain_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                           or_err *err);
 
 #endif

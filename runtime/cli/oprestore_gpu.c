@@ -119,6 +119,12 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "upscale"))
         return cmd_upscale(argc - 2, argv + 2);
+    if (!strcmp(cmd, "colorize"))
+        return cmd_colorize(argc - 2, argv + 2);
+    if (!strcmp(cmd, "interpolate"))
+        return cmd_interpolate(argc - 2, argv + 2);
+    if (!strcmp(cmd, "restore"))
+        return cmd_restore(argc - 2, argv + 2);
     if (!strcmp(cmd, "models"))
         return cmd_models(argc - 2, argv + 2);
     if (!strcmp(cmd, "devices"))
