@@ -1,135 +1,222 @@
-/* oprestore-bench: kernel throughput on a backend (per-stage fps arrives with
- * the networks).  Each case reports the median and spread over --iters runs
- * after --warmup, FLOPs and bytes from the shapes, and achieved GFLOP/s and GB/s.
- * GPU timing synchronises the stream around each iteration. */
-#include <math.h>
+/* oprestore-bench: frames per second of each stage and throughput of each
+ * kernel, on a GPU or the CPU, beside PyTorch's numbers (bench/pytorch_peer.py).
+ * The pieces are listed in bench/bench.h; the method is in docs/perf.md.
+ *
+ *   oprestore-bench -g 0 --json bench/results/h100-2025-01-01.json --chart fps.png
+ *   oprestore-bench -g cpu --tiny               (the CI smoke run)
+ *   oprestore-bench --roofline                  (FLOPs, bytes and floors from shapes only)
+ *
+ * Exit codes: 0 success (unavailable workloads are reported, not failures),
+ * 1 runtime error, 2 usage error. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "runtime/ops.h"
-
-typedef struct {
-    const char *name;
-    int n, ci, h, w, co, k;
-} conv_case;
-
-static const conv_case cases[] = {
-    {"conv3x3 64->64 (RRDB trunk, 480x270)", 1, 64, 270, 480, 64, 3},
-    {"conv3x3 64->32 (dense block, 480x270)", 1, 64, 270, 480, 32, 3},
-    {"conv3x3 3->64 (first layer, 480x270)", 1, 3, 270, 480, 64, 3},
-    {"conv1x1 256->64 (bottleneck, 240x135)", 1, 256, 135, 240, 64, 1},
-};
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "bench.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: oprestore-bench [-g cpu|N] [--dtype f32|f16] [--iters N] [--warmup N] [--scale S]\n"
-               "  --scale S  multiply every spatial size by S (e.g. 0.1 for a quick smoke run)\n");
+    fprintf(f,
+            "usage: oprestore-bench [-g cpu|N] [--stage S[,S]] [--model M[,M]] [--size WxH]\n"
+            "                       [--dtype f16|f32] [--iters N] [--warmup N] [-M DIR]\n"
+            "                       [--json FILE] [--csv FILE] [--chart FILE.png] [--merge FILE]\n"
+            "                       [--kernels] [--tiny] [--roofline] [--list]\n"
+            "  -g          device: cpu (default) or a CUDA device number\n"
+            "  --stage     colorize, upscale, interpolate, kernel (conv cases; only when named)\n"
+            "  --model     workload or model names (see --list)\n"
+            "  --size      input size of the selected workloads (default: each workload's)\n"
+            "  --dtype     compute dtype (default f16 on CUDA and for --roofline, f32 on the CPU)\n"
+            "  --iters     timed iterations (default 20; --tiny 2), --warmup (default 3; --tiny 1)\n"
+            "  -M          model folder: DIR/<model>.safetensors is used when present, else\n"
+            "              seeded weights with the official architecture\n"
+            "  --json/--csv/--chart  write the results; --merge FILE: PyTorch's numbers\n"
+            "              (from bench/pytorch_peer.py) beside ours\n"
+            "  --kernels   per-kernel table (time, count, FLOPs, bytes, share of the ceilings)\n"
+            "  --tiny      small sizes and widths (CI smoke run; numbers mean nothing)\n"
+            "  --roofline  count FLOPs and bytes from the shapes without computing, with the\n"
+            "              H100 floors\n");
 }
 
-static or_status run_case(or_backend *be, const conv_case *c, or_dtype dt, double scale, int iters,
-                          int warmup, or_err *err)
+static int parse_size(const char *s, int *w, int *h)
 {
-    int h = (int)fmax(1, c->h * scale), w = (int)fmax(1, c->w * scale);
-    or_arena_mark m = or_arena_get_mark(&be->arena);
-    or_tensor x, wt, b, y;
-    OR_TRY(or_tensor_alloc(be, &x, c->n, c->ci, h, w, dt, "x", err));
-    OR_TRY(or_tensor_alloc(be, &wt, c->co, c->ci, c->k, c->k, dt, "w", err));
-    OR_TRY(or_tensor_alloc(be, &b, 1, c->co, 1, 1, OR_F32, "b", err));
-    OR_TRY(or_tensor_alloc(be, &y, c->n, c->co, h, w, dt, "y", err));
-    size_t big = or_numel(&x) > or_numel(&wt) ? or_numel(&x) : or_numel(&wt);
-    float *host = malloc(big * sizeof(float));
-    if (!host)
-        return or_errf(err, OR_ENOMEM, "bench: out of host memory");
-    for (size_t i = 0; i < big; i++)
-        host[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
-    OR_TRY(or_tensor_upload_f32(&x, host, err));
-    OR_TRY(or_tensor_upload_f32(&wt, host, err));
-    OR_TRY(or_tensor_upload_f32(&b, host, err));
-    free(host);
-    or_conv2d_params p = or_conv2d_default(c->k, c->k);
-    p.ep.act = OR_ACT_LEAKY;
-    p.ep.alpha = 0.2f;
-    double *t = calloc((size_t)iters, sizeof *t);
-    for (int i = 0; i < warmup + iters; i++) {
-        double t0 = now_s();
-        OR_TRY(or_conv2d(&x, &wt, &b, &p, &y, err));
-        OR_TRY(be->sync(be, err));
-        if (i >= warmup)
-            t[i - warmup] = now_s() - t0;
+    char x;
+    return sscanf(s, "%d%c%d", w, &x, h) == 3 && (x == 'x' || x == 'X') && *w > 0 && *h > 0 &&
+           *w <= 16384 && *h <= 16384;
+}
+
+/* Returns 0 on success, 2 on a usage error (after printing it). */
+static int parse_args(int argc, char **argv, bench_opts *o, int *list)
+{
+    memset(o, 0, sizeof *o);
+    o->device = "cpu";
+    o->iters = -1, o->warmup = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define TAKE(dst)                                                                 \
+    do {                                                                          \
+        if (!v) {                                                                 \
+            fprintf(stderr, "oprestore-bench: %s needs a value\n", a);           \
+            return 2;                                                             \
+        }                                                                         \
+        dst = v;                                                                  \
+        i++;                                                                      \
+    } while (0)
+        const char *val = NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(a, "-g")) {
+            TAKE(o->device);
+        } else if (!strcmp(a, "--stage")) {
+            TAKE(o->stage);
+        } else if (!strcmp(a, "--model")) {
+            TAKE(o->model);
+        } else if (!strcmp(a, "-M")) {
+            TAKE(o->models_dir);
+        } else if (!strcmp(a, "--json")) {
+            TAKE(o->json);
+        } else if (!strcmp(a, "--csv")) {
+            TAKE(o->csv);
+        } else if (!strcmp(a, "--chart")) {
+            TAKE(o->chart);
+        } else if (!strcmp(a, "--merge")) {
+            TAKE(o->merge);
+        } else if (!strcmp(a, "--size")) {
+            TAKE(val);
+            if (!parse_size(val, &o->w, &o->h)) {
+                fprintf(stderr, "oprestore-bench: --size %s: expected WxH\n", val);
+                return 2;
+            }
+        } else if (!strcmp(a, "--dtype")) {
+            TAKE(val);
+            if (strcmp(val, "f16") && strcmp(val, "f32")) {
+                fprintf(stderr, "oprestore-bench: --dtype %s: expected f16 or f32\n", val);
+                return 2;
+            }
+            o->dtype = strcmp(val, "f16") ? OR_F32 : OR_F16;
+            o->dtype_set = 1;
+        } else if (!strcmp(a, "--iters") || !strcmp(a, "--warmup")) {
+            TAKE(val);
+            char *end;
+            long k = strtol(val, &end, 10);
+            int lo = strcmp(a, "--iters") ? 0 : 1;
+            if (*end || k < lo || k > BENCH_MAX_ITERS) {
+                fprintf(stderr, "oprestore-bench: %s %s: expected %d..%d\n", a, val, lo,
+                        BENCH_MAX_ITERS);
+                return 2;
+            }
+            *(strcmp(a, "--iters") ? &o->warmup : &o->iters) = (int)k;
+        } else if (!strcmp(a, "--kernels")) {
+            o->kernels = 1;
+        } else if (!strcmp(a, "--tiny")) {
+            o->tiny = 1;
+        } else if (!strcmp(a, "--roofline")) {
+            o->roofline = 1;
+        } else if (!strcmp(a, "--list")) {
+            *list = 1;
+        } else {
+            fprintf(stderr, "oprestore-bench: unknown option %s\n", a);
+            usage(stderr);
+            return 2;
+        }
+#undef TAKE
     }
-    qsort(t, (size_t)iters, sizeof *t, cmp_d);
-    double med = t[iters / 2];
-    double flops = 2.0 * c->n * c->co * h * w * (double)c->ci * c->k * c->k;
-    double bytes = (double)(or_nbytes(&x) + or_nbytes(&wt) + or_nbytes(&y));
-    printf("%-42s %4dx%-4d %s  %9.3f ms  (min %.3f, max %.3f)  %8.1f GFLOP/s  %7.1f GB/s\n",
-           c->name, w, h, or_dtype_name(dt), med * 1e3, t[0] * 1e3, t[iters - 1] * 1e3,
-           flops / med * 1e-9, bytes / med * 1e-9);
-    free(t);
-    or_arena_reset(&be->arena, m);
-    return OR_OK;
+    if (o->iters < 0)
+        o->iters = o->tiny ? 2 : 20;
+    if (o->warmup < 0)
+        o->warmup = o->tiny ? 1 : 3;
+    return 0;
+}
+
+static void list_workloads(void)
+{
+    printf("%-12s %-26s %-24s\n", "stage", "workload", "model");
+    for (size_t i = 0; i < bench_workload_count(); i++) {
+        const bench_workload *w = bench_workload_at(i);
+        printf("%-12s %-26s %-24s\n", bench_workload_stage(w), bench_workload_name(w),
+               bench_workload_model(w));
+    }
 }
 
 int main(int argc, char **argv)
 {
-    const char *dev = "cpu";
-    or_dtype dt = OR_F32;
-    int iters = 10, warmup = 2;
-    double scale = 1.0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int more = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "-g") && more) {
-            dev = argv[++i];
-        } else if (!strcmp(a, "--dtype") && more) {
-            dt = strcmp(argv[++i], "f16") ? OR_F32 : OR_F16;
-        } else if (!strcmp(a, "--iters") && more) {
-            iters = atoi(argv[++i]);
-        } else if (!strcmp(a, "--warmup") && more) {
-            warmup = atoi(argv[++i]);
-        } else if (!strcmp(a, "--scale") && more) {
-            scale = atof(argv[++i]);
-        } else {
-            fprintf(stderr, "oprestore-bench: unknown or incomplete option %s\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (iters < 1 || warmup < 0 || !(scale > 0) || scale > 8) {
-        fprintf(stderr, "oprestore-bench: --iters >= 1, --warmup >= 0, 0 < --scale <= 8\n");
+    bench_opts o;
+    int list = 0;
+    if (parse_args(argc, argv, &o, &list))
         return 2;
+    if (list) {
+        list_workloads();
+        return 0;
     }
-    or_backend *be;
     or_err err;
-    if (or_backend_open(dev, &be, &err) != OR_OK) {
+    or_backend *be = NULL;
+    if (!o.roofline && or_backend_open(o.device, &be, &err) != OR_OK) {
         fprintf(stderr, "oprestore-bench: %s\n", err.msg);
         return 1;
     }
-    printf("backend: %s, %d iterations after %d warm-up\n", be->name, iters, warmup);
+    if (!o.dtype_set)
+        o.dtype = o.roofline || (be && be->kind == OR_BACKEND_CUDA) ? OR_F16 : OR_F32;
+    if (be && be->kind == OR_BACKEND_CPU && o.dtype != OR_F32) {
+        fprintf(stderr, "oprestore-bench: the CPU backend computes in f32 only (--dtype f32)\n");
+        or_backend_destroy(be);
+        return 2;
+    }
+    size_t nw = bench_workload_count();
+    int n_sel = 0;
+    for (size_t i = 0; i < nw; i++)
+        n_sel += bench_workload_selected(bench_workload_at(i), &o);
+    if (n_sel == 0) {
+        fprintf(stderr, "oprestore-bench: no workload matches --stage/--model (see --list)\n");
+        or_backend_destroy(be);
+        return 2;
+    }
+    bench_env env;
+    bench_env_fill(&env, be);
+    if (be) {
+        if (bench_measure_ceilings(be, o.tiny, &env.ceil, &err) != OR_OK)
+            fprintf(stderr, "oprestore-bench: ceilings not measured: %s\n", err.msg);
+        else
+            env.have_ceil = 1;
+    }
+    bench_result *res = calloc(nw, sizeof *res);
+    if (!res) {
+        fprintf(stderr, "oprestore-bench: out of memory\n");
+        or_backend_destroy(be);
+        return 1;
+    }
+    int n = 0;
+    for (size_t i = 0; i < nw; i++) {
+        const bench_workload *w = bench_workload_at(i);
+        if (!bench_workload_selected(w, &o))
+            continue;
+        fprintf(stderr, "oprestore-bench: %s/%s ...\n", bench_workload_stage(w),
+                bench_workload_name(w));
+        bench_run_workload(w, &o, be, &res[n++]);
+    }
     int rc = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0] && !rc; i++)
-        if (run_case(be, &cases[i], dt, scale, iters, warmup, &err) != OR_OK) {
-            fprintf(stderr, "oprestore-bench: %s\n", err.msg);
-            rc = 1;
-        }
-    printf("peak arena: %.1f MiB\n", (double)be->arena.peak / (1 << 20));
+    if (o.merge && bench_merge_peer(o.merge, res, n, &err) != OR_OK) {
+        fprintf(stderr, "oprestore-bench: %s\n", err.msg);
+        rc = 1;
+    }
+    bench_print_table(&env, res, n, &o);
+    for (int i = 0; o.kernels && i < n; i++)
+        bench_print_kernels(&env, &res[i], &o);
+    if (o.json && bench_write_json(o.json, &env, res, n, &o, &err) != OR_OK) {
+        fprintf(stderr, "oprestore-bench: %s\n", err.msg);
+        rc = 1;
+    }
+    if (o.csv && bench_write_csv(o.csv, &env, res, n, &err) != OR_OK) {
+        fprintf(stderr, "oprestore-bench: %s\n", err.msg);
+        rc = 1;
+    }
+    if (o.chart && !o.roofline && bench_write_chart(o.chart, &env, res, n, &err) != OR_OK) {
+        fprintf(stderr, "oprestore-bench: %s\n", err.msg);
+        rc = 1;
+    }
+    for (int i = 0; i < n; i++)
+        bench_profile_free(&res[i].prof);
+    free(res);
     or_backend_destroy(be);
     return rc;
 }

@@ -1,5 +1,8 @@
-/* interpolate.c: the frame interpolation pipeline (STUB: to be written). */
+/* interpolate.c: the frame interpolation pipeline (see interpolate.h). */
 #include "interpolate.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 or_interpolate_opts or_interpolate_defaults(void)
 {
@@ -7,10 +10,192 @@ or_interpolate_opts or_interpolate_defaults(void)
     return o;
 }
 
+static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
+
+int or_interpolate_multiple(const or_net *net, const or_interpolate_opts *o)
+{
+    float fs = o && o->flow_scale > 0 ? o->flow_scale : 1.0f;
+    /* what the network needs at this flow scale (size_multiple is for scale 1) */
+    int need = (int)((float)net->size_multiple / fs + 0.999f);
+    need = need < 1 ? 1 : need;
+    if (strcmp(net->arch, "rife") != 0)
+        return need;
+    int official = (int)(128.0f / fs) > 128 ? (int)(128.0f / fs) : 128; /* inference_video.py */
+    return official / gcd(official, need) * need;
+}
+
+typedef struct {
+    int h, w, ph, pw;
+    int top, left;   /* where the frame sits in the padded one */
+    int replicate;   /* edge replication (DAIN's demo) instead of zeros (RIFE's) */
+    float *host;     /* [3, ph, pw] staging */
+    or_tensor x0, x1, y;
+} ip_state;
+
+static int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
+/* Frame img as RGB into the padded staging buffer, then into t. */
+static or_status upload(ip_state *s, const or_image *img, or_tensor *t, or_err *err)
+{
+    size_t plane = (size_t)s->ph * s->pw;
+    for (int c = 0; c < 3; c++) {
+        const float *src = or_image_plane(img, img->channels == 1 ? 0 : c);
+        for (int y = 0; y < s->ph; y++) {
+            float *row = s->host + c * plane + (size_t)y * s->pw;
+            int sy = y - s->top;
+            if (!s->replicate && (sy < 0 || sy >= s->h)) {
+                memset(row, 0, (size_t)s->pw * sizeof(float));
+                continue;
+            }
+            const float *srow = src + (size_t)clampi(sy, 0, s->h - 1) * s->w;
+            for (int x = 0; x < s->pw; x++) {
+                int sx = x - s->left;
+                row[x] = !s->replicate && (sx < 0 || sx >= s->w) ? 0.0f
+                                                                 : srow[clampi(sx, 0, s->w - 1)];
+            }
+        }
+    }
+    return or_tensor_upload_f32(t, s->host, err);
+}
+
+/* DAIN's demo_MiddleBury.py: ReplicationPad2d up to the next multiple of 128,
+ * split evenly (the odd pixel after); 32 on each side when n already is one. */
+static void dain_pad(int n, int *padded, int *before)
+{
+    if (n % 128) {
+        *padded = (n / 128 + 1) * 128;
+        *before = (*padded - n) / 2;
+    } else {
+        *padded = n + 64;
+        *before = 32;
+    }
+}
+
+static float clamp01(float v) { return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v; }
+
+/* out = the cropped, clamped network output (gray: channel mean), alpha blended. */
+static or_status finish(ip_state *s, const or_image *a, const or_image *b, float t,
+                        or_image *out, or_err *err)
+{
+    OR_TRY(or_tensor_download_f32(&s->y, s->host, err));
+    int with_alpha = a->alpha || b->alpha;
+    OR_TRY(or_image_alloc(out, s->w, s->h, a->channels, with_alpha, err));
+    size_t plane = (size_t)s->ph * s->pw;
+    for (int y = 0; y < s->h; y++)
+        for (int x = 0; x < s->w; x++) {
+            size_t p = (size_t)(y + s->top) * s->pw + (x + s->left), q = (size_t)y * s->w + x;
+            if (a->channels == 1) {
+                float v = (s->host[p] + s->host[plane + p] + s->host[2 * plane + p]) / 3.0f;
+                out->planes[q] = clamp01(v);
+            } else {
+                for (int c = 0; c < 3; c++)
+                    or_image_plane(out, c)[q] = clamp01(s->host[c * plane + p]);
+            }
+            if (with_alpha) {
+                float aa = a->alpha ? a->alpha[q] : 1.0f, ab = b->alpha ? b->alpha[q] : 1.0f;
+                out->alpha[q] = clamp01((1.0f - t) * aa + t * ab);
+            }
+        }
+    out->src_format = a->src_format;
+    out->src_color = a->src_color;
+    out->src_bit_depth = a->src_bit_depth;
+    out->src_interlaced = a->src_interlaced;
+    out->src_color_key = a->src_color_key;
+    out->gray_as_rgb = a->gray_as_rgb && b->gray_as_rgb;
+    return OR_OK;
+}
+
+static or_status check_pair(const or_net *net, const or_image *a, const or_image *b,
+                            const or_interpolate_opts *o, or_err *err)
+{
+    if (!net->interpolate)
+        return or_errf(err, OR_EINVAL, "%s: a %s network does not interpolate frames",
+                       net->model_path, net->arch);
+    if (a->width != b->width || a->height != b->height || a->channels != b->channels)
+        return or_errf(err, OR_EINVAL,
+                       "frames differ: %dx%d with %d channel(s) and %dx%d with %d channel(s)",
+                       a->width, a->height, a->channels, b->width, b->height, b->channels);
+    if (a->width < 1 || a->height < 1 || (a->channels != 1 && a->channels != 3))
+        return or_errf(err, OR_EINVAL, "frame %dx%d with %d channels: expected gray or RGB",
+                       a->width, a->height, a->channels);
+    float fs = o ? o->flow_scale : 1.0f;
+    if (fs != 0.25f && fs != 0.5f && fs != 1.0f && fs != 2.0f && fs != 4.0f)
+        return or_errf(err, OR_EINVAL, "flow scale %g: expected 0.25, 0.5, 1, 2 or 4",
+                       (double)fs);
+    return OR_OK;
+}
+
+/* Pad and upload a and b; the caller resets the arena. */
+static or_status prepare(or_net *net, const or_image *a, const or_image *b,
+                         const or_interpolate_opts *o, ip_state *s, or_err *err)
+{
+    int m = or_interpolate_multiple(net, o);
+    s->h = a->height, s->w = a->width;
+    if (strcmp(net->arch, "dain") == 0) {
+        s->replicate = 1;
+        dain_pad(s->h, &s->ph, &s->top);
+        dain_pad(s->w, &s->pw, &s->left);
+    } else { /* RIFE's inference_video.py: zeros at the bottom and right */
+        s->ph = (s->h + m - 1) / m * m, s->pw = (s->w + m - 1) / m * m;
+    }
+    s->host = malloc((size_t)3 * s->ph * s->pw * sizeof(float));
+    if (!s->host)
+        return or_errf(err, OR_ENOMEM, "out of host memory for a %dx%d frame", s->pw, s->ph);
+    or_backend *be = net->be;
+    OR_TRY(or_tensor_alloc(be, &s->x0, 1, 3, s->ph, s->pw, net->dtype, "frame0", err));
+    OR_TRY(or_tensor_alloc(be, &s->x1, 1, 3, s->ph, s->pw, net->dtype, "frame1", err));
+    OR_TRY(or_tensor_alloc(be, &s->y, 1, 3, s->ph, s->pw, net->dtype, "frame", err));
+    OR_TRY(upload(s, a, &s->x0, err));
+    return upload(s, b, &s->x1, err);
+}
+
+static or_status run_t(or_net *net, ip_state *s, const or_image *a, const or_image *b, float t,
+                       float fs, or_image *out, or_err *err)
+{
+    OR_TRY(net->interpolate(net, &s->x0, &s->x1, t, fs, &s->y, err));
+    return finish(s, a, b, t, out, err);
+}
+
+or_status or_interpolate_n(or_net *net, const or_image *a, const or_image *b, int n,
+                           const or_interpolate_opts *o, or_image *out, or_err *err)
+{
+    OR_TRY(check_pair(net, a, b, o, err));
+    if (n < 2 || n > 1024)
+        return or_errf(err, OR_EINVAL, "multiplier %d: expected 2..1024", n);
+    for (int k = 0; k < n - 1; k++)
+        memset(&out[k], 0, sizeof out[k]);
+    float fs = o ? o->flow_scale : 1.0f;
+    ip_state s;
+    memset(&s, 0, sizeof s);
+    or_arena_mark mk = or_arena_get_mark(&net->be->arena);
+    or_status st = prepare(net, a, b, o, &s, err);
+    for (int k = 1; k < n && st == OR_OK; k++)
+        st = run_t(net, &s, a, b, (float)k / (float)n, fs, &out[k - 1], err);
+    or_arena_reset(&net->be->arena, mk);
+    free(s.host);
+    if (st != OR_OK)
+        for (int k = 0; k < n - 1; k++)
+            or_image_free(&out[k]);
+    return st;
+}
+
 or_status or_interpolate_image(or_net *net, const or_image *a, const or_image *b, float t,
                                const or_interpolate_opts *o, or_image *out, or_err *err)
 {
-    (void)a, (void)b, (void)t, (void)o, (void)out;
-    return or_errf(err, OR_EUNSUPPORTED, "%s: interpolation is not written yet",
-                   net->model_path);
+    memset(out, 0, sizeof *out);
+    OR_TRY(check_pair(net, a, b, o, err));
+    if (!(t >= 0.0f && t <= 1.0f))
+        return or_errf(err, OR_EINVAL, "time %g: expected a value in [0,1]", (double)t);
+    float fs = o ? o->flow_scale : 1.0f;
+    ip_state s;
+    memset(&s, 0, sizeof s);
+    or_arena_mark mk = or_arena_get_mark(&net->be->arena);
+    or_status st = prepare(net, a, b, o, &s, err);
+    if (st == OR_OK)
+        st = run_t(net, &s, a, b, t, fs, out, err);
+    or_arena_reset(&net->be->arena, mk);
+    free(s.host);
+    if (st != OR_OK)
+        or_image_free(out);
+    return st;
 }

@@ -22,6 +22,8 @@ or_status or_netw_init(or_net_weights *w, const st_file *f, or_backend *be, or_d
     w->be = be;
     w->dtype = dtype;
     w->f = f;
+    if (or_net_discovery_of(f))
+        return OR_OK; /* discovery pass: weights are recorded, not stored */
     size_t max_numel = 1;
     for (int i = 0; i < f->n; i++) {
         /* 4 bytes per element bounds both f16 weights and f32 vectors */
@@ -65,9 +67,17 @@ void or_netw_free(or_net_weights *w)
     memset(w, 0, sizeof *w);
 }
 
-static or_status netw_load(or_net_weights *w, const char *name, int ndim, const int64_t *shape,
-                           or_dtype dt, int n, int c, int h, int wd, or_tensor *t, or_err *err)
+or_status or_netw_tensor(or_net_weights *w, const char *name, int ndim, const int64_t *shape,
+                         or_dtype dt, int n, int c, int h, int wd, or_tensor *t, or_err *err)
 {
+    or_net_discovery *d = or_net_discovery_of(w->f);
+    if (d) { /* discovery pass: record the request, hand back a tensor without data */
+        memset(t, 0, sizeof *t);
+        t->n = n, t->c = c, t->h = h, t->w = wd;
+        t->dtype = dt;
+        t->be = w->be;
+        return or_net_discovery_record(d, name, ndim, shape, err);
+    }
     const st_tensor *st;
     OR_TRY(st_expect(w->f, name, ndim, shape, &st, err));
     if ((size_t)st->numel > w->host_cap)
@@ -93,13 +103,35 @@ static or_status netw_load(or_net_weights *w, const char *name, int ndim, const 
     return s;
 }
 
+or_status or_netw_scalar(or_net_weights *w, const char *name, or_tensor *t, float *v,
+                         or_err *err)
+{
+    int64_t shape[1] = {1};
+    *v = 0.0f;
+    OR_TRY(or_netw_tensor(w, name, 1, shape, OR_F32, 1, 1, 1, 1, t, err));
+    if (!or_net_discovery_of(w->f))
+        *v = w->host[0]; /* the staging buffer still holds what was just uploaded */
+    return OR_OK;
+}
+
 or_status or_netw_conv(or_net_weights *w, const char *prefix, int co, int ci, int k,
                        or_tensor *wt, or_tensor *b, or_err *err)
 {
     char name[256];
     int64_t shape[4] = {co, ci, k, k};
     snprintf(name, sizeof name, "%s.weight", prefix);
-    OR_TRY(netw_load(w, name, 4, shape, w->dtype, co, ci, k, k, wt, err));
+    OR_TRY(or_netw_tensor(w, name, 4, shape, w->dtype, co, ci, k, k, wt, err));
+    snprintf(name, sizeof name, "%s.bias", prefix);
+    return or_netw_vec(w, name, co, b, err);
+}
+
+or_status or_netw_deconv(or_net_weights *w, const char *prefix, int ci, int co, int k,
+                         or_tensor *wt, or_tensor *b, or_err *err)
+{
+    char name[256];
+    int64_t shape[4] = {ci, co, k, k};
+    snprintf(name, sizeof name, "%s.weight", prefix);
+    OR_TRY(or_netw_tensor(w, name, 4, shape, w->dtype, ci, co, k, k, wt, err));
     snprintf(name, sizeof name, "%s.bias", prefix);
     return or_netw_vec(w, name, co, b, err);
 }
@@ -107,7 +139,7 @@ or_status or_netw_conv(or_net_weights *w, const char *prefix, int co, int ci, in
 or_status or_netw_vec(or_net_weights *w, const char *name, int c, or_tensor *t, or_err *err)
 {
     int64_t shape[1] = {c};
-    return netw_load(w, name, 1, shape, OR_F32, 1, c, 1, 1, t, err);
+    return or_netw_tensor(w, name, 1, shape, OR_F32, 1, c, 1, 1, t, err);
 }
 
 /* ---- metadata ------------------------------------------------------------------------ */
@@ -145,6 +177,9 @@ or_status or_net_finish_load(or_net *net, or_net_weights *w, const st_file *f,
     if (s == OR_OK)
         s = load(net->impl, err);
     or_netw_done_loading(w);
+    or_net_discovery *d = or_net_discovery_of(f);
+    if (s == OR_OK && d)
+        s = or_net_discovery_finish(d, f, err); /* stops here: the network has no weights */
     if (s != OR_OK) {
         net->destroy(net);
         return s;
@@ -226,6 +261,32 @@ static const struct {
     {"dain", or_net_dain_load},
 };
 
+int or_net_arch_known(const char *arch)
+{
+    for (size_t i = 0; arch && i < sizeof net_ctors / sizeof net_ctors[0]; i++)
+        if (strcmp(arch, net_ctors[i].arch) == 0)
+            return 1;
+    return 0;
+}
+
+or_status or_net_load_st(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                         or_err *err)
+{
+    *out = NULL;
+    if (be->kind == OR_BACKEND_CPU && dtype != OR_F32)
+        return or_errf(err, OR_EUNSUPPORTED, "%s: the CPU backend computes in f32, not %s",
+                       f->path, or_dtype_name(dtype));
+    const char *arch = st_meta(f, "arch");
+    if (!arch)
+        return or_errf(err, OR_EFORMAT,
+                       "%s: no 'arch' in the metadata (not a model file from oprestore-convert?)",
+                       f->path);
+    for (size_t i = 0; i < sizeof net_ctors / sizeof net_ctors[0]; i++)
+        if (strcmp(arch, net_ctors[i].arch) == 0)
+            return net_ctors[i].load(f, be, dtype, out, err);
+    return or_errf(err, OR_EUNSUPPORTED, "%s: architecture '%s' has no network", f->path, arch);
+}
+
 or_status or_net_load(const char *model_path, or_backend *be, or_dtype dtype, or_net **out,
                       or_err *err)
 {
@@ -235,21 +296,7 @@ or_status or_net_load(const char *model_path, or_backend *be, or_dtype dtype, or
                        model_path, or_dtype_name(dtype));
     st_file f;
     OR_TRY(st_open(model_path, &f, err));
-    const char *arch = st_meta(&f, "arch");
-    or_status s;
-    if (!arch)
-        s = or_errf(err, OR_EFORMAT,
-                    "%s: no 'arch' in the metadata (not a model file from oprestore-convert?)",
-                    model_path);
-    else {
-        s = or_errf(err, OR_EUNSUPPORTED, "%s: architecture '%s' has no network", model_path,
-                    arch);
-        for (size_t i = 0; i < sizeof net_ctors / sizeof net_ctors[0]; i++)
-            if (strcmp(arch, net_ctors[i].arch) == 0) {
-                s = net_ctors[i].load(&f, be, dtype, out, err);
-                break;
-            }
-    }
+    or_status s = or_net_load_st(&f, be, dtype, out, err);
     st_close(&f);
     return s;
 }

@@ -36,6 +36,20 @@ void or_netw_free(or_net_weights *w);
  * as f32 [1,co,1,1]. Shapes are checked with st_expect. */
 or_status or_netw_conv(or_net_weights *w, const char *prefix, int co, int ci, int k,
                        or_tensor *wt, or_tensor *b, or_err *err);
+/* Any weight: `name` must have the ndim/shape given (checked with st_expect); it
+ * is read as f32, stored as dtype dt with tensor shape [n,c,h,wd] in the weight
+ * block and uploaded.  In a seeded-weights discovery pass it is only recorded
+ * (the tensor gets its shape but no data). */
+or_status or_netw_tensor(or_net_weights *w, const char *name, int ndim, const int64_t *shape,
+                         or_dtype dt, int n, int c, int h, int wd, or_tensor *t, or_err *err);
+/* A scalar weight `name` of shape [1]: uploaded as f32 [1,1,1,1] into *t and its
+ * value returned in *v (0 in a discovery pass). */
+or_status or_netw_scalar(or_net_weights *w, const char *name, or_tensor *t, float *v,
+                         or_err *err);
+/* A transposed convolution: "<prefix>.weight" [ci,co,k,k] (PyTorch's
+ * ConvTranspose2d layout) in the compute dtype and "<prefix>.bias" [co] as f32. */
+or_status or_netw_deconv(or_net_weights *w, const char *prefix, int ci, int co, int k,
+                         or_tensor *wt, or_tensor *b, or_err *err);
 /* A per-channel vector `name` [c] (bias, PReLU slopes) as f32 [1,c,1,1]. */
 or_status or_netw_vec(or_net_weights *w, const char *name, int c, or_tensor *t, or_err *err);
 
@@ -70,6 +84,12 @@ size_t or_net_act_bytes(int c, int h, int w, or_dtype dt);
  * and output width wo (the 64 MiB budget, or one output row if larger). */
 size_t or_net_conv_scratch_bound(int ci, int wo);
 
+/* or_net_load on an open model file (f stays owned by the caller: the network
+ * keeps no reference to it); 1 when arch has a network constructor. */
+or_status or_net_load_st(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                         or_err *err);
+int or_net_arch_known(const char *arch);
+
 /* Network constructors (net_rrdbnet.c, net_srvgg.c); f stays owned by the caller. */
 or_status or_net_rrdbnet_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
                               or_err *err);
@@ -86,5 +106,20 @@ or_status or_net_rife_load(const st_file *f, or_backend *be, or_dtype dtype, or_
                            or_err *err);
 or_status or_net_dain_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
                            or_err *err);
+
+/* ---- seeded weights: the discovery pass (runtime/net_seeded.c) ----------------------
+ * While or_net_seeded_weights() runs a loader on the metadata-only file f,
+ * or_net_discovery_of(f) is that pass's recorder: or_netw_init reserves
+ * nothing, or_netw_tensor records each (name, shape) and hands back a tensor without
+ * data, and or_net_finish_load destroys the network and returns the pass's
+ * marker error.  Loaders must therefore only read weights while loading (no
+ * ops on them).  NULL outside a discovery pass, and for any other file. */
+typedef struct or_net_weight_list or_net_discovery;
+or_net_discovery *or_net_discovery_of(const st_file *f);
+or_status or_net_discovery_record(or_net_discovery *d, const char *name, int ndim,
+                                  const int64_t *shape, or_err *err);
+/* The loader asked for every weight: mark the list complete and return the
+ * marker error that stops the constructor. */
+or_status or_net_discovery_finish(or_net_discovery *d, const st_file *f, or_err *err);
 
 #endif

@@ -1,6 +1,6 @@
 /* ops_color.h: colour conversions as the official pipelines compute them
  * (family "color"; kernels/color_cpu.c, kernels/color_cuda.cu).
- * x, y [N,3,H,W] f32 (y may be x). */
+ * x, y [N,3,H,W] f32 (also f16 on CUDA; math in double); y may be x. */
 #ifndef OR_OPS_COLOR_H
 #define OR_OPS_COLOR_H
 
@@ -21,11 +21,22 @@ or_status or_rgb_to_yuv(const or_tensor *x, or_tensor *y, or_err *err);
  * R = Y + 1.140(V-0.5), G = Y - 0.394(U-0.5) - 0.581(V-0.5), B = Y + 2.032(U-0.5). */
 or_status or_yuv_to_rgb(const or_tensor *x, or_tensor *y, or_err *err);
 
+/* ECCV16's decoding of colour classes to ab (colorizers/eccv16.py:
+ * model_out(softmax(conv8_3)), then unnormalize_ab): per pixel
+ *   y[:,j] = scale * sum_q softmax(z / T)[q] * w[j,q]
+ * z [N,Q,H,W] class logits, w [2,Q,1,1] (model_out's 1x1 conv weight, no bias, in
+ * z's dtype), y [N,2,H,W].  The release uses T = 1 (plain softmax); T < 1 is the
+ * paper's annealed mean.  Softmax is computed stably (max subtracted). */
+or_status or_class_to_ab(const or_tensor *z, const or_tensor *w, float T, float scale,
+                         or_tensor *y, or_err *err);
+
 struct or_ops_color {
     or_status (*rgb_to_lab)(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err);
     or_status (*lab_to_rgb)(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err);
     or_status (*rgb_to_yuv)(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err);
     or_status (*yuv_to_rgb)(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err);
+    or_status (*class_to_ab)(or_backend *be, const or_tensor *z, const or_tensor *w, float T,
+                             float scale, or_tensor *y, or_err *err);
 };
 
 #ifdef __cplusplus

@@ -169,9 +169,9 @@ Test(net_sr, bad_metadata_fails)
 {
     char want[2048];
     const char *vgg = convert_ckpt("sr_srvgg_x2_lrelu.zip.pth");
-    const char *p = tu_tmp("dain.safetensors");
-    rewrite(vgg, p, NULL, 0, NULL, NULL, "arch", "dain");
-    snprintf(want, sizeof want, "%s: architecture 'dain' has no network yet", p);
+    const char *p = tu_tmp("vit.safetensors");
+    rewrite(vgg, p, NULL, 0, NULL, NULL, "arch", "vit");
+    snprintf(want, sizeof want, "%s: architecture 'vit' has no network", p);
     expect_msg(load_fails(p, OR_EUNSUPPORTED), want);
 
     p = tu_tmp("act.safetensors");

@@ -1,11 +1,143 @@
-/* cmd_restore.c: oprestore-gpu restore (STUB: to be written). */
+/* cmd_restore.c: oprestore-gpu restore: colorize -> upscale -> interpolate,
+ * each optional, in one process without intermediate files, on a video, a
+ * folder of frames or images; and the video path of the single-stage
+ * commands (cmd_restore_single).  See docs/cli.md. */
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "runtime/cli/cli_common.h"
+#include "runtime/cli/cli_jobs.h"
+#include "runtime/cli/cli_video.h"
+
+#define PROG "oprestore-gpu restore"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: oprestore-gpu restore -i IN -o OUT [--colorize MODEL] [--upscale MODEL]\n"
+            "                             [--interpolate MODEL -n N] [options]\n"
+            "Runs the stages given, in the order colorize -> upscale -> interpolate, frame by\n"
+            "frame in one process (no intermediate files).  IN is a video (-> a video), a\n"
+            "folder of frames (-> numbered frames 00000001.png ... in the OUT folder), or an\n"
+            "image or folder of images (without --interpolate).\n"
+            "  --colorize MODEL     deoldify-video, deoldify-artistic, deoldify-stable,\n"
+            "                       siggraph17, eccv16\n"
+            "  --upscale MODEL      realesr-animevideov3, realesrgan-x4plus, ...\n"
+            "  --interpolate MODEL  rife-v4.6, rife-v4.25, rife-v4.26, dain\n");
+    cli_usage_common(f);
+    cli_usage_video(f);
+}
+
+typedef struct {
+    const char *colorize, *upscale, *interpolate;
+} stage_flags;
+
+static int restore_extra(void *ctx, int argc, char **argv, int *i)
+{
+    stage_flags *s = ctx;
+    const char **dst = !strcmp(argv[*i], "--colorize")      ? &s->colorize
+                       : !strcmp(argv[*i], "--upscale")     ? &s->upscale
+                       : !strcmp(argv[*i], "--interpolate") ? &s->interpolate
+                                                            : NULL;
+    if (!dst)
+        return CLI_UNKNOWN;
+    if (*i + 1 >= argc || !*argv[*i + 1])
+        return CLI_BAD;
+    *dst = argv[++*i];
+    return CLI_TAKEN;
+}
+
+static or_status chain_image(void *ctx, const cli_job *j, const or_image *in, or_image *out,
+                             or_err *err)
+{
+    (void)j;
+    return cli_chain_frame(ctx, in, out, err);
+}
+
+/* Dispatch on the input kind. */
+static int run_chain(cli_chain *c)
+{
+    cli_opts *o = &c->o;
+    if (o->multiplier && !c->interpolate)
+        return cli_fail_usage(o, "-n needs --interpolate MODEL");
+    if (cli_is_video(o->in))
+        return cli_video_run(c);
+    struct stat si;
+    int folder = stat(o->in, &si) == 0 && S_ISDIR(si.st_mode);
+    if (c->interpolate) {
+        if (!folder)
+            return cli_fail_usage(o, "-i %s: interpolation needs a video or a folder of frames",
+                                  o->in);
+        return cli_sequence_run(c);
+    }
+    cli_job_list jobs = {0};
+    int rc = cli_make_jobs(o, &jobs);
+    if (rc < 0)
+        rc = cli_chain_load(c);
+    if (rc < 0) {
+        cli_install_signals();
+        rc = cli_run_images(o, &jobs, chain_image, c);
+    }
+    cli_jobs_free(&jobs);
+    return rc;
+}
 
 int cmd_restore(int argc, char **argv)
 {
-    (void)argc, (void)argv;
-    fprintf(stderr, "oprestore-gpu restore: not available yet\n");
-    return 1;
+    cli_chain c;
+    memset(&c, 0, sizeof c);
+    stage_flags s = {0};
+    cli_opts_init(&c.o, PROG, NULL);
+    int rc = cli_parse(&c.o, argc, argv, restore_extra, &s, usage);
+    if (rc >= 0)
+        return rc;
+    if (c.o.model)
+        return cli_fail_usage(&c.o, "restore takes --colorize/--upscale/--interpolate MODEL, "
+                                    "not -m");
+    if (!s.colorize && !s.upscale && !s.interpolate)
+        return cli_fail_usage(&c.o, "give at least one of --colorize, --upscale, --interpolate");
+    c.colorize = s.colorize, c.upscale = s.upscale, c.interpolate = s.interpolate;
+    rc = run_chain(&c);
+    cli_chain_free(&c);
+    return rc;
+}
+
+/* Default models of the single-stage commands on a video. */
+static const char *default_model(const char *stage)
+{
+    return !strcmp(stage, "colorize") ? "deoldify-video"
+           : !strcmp(stage, "upscale") ? "realesr-animevideov3" : "rife-v4.6";
+}
+
+static const char *single_usage_stage;
+static void single_usage(FILE *f)
+{
+    fprintf(f, "usage: oprestore-gpu %s -i VIDEO -o OUT [-m MODEL] [options]\n"
+               "(a video input runs as 'oprestore-gpu restore --%s MODEL')\n",
+            single_usage_stage, single_usage_stage);
+    cli_usage_common(f);
+    cli_usage_video(f);
+}
+
+int cmd_restore_single(const char *stage, int argc, char **argv)
+{
+    cli_chain c;
+    memset(&c, 0, sizeof c);
+    char prog[64];
+    snprintf(prog, sizeof prog, "oprestore-gpu %s", stage);
+    cli_opts_init(&c.o, prog, default_model(stage));
+    single_usage_stage = stage;
+    int rc = cli_parse(&c.o, argc, argv, NULL, NULL, single_usage);
+    if (rc >= 0)
+        return rc;
+    if (!strcmp(stage, "colorize"))
+        c.colorize = c.o.model;
+    else if (!strcmp(stage, "upscale"))
+        c.upscale = c.o.model;
+    else
+        c.interpolate = c.o.model;
+    rc = run_chain(&c);
+    cli_chain_free(&c);
+    return rc;
 }

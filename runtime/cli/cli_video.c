@@ -1,0 +1,395 @@
+/* cli_video.c: the restore chain over a video or a folder of frames, through
+ * runtime/pipeline.h (see cli_video.h and docs/cli.md). */
+#include "cli_video.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavutil/log.h>
+#include <libavutil/mathematics.h>
+
+#include "cli_jobs.h"
+#include "runtime/colorize.h"
+#include "runtime/fileutil.h"
+#include "runtime/interpolate.h"
+#include "runtime/pipeline.h"
+#include "runtime/progress.h"
+#include "runtime/upscale.h"
+#include "runtime/video.h"
+
+/* ---- the chain ------------------------------------------------------------------- */
+
+int cli_chain_load(cli_chain *c)
+{
+    int rc = cli_open_backend(&c->o, &c->be);
+    if (rc < 0 && c->colorize)
+        rc = cli_load_net(&c->o, c->be, c->colorize, "colorize", &c->net_c);
+    if (rc < 0 && c->upscale)
+        rc = cli_load_net(&c->o, c->be, c->upscale, "upscale", &c->net_u);
+    if (rc < 0 && c->interpolate)
+        rc = cli_load_net(&c->o, c->be, c->interpolate, "interpolate", &c->net_i);
+    if (rc < 0 && c->net_u && (!c->net_u->forward || c->net_u->scale < 1 ||
+                               c->net_u->in_ch != 3 || c->net_u->out_ch != 3)) {
+        cli_say(&c->o, "%s: %s is not an image upscaler", c->upscale, c->net_u->arch);
+        rc = 1;
+    }
+    if (rc < 0 && c->net_i && !c->net_i->interpolate) {
+        cli_say(&c->o, "%s: %s is not an interpolation network", c->interpolate,
+                c->net_i->arch);
+        rc = 1;
+    }
+    if (rc < 0 && c->o.verbose)
+        cli_say(&c->o, "on %s:%s%s%s%s%s%s", c->be->name, c->colorize ? " colorize " : "",
+                c->colorize ? c->colorize : "", c->upscale ? " upscale " : "",
+                c->upscale ? c->upscale : "", c->interpolate ? " interpolate " : "",
+                c->interpolate ? c->interpolate : "");
+    return rc;
+}
+
+void cli_chain_free(cli_chain *c)
+{
+    or_net_free(c->net_c);
+    or_net_free(c->net_u);
+    or_net_free(c->net_i);
+    if (c->be)
+        or_backend_destroy(c->be);
+    c->net_c = c->net_u = c->net_i = NULL;
+    c->be = NULL;
+}
+
+static or_status stage_colorize(void *ctx, const or_image *in, or_image *out, or_err *err)
+{
+    cli_chain *c = ctx;
+    or_colorize_opts co = or_colorize_defaults();
+    if (c->o.render_factor)
+        co.render_factor = c->o.render_factor;
+    else if (c->video)
+        co.render_factor = OR_DEOLDIFY_RENDER_FACTOR_VIDEO;
+    return or_colorize_image(c->net_c, in, &co, out, NULL, err);
+}
+
+static or_status stage_upscale(void *ctx, const or_image *in, or_image *out, or_err *err)
+{
+    cli_chain *c = ctx;
+    or_upscale_opts uo = or_upscale_defaults();
+    uo.tile = c->o.tile;
+    uo.outscale = c->o.scale;
+    return or_upscale_image(c->net_u, in, &uo, out, NULL, err);
+}
+
+static or_status stage_interp(void *ctx, const or_image *a, const or_image *b, float t,
+                              or_image *out, or_err *err)
+{
+    cli_chain *c = ctx;
+    or_interpolate_opts io = or_interpolate_defaults();
+    return or_interpolate_image(c->net_i, a, b, t, &io, out, err);
+}
+
+static int chain_stages(cli_chain *c, or_pipe_stage *st)
+{
+    int n = 0;
+    if (c->net_c)
+        st[n++] = (or_pipe_stage){"colorize", stage_colorize, c};
+    if (c->net_u)
+        st[n++] = (or_pipe_stage){"upscale", stage_upscale, c};
+    return n;
+}
+
+or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_err *err)
+{
+    or_pipe_stage st[2];
+    int n = chain_stages(c, st);
+    if (!n)
+        return or_image_copy(in, out, err);
+    or_image cur;
+    OR_TRY(st[0].run(st[0].ctx, in, &cur, err));
+    for (int k = 1; k < n; k++) {
+        or_image next;
+        memset(&next, 0, sizeof next);
+        or_status s = st[k].run(st[k].ctx, &cur, &next, err);
+        or_image_free(&cur);
+        if (s != OR_OK) {
+            or_image_free(&next);
+            return or_err_prefix(err, "%s", st[k].name);
+        }
+        cur = next;
+    }
+    *out = cur;
+    return OR_OK;
+}
+
+/* ---- progress ---------------------------------------------------------------------- */
+
+typedef struct {
+    const cli_opts *o;
+    or_progress p;
+} progress_ctx;
+
+static void on_progress(void *ctx, int64_t in_done, int64_t out_done)
+{
+    progress_ctx *pc = ctx;
+    char line[256];
+    if (!pc->o->quiet &&
+        or_progress_line(&pc->p, out_done, or_progress_now(), 0, line, sizeof line))
+        fputs(line, stderr);
+}
+
+static void progress_end(progress_ctx *pc, int64_t done)
+{
+    char line[256];
+    if (!pc->o->quiet && done &&
+        or_progress_line(&pc->p, done, or_progress_now(), 1, line, sizeof line))
+        fputs(line, stderr);
+}
+
+/* ---- video ------------------------------------------------------------------------- */
+
+typedef struct {
+    cli_chain *c;
+    or_video_reader *r;
+    or_video_info info;
+    or_video_writer *w;
+    or_video_out_opts wo;
+    int n;
+} video_ctx;
+
+static or_status video_read(void *ctx, or_image *img, int64_t *pts, int *got, or_err *err)
+{
+    video_ctx *v = ctx;
+    return or_video_read(v->r, img, pts, got, err);
+}
+
+static or_status video_write(void *ctx, const or_image *img, int64_t pts, or_err *err)
+{
+    video_ctx *v = ctx;
+    if (!v->w) { /* opened on the first frame: its size is the chain's output size */
+        v->wo.width = img->width;
+        v->wo.height = img->height;
+        OR_TRY(or_video_writer_open(v->c->o.out, &v->wo, v->r, &v->w, err));
+    }
+    return or_video_write(v->w, img, pts, err);
+}
+
+/* Refuse outputs that would replace an input or an existing file. -1 or exit code. */
+static int check_output_file(const cli_opts *o)
+{
+    struct stat so;
+    if (stat(o->out, &so) == 0) {
+        if (S_ISDIR(so.st_mode))
+            return cli_fail_usage(o, "-o %s is a folder; a video output is a file (film.mkv)",
+                                  o->out);
+        if (or_same_file(o->in, o->out))
+            return cli_fail_usage(o, "-o %s is the input; an input is never overwritten",
+                                  o->out);
+        if (!o->overwrite) {
+            cli_say(o, "%s exists (add --overwrite to replace it)", o->out);
+            return 1;
+        }
+    }
+    return -1;
+}
+
+static void set_out_opts(video_ctx *v)
+{
+    const cli_opts *o = &v->c->o;
+    or_video_out_opts *wo = &v->wo;
+    *wo = or_video_out_defaults();
+    if (o->codec)
+        or_vcodec_parse(o->codec, &wo->codec, NULL);
+    wo->crf = o->crf;
+    wo->preset = o->preset;
+    AVRational rate = av_mul_q((AVRational){v->info.rate_num, v->info.rate_den},
+                               (AVRational){v->n, 1});
+    wo->rate_num = rate.num, wo->rate_den = rate.den;
+    /* the pipeline's output pts are input pts * n + k * step: time base in_tb / n */
+    wo->tb_num = v->info.tb_num, wo->tb_den = v->info.tb_den * v->n;
+    wo->colour = v->info.used;
+    wo->src_pix_fmt = v->info.pix_fmt;
+}
+
+static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or_pipe_stats *s)
+{
+    const cli_opts *o = &v->c->o;
+    or_err err;
+    if (st != OR_OK) {
+        or_video_writer_abort(v->w);
+        cli_say(o, "%s", perr->msg);
+        return 1;
+    }
+    if (s->stopped) {
+        or_video_writer_abort(v->w);
+        cli_say(o, "interrupted after %lld frames: %s was not written", (long long)s->frames_in,
+                o->out);
+        return CLI_EXIT_INTERRUPTED;
+    }
+    if (!v->w) {
+        cli_say(o, "%s: no video frames could be decoded", o->in);
+        return 1;
+    }
+    int copied, left;
+    or_video_writer_counts(v->w, &copied, &left);
+    if (or_video_writer_finish(v->w, &err) != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        return 1;
+    }
+    if (left && !o->quiet)
+        cli_say(o, "%d audio/subtitle stream%s could not go into %s and %s left out (use .mkv)",
+                left, left == 1 ? "" : "s", o->out, left == 1 ? "was" : "were");
+    if (o->verbose)
+        cli_say(o, "%s: %lld frames in, %lld out (%lld interpolated, %lld scene cuts), "
+                "%d stream%s copied", o->out, (long long)s->frames_in, (long long)s->frames_out,
+                (long long)s->interpolated, (long long)s->cuts, copied, copied == 1 ? "" : "s");
+    return 0;
+}
+
+int cli_video_run(cli_chain *c)
+{
+    cli_opts *o = &c->o;
+    int rc = check_output_file(o);
+    if (rc >= 0)
+        return rc;
+    or_vcodec codec = OR_VCODEC_AUTO;
+    if (o->codec)
+        or_vcodec_parse(o->codec, &codec, NULL);
+    video_ctx v = {.c = c, .n = c->interpolate ? (o->multiplier ? o->multiplier : 2) : 1};
+    or_video_log_level(o->verbose ? AV_LOG_WARNING : AV_LOG_QUIET);
+    or_err err;
+    if (or_video_open(o->in, &v.r, &v.info, &err) != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        return 1;
+    }
+    if (o->verbose)
+        cli_say(o, "%s: %s %s, %dx%d, %d/%d fps, %lld frames, %s range, matrix %d, "
+                "%d stream%s to copy", o->in, v.info.container, v.info.codec, v.info.width,
+                v.info.height, v.info.rate_num, v.info.rate_den, (long long)v.info.frames,
+                v.info.used.range == 2 ? "full" : "limited", v.info.used.matrix,
+                v.info.copy_streams, v.info.copy_streams == 1 ? "" : "s");
+    c->video = 1;
+    rc = cli_chain_load(c);
+    if (rc >= 0) {
+        or_video_close(v.r);
+        return rc;
+    }
+    set_out_opts(&v);
+    v.wo.codec = codec;
+    or_video_keep_streams(v.r);
+    progress_ctx pc = {.o = o};
+    or_progress_init(&pc.p, v.info.frames * v.n, isatty(2), "frames", or_progress_now());
+    or_pipe_stage stages[2];
+    or_pipe_video p = {
+        .read = video_read, .read_ctx = &v,
+        .stages = stages, .n_stages = chain_stages(c, stages),
+        .multiplier = v.n, .interp = stage_interp, .interp_ctx = c,
+        .scene_threshold = o->scene_threshold,
+        .frame_duration = av_rescale_q(1, av_inv_q((AVRational){v.info.rate_num, v.info.rate_den}),
+                                       (AVRational){v.info.tb_num, v.info.tb_den}),
+        .write = video_write, .write_ctx = &v,
+        .load_depth = 2 * o->load_threads, .save_depth = 2 * o->save_threads,
+        .stop = &cli_stop, .progress = on_progress, .progress_ctx = &pc,
+    };
+    cli_install_signals();
+    or_pipe_stats s;
+    or_status st = or_pipe_video_run(&p, &s, &err);
+    if (st == OR_OK && !s.stopped)
+        progress_end(&pc, s.frames_out);
+    else if (!o->quiet && pc.p.tty)
+        fputc('\n', stderr);
+    rc = finish_video(&v, st, &err, &s);
+    or_video_close(v.r);
+    return rc;
+}
+
+/* ---- a folder of frames ------------------------------------------------------------ */
+
+typedef struct {
+    cli_chain *c;
+    char **names;
+    int n, next, fmt;
+    int64_t written;
+} seq_ctx;
+
+static or_status seq_read(void *ctx, or_image *img, int64_t *pts, int *got, or_err *err)
+{
+    seq_ctx *q = ctx;
+    *got = 0;
+    if (q->next >= q->n)
+        return OR_OK;
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", q->c->o.in, q->names[q->next]);
+    OR_TRY(or_image_read(path, NULL, img, err));
+    *pts = q->next++;
+    *got = 1;
+    return OR_OK;
+}
+
+static or_status seq_write(void *ctx, const or_image *img, int64_t pts, or_err *err)
+{
+    seq_ctx *q = ctx;
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%08lld.%s", q->c->o.out, (long long)q->written + 1,
+             q->fmt == 'j' ? "jpg" : "png");
+    if (!q->c->o.overwrite && access(path, F_OK) == 0)
+        return or_errf(err, OR_EIO, "%s exists (add --overwrite to replace it)", path);
+    OR_TRY(cli_write_image(path, q->fmt, img, err));
+    q->written++;
+    return OR_OK;
+}
+
+int cli_sequence_run(cli_chain *c)
+{
+    cli_opts *o = &c->o;
+    struct stat so;
+    if (stat(o->out, &so) == 0 && !S_ISDIR(so.st_mode))
+        return cli_fail_usage(o, "-i %s is a folder of frames, so -o must be a folder", o->in);
+    if (stat(o->out, &so) == 0 && or_same_file(o->in, o->out))
+        return cli_fail_usage(o, "-o %s is the input folder; inputs are never overwritten",
+                              o->out);
+    seq_ctx q = {.c = c, .fmt = cli_image_format(o, "")};
+    q.names = cli_list_images(o->in, &q.n);
+    if (!q.n) {
+        cli_say(o, "-i %s: no .png, .jpg or .jpeg frames in this folder", o->in);
+        free(q.names);
+        return 1;
+    }
+    int rc = cli_chain_load(c);
+    if (rc < 0 && cli_mkdirs(o->out)) {
+        cli_say(o, "-o %s: cannot create the folder: %s", o->out, strerror(errno));
+        rc = 1;
+    }
+    if (rc < 0) {
+        int n = o->multiplier ? o->multiplier : 2;
+        progress_ctx pc = {.o = o};
+        or_progress_init(&pc.p, (int64_t)q.n * n, isatty(2), "frames", or_progress_now());
+        or_pipe_stage stages[2];
+        or_pipe_video p = {
+            .read = seq_read, .read_ctx = &q,
+            .stages = stages, .n_stages = chain_stages(c, stages),
+            .multiplier = c->interpolate ? n : 1, .interp = stage_interp, .interp_ctx = c,
+            .scene_threshold = o->scene_threshold, .frame_duration = 1,
+            .write = seq_write, .write_ctx = &q,
+            .load_depth = 2 * o->load_threads, .save_depth = 2 * o->save_threads,
+            .stop = &cli_stop, .progress = on_progress, .progress_ctx = &pc,
+        };
+        cli_install_signals();
+        or_pipe_stats s;
+        or_err err;
+        or_status st = or_pipe_video_run(&p, &s, &err);
+        if (st != OR_OK) {
+            cli_say(o, "%s", err.msg);
+            rc = 1;
+        } else if (s.stopped) {
+            cli_say(o, "interrupted after %lld frames", (long long)s.frames_in);
+            rc = CLI_EXIT_INTERRUPTED;
+        } else {
+            progress_end(&pc, s.frames_out);
+            rc = 0;
+        }
+    }
+    for (int i = 0; i < q.n; i++)
+        free(q.names[i]);
+    free(q.names);
+    return rc;
+}

@@ -1,0 +1,29 @@
+/* cli_video.h: the restore chain (colorize -> upscale -> interpolate, each
+ * optional) over a video, a folder of frames, or images, in one process
+ * without intermediate files (runtime/cli/cli_video.c, cmd_restore.c). */
+#ifndef OR_CLI_VIDEO_H
+#define OR_CLI_VIDEO_H
+
+#include "cli_common.h"
+#include "runtime/image.h"
+
+typedef struct {
+    cli_opts o;
+    const char *colorize, *upscale, *interpolate; /* model names; NULL: stage off */
+    int video;                                    /* input is a video (render factor 21) */
+    or_backend *be;
+    or_net *net_c, *net_u, *net_i;
+} cli_chain;
+
+/* Open the backend and load the chain's networks.  -1 to go on, else the exit code. */
+int cli_chain_load(cli_chain *c);
+void cli_chain_free(cli_chain *c);
+/* colorize then upscale, whichever are on (out is a new image). */
+or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_err *err);
+
+/* Video in, video out.  Returns the exit code. */
+int cli_video_run(cli_chain *c);
+/* Folder of frames in, numbered frames out (with interpolation).  Exit code. */
+int cli_sequence_run(cli_chain *c);
+
+#endif

@@ -1,0 +1,199 @@
+/* test_colorize_zhang.c: the Zhang pipeline (runtime/colorize_zhang.c) on the CPU
+ * against the official demo pipeline run in PyTorch by make_zhang_fixtures.py
+ * (tests/fixtures/zhang/pipe_*.png, 16-bit) on crops of the shared photo
+ * bw_photos/1890sMedStudents.png cut here the same way, with the seeded
+ * checkpoints; PSNR >= 50 dB on the float RGB output (differences come from
+ * f32 vs float64 Lab on the way in and the 16-bit quantisation of the
+ * reference, ~1e-5).  Also the hints parser (runtime/hints.c). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "convert/convert.h"
+#include "runtime/colorize.h"
+#include "test_util.h"
+
+#define PHOTO "testdata/bw_photos/1890sMedStudents.png"
+
+static const char *convert_ckpt(const char *ckpt)
+{
+    static char path[1024];
+    or_err err;
+    or_convert_opts o = {0};
+    snprintf(path, sizeof path, "%s.safetensors", tu_tmp(ckpt));
+    char src[1024];
+    snprintf(src, sizeof src, "%s/%s", tu_src("tests/fixtures/ckpt"), ckpt);
+    cr_assert_eq(or_convert_file(src, path, &o, &err), OR_OK, "%s", err.msg);
+    return path;
+}
+
+/* The crop of make_zhang_fixtures.PIPE_CROPS; gray: the R channel only. */
+static void crop(const or_image *src, int x0, int y0, int w, int h, int gray, or_image *dst)
+{
+    or_err err;
+    cr_assert_eq(or_image_alloc(dst, w, h, gray ? 1 : 3, 0, &err), OR_OK);
+    for (int c = 0; c < dst->channels; c++)
+        for (int y = 0; y < h; y++)
+            memcpy(or_image_plane(dst, c) + (size_t)y * w,
+                   or_image_plane(src, c) + (size_t)(y0 + y) * src->width + x0, w * sizeof(float));
+}
+
+static double psnr_vs(const or_image *out, const char *ref_rel)
+{
+    or_image ref;
+    or_err err;
+    cr_assert_eq(or_image_read(tu_src(ref_rel), NULL, &ref, &err), OR_OK, "%s", err.msg);
+    cr_assert(ref.width == out->width && ref.height == out->height && ref.channels == 3);
+    size_t n = (size_t)3 * out->width * out->height;
+    double p = tu_psnr(out->planes, ref.planes, n, 1.0);
+    or_image_free(&ref);
+    return p;
+}
+
+typedef struct {
+    const char *name;
+    int x0, y0, w, h, gray;
+} zh_crop;
+
+static const zh_crop crops[] = {{"a", 301, 203, 64, 48, 0}, {"b", 17, 350, 200, 120, 1}};
+static const or_color_hint hints_b[] = {{20, 30, 0xc0 / 255.f, 0x40 / 255.f, 0x20 / 255.f},
+                                        {150, 100, 0x20 / 255.f, 0x60 / 255.f, 0xd0 / 255.f},
+                                        {199, 0, 0x10 / 255.f, 0xf0 / 255.f, 0x10 / 255.f}};
+
+static void run_arch(const char *arch)
+{
+    if (access(tu_shared(PHOTO), R_OK) != 0)
+        cr_skip_test("shared %s absent", PHOTO);
+    or_image photo;
+    or_backend *be;
+    or_net *net;
+    or_err err;
+    char ck[64];
+    snprintf(ck, sizeof ck, "zhang_%s.zip.pth", arch);
+    cr_assert_eq(or_image_read(tu_shared(PHOTO), NULL, &photo, &err), OR_OK, "%s", err.msg);
+    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK);
+    cr_assert_eq(or_net_load(convert_ckpt(ck), be, OR_F32, &net, &err), OR_OK, "%s", err.msg);
+    int sig = !strcmp(arch, "siggraph17");
+    for (int i = 0; i < 2; i++) {
+        const zh_crop *c = &crops[i];
+        or_image in, out, out_h;
+        or_colorize_info info;
+        crop(&photo, c->x0, c->y0, c->w, c->h, c->gray, &in);
+        or_colorize_opts o = or_colorize_defaults();
+        cr_assert_eq(or_colorize_image(net, &in, &o, &out, &info, &err), OR_OK, "%s", err.msg);
+        cr_expect(out.channels == 3 && out.width == c->w && out.height == c->h && !out.alpha);
+        cr_expect(info.net_w == 256 && info.net_h == 256 && info.was_gray == c->gray);
+        char ref[256];
+        snprintf(ref, sizeof ref, "tests/fixtures/zhang/pipe_%s_%s.png", arch, c->name);
+        double p = psnr_vs(&out, ref);
+        printf("%s crop %s: PSNR %.1f dB\n", arch, c->name, p);
+        cr_expect_geq(p, 50.0, "%s: PSNR %.1f dB", ref, p);
+        if (sig && i == 1) {
+            o.hints = hints_b;
+            o.n_hints = 3;
+            cr_assert_eq(or_colorize_image(net, &in, &o, &out_h, &info, &err), OR_OK, "%s",
+                         err.msg);
+            cr_expect_eq(info.hints_used, 3);
+            snprintf(ref, sizeof ref, "tests/fixtures/zhang/pipe_%s_b_hints.png", arch);
+            p = psnr_vs(&out_h, ref);
+            printf("%s crop b with hints: PSNR %.1f dB\n", arch, p);
+            cr_expect_geq(p, 50.0, "%s: PSNR %.1f dB", ref, p);
+            /* the hints must matter */
+            double d = tu_max_abs_diff(out.planes, out_h.planes, (size_t)3 * c->w * c->h);
+            cr_expect_gt(d, 0.05, "hints changed the output by at most %g", d);
+            or_image_free(&out_h);
+        }
+        or_image_free(&in);
+        or_image_free(&out);
+    }
+    or_net_free(net);
+    or_backend_destroy(be);
+    or_image_free(&photo);
+}
+
+Test(colorize_zhang, eccv16_equals_official_pipeline) { run_arch("eccv16"); }
+Test(colorize_zhang, siggraph17_equals_official_pipeline) { run_arch("siggraph17"); }
+
+Test(colorize_zhang, alpha_kept_and_l_preserved)
+{
+    or_backend *be;
+    or_net *net;
+    or_err err;
+    or_image in, out;
+    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK);
+    cr_assert_eq(or_net_load(convert_ckpt("zhang_eccv16.zip.pth"), be, OR_F32, &net, &err), OR_OK,
+                 "%s", err.msg);
+    cr_assert_eq(or_image_alloc(&in, 9, 7, 1, 1, &err), OR_OK);
+    for (int i = 0; i < 63; i++)
+        in.planes[i] = (float)(i * 4) / 255.0f, in.alpha[i] = (float)i / 62.0f;
+    cr_assert_eq(or_colorize_image(net, &in, NULL, &out, NULL, &err), OR_OK, "%s", err.msg);
+    cr_assert(out.alpha);
+    cr_expect_arr_eq(out.alpha, in.alpha, 63 * sizeof(float));
+    or_image_free(&in), or_image_free(&out);
+    or_net_free(net);
+    or_backend_destroy(be);
+}
+
+/* ---- hints files ---- */
+
+static const char *write_tmp(const char *name, const char *text)
+{
+    const char *p = tu_tmp(name);
+    cr_assert_eq(tu_write_file(p, text, strlen(text)), 0);
+    return p;
+}
+
+Test(hints, parses_entries)
+{
+    or_color_hint *h;
+    int n;
+    or_err err;
+    const char *p = write_tmp("ok.json", "[{\"x\": 3, \"y\": 4, \"color\": \"#FF8000\"},"
+                                         " {\"color\": \"#000001\", \"y\": 0, \"x\": 0}]");
+    cr_assert_eq(or_hints_load(p, &h, &n, &err), OR_OK, "%s", err.msg);
+    cr_assert_eq(n, 2);
+    cr_expect(h[0].x == 3 && h[0].y == 4 && h[0].r == 1.0f && h[0].b == 0.0f);
+    cr_expect_float_eq(h[0].g, 128 / 255.0f, 1e-7);
+    cr_expect_float_eq(h[1].b, 1 / 255.0f, 1e-7);
+    free(h);
+    cr_assert_eq(or_hints_load(write_tmp("empty.json", "[]"), &h, &n, &err), OR_OK);
+    cr_expect(n == 0 && h == NULL);
+}
+
+Test(hints, errors_name_file_and_entry)
+{
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"{\"x\": 1}", "expected a JSON array"},
+        {"[{\"x\": 1, \"y\": 2, \"color\": \"#12345\"}]", "entry 0: color \"#12345\""},
+        {"[{\"x\": 1, \"y\": 2, \"color\": \"#123456\"}, {\"x\": -1, \"y\": 2, \"color\": \"#123456\"}]",
+         "entry 1: \"x\""},
+        {"[{\"x\": 1.5, \"y\": 2, \"color\": \"#123456\"}]", "entry 0: \"x\""},
+        {"[{\"x\": 1, \"color\": \"#123456\"}]", "entry 0: \"y\""},
+        {"[{\"x\": 1, \"y\": 2}]", "entry 0: \"color\" missing"},
+        {"[{\"x\": 1, \"y\": 2, \"color\": \"#12345g\"}]", "expected #rrggbb"},
+        {"[{\"x\": 1, \"y\": 2, \"colour\": \"#123456\"}]", "unknown member \"colour\""},
+        {"[3]", "entry 0: expected an object"},
+        {"[{\"x\": 1,", ""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        or_color_hint *h = (or_color_hint *)1;
+        int n = 7;
+        or_err err;
+        const char *p = write_tmp("bad.json", bad[i].text);
+        cr_expect_neq(or_hints_load(p, &h, &n, &err), OR_OK, "case %zu", i);
+        cr_expect(strstr(err.msg, "bad.json") && strstr(err.msg, bad[i].want), "case %zu: %s", i,
+                  err.msg);
+        cr_expect(!strchr(err.msg, '\n'));
+        cr_expect(h == NULL && n == 0);
+    }
+    or_color_hint *h;
+    int n;
+    or_err err;
+    cr_expect_neq(or_hints_load(tu_tmp("missing.json"), &h, &n, &err), OR_OK);
+    cr_expect(strstr(err.msg, "missing.json"), "%s", err.msg);
+}

@@ -1,0 +1,197 @@
+/* video_clip.h: tiny synthetic clips for the video tests, made with
+ * libavformat/libavcodec (nothing committed): FFV1 video (lossless, so the
+ * YUV samples are known exactly) in Matroska, with optional raw PCM audio and
+ * SubRip subtitle streams written packet by packet, and an optional scene cut.
+ *   scene A (frames < cut_at): a diagonal ramp that moves 4 levels per frame
+ *   scene B (frames >= cut_at): a 8x8 checkerboard, slightly brighter each frame
+ * Y uses the whole 0..255 in full range and 16..235 in limited range.
+ * Also: reading every packet payload of a stream type, for comparisons. */
+#ifndef OR_TEST_VIDEO_CLIP_H
+#define OR_TEST_VIDEO_CLIP_H
+
+#include <criterion/criterion.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <string.h>
+
+typedef struct {
+    int w, h, frames, rate;
+    int full_range;
+    int audio, subtitles;
+    int cut_at; /* 0: no cut */
+} vc_spec;
+
+static int vc_y(const vc_spec *s, int x, int y, int t)
+{
+    int lo = s->full_range ? 0 : 16, span = s->full_range ? 256 : 220;
+    if (s->cut_at && t >= s->cut_at)
+        return ((x / 8 + y / 8) & 1) ? lo + span - 1 - 40 + t % 8 : lo + 30 + t % 8;
+    return lo + (x * 7 + y * 3 + t * 4) % span;
+}
+
+static void vc_fill(const vc_spec *s, AVFrame *f, int t)
+{
+    for (int y = 0; y < s->h; y++)
+        for (int x = 0; x < s->w; x++)
+            f->data[0][y * f->linesize[0] + x] = (uint8_t)vc_y(s, x, y, t);
+    for (int y = 0; y < s->h / 2; y++)
+        for (int x = 0; x < s->w / 2; x++) {
+            f->data[1][y * f->linesize[1] + x] = (uint8_t)(100 + (x * 5) % 40);
+            f->data[2][y * f->linesize[2] + x] = (uint8_t)(160 - (y * 5) % 40);
+        }
+}
+
+static void vc_write(AVFormatContext *fmt, AVPacket *p, int stream, AVRational from)
+{
+    av_packet_rescale_ts(p, from, fmt->streams[stream]->time_base);
+    p->stream_index = stream;
+    cr_assert_geq(av_interleaved_write_frame(fmt, p), 0);
+}
+
+static void vc_make(const char *path, const vc_spec *s)
+{
+    AVFormatContext *fmt = NULL;
+    cr_assert_geq(avformat_alloc_output_context2(&fmt, NULL, "matroska", path), 0);
+    const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_FFV1);
+    AVCodecContext *enc = avcodec_alloc_context3(codec);
+    enc->width = s->w, enc->height = s->h, enc->pix_fmt = AV_PIX_FMT_YUV420P;
+    enc->time_base = (AVRational){1, s->rate};
+    enc->framerate = (AVRational){s->rate, 1};
+    enc->color_range = s->full_range ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+    enc->colorspace = AVCOL_SPC_BT470BG;
+    enc->color_primaries = AVCOL_PRI_BT470BG;
+    enc->color_trc = AVCOL_TRC_SMPTE170M;
+    enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    cr_assert_geq(avcodec_open2(enc, codec, NULL), 0);
+    AVStream *vs = avformat_new_stream(fmt, NULL);
+    vs->time_base = enc->time_base;
+    avcodec_parameters_from_context(vs->codecpar, enc);
+    int as = -1, ss = -1;
+    if (s->audio) {
+        AVStream *st = avformat_new_stream(fmt, NULL);
+        st->codecpar->codec_type = AVMEDIA_TYPE_AUDIO;
+        st->codecpar->codec_id = AV_CODEC_ID_PCM_S16LE;
+        st->codecpar->sample_rate = 8000;
+        st->codecpar->format = AV_SAMPLE_FMT_S16;
+        av_channel_layout_default(&st->codecpar->ch_layout, 1);
+        st->codecpar->bits_per_coded_sample = 16;
+        st->codecpar->block_align = 2;
+        st->time_base = (AVRational){1, 8000};
+        as = st->index;
+    }
+    if (s->subtitles) {
+        AVStream *st = avformat_new_stream(fmt, NULL);
+        st->codecpar->codec_type = AVMEDIA_TYPE_SUBTITLE;
+        st->codecpar->codec_id = AV_CODEC_ID_SUBRIP;
+        st->time_base = (AVRational){1, 1000};
+        ss = st->index;
+    }
+    cr_assert_geq(avio_open(&fmt->pb, path, AVIO_FLAG_WRITE), 0);
+    cr_assert_geq(avformat_write_header(fmt, NULL), 0);
+    AVFrame *f = av_frame_alloc();
+    f->format = AV_PIX_FMT_YUV420P, f->width = s->w, f->height = s->h;
+    cr_assert_geq(av_frame_get_buffer(f, 0), 0);
+    AVPacket *p = av_packet_alloc();
+    int64_t samples = 0, per = 8000 / s->rate;
+    for (int t = 0; t <= s->frames; t++) {
+        if (t < s->frames) {
+            av_frame_make_writable(f);
+            vc_fill(s, f, t);
+            f->pts = t;
+            f->color_range = enc->color_range;
+            cr_assert_geq(avcodec_send_frame(enc, f), 0);
+        } else {
+            avcodec_send_frame(enc, NULL);
+        }
+        while (avcodec_receive_packet(enc, p) == 0)
+            vc_write(fmt, p, vs->index, enc->time_base);
+        if (t < s->frames && as >= 0) { /* 1/rate s of a 440 Hz-ish square wave */
+            cr_assert_geq(av_new_packet(p, (int)per * 2), 0);
+            for (int i = 0; i < per; i++) {
+                int16_t v = (int16_t)((((samples + i) / 9) & 1) ? 3000 + t : -3000 - t);
+                memcpy(p->data + 2 * i, &v, 2);
+            }
+            p->pts = p->dts = samples;
+            p->duration = per;
+            samples += per;
+            vc_write(fmt, p, as, (AVRational){1, 8000});
+        }
+        if (t < s->frames && ss >= 0 && t % 5 == 0) {
+            char text[32];
+            snprintf(text, sizeof text, "line %d", t);
+            cr_assert_geq(av_new_packet(p, (int)strlen(text)), 0);
+            memcpy(p->data, text, strlen(text));
+            p->pts = p->dts = t * 1000 / s->rate;
+            p->duration = 100;
+            vc_write(fmt, p, ss, (AVRational){1, 1000});
+        }
+    }
+    cr_assert_geq(av_write_trailer(fmt), 0);
+    avio_closep(&fmt->pb);
+    av_packet_free(&p);
+    av_frame_free(&f);
+    avcodec_free_context(&enc);
+    avformat_free_context(fmt);
+}
+
+/* Concatenated payloads of every packet of the first stream of `type`, and
+ * their count; *len = 0 and NULL when there is no such stream. */
+static uint8_t *vc_payloads(const char *path, enum AVMediaType type, size_t *len, int *packets)
+{
+    AVFormatContext *fmt = NULL;
+    cr_assert_geq(avformat_open_input(&fmt, path, NULL, NULL), 0, "%s", path);
+    cr_assert_geq(avformat_find_stream_info(fmt, NULL), 0);
+    int s = av_find_best_stream(fmt, type, -1, -1, NULL, 0);
+    uint8_t *buf = NULL;
+    *len = 0;
+    *packets = 0;
+    AVPacket *p = av_packet_alloc();
+    while (s >= 0 && av_read_frame(fmt, p) >= 0) {
+        if (p->stream_index == s) {
+            buf = realloc(buf, *len + p->size);
+            memcpy(buf + *len, p->data, p->size);
+            *len += p->size;
+            ++*packets;
+        }
+        av_packet_unref(p);
+    }
+    av_packet_free(&p);
+    avformat_close_input(&fmt);
+    return buf;
+}
+
+/* Stream facts of the first video stream. */
+typedef struct {
+    int width, height, frames, range, matrix, rate_num, rate_den, streams;
+    char codec[32];
+    double duration;
+} vc_facts;
+
+static vc_facts vc_probe(const char *path)
+{
+    vc_facts v;
+    memset(&v, 0, sizeof v);
+    AVFormatContext *fmt = NULL;
+    cr_assert_geq(avformat_open_input(&fmt, path, NULL, NULL), 0, "%s", path);
+    cr_assert_geq(avformat_find_stream_info(fmt, NULL), 0);
+    int s = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    cr_assert_geq(s, 0);
+    AVCodecParameters *p = fmt->streams[s]->codecpar;
+    v.width = p->width, v.height = p->height, v.range = p->color_range, v.matrix = p->color_space;
+    AVRational r = av_guess_frame_rate(fmt, fmt->streams[s], NULL);
+    v.rate_num = r.num, v.rate_den = r.den;
+    v.streams = (int)fmt->nb_streams;
+    v.duration = fmt->duration > 0 ? (double)fmt->duration / AV_TIME_BASE : 0;
+    snprintf(v.codec, sizeof v.codec, "%s", avcodec_get_name(p->codec_id));
+    AVPacket *pk = av_packet_alloc();
+    while (av_read_frame(fmt, pk) >= 0) {
+        v.frames += pk->stream_index == s;
+        av_packet_unref(pk);
+    }
+    av_packet_free(&pk);
+    avformat_close_input(&fmt);
+    return v;
+}
+
+#endif
