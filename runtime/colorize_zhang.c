@@ -20,7 +20,9 @@
  * L from the full-precision samples, so the output keeps the 16-bit luminance.
  * For 8-bit inputs both are the same thing.
  *
- * Hints (siggraph17 only): each (x, y, colour) becomes ab = rgb2lab(colour)[1:]
+ * Hints (siggraph17 only): each (x, y, colour) becomes ab = the colour snapped
+ * to the image's lightness at the hint (or_zhang_snap_ab below, as
+ * interactive-deep-colorization's GUI does before drawing the colour),
  * written into input_B and 1 into mask_B over a 5x5 patch centred at
  * (floor(x * 256 / W), floor(y * 256 / H)) of the 256x256 network input,
  * clipped at the borders: interactive-deep-colorization's point edit
@@ -33,6 +35,7 @@
 
 #include "../kernels/color_px.h"
 #include "colorize.h"
+#include "colorize_zhang.h"
 #include "ops_color.h"
 #include "ops_resample.h"
 #include "resize_pil.h"
@@ -70,8 +73,50 @@ static or_status resized_rgb(const float *rgb, int w, int h, float *out, or_err 
     return s;
 }
 
-/* input_B (a, b) and mask_B planes [3][256][256] from the hints; returns hints used. */
-static int hint_planes(const or_colorize_opts *o, int w, int h, float *planes)
+/* interactive-deep-colorization data/lab_gamut.py snap_ab(input_l, input_rgb),
+ * called by ui/gui_draw.py calibrate_color with input_l = im_l[y, x] (L of the
+ * GUI's 256x256 image at the click) and the picked uint8 colour; the GUI draws
+ * the returned uint8 colour into its hint image and the network gets its
+ * rgb2lab ab.  The official loop (skimage, float64):
+ *     lab = rgb2lab(rgb8 / 255)
+ *     repeat at most 20 times:
+ *         lab[0] = input_l; old = lab          (old taken after the overwrite)
+ *         lab = rgb2lab(clip(lab2rgb(lab), 0, 1))
+ *         if sum(|lab - old|) < 1: break
+ *     rgb8 = np.round(clip(lab2rgb(lab), 0, 1) * 255)   (half to even: rint)
+ * then ab = rgb2lab(rgb8 / 255)[1:].  color_lab_to_rgb_px clips to [0, 1] as
+ * skimage's lab2rgb does. */
+void or_zhang_snap_ab(double L, const unsigned char rgb8[3], double ab[2])
+{
+    const double m[9] = OR_XYZ_FROM_RGB;
+    double minv[9], lab[3], old[3], rgb[3];
+    color_inv3(m, minv);
+    color_rgb_to_lab_px(rgb8[0] / 255.0, rgb8[1] / 255.0, rgb8[2] / 255.0, lab);
+    for (int t = 0; t < 20; t++) {
+        lab[0] = L;
+        memcpy(old, lab, sizeof old);
+        color_lab_to_rgb_px(lab[0], lab[1], lab[2], minv, rgb);
+        color_rgb_to_lab_px(rgb[0], rgb[1], rgb[2], lab);
+        if (fabs(lab[0] - old[0]) + fabs(lab[1] - old[1]) + fabs(lab[2] - old[2]) < 1)
+            break;
+    }
+    color_lab_to_rgb_px(lab[0], lab[1], lab[2], minv, rgb);
+    for (int c = 0; c < 3; c++)
+        rgb[c] = rint(rgb[c] * 255.0) / 255.0;
+    color_rgb_to_lab_px(rgb[0], rgb[1], rgb[2], lab);
+    ab[0] = lab[1], ab[1] = lab[2];
+}
+
+/* 0..1 -> the 8-bit value it came from (hint colours are #rrggbb; rgb_rs is u8 / 255). */
+static unsigned char to_u8(float v)
+{
+    return (unsigned char)lrintf((v < 0 ? 0 : v > 1 ? 1 : v) * 255.0f);
+}
+
+/* input_B (a, b) and mask_B planes [3][256][256] from the hints, each snapped at
+ * the L of the network input rgb_rs [3][256][256] under it; returns hints used. */
+static int hint_planes(const or_colorize_opts *o, int w, int h, const float *rgb_rs,
+                       float *planes)
 {
     const size_t side = ZH_NET_SIDE, hw = side * side;
     memset(planes, 0, 3 * hw * sizeof(float));
@@ -80,15 +125,19 @@ static int hint_planes(const or_colorize_opts *o, int w, int h, float *planes)
         const or_color_hint *hn = &o->hints[i];
         if (hn->x < 0 || hn->y < 0 || hn->x >= w || hn->y >= h)
             continue; /* the CLI refuses these; the library skips them */
-        double lab[3];
-        color_rgb_to_lab_px(hn->r, hn->g, hn->b, lab);
         int px = (int)((long long)hn->x * ZH_NET_SIDE / w), py = (int)((long long)hn->y * ZH_NET_SIDE / h);
+        size_t c0 = (size_t)py * side + px;
+        double lab_img[3], ab[2];
+        color_rgb_to_lab_px(to_u8(rgb_rs[c0]) / 255.0, to_u8(rgb_rs[hw + c0]) / 255.0,
+                            to_u8(rgb_rs[2 * hw + c0]) / 255.0, lab_img);
+        const unsigned char rgb8[3] = {to_u8(hn->r), to_u8(hn->g), to_u8(hn->b)};
+        or_zhang_snap_ab(lab_img[0], rgb8, ab);
         for (int y = py - ZH_HINT_RADIUS; y <= py + ZH_HINT_RADIUS; y++)
             for (int x = px - ZH_HINT_RADIUS; x <= px + ZH_HINT_RADIUS; x++) {
                 if (x < 0 || y < 0 || x >= ZH_NET_SIDE || y >= ZH_NET_SIDE)
                     continue;
                 size_t p = (size_t)y * side + x;
-                planes[p] = (float)lab[1], planes[hw + p] = (float)lab[2], planes[2 * hw + p] = 1.0f;
+                planes[p] = (float)ab[0], planes[hw + p] = (float)ab[1], planes[2 * hw + p] = 1.0f;
             }
         used++;
     }
@@ -180,7 +229,7 @@ or_status or_colorize_zhang(or_net *net, const or_image *in, const or_colorize_o
                     in->height);
     if (!s)
         s = resized_rgb(rgb, in->width, in->height, rgb_rs, err);
-    int used = net->in_ch == 4 && !s ? hint_planes(o, in->width, in->height, hints) : 0;
+    int used = net->in_ch == 4 && !s ? hint_planes(o, in->width, in->height, rgb_rs, hints) : 0;
     or_arena_mark m = or_arena_get_mark(&net->be->arena);
     or_tensor ab256;
     if (!s)

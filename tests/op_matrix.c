@@ -8,75 +8,6 @@
 #include "kernels/kernels.h"
 #include "test_util.h"
 
-/* Independent scalar activation (not the kernels' act_apply_f32). */
-static double ref_act(double v, or_act act, double alpha, double slope)
-{
-    switch (act) {
-    case OR_ACT_RELU: return v > 0 ? v : 0;
-    case OR_ACT_LEAKY: return v >= 0 ? v : alpha * v;
-    case OR_ACT_PRELU: return v >= 0 ? v : slope * v;
-    case OR_ACT_SIGMOID: return 1.0 / (1.0 + exp(-v));
-    case OR_ACT_TANH: return tanh(v);
-    default: return v;
-    }
-}
-
-/* Compare out with ref under the dtype's tolerance; prints what failed. */
-static int check(const char *what, const float *out, const float *ref, size_t n, or_dtype dt)
-{
-    double peak = 1.0;
-    for (size_t i = 0; i < n; i++)
-        peak = fmax(peak, fabs(ref[i]));
-    double maxd = tu_max_abs_diff(out, ref, n);
-    if (dt == OR_F32) {
-        if (maxd <= OM_TOL_F32 * peak)
-            return 0;
-        printf("FAIL %s: f32 max abs diff %.3g > %.3g\n", what, maxd, OM_TOL_F32 * peak);
-        return 1;
-    }
-    double psnr = tu_psnr(out, ref, n, peak);
-    if (psnr >= OM_PSNR_F16 && isfinite(maxd))
-        return 0;
-    printf("FAIL %s: f16 PSNR %.1f dB < %.1f (max abs diff %.3g)\n", what, psnr, OM_PSNR_F16, maxd);
-    return 1;
-}
-
-/* Round through f16 so the reference sees the values an f16 backend sees. */
-static void quantize(float *x, size_t n, or_dtype dt)
-{
-    if (dt == OR_F16)
-        for (size_t i = 0; i < n; i++)
-            x[i] = or_f16_to_f32(or_f32_to_f16(x[i]));
-}
-
-static float *rand_buf(size_t n, float lo, float hi, or_dtype dt)
-{
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    tu_fill_uniform(x, n, lo, hi);
-    quantize(x, n, dt);
-    return x;
-}
-
-static or_status put(or_backend *be, or_tensor *t, int n, int c, int h, int w, or_dtype dt,
-                     const char *name, const float *host, or_err *err)
-{
-    OR_TRY(or_tensor_alloc(be, t, n, c, h, w, dt, name, err));
-    return or_tensor_upload_f32(t, host, err);
-}
-
-/* Output tensors are poisoned with NaN so an unwritten element fails the check. */
-static or_status put_poisoned(or_backend *be, or_tensor *t, int n, int c, int h, int w,
-                              or_dtype dt, const char *name, or_err *err)
-{
-    size_t count = (size_t)n * c * h * w;
-    float *nan_buf = malloc(count * sizeof(float));
-    for (size_t i = 0; i < count; i++)
-        nan_buf[i] = NAN;
-    or_status s = put(be, t, n, c, h, w, dt, name, nan_buf, err);
-    free(nan_buf);
-    return s;
-}
-
 typedef struct {
     int n, ci, h, w, co, kh, kw, stride, pad, dil;
     or_act act;
@@ -109,15 +40,15 @@ static int conv_one(or_backend *be, or_dtype dt, const conv_case *c, int idx)
     size_t nx = (size_t)c->n * c->ci * c->h * c->w, nw = (size_t)c->co * c->ci * c->kh * c->kw;
     size_t ny = (size_t)c->n * c->co * ho * wo;
     float scale = 1.0f / sqrtf((float)(c->ci * c->kh * c->kw));
-    float *x = rand_buf(nx, -1, 1, dt), *w = rand_buf(nw, -scale, scale, dt);
-    float *b = rand_buf((size_t)c->co, -0.5f, 0.5f, OR_F32), *pr = rand_buf((size_t)c->co, 0, 0.5f, OR_F32);
-    float *res = rand_buf(ny, -1, 1, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
+    float *x = om_rand(nx, -1, 1, dt), *w = om_rand(nw, -scale, scale, dt);
+    float *b = om_rand((size_t)c->co, -0.5f, 0.5f, OR_F32), *pr = om_rand((size_t)c->co, 0, 0.5f, OR_F32);
+    float *res = om_rand(ny, -1, 1, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
     or_conv_shape s = {c->n, c->ci, c->h, c->w, c->co, c->kh, c->kw, c->stride, c->stride,
                        c->pad, c->pad, c->dil, c->dil, ho, wo};
     conv2d_nchw_f32_naive(x, w, c->bias ? b : NULL, ref, &s);
     for (size_t i = 0; i < ny; i++) {
         int ch = (int)((i / ((size_t)ho * wo)) % (size_t)c->co);
-        double v = ref_act(ref[i], c->act, 0.2, pr[ch]);
+        double v = om_ref_act(ref[i], c->act, 0.2, pr[ch]);
         ref[i] = (float)(c->residual ? v * 0.2 + res[i] : v);
     }
     or_arena_mark m = or_arena_get_mark(&be->arena);
@@ -131,19 +62,19 @@ static int conv_one(or_backend *be, or_dtype dt, const conv_case *c, int idx)
     p.ep.prelu = &tp;
     p.ep.residual = c->residual ? &tr : NULL;
     p.ep.res_scale = 0.2f;
-    or_status st = put(be, &tx, c->n, c->ci, c->h, c->w, dt, "x", x, &err);
-    if (!st) st = put(be, &tw, c->co, c->ci, c->kh, c->kw, dt, "w", w, &err);
-    if (!st) st = put(be, &tb, 1, c->co, 1, 1, OR_F32, "b", b, &err);
-    if (!st) st = put(be, &tp, 1, c->co, 1, 1, OR_F32, "prelu", pr, &err);
-    if (!st) st = put(be, &tr, c->n, c->co, ho, wo, dt, "residual", res, &err);
-    if (!st) st = put_poisoned(be, &ty, c->n, c->co, ho, wo, dt, "y", &err);
+    or_status st = om_put(be, &tx, c->n, c->ci, c->h, c->w, dt, "x", x, &err);
+    if (!st) st = om_put(be, &tw, c->co, c->ci, c->kh, c->kw, dt, "w", w, &err);
+    if (!st) st = om_put(be, &tb, 1, c->co, 1, 1, OR_F32, "b", b, &err);
+    if (!st) st = om_put(be, &tp, 1, c->co, 1, 1, OR_F32, "prelu", pr, &err);
+    if (!st) st = om_put(be, &tr, c->n, c->co, ho, wo, dt, "residual", res, &err);
+    if (!st) st = om_put(be, &ty, c->n, c->co, ho, wo, dt, "y", NULL, &err);
     if (!st) st = or_conv2d(&tx, &tw, c->bias ? &tb : NULL, &p, &ty, &err);
     if (!st) st = or_tensor_download_f32(&ty, out, &err);
     int fail = st != OR_OK;
     if (fail)
         printf("FAIL %s: %s\n", what, err.msg);
     else
-        fail = check(what, out, ref, ny, dt);
+        fail = om_check(what, out, ref, ny, dt);
     or_arena_reset(&be->arena, m);
     free(x), free(w), free(b), free(pr), free(res), free(ref), free(out);
     return fail;
@@ -169,26 +100,26 @@ int om_activation_cases(or_backend *be, or_dtype dt)
         for (int act = OR_ACT_NONE; act <= OR_ACT_TANH; act++) {
             const int *s = shapes[si];
             size_t n = (size_t)s[0] * s[1] * s[2] * s[3], hw = (size_t)s[2] * s[3];
-            float *x = rand_buf(n, -3, 3, dt), *pr = rand_buf((size_t)s[1], 0, 0.5f, OR_F32);
+            float *x = om_rand(n, -3, 3, dt), *pr = om_rand((size_t)s[1], 0, 0.5f, OR_F32);
             float *ref = malloc(n * sizeof(float)), *out = malloc(n * sizeof(float));
             for (size_t i = 0; i < n; i++)
-                ref[i] = (float)ref_act(x[i], (or_act)act, 0.1, pr[(i / hw) % (size_t)s[1]]);
+                ref[i] = (float)om_ref_act(x[i], (or_act)act, 0.1, pr[(i / hw) % (size_t)s[1]]);
             char what[256];
             snprintf(what, sizeof what, "activation %s [%d,%d,%d,%d] on %s", or_act_name((or_act)act),
                      s[0], s[1], s[2], s[3], be->name);
             or_arena_mark m = or_arena_get_mark(&be->arena);
             or_tensor tx, tp, ty;
             or_err err;
-            or_status st = put(be, &tx, s[0], s[1], s[2], s[3], dt, "x", x, &err);
-            if (!st) st = put(be, &tp, 1, s[1], 1, 1, OR_F32, "prelu", pr, &err);
-            if (!st) st = put_poisoned(be, &ty, s[0], s[1], s[2], s[3], dt, "y", &err);
+            or_status st = om_put(be, &tx, s[0], s[1], s[2], s[3], dt, "x", x, &err);
+            if (!st) st = om_put(be, &tp, 1, s[1], 1, 1, OR_F32, "prelu", pr, &err);
+            if (!st) st = om_put(be, &ty, s[0], s[1], s[2], s[3], dt, "y", NULL, &err);
             if (!st) st = or_activation(&tx, (or_act)act, 0.1f, &tp, &ty, &err);
             if (!st) st = or_tensor_download_f32(&ty, out, &err);
             if (st) {
                 printf("FAIL %s: %s\n", what, err.msg);
                 fails++;
             } else {
-                fails += check(what, out, ref, n, dt);
+                fails += om_check(what, out, ref, n, dt);
             }
             or_arena_reset(&be->arena, m);
             free(x), free(pr), free(ref), free(out);
@@ -203,7 +134,7 @@ int om_add_cases(or_backend *be, or_dtype dt)
     for (size_t si = 0; si < N_SHAPES; si++) {
         const int *s = shapes[si];
         size_t n = (size_t)s[0] * s[1] * s[2] * s[3];
-        float *a = rand_buf(n, -1, 1, dt), *b = rand_buf(n, -1, 1, dt);
+        float *a = om_rand(n, -1, 1, dt), *b = om_rand(n, -1, 1, dt);
         float *ref = malloc(n * sizeof(float)), *out = malloc(n * sizeof(float));
         for (size_t i = 0; i < n; i++)
             ref[i] = (float)(0.2 * a[i] + 1.0 * b[i]);
@@ -212,16 +143,16 @@ int om_add_cases(or_backend *be, or_dtype dt)
         or_arena_mark m = or_arena_get_mark(&be->arena);
         or_tensor ta, tb, ty;
         or_err err;
-        or_status st = put(be, &ta, s[0], s[1], s[2], s[3], dt, "a", a, &err);
-        if (!st) st = put(be, &tb, s[0], s[1], s[2], s[3], dt, "b", b, &err);
-        if (!st) st = put_poisoned(be, &ty, s[0], s[1], s[2], s[3], dt, "y", &err);
+        or_status st = om_put(be, &ta, s[0], s[1], s[2], s[3], dt, "a", a, &err);
+        if (!st) st = om_put(be, &tb, s[0], s[1], s[2], s[3], dt, "b", b, &err);
+        if (!st) st = om_put(be, &ty, s[0], s[1], s[2], s[3], dt, "y", NULL, &err);
         if (!st) st = or_add(&ta, 0.2f, &tb, 1.0f, &ty, &err);
         if (!st) st = or_tensor_download_f32(&ty, out, &err);
         if (st) {
             printf("FAIL %s: %s\n", what, err.msg);
             fails++;
         } else {
-            fails += check(what, out, ref, n, dt);
+            fails += om_check(what, out, ref, n, dt);
         }
         or_arena_reset(&be->arena, m);
         free(a), free(b), free(ref), free(out);
@@ -236,8 +167,8 @@ int om_channel_affine_cases(or_backend *be, or_dtype dt)
     for (size_t si = 0; si < N_SHAPES; si++) {
         const int *s = shapes[si];
         size_t n = (size_t)s[0] * s[1] * s[2] * s[3], hw = (size_t)s[2] * s[3];
-        float *x = rand_buf(n, -1, 1, dt), *sc = rand_buf((size_t)s[1], 0.5f, 2, OR_F32);
-        float *sh = rand_buf((size_t)s[1], -1, 1, OR_F32);
+        float *x = om_rand(n, -1, 1, dt), *sc = om_rand((size_t)s[1], 0.5f, 2, OR_F32);
+        float *sh = om_rand((size_t)s[1], -1, 1, OR_F32);
         float *ref = malloc(n * sizeof(float)), *out = malloc(n * sizeof(float));
         for (size_t i = 0; i < n; i++) {
             size_t ch = (i / hw) % (size_t)s[1];
@@ -249,17 +180,17 @@ int om_channel_affine_cases(or_backend *be, or_dtype dt)
         or_arena_mark m = or_arena_get_mark(&be->arena);
         or_tensor tx, ts, tsh, ty;
         or_err err;
-        or_status st = put(be, &tx, s[0], s[1], s[2], s[3], dt, "x", x, &err);
-        if (!st) st = put(be, &ts, 1, s[1], 1, 1, OR_F32, "scale", sc, &err);
-        if (!st) st = put(be, &tsh, 1, s[1], 1, 1, OR_F32, "shift", sh, &err);
-        if (!st) st = put_poisoned(be, &ty, s[0], s[1], s[2], s[3], dt, "y", &err);
+        or_status st = om_put(be, &tx, s[0], s[1], s[2], s[3], dt, "x", x, &err);
+        if (!st) st = om_put(be, &ts, 1, s[1], 1, 1, OR_F32, "scale", sc, &err);
+        if (!st) st = om_put(be, &tsh, 1, s[1], 1, 1, OR_F32, "shift", sh, &err);
+        if (!st) st = om_put(be, &ty, s[0], s[1], s[2], s[3], dt, "y", NULL, &err);
         if (!st) st = or_channel_affine(&tx, &ts, &tsh, &ty, &err);
         if (!st) st = or_tensor_download_f32(&ty, out, &err);
         if (st) {
             printf("FAIL %s: %s\n", what, err.msg);
             fails++;
         } else {
-            fails += check(what, out, ref, n, dt);
+            fails += om_check(what, out, ref, n, dt);
         }
         or_arena_reset(&be->arena, m);
         free(x), free(sc), free(sh), free(ref), free(out);
@@ -275,7 +206,7 @@ int om_cast_cases(or_backend *be)
     for (size_t si = 0; si < N_SHAPES; si++) {
         const int *s = shapes[si];
         size_t n = (size_t)s[0] * s[1] * s[2] * s[3];
-        float *x = rand_buf(n, -70000, 70000, OR_F32), *out = malloc(n * sizeof(float));
+        float *x = om_rand(n, -70000, 70000, OR_F32), *out = malloc(n * sizeof(float));
         float *ref = malloc(n * sizeof(float));
         x[0] = 1e-6f; /* a subnormal in f16 */
         for (size_t i = 0; i < n; i++)
@@ -283,9 +214,9 @@ int om_cast_cases(or_backend *be)
         or_arena_mark m = or_arena_get_mark(&be->arena);
         or_tensor tx, th, ty;
         or_err err;
-        or_status st = put(be, &tx, s[0], s[1], s[2], s[3], OR_F32, "x", x, &err);
-        if (!st) st = put_poisoned(be, &th, s[0], s[1], s[2], s[3], OR_F16, "h", &err);
-        if (!st) st = put_poisoned(be, &ty, s[0], s[1], s[2], s[3], OR_F32, "y", &err);
+        or_status st = om_put(be, &tx, s[0], s[1], s[2], s[3], OR_F32, "x", x, &err);
+        if (!st) st = om_put(be, &th, s[0], s[1], s[2], s[3], OR_F16, "h", NULL, &err);
+        if (!st) st = om_put(be, &ty, s[0], s[1], s[2], s[3], OR_F32, "y", NULL, &err);
         if (!st) st = or_cast(&tx, &th, &err);
         if (!st) st = or_cast(&th, &ty, &err);
         if (!st) st = or_tensor_download_f32(&ty, out, &err);
@@ -354,18 +285,6 @@ static const char *const layout_names[] = {"pixel_shuffle", "pixel_unshuffle", "
 static const int layout_shapes[][4] = {{1, 1, 1, 1}, {1, 3, 5, 7}, {2, 5, 3, 2}, {1, 13, 1, 9},
                                        {1, 16, 6, 4}};
 
-/* Bitwise equality; prints the first difference. */
-static int same_bits(const char *what, const float *out, const float *ref, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(&out[i], &ref[i], sizeof(float)) != 0) {
-            printf("FAIL %s: element %zu is %.9g, expected %.9g (bit-exact)\n", what, i, out[i],
-                   ref[i]);
-            return 1;
-        }
-    return 0;
-}
-
 static int layout_one(or_backend *be, or_dtype dt, layout_kind kind, int f, const int *s)
 {
     int n = s[0], c = s[1], h = s[2], w = s[3];
@@ -377,7 +296,7 @@ static int layout_one(or_backend *be, or_dtype dt, layout_kind kind, int f, cons
     else
         out_s[2] = h * f, out_s[3] = w * f;
     size_t nx = (size_t)in[0] * in[1] * in[2] * in[3], ny = nx * (kind == LAYOUT_NEAREST ? f * f : 1);
-    float *x = rand_buf(nx, -1, 1, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
+    float *x = om_rand(nx, -1, 1, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
     if (kind == LAYOUT_SHUFFLE)
         ref_pixel_shuffle(x, ref, in[0], in[1], in[2], in[3], f);
     else if (kind == LAYOUT_UNSHUFFLE)
@@ -390,8 +309,8 @@ static int layout_one(or_backend *be, or_dtype dt, layout_kind kind, int f, cons
     or_arena_mark m = or_arena_get_mark(&be->arena);
     or_tensor tx, ty;
     or_err err;
-    or_status st = put(be, &tx, in[0], in[1], in[2], in[3], dt, "x", x, &err);
-    if (!st) st = put_poisoned(be, &ty, out_s[0], out_s[1], out_s[2], out_s[3], dt, "y", &err);
+    or_status st = om_put(be, &tx, in[0], in[1], in[2], in[3], dt, "x", x, &err);
+    if (!st) st = om_put(be, &ty, out_s[0], out_s[1], out_s[2], out_s[3], dt, "y", NULL, &err);
     if (!st && kind == LAYOUT_SHUFFLE) st = or_pixel_shuffle(&tx, f, &ty, &err);
     if (!st && kind == LAYOUT_UNSHUFFLE) st = or_pixel_unshuffle(&tx, f, &ty, &err);
     if (!st && kind == LAYOUT_NEAREST) st = or_upsample_nearest(&tx, f, &ty, &err);
@@ -400,7 +319,7 @@ static int layout_one(or_backend *be, or_dtype dt, layout_kind kind, int f, cons
     if (fail)
         printf("FAIL %s: %s\n", what, err.msg);
     else
-        fail = same_bits(what, out, ref, ny);
+        fail = om_same_bits(what, out, ref, ny);
     or_arena_reset(&be->arena, m);
     free(x), free(ref), free(out);
     return fail;
@@ -433,8 +352,8 @@ static void ds_ref_conv(const float *x, int ci, const float *w, const float *b, 
     or_conv_shape s = {1, ci, DS_H, DS_W, co, 3, 3, 1, 1, 1, 1, 1, 1, DS_H, DS_W};
     conv2d_nchw_f32_naive(x, w, b, y, &s);
     for (size_t i = 0; i < (size_t)co * DS_PLANE; i++)
-        y[i] = (float)ref_act(y[i], act, 0.2, 0);
-    quantize(y, (size_t)co * DS_PLANE, dt);
+        y[i] = (float)om_ref_act(y[i], act, 0.2, 0);
+    om_quantize(y, (size_t)co * DS_PLANE, dt);
 }
 
 /* Weights and bias for a ci -> co 3x3 conv, on the host and uploaded. */
@@ -446,10 +365,10 @@ typedef struct {
 static or_status ds_layer_make(or_backend *be, ds_layer *l, int ci, int co, or_dtype dt, or_err *err)
 {
     float scale = 1.0f / sqrtf((float)(ci * 9));
-    l->w = rand_buf((size_t)co * ci * 9, -scale, scale, dt);
-    l->b = rand_buf((size_t)co, -0.5f, 0.5f, OR_F32);
-    OR_TRY(put(be, &l->tw, co, ci, 3, 3, dt, "w", l->w, err));
-    return put(be, &l->tb, 1, co, 1, 1, OR_F32, "b", l->b, err);
+    l->w = om_rand((size_t)co * ci * 9, -scale, scale, dt);
+    l->b = om_rand((size_t)co, -0.5f, 0.5f, OR_F32);
+    OR_TRY(om_put(be, &l->tw, co, ci, 3, 3, dt, "w", l->w, err));
+    return om_put(be, &l->tb, 1, co, 1, 1, OR_F32, "b", l->b, err);
 }
 
 static void ds_layer_free(ds_layer *l) { free(l->w), free(l->b); }
@@ -474,22 +393,22 @@ static int ds_untouched(const char *what, const float *after, const float *befor
                         int c1)
 {
     size_t a = (size_t)c0 * DS_PLANE, b = (size_t)c1 * DS_PLANE, end = (size_t)c * DS_PLANE;
-    return same_bits(what, after, before, a) || same_bits(what, after + b, before + b, end - b);
+    return om_same_bits(what, after, before, a) || om_same_bits(what, after + b, before + b, end - b);
 }
 
 /* Read channels [0,6) of A [1,10,H,W]; write channels [5,9) of B [1,12,H,W], B poisoned. */
 static int ds_two_buffers(or_backend *be, or_dtype dt, const char *what)
 {
     enum { CA = 10, CI = 6, CB = 12, C0 = 5, CO = 4 };
-    float *a = rand_buf(CA * DS_PLANE, -1, 1, dt), *ref = malloc(CO * DS_PLANE * sizeof(float));
+    float *a = om_rand(CA * DS_PLANE, -1, 1, dt), *ref = malloc(CO * DS_PLANE * sizeof(float));
     float *b_before = malloc(CB * DS_PLANE * sizeof(float)), *b_after = malloc(CB * DS_PLANE * sizeof(float));
     float *a_after = malloc(CA * DS_PLANE * sizeof(float));
     ds_layer l = {0};
     or_tensor ta, tb;
     or_err err;
     or_status st = ds_layer_make(be, &l, CI, CO, dt, &err);
-    if (!st) st = put(be, &ta, 1, CA, DS_H, DS_W, dt, "A", a, &err);
-    if (!st) st = put_poisoned(be, &tb, 1, CB, DS_H, DS_W, dt, "B", &err);
+    if (!st) st = om_put(be, &ta, 1, CA, DS_H, DS_W, dt, "A", a, &err);
+    if (!st) st = om_put(be, &tb, 1, CB, DS_H, DS_W, dt, "B", NULL, &err);
     if (!st) st = or_tensor_download_f32(&tb, b_before, &err);
     if (!st) st = ds_conv(&ta, CI, &l, OR_ACT_LEAKY, NULL, &tb, C0, CO, &err);
     if (!st) st = or_tensor_download_f32(&tb, b_after, &err);
@@ -499,9 +418,9 @@ static int ds_two_buffers(or_backend *be, or_dtype dt, const char *what)
         printf("FAIL %s: %s\n", what, err.msg);
     } else {
         ds_ref_conv(a, CI, l.w, l.b, CO, OR_ACT_LEAKY, ref, OR_F32);
-        fail = check(what, b_after + C0 * DS_PLANE, ref, CO * DS_PLANE, dt);
+        fail = om_check(what, b_after + C0 * DS_PLANE, ref, CO * DS_PLANE, dt);
         fail += ds_untouched(what, b_after, b_before, CB, C0, C0 + CO);
-        fail += same_bits(what, a_after, a, CA * DS_PLANE);
+        fail += om_same_bits(what, a_after, a, CA * DS_PLANE);
     }
     ds_layer_free(&l);
     free(a), free(ref), free(b_before), free(b_after), free(a_after);
@@ -518,7 +437,7 @@ static int ds_dense_block(or_backend *be, or_dtype dt, const char *what)
     float *hd = malloc(nd * sizeof(float)), *before = malloc(nd * sizeof(float));
     float *after = malloc(nd * sizeof(float)), *out = malloc(NF * DS_PLANE * sizeof(float));
     float *ref3 = malloc(NF * DS_PLANE * sizeof(float));
-    float *x = rand_buf(NF * DS_PLANE, -1, 1, dt);
+    float *x = om_rand(NF * DS_PLANE, -1, 1, dt);
     for (size_t i = 0; i < nd; i++)
         hd[i] = i < NF * DS_PLANE ? x[i] : NAN;
     ds_layer l1 = {0}, l2 = {0}, l3 = {0};
@@ -527,8 +446,8 @@ static int ds_dense_block(or_backend *be, or_dtype dt, const char *what)
     or_status st = ds_layer_make(be, &l1, NF, G, dt, &err);
     if (!st) st = ds_layer_make(be, &l2, NF + G, G, dt, &err);
     if (!st) st = ds_layer_make(be, &l3, NF + 2 * G, NF, dt, &err);
-    if (!st) st = put(be, &td, 1, CD, DS_H, DS_W, dt, "dense", hd, &err);
-    if (!st) st = put_poisoned(be, &tout, 1, NF, DS_H, DS_W, dt, "out", &err);
+    if (!st) st = om_put(be, &td, 1, CD, DS_H, DS_W, dt, "dense", hd, &err);
+    if (!st) st = om_put(be, &tout, 1, NF, DS_H, DS_W, dt, "out", NULL, &err);
     if (!st) st = or_tensor_download_f32(&td, before, &err);
     if (!st) st = or_tensor_channels(&td, 0, NF, &tres, &err);
     if (!st) st = ds_conv(&td, NF, &l1, OR_ACT_LEAKY, NULL, &td, NF, G, &err);
@@ -546,9 +465,9 @@ static int ds_dense_block(or_backend *be, or_dtype dt, const char *what)
         ds_ref_conv(hd, NF + 2 * G, l3.w, l3.b, NF, OR_ACT_NONE, ref3, OR_F32);
         for (size_t i = 0; i < NF * DS_PLANE; i++)
             ref3[i] = (float)(0.2 * ref3[i] + x[i]);
-        fail = check(what, after + NF * DS_PLANE, hd + NF * DS_PLANE, 2 * G * DS_PLANE, dt);
+        fail = om_check(what, after + NF * DS_PLANE, hd + NF * DS_PLANE, 2 * G * DS_PLANE, dt);
         fail += ds_untouched(what, after, before, CD, NF, NF + 2 * G);
-        fail += check(what, out, ref3, NF * DS_PLANE, dt);
+        fail += om_check(what, out, ref3, NF * DS_PLANE, dt);
     }
     ds_layer_free(&l1), ds_layer_free(&l2), ds_layer_free(&l3);
     free(hd), free(before), free(after), free(out), free(ref3), free(x);

@@ -4,16 +4,10 @@
 #ifndef OR_OP_MATRIX_H
 #define OR_OP_MATRIX_H
 
+#include "op_matrix_util.h"
 #include "runtime/ops.h"
 
-/* Tolerances, stated once (see docs/architecture.md, "Testing"):
- *  f32: max |out - ref| <= 1e-5 * max(1, max |ref|): the reference accumulates in
- *       double; f32 sgemm/cuDNN-FMA accumulation over K <= 1200 terms of O(1/sqrt(K))
- *       products stays around 1e-6 relative.
- *  f16: PSNR >= 45 dB against the f32 reference with peak max(1, max|ref|) (inputs and
- *       weights are rounded to f16, 2^-11 relative, and the output too). */
-#define OM_TOL_F32 1e-5
-#define OM_PSNR_F16 45.0
+/* Tolerances: op_matrix_util.h (f32 1e-5 x max(1, max|ref|), f16 45 dB, layout bit-exact). */
 
 /* Each returns the number of failed cases and prints one line per failure. */
 int om_conv2d_cases(or_backend *be, or_dtype dt);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "op_matrix_pool.h"
+#include "op_matrix_util.h"
 #include "test_util.h"
 
 /* x [n,c,p]; f = wq x, g = wk x, h = wv x; beta[i][j] = softmax_i(sum_k f[k][i] g[k][j]);
@@ -76,10 +76,10 @@ static int attn_one(or_backend *be, or_dtype dt, const attn_case *c)
 {
     int p = c->h * c->w;
     size_t nx = (size_t)c->n * c->c * p;
-    float *x = om_pa_rand(nx, -1, 1, dt);
-    float *wq = om_pa_rand((size_t)c->cq * c->c, -c->wscale, c->wscale, dt);
-    float *wk = om_pa_rand((size_t)c->cq * c->c, -c->wscale, c->wscale, dt);
-    float *wv = om_pa_rand((size_t)c->c * c->c, -0.3f, 0.3f, dt);
+    float *x = om_rand(nx, -1, 1, dt);
+    float *wq = om_rand((size_t)c->cq * c->c, -c->wscale, c->wscale, dt);
+    float *wk = om_rand((size_t)c->cq * c->c, -c->wscale, c->wscale, dt);
+    float *wv = om_rand((size_t)c->c * c->c, -0.3f, 0.3f, dt);
     float *ref = malloc(nx * sizeof(float)), *out = malloc(nx * sizeof(float));
     ref_attention(x, wq, wk, wv, c->gamma, ref, c->n, c->c, c->cq, p);
     char what[256];
@@ -88,18 +88,18 @@ static int attn_one(or_backend *be, or_dtype dt, const attn_case *c)
     or_arena_mark m = or_arena_get_mark(&be->arena);
     or_tensor tx, tq, tk, tv, ty;
     or_err err;
-    or_status st = om_pa_put(be, &tx, c->n, c->c, c->h, c->w, dt, "x", x, &err);
-    if (!st) st = om_pa_put(be, &tq, c->cq, c->c, 1, 1, dt, "query", wq, &err);
-    if (!st) st = om_pa_put(be, &tk, c->cq, c->c, 1, 1, dt, "key", wk, &err);
-    if (!st) st = om_pa_put(be, &tv, c->c, c->c, 1, 1, dt, "value", wv, &err);
-    if (!st) st = om_pa_put(be, &ty, c->n, c->c, c->h, c->w, dt, "y", NULL, &err);
+    or_status st = om_put(be, &tx, c->n, c->c, c->h, c->w, dt, "x", x, &err);
+    if (!st) st = om_put(be, &tq, c->cq, c->c, 1, 1, dt, "query", wq, &err);
+    if (!st) st = om_put(be, &tk, c->cq, c->c, 1, 1, dt, "key", wk, &err);
+    if (!st) st = om_put(be, &tv, c->c, c->c, 1, 1, dt, "value", wv, &err);
+    if (!st) st = om_put(be, &ty, c->n, c->c, c->h, c->w, dt, "y", NULL, &err);
     if (!st) st = or_self_attention(&tx, &tq, &tk, &tv, c->gamma, &ty, &err);
     if (!st) st = or_tensor_download_f32(&ty, out, &err);
     int fail = st != OR_OK;
     if (fail)
         printf("FAIL %s: %s\n", what, err.msg);
     else
-        fail = om_pa_check(what, out, ref, nx, dt);
+        fail = om_check(what, out, ref, nx, dt);
     or_arena_reset(&be->arena, m);
     free(x), free(wq), free(wk), free(wv), free(ref), free(out);
     return fail;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "op_matrix.h"
+#include "op_matrix_util.h"
 #include "test_util.h"
 
 /* ---- the plain reference (independent of kernels/color_px.h) ---- */
@@ -81,52 +81,18 @@ static const struct {
     {"yuv_to_rgb", or_yuv_to_rgb, ref_yuv2rgb, {0, 0, 0}, {1, 1, 1}},
 };
 
-static void round_f16(float *x, size_t n, or_dtype dt)
-{
-    if (dt == OR_F16)
-        for (size_t i = 0; i < n; i++)
-            x[i] = or_f16_to_f32(or_f32_to_f16(x[i]));
-}
-
-/* f32: max abs <= 1e-5 * max(1, max|ref|); f16: PSNR >= 45 dB (as op_matrix.c). */
-static int color_check(const char *what, const float *out, const float *ref, size_t n, or_dtype dt)
-{
-    double peak = 1.0;
-    for (size_t i = 0; i < n; i++)
-        peak = fmax(peak, fabs(ref[i]));
-    double maxd = tu_max_abs_diff(out, ref, n);
-    if (dt == OR_F32 ? maxd <= OM_TOL_F32 * peak
-                     : tu_psnr(out, ref, n, peak) >= OM_PSNR_F16 && isfinite(maxd))
-        return 0;
-    printf("FAIL %s (%s): max abs diff %.3g, PSNR %.1f dB (peak %.3g)\n", what,
-           or_dtype_name(dt), maxd, tu_psnr(out, ref, n, peak), peak);
-    return 1;
-}
-
 /* Runs op on host planes x [n,3,h,w] and compares with ref; in_place: y is x. */
 static int color_run(or_backend *be, or_dtype dt, int which, const float *x, const float *ref,
                      int n, int h, int w, int in_place, const char *what)
 {
-    size_t count = (size_t)n * 3 * h * w;
-    float *out = malloc(count * sizeof(float)), *nan_buf = malloc(count * sizeof(float));
-    for (size_t i = 0; i < count; i++)
-        nan_buf[i] = NAN;
     or_arena_mark m = or_arena_get_mark(&be->arena);
     or_tensor tx, ty;
     or_err err;
-    or_status st = or_tensor_alloc(be, &tx, n, 3, h, w, dt, "x", &err);
-    if (!st) st = or_tensor_upload_f32(&tx, x, &err);
-    if (!st && !in_place) st = or_tensor_alloc(be, &ty, n, 3, h, w, dt, "y", &err);
-    if (!st && !in_place) st = or_tensor_upload_f32(&ty, nan_buf, &err);
+    or_status st = om_put(be, &tx, n, 3, h, w, dt, "x", x, &err);
+    if (!st && !in_place) st = om_put(be, &ty, n, 3, h, w, dt, "y", NULL, &err);
     if (!st) st = color_ops[which].op(&tx, in_place ? &tx : &ty, &err);
-    if (!st) st = or_tensor_download_f32(in_place ? &tx : &ty, out, &err);
-    int fail = st != OR_OK;
-    if (fail)
-        printf("FAIL %s: %s\n", what, err.msg);
-    else
-        fail = color_check(what, out, ref, count, dt);
+    int fail = om_finish(st, &err, what, in_place ? &tx : &ty, ref, dt);
     or_arena_reset(&be->arena, m);
-    free(out), free(nan_buf);
     return fail;
 }
 
@@ -148,7 +114,7 @@ int om_color_cases(or_backend *be, or_dtype dt)
                 }
                 if (count > 6) /* exact ends of the range */
                     x[0] = color_ops[op].lo[0], x[1] = color_ops[op].hi[0];
-                round_f16(x, count, dt);
+                om_quantize(x, count, dt);
                 for (int b = 0; b < n; b++)
                     for (size_t p = 0; p < hw; p++) {
                         size_t base = (size_t)b * 3 * hw + p;
@@ -215,8 +181,8 @@ int om_class_to_ab_cases(or_backend *be, or_dtype dt)
                 z[i] = tu_uniform(-8, 8); /* logits: a peaked distribution */
             for (int i = 0; i < 2 * q; i++)
                 wt[i] = tu_uniform(-1, 1);
-            round_f16(z, nz, dt);
-            round_f16(wt, (size_t)2 * q, dt);
+            om_quantize(z, nz, dt);
+            om_quantize(wt, (size_t)2 * q, dt);
             for (int b = 0; b < n; b++)
                 for (size_t p = 0; p < hw; p++) {
                     const float *zp = z + (size_t)b * q * hw + p;
@@ -247,7 +213,7 @@ int om_class_to_ab_cases(or_backend *be, or_dtype dt)
                 printf("FAIL %s: %s\n", what, err.msg);
                 fails++;
             } else {
-                fails += color_check(what, out, ref, ny, dt);
+                fails += om_check(what, out, ref, ny, dt);
             }
             or_arena_reset(&be->arena, m);
             free(z), free(wt), free(ref), free(out);

@@ -6,50 +6,8 @@
 #include <string.h>
 
 #include "kernels/deconv_cpu.h"
-#include "op_matrix.h"
+#include "op_matrix_util.h"
 #include "test_util.h"
-
-static double dc_act(double v, or_act act, double alpha, double slope)
-{
-    switch (act) {
-    case OR_ACT_RELU: return v > 0 ? v : 0;
-    case OR_ACT_LEAKY: return v >= 0 ? v : alpha * v;
-    case OR_ACT_PRELU: return v >= 0 ? v : slope * v;
-    case OR_ACT_SIGMOID: return 1.0 / (1.0 + exp(-v));
-    case OR_ACT_TANH: return tanh(v);
-    default: return v;
-    }
-}
-
-static int dc_check(const char *what, const float *out, const float *ref, size_t n, or_dtype dt)
-{
-    double peak = 1.0;
-    for (size_t i = 0; i < n; i++)
-        peak = fmax(peak, fabs(ref[i]));
-    double maxd = tu_max_abs_diff(out, ref, n), psnr = tu_psnr(out, ref, n, peak);
-    if (dt == OR_F32 ? maxd <= OM_TOL_F32 * peak : psnr >= OM_PSNR_F16 && isfinite(maxd))
-        return 0;
-    printf("FAIL %s (%s): max abs diff %.3g, PSNR %.1f dB, peak %.3g\n", what, or_dtype_name(dt),
-           maxd, psnr, peak);
-    return 1;
-}
-
-static float *dc_rand(size_t n, float lo, float hi, or_dtype dt)
-{
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    tu_fill_uniform(x, n, lo, hi);
-    if (dt == OR_F16)
-        for (size_t i = 0; i < n; i++)
-            x[i] = or_f16_to_f32(or_f32_to_f16(x[i]));
-    return x;
-}
-
-static or_status dc_put(or_backend *be, or_tensor *t, int n, int c, int h, int w, or_dtype dt,
-                        const char *name, const float *host, or_err *err)
-{
-    OR_TRY(or_tensor_alloc(be, t, n, c, h, w, dt, name, err));
-    return or_tensor_upload_f32(t, host, err);
-}
 
 typedef struct {
     int n, ci, h, w, co, kh, kw, stride, pad, out_pad, dil;
@@ -85,18 +43,15 @@ static int deconv_one(or_backend *be, or_dtype dt, const deconv_case *c, int idx
     size_t nx = (size_t)c->n * c->ci * c->h * c->w, nw = (size_t)c->ci * c->co * c->kh * c->kw;
     size_t ny = (size_t)c->n * c->co * ho * wo;
     float scale = 1.0f / sqrtf((float)(c->ci * c->kh * c->kw) / (c->stride * c->stride));
-    float *x = dc_rand(nx, -1, 1, dt), *w = dc_rand(nw, -scale, scale, dt);
-    float *b = dc_rand((size_t)c->co, -0.5f, 0.5f, OR_F32), *pr = dc_rand((size_t)c->co, 0, 0.5f, OR_F32);
-    float *res = dc_rand(ny, -1, 1, dt), *ref = malloc(ny * sizeof(float));
-    float *out = malloc(ny * sizeof(float)), *nan_buf = malloc(ny * sizeof(float));
-    for (size_t i = 0; i < ny; i++)
-        nan_buf[i] = NAN;
+    float *x = om_rand(nx, -1, 1, dt), *w = om_rand(nw, -scale, scale, dt);
+    float *b = om_rand((size_t)c->co, -0.5f, 0.5f, OR_F32), *pr = om_rand((size_t)c->co, 0, 0.5f, OR_F32);
+    float *res = om_rand(ny, -1, 1, dt), *ref = malloc(ny * sizeof(float));
     or_deconv_shape s = {c->n, c->ci, c->h, c->w, c->co, c->kh, c->kw, c->stride, c->stride,
                          c->pad, c->pad, c->dil, c->dil, ho, wo};
     deconv2d_nchw_f32_naive(x, w, c->bias ? b : NULL, ref, &s);
     for (size_t i = 0; i < ny; i++) {
         int ch = (int)((i / ((size_t)ho * wo)) % (size_t)c->co);
-        double v = dc_act(ref[i], c->act, 0.2, pr[ch]);
+        double v = om_ref_act(ref[i], c->act, 0.2, pr[ch]);
         ref[i] = (float)(c->residual ? v * 0.5 + res[i] : v);
     }
     or_arena_mark m = or_arena_get_mark(&be->arena);
@@ -112,21 +67,16 @@ static int deconv_one(or_backend *be, or_dtype dt, const deconv_case *c, int idx
     p.ep.prelu = &tp;
     p.ep.residual = c->residual ? &tr : NULL;
     p.ep.res_scale = 0.5f;
-    or_status st = dc_put(be, &tx, c->n, c->ci, c->h, c->w, dt, "x", x, &err);
-    if (!st) st = dc_put(be, &tw, c->ci, c->co, c->kh, c->kw, dt, "w", w, &err);
-    if (!st) st = dc_put(be, &tb, 1, c->co, 1, 1, OR_F32, "b", b, &err);
-    if (!st) st = dc_put(be, &tp, 1, c->co, 1, 1, OR_F32, "prelu", pr, &err);
-    if (!st) st = dc_put(be, &tr, c->n, c->co, ho, wo, dt, "residual", res, &err);
-    if (!st) st = dc_put(be, &ty, c->n, c->co, ho, wo, dt, "y", nan_buf, &err);
+    or_status st = om_put(be, &tx, c->n, c->ci, c->h, c->w, dt, "x", x, &err);
+    if (!st) st = om_put(be, &tw, c->ci, c->co, c->kh, c->kw, dt, "w", w, &err);
+    if (!st) st = om_put(be, &tb, 1, c->co, 1, 1, OR_F32, "b", b, &err);
+    if (!st) st = om_put(be, &tp, 1, c->co, 1, 1, OR_F32, "prelu", pr, &err);
+    if (!st) st = om_put(be, &tr, c->n, c->co, ho, wo, dt, "residual", res, &err);
+    if (!st) st = om_put(be, &ty, c->n, c->co, ho, wo, dt, "y", NULL, &err);
     if (!st) st = or_conv_transpose2d(&tx, &tw, c->bias ? &tb : NULL, &p, &ty, &err);
-    if (!st) st = or_tensor_download_f32(&ty, out, &err);
-    int fail = st != OR_OK;
-    if (fail)
-        printf("FAIL %s: %s\n", what, err.msg);
-    else
-        fail = dc_check(what, out, ref, ny, dt);
+    int fail = om_finish(st, &err, what, &ty, ref, dt);
     or_arena_reset(&be->arena, m);
-    free(x), free(w), free(b), free(pr), free(res), free(ref), free(out), free(nan_buf);
+    free(x), free(w), free(b), free(pr), free(res), free(ref);
     return fail;
 }
 
@@ -178,9 +128,9 @@ int om_deconv_torch_cases(or_backend *be, or_dtype dt)
         p.pad_h = p.pad_w = h[8];
         p.out_pad_h = p.out_pad_w = h[9];
         p.dil_h = p.dil_w = h[10];
-        or_status st = dc_put(be, &tx, h[0], h[1], h[2], h[3], dt, "x", x, &err);
-        if (!st) st = dc_put(be, &tw, h[1], h[4], h[5], h[6], dt, "w", w, &err);
-        if (!st) st = dc_put(be, &tb, 1, h[4], 1, 1, OR_F32, "b", b, &err);
+        or_status st = om_put(be, &tx, h[0], h[1], h[2], h[3], dt, "x", x, &err);
+        if (!st) st = om_put(be, &tw, h[1], h[4], h[5], h[6], dt, "w", w, &err);
+        if (!st) st = om_put(be, &tb, 1, h[4], 1, 1, OR_F32, "b", b, &err);
         if (!st) st = or_tensor_alloc(be, &ty, h[0], h[4], ho, wo, dt, "y", &err);
         if (!st) st = or_conv_transpose2d(&tx, &tw, &tb, &p, &ty, &err);
         if (!st) st = or_tensor_download_f32(&ty, out, &err);
@@ -188,13 +138,13 @@ int om_deconv_torch_cases(or_backend *be, or_dtype dt)
             printf("FAIL %s: %s\n", what, err.msg);
             fails++;
         } else if (dt == OR_F32) {
-            fails += dc_check(what, out, ref, ny, dt);
+            fails += om_check(what, out, ref, ny, dt);
         } else {
             or_deconv_shape s = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[7],
                                  h[8], h[8], h[10], h[10], ho, wo};
             float *r16 = malloc(ny * sizeof(float));
             deconv2d_nchw_f32_naive(x, w, b, r16, &s);
-            fails += dc_check(what, out, r16, ny, dt);
+            fails += om_check(what, out, r16, ny, dt);
             free(r16);
         }
         or_arena_reset(&be->arena, m);

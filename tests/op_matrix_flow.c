@@ -5,71 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op_matrix_util.h"
 #include "test_util.h"
 
-#define FM_TOL_F32 1e-5
-#define FM_PSNR_F16 45.0
-
-static int fm_check(const char *what, const float *out, const float *ref, size_t n, or_dtype dt)
-{
-    double peak = 1.0;
-    for (size_t i = 0; i < n; i++)
-        peak = fmax(peak, fabs(ref[i]));
-    double maxd = tu_max_abs_diff(out, ref, n);
-    if (dt == OR_F32) {
-        if (maxd <= FM_TOL_F32 * peak)
-            return 0;
-        printf("FAIL %s: f32 max abs diff %.3g > %.3g\n", what, maxd, FM_TOL_F32 * peak);
-        return 1;
-    }
-    double psnr = tu_psnr(out, ref, n, peak);
-    if (psnr >= FM_PSNR_F16 && isfinite(maxd))
-        return 0;
-    printf("FAIL %s: f16 PSNR %.1f dB < %.1f (max abs diff %.3g)\n", what, psnr, FM_PSNR_F16,
-           maxd);
-    return 1;
-}
-
-static float *fm_rand(size_t n, float lo, float hi, or_dtype dt)
-{
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    tu_fill_uniform(x, n, lo, hi);
-    if (dt == OR_F16)
-        for (size_t i = 0; i < n; i++)
-            x[i] = or_f16_to_f32(or_f32_to_f16(x[i]));
-    return x;
-}
-
+/* om_put with the shape as an array. */
 static or_status fm_put(or_backend *be, or_tensor *t, const int s[4], or_dtype dt,
                         const char *name, const float *host, or_err *err)
 {
-    OR_TRY(or_tensor_alloc(be, t, s[0], s[1], s[2], s[3], dt, name, err));
-    if (host)
-        return or_tensor_upload_f32(t, host, err);
-    size_t n = or_numel(t);
-    float *nan_buf = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++)
-        nan_buf[i] = NAN;
-    or_status st = or_tensor_upload_f32(t, nan_buf, err);
-    free(nan_buf);
-    return st;
-}
-
-/* Download y, compare with ref, report; 1 on failure. */
-static int fm_finish(or_status st, or_err *err, const char *what, const or_tensor *y,
-                     const float *ref, or_dtype dt)
-{
-    size_t n = or_numel(y);
-    float *out = malloc(n * sizeof(float));
-    if (!st)
-        st = or_tensor_download_f32(y, out, err);
-    int fail = st != OR_OK;
-    if (fail)
-        printf("FAIL %s: %s\n", what, err->msg);
-    else
-        fail = fm_check(what, out, ref, n, dt);
-    free(out);
-    return fail;
+    return om_put(be, t, s[0], s[1], s[2], s[3], dt, name, host, err);
 }
 
 static const int fm_shapes[][4] = {
@@ -105,7 +48,7 @@ int om_flow_correlation_cases(or_backend *be, or_dtype dt)
             const int *s = fm_shapes[si];
             int d = 2 * md + 1, sy[4] = {s[0], d * d, s[2], s[3]};
             size_t nx = (size_t)s[0] * s[1] * s[2] * s[3], ny = nx / s[1] * d * d;
-            float *a = fm_rand(nx, -2, 2, dt), *b = fm_rand(nx, -2, 2, dt);
+            float *a = om_rand(nx, -2, 2, dt), *b = om_rand(nx, -2, 2, dt);
             float *ref = malloc(ny * sizeof(float));
             ref_correlation(a, b, s, md, ref);
             char what[200];
@@ -118,7 +61,7 @@ int om_flow_correlation_cases(or_backend *be, or_dtype dt)
             if (!st) st = fm_put(be, &tb, s, dt, "b", b, &err);
             if (!st) st = fm_put(be, &ty, sy, dt, "corr", NULL, &err);
             if (!st) st = or_correlation(&ta, &tb, md, &ty, &err);
-            fails += fm_finish(st, &err, what, &ty, ref, dt);
+            fails += om_finish(st, &err, what, &ty, ref, dt);
             or_arena_reset(&be->arena, m);
             free(a), free(b), free(ref);
         }
@@ -173,7 +116,7 @@ int om_flow_pwc_warp_cases(or_backend *be, or_dtype dt)
         const int *s = fm_shapes[si];
         int sf[4] = {s[0], 2, s[2], s[3]};
         size_t nx = (size_t)s[0] * s[1] * s[2] * s[3], nf = (size_t)s[0] * 2 * s[2] * s[3];
-        float *x = fm_rand(nx, -1, 1, dt), *fl = fm_rand(nf, -3, 3, dt);
+        float *x = om_rand(nx, -1, 1, dt), *fl = om_rand(nf, -3, 3, dt);
         if (si == 0)
             memset(fl, 0, nf * sizeof(float) / 2); /* integer positions: mask exactly 1 */
         float *ref = malloc(nx * sizeof(float));
@@ -188,7 +131,7 @@ int om_flow_pwc_warp_cases(or_backend *be, or_dtype dt)
         if (!st) st = fm_put(be, &tf, sf, dt, "flow", fl, &err);
         if (!st) st = fm_put(be, &ty, s, dt, "warped", NULL, &err);
         if (!st) st = or_pwc_warp(&tx, &tf, &ty, &err);
-        fails += fm_finish(st, &err, what, &ty, ref, dt);
+        fails += om_finish(st, &err, what, &ty, ref, dt);
         or_arena_reset(&be->arena, m);
         free(x), free(fl), free(ref);
     }
@@ -265,7 +208,7 @@ int om_flow_projection_cases(or_backend *be, or_dtype dt)
             int sf[4] = {s[0], 2, s[2], s[3]}, sd[4] = {s[0], 1, s[2], s[3]};
             size_t nf = (size_t)s[0] * 2 * s[2] * s[3], nd = nf / 2;
             /* a drift to the right leaves holes on the left, plus random motion */
-            float *fl = fm_rand(nf, -2.5f, 2.5f, dt), *dinv = fm_rand(nd, 0.05f, 2.0f, dt);
+            float *fl = om_rand(nf, -2.5f, 2.5f, dt), *dinv = om_rand(nd, 0.05f, 2.0f, dt);
             for (size_t i = 0; i < nf; i++)
                 if ((i / nd) % 2 == 0 && i % 3 == 0)
                     fl[i] = fabsf(fl[i]) + 1.0f;
@@ -285,7 +228,7 @@ int om_flow_projection_cases(or_backend *be, or_dtype dt)
             if (!st) st = fm_put(be, &tc, sd, OR_F32, "count", NULL, &err);
             if (!st) st = fm_put(be, &ty, sf, OR_F32, "projected", NULL, &err);
             if (!st) st = or_depth_flow_projection(&tf, &td, fill, &tc, &ty, &err);
-            fails += fm_finish(st, &err, what, &ty, ref, OR_F32);
+            fails += om_finish(st, &err, what, &ty, ref, OR_F32);
             or_arena_reset(&be->arena, m);
             free(fl), free(dinv), free(ref);
         }
@@ -339,8 +282,8 @@ int om_flow_filter_interpolation_cases(or_backend *be, or_dtype dt)
             int sf[4] = {s[0], 2, s[2], s[3]}, sk[4] = {s[0], fs * fs, s[2], s[3]};
             size_t nx = (size_t)s[0] * s[1] * s[2] * s[3], nf = (size_t)s[0] * 2 * s[2] * s[3];
             size_t nk = nf / 2 * fs * fs;
-            float *x = fm_rand(nx, -1, 1, dt), *fl = fm_rand(nf, -4, 4, dt);
-            float *filt = fm_rand(nk, -0.2f, 0.5f, dt), *ref = malloc(nx * sizeof(float));
+            float *x = om_rand(nx, -1, 1, dt), *fl = om_rand(nf, -4, 4, dt);
+            float *filt = om_rand(nk, -0.2f, 0.5f, dt), *ref = malloc(nx * sizeof(float));
             ref_filter_interp(x, fl, filt, s, fs, ref);
             char what[200];
             snprintf(what, sizeof what, "filter_interpolation F %d [%d,%d,%d,%d] on %s", fs, s[0],
@@ -353,7 +296,7 @@ int om_flow_filter_interpolation_cases(or_backend *be, or_dtype dt)
             if (!st) st = fm_put(be, &tk, sk, dt, "filter", filt, &err);
             if (!st) st = fm_put(be, &ty, s, dt, "interp", NULL, &err);
             if (!st) st = or_filter_interpolation(&tx, &tf, &tk, fs, &ty, &err);
-            fails += fm_finish(st, &err, what, &ty, ref, dt);
+            fails += om_finish(st, &err, what, &ty, ref, dt);
             or_arena_reset(&be->arena, m);
             free(x), free(fl), free(filt), free(ref);
         }
@@ -369,7 +312,7 @@ int om_flow_inv_exp_cases(or_backend *be, or_dtype dt)
     for (size_t si = 0; si < FM_N_SHAPES; si++) {
         const int *s = fm_shapes[si];
         size_t n = (size_t)s[0] * s[1] * s[2] * s[3];
-        float *x = fm_rand(n, -3, 3, dt), *ref = malloc(n * sizeof(float));
+        float *x = om_rand(n, -3, 3, dt), *ref = malloc(n * sizeof(float));
         for (size_t i = 0; i < n; i++)
             ref[i] = (float)(1e-6 + 1.0 / exp((double)x[i]));
         char what[200];
@@ -381,7 +324,7 @@ int om_flow_inv_exp_cases(or_backend *be, or_dtype dt)
         or_status st = fm_put(be, &tx, s, dt, "log_depth", x, &err);
         if (!st) st = fm_put(be, &ty, s, dt, "depth_inv", NULL, &err);
         if (!st) st = or_inv_exp(&tx, 1e-6f, &ty, &err);
-        fails += fm_finish(st, &err, what, &ty, ref, dt);
+        fails += om_finish(st, &err, what, &ty, ref, dt);
         or_arena_reset(&be->arena, m);
         free(x), free(ref);
     }

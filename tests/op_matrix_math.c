@@ -1,58 +1,13 @@
 /* op_matrix_math.c: the "math" op family against plain references (see
- * op_matrix_math.h), plus the helpers the resample matrix shares. */
+ * op_matrix_math.h). */
 #include "op_matrix_math.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "op_matrix.h"
+#include "op_matrix_util.h"
 #include "test_util.h"
-
-int omm_check(const char *what, const float *out, const float *ref, size_t n, or_dtype dt)
-{
-    double peak = 1.0;
-    for (size_t i = 0; i < n; i++)
-        peak = fmax(peak, fabs(ref[i]));
-    double maxd = tu_max_abs_diff(out, ref, n);
-    if (dt == OR_F32) {
-        if (maxd <= OM_TOL_F32 * peak)
-            return 0;
-        printf("FAIL %s: f32 max abs diff %.3g > %.3g\n", what, maxd, OM_TOL_F32 * peak);
-        return 1;
-    }
-    double psnr = tu_psnr(out, ref, n, peak);
-    if (psnr >= OM_PSNR_F16 && isfinite(maxd))
-        return 0;
-    printf("FAIL %s: f16 PSNR %.1f dB < %.1f (max abs diff %.3g)\n", what, psnr, OM_PSNR_F16,
-           maxd);
-    return 1;
-}
-
-float *omm_rand(size_t n, float lo, float hi, or_dtype dt)
-{
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    tu_fill_uniform(x, n, lo, hi);
-    if (dt == OR_F16)
-        for (size_t i = 0; i < n; i++)
-            x[i] = or_f16_to_f32(or_f32_to_f16(x[i]));
-    return x;
-}
-
-or_status omm_put(or_backend *be, or_tensor *t, int n, int c, int h, int w, or_dtype dt,
-                  const char *name, const float *host, or_err *err)
-{
-    OR_TRY(or_tensor_alloc(be, t, n, c, h, w, dt, name, err));
-    if (host)
-        return or_tensor_upload_f32(t, host, err);
-    size_t count = or_numel(t);
-    float *nan_buf = malloc(count * sizeof(float));
-    for (size_t i = 0; i < count; i++)
-        nan_buf[i] = NAN;
-    or_status s = or_tensor_upload_f32(t, nan_buf, err);
-    free(nan_buf);
-    return s;
-}
 
 typedef struct {
     int n, c, h, w;
@@ -73,7 +28,7 @@ static int mul_one(or_backend *be, or_dtype dt, const mul_case *mc, int idx)
              mc->c, mc->h, mc->w, mc->n, mc->mc, mc->h, mc->w, mc->inplace ? " in place" : "",
              be->name);
     size_t hw = (size_t)mc->h * mc->w, na = (size_t)mc->n * mc->c * hw;
-    float *a = omm_rand(na, -2, 2, dt), *m = omm_rand((size_t)mc->n * mc->mc * hw, -1, 1, dt);
+    float *a = om_rand(na, -2, 2, dt), *m = om_rand((size_t)mc->n * mc->mc * hw, -1, 1, dt);
     float *ref = malloc(na * sizeof(float)), *out = malloc(na * sizeof(float));
     for (int b = 0; b < mc->n; b++)
         for (int k = 0; k < mc->c; k++)
@@ -84,9 +39,9 @@ static int mul_one(or_backend *be, or_dtype dt, const mul_case *mc, int idx)
             }
     or_arena_mark mark = or_arena_get_mark(&be->arena);
     or_tensor ta, tm, ty;
-    or_status st = omm_put(be, &ta, mc->n, mc->c, mc->h, mc->w, dt, "a", a, &err);
-    if (!st) st = omm_put(be, &tm, mc->n, mc->mc, mc->h, mc->w, dt, "m", m, &err);
-    if (!st && !mc->inplace) st = omm_put(be, &ty, mc->n, mc->c, mc->h, mc->w, dt, "y", NULL, &err);
+    or_status st = om_put(be, &ta, mc->n, mc->c, mc->h, mc->w, dt, "a", a, &err);
+    if (!st) st = om_put(be, &tm, mc->n, mc->mc, mc->h, mc->w, dt, "m", m, &err);
+    if (!st && !mc->inplace) st = om_put(be, &ty, mc->n, mc->c, mc->h, mc->w, dt, "y", NULL, &err);
     or_tensor *y = mc->inplace ? &ta : &ty;
     if (!st) st = or_mul(&ta, &tm, y, &err);
     if (!st) st = or_tensor_download_f32(y, out, &err);
@@ -94,7 +49,7 @@ static int mul_one(or_backend *be, or_dtype dt, const mul_case *mc, int idx)
     if (fail)
         printf("FAIL %s: %s\n", what, err.msg);
     else
-        fail = omm_check(what, out, ref, na, dt);
+        fail = om_check(what, out, ref, na, dt);
     or_arena_reset(&be->arena, mark);
     free(a), free(m), free(ref), free(out);
     return fail;
@@ -126,7 +81,7 @@ static int unary_one(or_backend *be, or_dtype dt, int op, const int *s, int inpl
     snprintf(what, sizeof what, "%s case %d [%d,%d,%d,%d]%s on %s", names[op], idx, s[0], s[1],
              s[2], s[3], inplace ? " in place" : "", be->name);
     size_t count = (size_t)s[0] * s[1] * s[2] * s[3];
-    float *x = omm_rand(count, -2, 2, dt), *ref = malloc(count * sizeof(float));
+    float *x = om_rand(count, -2, 2, dt), *ref = malloc(count * sizeof(float));
     float *out = malloc(count * sizeof(float));
     for (size_t i = 0; i < count; i++) {
         double r = op == U_SCALE_SHIFT ? (double)x[i] * alpha + beta
@@ -136,8 +91,8 @@ static int unary_one(or_backend *be, or_dtype dt, int op, const int *s, int inpl
     }
     or_arena_mark mark = or_arena_get_mark(&be->arena);
     or_tensor tx, ty;
-    or_status st = omm_put(be, &tx, s[0], s[1], s[2], s[3], dt, "x", x, &err);
-    if (!st && !inplace) st = omm_put(be, &ty, s[0], s[1], s[2], s[3], dt, "y", NULL, &err);
+    or_status st = om_put(be, &tx, s[0], s[1], s[2], s[3], dt, "x", x, &err);
+    if (!st && !inplace) st = om_put(be, &ty, s[0], s[1], s[2], s[3], dt, "y", NULL, &err);
     or_tensor *y = inplace ? &tx : &ty;
     if (!st)
         st = op == U_SCALE_SHIFT ? or_scale_shift(&tx, alpha, beta, y, &err)
@@ -148,7 +103,7 @@ static int unary_one(or_backend *be, or_dtype dt, int op, const int *s, int inpl
     if (fail)
         printf("FAIL %s: %s\n", what, err.msg);
     else
-        fail = omm_check(what, out, ref, count, dt);
+        fail = om_check(what, out, ref, count, dt);
     or_arena_reset(&be->arena, mark);
     free(x), free(ref), free(out);
     return fail;

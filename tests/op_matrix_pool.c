@@ -6,52 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "op_matrix.h"
+#include "op_matrix_util.h"
 #include "test_util.h"
-
-float *om_pa_rand(size_t n, float lo, float hi, or_dtype dt)
-{
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    tu_fill_uniform(x, n, lo, hi);
-    if (dt == OR_F16)
-        for (size_t i = 0; i < n; i++)
-            x[i] = or_f16_to_f32(or_f32_to_f16(x[i]));
-    return x;
-}
-
-or_status om_pa_put(or_backend *be, or_tensor *t, int n, int c, int h, int w, or_dtype dt,
-                    const char *name, const float *host, or_err *err)
-{
-    OR_TRY(or_tensor_alloc(be, t, n, c, h, w, dt, name, err));
-    if (host)
-        return or_tensor_upload_f32(t, host, err);
-    size_t cnt = or_numel(t);
-    float *nan_buf = malloc(cnt * sizeof(float));
-    for (size_t i = 0; i < cnt; i++)
-        nan_buf[i] = NAN;
-    or_status s = or_tensor_upload_f32(t, nan_buf, err);
-    free(nan_buf);
-    return s;
-}
-
-int om_pa_check(const char *what, const float *out, const float *ref, size_t n, or_dtype dt)
-{
-    double peak = 1.0;
-    for (size_t i = 0; i < n; i++)
-        peak = fmax(peak, fabs(ref[i]));
-    double maxd = tu_max_abs_diff(out, ref, n);
-    if (dt == OR_F32) {
-        if (maxd <= OM_TOL_F32 * peak) /* NaN fails here too */
-            return 0;
-        printf("FAIL %s: f32 max abs diff %.3g > %.3g\n", what, maxd, OM_TOL_F32 * peak);
-        return 1;
-    }
-    double psnr = tu_psnr(out, ref, n, peak);
-    if (psnr >= OM_PSNR_F16 && isfinite(maxd))
-        return 0;
-    printf("FAIL %s: f16 PSNR %.1f dB < %.1f (max abs diff %.3g)\n", what, psnr, OM_PSNR_F16, maxd);
-    return 1;
-}
 
 /* ---- references: straight from the definitions, in double ---- */
 
@@ -103,7 +59,7 @@ static int pool_one(or_backend *be, or_dtype dt, const pool_case *c, pool_kind k
 {
     int ho = (c->h + 2 * c->ph - c->kh) / c->sh + 1, wo = (c->w + 2 * c->pw - c->kw) / c->sw + 1;
     size_t nx = (size_t)c->n * c->c * c->h * c->w, ny = (size_t)c->n * c->c * ho * wo;
-    float *x = om_pa_rand(nx, -2, 2, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
+    float *x = om_rand(nx, -2, 2, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
     ref_pool(x, ref, c->n * c->c, c->h, c->w, c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, kind, cip,
              ho, wo);
     char what[256];
@@ -114,8 +70,8 @@ static int pool_one(or_backend *be, or_dtype dt, const pool_case *c, pool_kind k
     or_arena_mark m = or_arena_get_mark(&be->arena);
     or_tensor tx, ty;
     or_err err;
-    or_status st = om_pa_put(be, &tx, c->n, c->c, c->h, c->w, dt, "x", x, &err);
-    if (!st) st = om_pa_put(be, &ty, c->n, c->c, ho, wo, dt, "y", NULL, &err);
+    or_status st = om_put(be, &tx, c->n, c->c, c->h, c->w, dt, "x", x, &err);
+    if (!st) st = om_put(be, &ty, c->n, c->c, ho, wo, dt, "y", NULL, &err);
     if (!st && kind == POOL_MAX)
         st = or_maxpool2d(&tx, c->kh, c->kw, c->sh, c->sw, c->ph, c->pw, &ty, &err);
     if (!st && kind == POOL_AVG)
@@ -125,7 +81,7 @@ static int pool_one(or_backend *be, or_dtype dt, const pool_case *c, pool_kind k
     if (fail)
         printf("FAIL %s: %s\n", what, err.msg);
     else
-        fail = om_pa_check(what, out, ref, ny, dt);
+        fail = om_check(what, out, ref, ny, dt);
     or_arena_reset(&be->arena, m);
     free(x), free(ref), free(out);
     return fail;
@@ -185,7 +141,7 @@ static int pad_one(or_backend *be, or_dtype dt, const pad_case *c, or_pad_mode m
         return 0; /* not defined by PyTorch either (checked in pad2d_errors) */
     int ho = c->h + c->t + c->b, wo = c->w + c->l + c->r;
     size_t nx = (size_t)c->n * c->c * c->h * c->w, ny = (size_t)c->n * c->c * ho * wo;
-    float *x = om_pa_rand(nx, -1, 1, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
+    float *x = om_rand(nx, -1, 1, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
     for (int pl = 0; pl < c->n * c->c; pl++)
         for (int i = 0; i < ho; i++)
             for (int j = 0; j < wo; j++)
@@ -197,15 +153,15 @@ static int pad_one(or_backend *be, or_dtype dt, const pad_case *c, or_pad_mode m
     or_arena_mark m = or_arena_get_mark(&be->arena);
     or_tensor tx, ty;
     or_err err;
-    or_status st = om_pa_put(be, &tx, c->n, c->c, c->h, c->w, dt, "x", x, &err);
-    if (!st) st = om_pa_put(be, &ty, c->n, c->c, ho, wo, dt, "y", NULL, &err);
+    or_status st = om_put(be, &tx, c->n, c->c, c->h, c->w, dt, "x", x, &err);
+    if (!st) st = om_put(be, &ty, c->n, c->c, ho, wo, dt, "y", NULL, &err);
     if (!st) st = or_pad2d(&tx, c->l, c->r, c->t, c->b, mode, &ty, &err);
     if (!st) st = or_tensor_download_f32(&ty, out, &err);
     int fail = st != OR_OK;
     if (fail)
         printf("FAIL %s: %s\n", what, err.msg);
     else
-        fail = om_pa_check(what, out, ref, ny, dt);
+        fail = om_check(what, out, ref, ny, dt);
     or_arena_reset(&be->arena, m);
     free(x), free(ref), free(out);
     return fail;

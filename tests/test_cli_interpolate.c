@@ -11,82 +11,31 @@
 
 #include "convert/convert.h"
 #include "runtime/image.h"
+#include "cli_test_util.h"
 #include "test_util.h"
 
-static char errbuf[8192];
-
-static const char *tmp(const char *name) { return strdup(tu_tmp(name)); }
-
-/* Run `oprestore-gpu interpolate ARGS`; stderr lands in errbuf. Returns the exit code. */
-static int run_ip(const char *args)
-{
-    char cmd[16384];
-    static const char *errf;
-    if (!errf)
-        errf = tmp("stderr.txt");
-    snprintf(cmd, sizeof cmd, "'%s/oprestore-gpu' interpolate %s >/dev/null 2>'%s'",
-             OR_BINARY_DIR, args, errf);
-    int st = system(cmd);
-    size_t n = 0;
-    uint8_t *e = tu_read_file(errf, &n);
-    n = n < sizeof errbuf - 1 ? n : sizeof errbuf - 1;
-    if (e)
-        memcpy(errbuf, e, n);
-    errbuf[e ? n : 0] = 0;
-    free(e);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+/* `oprestore-gpu interpolate ARGS` (cli_test_util.h); stderr in ct_err. */
+static int run_ip(const char *args) { return ct_run("interpolate %s", args); }
 
 /* stderr is one line starting with the command's name, containing part. */
 static void assert_one_line(const char *part)
 {
-    size_t len = strlen(errbuf);
-    cr_assert(len && errbuf[len - 1] == '\n' && !memchr(errbuf, '\n', len - 1),
-              "not one line: %s", errbuf);
-    cr_assert(!strncmp(errbuf, "oprestore-gpu interpolate: ", 27), "%s", errbuf);
-    cr_assert(strstr(errbuf, part), "expected '%s' in: %s", part, errbuf);
+    ct_assert_one_line("oprestore-gpu interpolate", part);
 }
 
 /* A models folder holding tiny-rife.safetensors (the seeded v4.6). */
-static const char *models(void)
-{
-    static char dir[4096];
-    if (dir[0])
-        return dir;
-    snprintf(dir, sizeof dir, "%s", tmp("models"));
-    mkdir(dir, 0755);
-    char path[4200];
-    or_err err;
-    or_convert_opts o = {0};
-    snprintf(path, sizeof path, "%s/tiny-rife.safetensors", dir);
-    cr_assert_eq(or_convert_file(tu_src("tests/fixtures/ckpt/rife_v4_6.zip.pth"), path, &o, &err),
-                 OR_OK, "%s", err.msg);
-    return dir;
-}
+static const char *models(void) { return ct_model("rife_v4_6.zip.pth", "tiny-rife"); }
 
 /* -m tiny-rife -M <models> -g cpu, then extra. */
 static int run_tiny(const char *extra)
 {
-    char args[12288];
-    snprintf(args, sizeof args, "-m tiny-rife -M '%s' -g cpu %s", models(), extra);
-    return run_ip(args);
+    return ct_run("interpolate -m tiny-rife -M '%s' -g cpu %s", models(), extra);
 }
 
-static void write_png(const char *path, int w, int h, int channels, uint64_t seed)
+/* An 8-bit RGB or gray PNG of seeded noise. */
+static void write_png(const char *path, int w, int h, int channels, unsigned seed)
 {
-    or_image img;
-    or_err err;
-    cr_assert_eq(or_image_alloc(&img, w, h, channels, 0, &err), OR_OK);
-    tu_seed(seed);
-    tu_fill_uniform(img.planes, (size_t)channels * w * h, 0, 1);
-    cr_assert_eq(or_image_write_png(path, &img, 8, &err), OR_OK, "%s", err.msg);
-    or_image_free(&img);
-}
-
-static void read_png(const char *path, or_image *img)
-{
-    or_err err;
-    cr_assert_eq(or_image_read(path, NULL, img, &err), OR_OK, "%s", err.msg);
+    ct_write_png(path, w, h, channels, 0, 8, seed);
 }
 
 static double diff(const or_image *a, const or_image *b)
@@ -98,12 +47,12 @@ static double diff(const or_image *a, const or_image *b)
 /* A folder of `n` frames 00.png.. (written in reverse order: listing must sort). */
 static const char *frames_dir(const char *name, int n, int w, int h)
 {
-    const char *dir = tmp(name);
+    const char *dir = ct_tmp(name);
     mkdir(dir, 0755);
     char p[4200];
     for (int i = n - 1; i >= 0; i--) {
         snprintf(p, sizeof p, "%s/f%02d.png", dir, i);
-        write_png(p, w, h, 3, 100 + (uint64_t)i);
+        write_png(p, w, h, 3, 100u + (unsigned)i);
     }
     return dir;
 }
@@ -148,7 +97,7 @@ Test(cli_interpolate, usage_errors_exit_2)
 
 Test(cli_interpolate, bad_inputs_exit_1)
 {
-    const char *a = tmp("a.png"), *b = tmp("b.png"), *wide = tmp("wide.png"), *bad = tmp("bad.png");
+    const char *a = ct_tmp("a.png"), *b = ct_tmp("b.png"), *wide = ct_tmp("wide.png"), *bad = ct_tmp("bad.png");
     write_png(a, 20, 12, 3, 1);
     write_png(b, 20, 12, 3, 2);
     write_png(wide, 21, 12, 3, 3);
@@ -170,7 +119,7 @@ Test(cli_interpolate, bad_inputs_exit_1)
     cr_expect_eq(run_tiny(args), 1);
     assert_one_line("input");
     /* a folder whose frames differ in size */
-    const char *dir = frames_dir("mixed", 2, 20, 12), *out = tmp("mixed_out");
+    const char *dir = frames_dir("mixed", 2, 20, 12), *out = ct_tmp("mixed_out");
     char p[4200];
     snprintf(p, sizeof p, "%s/f02.png", dir);
     write_png(p, 22, 12, 3, 9);
@@ -179,62 +128,62 @@ Test(cli_interpolate, bad_inputs_exit_1)
     assert_one_line("frames differ");
     /* one frame is not enough */
     const char *one = frames_dir("one", 1, 8, 8);
-    snprintf(args, sizeof args, "-i '%s' -o '%s'", one, tmp("one_out"));
+    snprintf(args, sizeof args, "-i '%s' -o '%s'", one, ct_tmp("one_out"));
     cr_expect_eq(run_tiny(args), 1);
     assert_one_line("two or more");
 }
 
 Test(cli_interpolate, pair_writes_the_middle_frame)
 {
-    const char *a = tmp("a.png"), *b = tmp("b.png"), *m = tmp("m.png");
+    const char *a = ct_tmp("a.png"), *b = ct_tmp("b.png"), *m = ct_tmp("m.png");
     write_png(a, 23, 17, 3, 1);
     write_png(b, 23, 17, 3, 2);
     char args[8192];
     snprintf(args, sizeof args, "-0 '%s' -1 '%s' -o '%s' --time 0.25", a, b, m);
-    cr_assert_eq(run_tiny(args), 0, "%s", errbuf);
+    cr_assert_eq(run_tiny(args), 0, "%s", ct_err);
     or_image img;
-    read_png(m, &img);
+    ct_read_img(m, &img);
     cr_expect(img.width == 23 && img.height == 17 && img.channels == 3);
     or_image_free(&img);
     cr_expect_eq(run_tiny(args), 1, "existing output kept");
     assert_one_line("--overwrite");
     strcat(args, " --overwrite");
-    cr_expect_eq(run_tiny(args), 0, "%s", errbuf);
+    cr_expect_eq(run_tiny(args), 0, "%s", ct_err);
 }
 
 Test(cli_interpolate, folder_frame_counts_and_order)
 {
     const char *in = frames_dir("frames", 3, 24, 16);
-    const char *o2 = tmp("out2"), *o4 = tmp("out4");
+    const char *o2 = ct_tmp("out2"), *o4 = ct_tmp("out4");
     char args[8192];
     snprintf(args, sizeof args, "-i '%s' -o '%s' -n 2", in, o2);
-    cr_assert_eq(run_tiny(args), 0, "%s", errbuf);
+    cr_assert_eq(run_tiny(args), 0, "%s", ct_err);
     cr_expect_eq(count_files(o2), 5, "2 * (3 - 1) + 1");
     snprintf(args, sizeof args, "-i '%s' -o '%s' -n 4", in, o4);
-    cr_assert_eq(run_tiny(args), 0, "%s", errbuf);
+    cr_assert_eq(run_tiny(args), 0, "%s", ct_err);
     cr_expect_eq(count_files(o4), 9, "4 * (3 - 1) + 1");
     char p[4200];
     or_image orig, got, half2, half4;
     for (int i = 0; i < 3; i++) { /* the originals sit at i*n, unchanged (8-bit round trip) */
         snprintf(p, sizeof p, "%s/f%02d.png", in, i);
-        read_png(p, &orig);
+        ct_read_img(p, &orig);
         snprintf(p, sizeof p, "%s/%08d.png", o4, 4 * i);
-        read_png(p, &got);
+        ct_read_img(p, &got);
         cr_expect_eq(diff(&orig, &got), 0.0, "original %d at %d", i, 4 * i);
         or_image_free(&got);
         snprintf(p, sizeof p, "%s/%08d.png", o2, 2 * i);
-        read_png(p, &got);
+        ct_read_img(p, &got);
         cr_expect_eq(diff(&orig, &got), 0.0, "original %d at %d", i, 2 * i);
         or_image_free(&got), or_image_free(&orig);
     }
     for (int i = 0; i < 2; i++) { /* t = 1/2 of pair i: frame 2i+1 of -n 2 = frame 4i+2 of -n 4 */
         snprintf(p, sizeof p, "%s/%08d.png", o2, 2 * i + 1);
-        read_png(p, &half2);
+        ct_read_img(p, &half2);
         snprintf(p, sizeof p, "%s/%08d.png", o4, 4 * i + 2);
-        read_png(p, &half4);
+        ct_read_img(p, &half4);
         cr_expect_eq(diff(&half2, &half4), 0.0, "pair %d", i);
         snprintf(p, sizeof p, "%s/%08d.png", o4, 4 * i + 1); /* t = 1/4 differs from t = 1/2 */
-        read_png(p, &got);
+        ct_read_img(p, &got);
         cr_expect_gt(diff(&half4, &got), 0.0, "pair %d", i);
         or_image_free(&half2), or_image_free(&half4), or_image_free(&got);
     }

@@ -20,59 +20,12 @@
 #include <unistd.h>
 
 #include "runtime/video.h"
+#include "cli_test_util.h"
 #include "test_util.h"
 #include "video_clip.h"
 
-static char errbuf[8192];
-
-static const char *tmp(const char *name) { return strdup(tu_tmp(name)); }
-
-static int run_cmd(const char *args)
-{
-    char cmd[16384];
-    static const char *errf;
-    if (!errf)
-        errf = tmp("stderr.txt");
-    snprintf(cmd, sizeof cmd, "'%s/oprestore-gpu' %s >/dev/null 2>'%s'", OR_BINARY_DIR, args,
-             errf);
-    int st = system(cmd);
-    size_t n = 0;
-    uint8_t *e = tu_read_file(errf, &n);
-    n = n < sizeof errbuf - 1 ? n : sizeof errbuf - 1;
-    if (e)
-        memcpy(errbuf, e, n);
-    errbuf[e ? n : 0] = 0;
-    free(e);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static const char *models(void)
-{
-    static char dir[4096];
-    if (dir[0])
-        return dir;
-    snprintf(dir, sizeof dir, "%s", tmp("models"));
-    mkdir(dir, 0755);
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s/oprestore-convert' '%s' -o '%s/tiny.safetensors' >/dev/null",
-             OR_BINARY_DIR, tu_src("tests/fixtures/ckpt/sr_srvgg_x4_prelu.zip.pth"), dir);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
-    return dir;
-}
-
-static int exists(const char *p) { return access(p, F_OK) == 0; }
-
-static int files_starting_with(const char *dir, const char *prefix)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += !strncmp(e->d_name, prefix, strlen(prefix));
-    if (d)
-        closedir(d);
-    return n;
-}
+/* A models folder holding tiny.safetensors (SRVGG x4, 16 features, PReLU). */
+static const char *models(void) { return ct_model("sr_srvgg_x4_prelu.zip.pth", "tiny"); }
 
 static void same_payloads(const char *a, const char *b, enum AVMediaType type)
 {
@@ -88,14 +41,14 @@ static void same_payloads(const char *a, const char *b, enum AVMediaType type)
 
 Test(cli_restore, upscale_a_clip_keeps_audio_subtitles_range_and_rate)
 {
-    const char *in = tmp("clip.mkv"), *out = tmp("clip_x4.mkv");
+    const char *in = ct_tmp("clip.mkv"), *out = ct_tmp("clip_x4.mkv");
     vc_spec s = {40, 24, 6, 12, 1, 1, 1, 0};
     vc_make(in, &s);
     char a[9000];
     snprintf(a, sizeof a, "restore -i '%s' -o '%s' --upscale tiny -M '%s' -g cpu -q", in, out,
              models());
-    cr_assert_eq(run_cmd(a), 0, "%s", errbuf);
-    cr_assert_eq(errbuf[0], 0, "-q: %s", errbuf);
+    cr_assert_eq(ct_run("%s", a), 0, "%s", ct_err);
+    cr_assert_eq(ct_err[0], 0, "-q: %s", ct_err);
     vc_facts f = vc_probe(out);
     cr_assert_eq(f.width, 160);
     cr_assert_eq(f.height, 96);
@@ -112,21 +65,21 @@ Test(cli_restore, upscale_a_clip_keeps_audio_subtitles_range_and_rate)
     /* again: the output exists -> kept without --overwrite, replaced with it */
     struct stat before, after;
     stat(out, &before);
-    cr_assert_eq(run_cmd(a), 1, "%s", errbuf);
-    cr_assert(strstr(errbuf, "--overwrite"), "%s", errbuf);
+    cr_assert_eq(ct_run("%s", a), 1, "%s", ct_err);
+    cr_assert(strstr(ct_err, "--overwrite"), "%s", ct_err);
     stat(out, &after);
     cr_assert_eq(before.st_ino, after.st_ino);
     snprintf(a, sizeof a,
              "restore -i '%s' -o '%s' --upscale tiny -M '%s' -g cpu -q --overwrite --codec ffv1",
              in, out, models());
-    cr_assert_eq(run_cmd(a), 0, "%s", errbuf);
+    cr_assert_eq(ct_run("%s", a), 0, "%s", ct_err);
     cr_assert_str_eq(vc_probe(out).codec, "ffv1");
     /* the input is never the output */
     snprintf(a, sizeof a, "restore -i '%s' -o '%s' --upscale tiny -M '%s' -g cpu --overwrite",
              in, in, models());
-    cr_assert_eq(run_cmd(a), 2, "%s", errbuf);
-    cr_assert(strstr(errbuf, "never overwritten"), "%s", errbuf);
-    cr_assert_eq(files_starting_with(tu_tmpdir(), "clip_x4.mkv.tmp"), 0);
+    cr_assert_eq(ct_run("%s", a), 2, "%s", ct_err);
+    cr_assert(strstr(ct_err, "never overwritten"), "%s", ct_err);
+    cr_assert_eq(ct_files_starting_with(tu_tmpdir(), "clip_x4.mkv.tmp"), 0);
 }
 
 /* upscale (and colorize / interpolate) route a video input to the video path. */
@@ -134,13 +87,13 @@ Test(cli_restore, upscale_command_takes_a_video)
 {
     if (!avcodec_find_encoder_by_name("libx264"))
         cr_skip_test("no libx264");
-    const char *in = tmp("route.mkv"), *out = tmp("route.mp4");
+    const char *in = ct_tmp("route.mkv"), *out = ct_tmp("route.mp4");
     vc_spec s = {32, 16, 4, 10, 0, 1, 0, 0};
     vc_make(in, &s);
     char a[9000];
     snprintf(a, sizeof a, "upscale -i '%s' -o '%s' -m tiny -M '%s' -g cpu", in, out, models());
-    cr_assert_eq(run_cmd(a), 0, "%s", errbuf);
-    cr_assert(strstr(errbuf, "left out"), "PCM cannot go into MP4, and says so: %s", errbuf);
+    cr_assert_eq(ct_run("%s", a), 0, "%s", ct_err);
+    cr_assert(strstr(ct_err, "left out"), "PCM cannot go into MP4, and says so: %s", ct_err);
     vc_facts f = vc_probe(out);
     cr_assert_eq(f.width, 128);
     cr_assert_eq(f.frames, 4);
@@ -166,29 +119,29 @@ static void fake_model(const char *path, const char *arch)
 
 Test(cli_restore, failing_stage_is_one_line_and_leaves_nothing)
 {
-    const char *in = tmp("fail.mkv"), *out = tmp("fail_out.mkv"), *m = tmp("broken-rife.safetensors");
+    const char *in = ct_tmp("fail.mkv"), *out = ct_tmp("fail_out.mkv"), *m = ct_tmp("broken-rife.safetensors");
     vc_spec s = {32, 16, 4, 10, 0, 0, 0, 0};
     vc_make(in, &s);
     fake_model(m, "rife");
     char a[9000];
     snprintf(a, sizeof a, "restore -i '%s' -o '%s' --upscale tiny --interpolate '%s' -n 2 -M '%s' -g cpu",
              in, out, m, models());
-    cr_assert_eq(run_cmd(a), 1, "%s", errbuf);
-    cr_assert(strncmp(errbuf, "oprestore-gpu restore: ", 23) == 0, "%s", errbuf);
-    cr_assert_eq(strchr(errbuf, '\n'), errbuf + strlen(errbuf) - 1, "one line: %s", errbuf);
-    cr_assert_not(exists(out));
-    cr_assert_eq(files_starting_with(tu_tmpdir(), "fail_out.mkv"), 0);
+    cr_assert_eq(ct_run("%s", a), 1, "%s", ct_err);
+    cr_assert(strncmp(ct_err, "oprestore-gpu restore: ", 23) == 0, "%s", ct_err);
+    cr_assert_eq(strchr(ct_err, '\n'), ct_err + strlen(ct_err) - 1, "one line: %s", ct_err);
+    cr_assert_not(ct_exists(out));
+    cr_assert_eq(ct_files_starting_with(tu_tmpdir(), "fail_out.mkv"), 0);
     /* a registered model that is missing says where to get it */
     snprintf(a, sizeof a, "restore -i '%s' -o '%s' --colorize deoldify-video -M '%s' -g cpu", in,
              out, models());
-    cr_assert_eq(run_cmd(a), 1, "%s", errbuf);
-    cr_assert(strstr(errbuf, "ColorizeVideo_gen.pth"), "%s", errbuf);
-    cr_assert_not(exists(out));
+    cr_assert_eq(ct_run("%s", a), 1, "%s", ct_err);
+    cr_assert(strstr(ct_err, "ColorizeVideo_gen.pth"), "%s", ct_err);
+    cr_assert_not(ct_exists(out));
 }
 
 Test(cli_restore, usage_errors)
 {
-    const char *in = tmp("u.mkv"), *out = tmp("u_out.mkv");
+    const char *in = ct_tmp("u.mkv"), *out = ct_tmp("u_out.mkv");
     vc_spec s = {16, 16, 2, 10, 0, 0, 0, 0};
     vc_make(in, &s);
     const char *bad[] = {"", "-n 2 --upscale tiny", "--upscale tiny -m tiny", "--upscale",
@@ -198,12 +151,12 @@ Test(cli_restore, usage_errors)
     char a[9000];
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(a, sizeof a, "restore -i '%s' -o '%s' -M '%s' %s", in, out, models(), bad[i]);
-        cr_assert_eq(run_cmd(a), 2, "'%s': %s", bad[i], errbuf);
-        cr_assert(strstr(errbuf, "oprestore-gpu restore: "), "%s", errbuf);
+        cr_assert_eq(ct_run("%s", a), 2, "'%s': %s", bad[i], ct_err);
+        cr_assert(strstr(ct_err, "oprestore-gpu restore: "), "%s", ct_err);
     }
-    cr_assert_eq(run_cmd("restore -h"), 0);
-    cr_assert_eq(run_cmd("models -h"), 0);
-    cr_assert_not(exists(out));
+    cr_assert_eq(ct_run("%s", "restore -h"), 0);
+    cr_assert_eq(ct_run("%s", "models -h"), 0);
+    cr_assert_not(ct_exists(out));
 }
 
 /* The first 10 frames of ../shared/testdata/film, 2x smaller, as an FFV1 clip. */
@@ -214,7 +167,7 @@ static const char *film_segment(int frames)
         return NULL;
     char name[64];
     snprintf(name, sizeof name, "film%d.mkv", frames);
-    const char *dst = tmp(name);
+    const char *dst = ct_tmp(name);
     or_video_reader *r;
     or_video_info info;
     or_err err;
@@ -258,12 +211,12 @@ Test(cli_restore, film_segment_upscaled)
     const char *seg = film_segment(8);
     if (!seg)
         cr_skip_test("../shared/testdata/film missing");
-    const char *out = tmp("film_x4.mkv");
+    const char *out = ct_tmp("film_x4.mkv");
     char a[9000];
     snprintf(a, sizeof a, "restore -i '%s' -o '%s' --upscale tiny -M '%s' -g cpu -j 1:1:1 -v",
              seg, out, models());
-    cr_assert_eq(run_cmd(a), 0, "%s", errbuf);
-    cr_assert(strstr(errbuf, "8 frames in, 8 out"), "%s", errbuf);
+    cr_assert_eq(ct_run("%s", a), 0, "%s", ct_err);
+    cr_assert(strstr(ct_err, "8 frames in, 8 out"), "%s", ct_err);
     vc_facts f = vc_probe(out);
     cr_assert_eq(f.width, 216 * 4);
     cr_assert_eq(f.height, 160 * 4);
@@ -278,7 +231,7 @@ Test(cli_restore, sigint_leaves_nothing)
     const char *seg = film_segment(60);
     if (!seg)
         cr_skip_test("../shared/testdata/film missing");
-    const char *out = tmp("film_int.mkv");
+    const char *out = ct_tmp("film_int.mkv");
     pid_t pid = fork();
     if (pid == 0) {
         int null = open("/dev/null", 1);
@@ -290,13 +243,13 @@ Test(cli_restore, sigint_leaves_nothing)
         _exit(99);
     }
     /* wait until the temporary output exists (the first frame is being written) */
-    for (int i = 0; i < 300 && !files_starting_with(tu_tmpdir(), "film_int.mkv.tmp"); i++)
+    for (int i = 0; i < 300 && !ct_files_starting_with(tu_tmpdir(), "film_int.mkv.tmp"); i++)
         usleep(20000);
     kill(pid, SIGINT);
     int st;
     waitpid(pid, &st, 0);
     cr_assert(WIFEXITED(st), "ended by the signal instead of stopping cleanly");
     cr_assert_eq(WEXITSTATUS(st), 130);
-    cr_assert_not(exists(out));
-    cr_assert_eq(files_starting_with(tu_tmpdir(), "film_int.mkv"), 0);
+    cr_assert_not(ct_exists(out));
+    cr_assert_eq(ct_files_starting_with(tu_tmpdir(), "film_int.mkv"), 0);
 }

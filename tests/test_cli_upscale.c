@@ -11,32 +11,11 @@
 #include <unistd.h>
 
 #include "runtime/image.h"
+#include "cli_test_util.h"
 #include "test_util.h"
 
-static char errbuf[8192];
-
-/* tu_tmp() rotates 8 static buffers: keep our own copies (freed at exit). */
-static const char *tmp(const char *name) { return strdup(tu_tmp(name)); }
-
-/* Run `oprestore-gpu upscale ARGS`; stderr lands in errbuf. Returns the exit code. */
-static int run_up(const char *args)
-{
-    char cmd[16384];
-    static const char *errf;
-    if (!errf)
-        errf = tmp("stderr.txt");
-    snprintf(cmd, sizeof cmd, "'%s/oprestore-gpu' upscale %s >/dev/null 2>'%s'", OR_BINARY_DIR,
-             args, errf);
-    int st = system(cmd);
-    size_t n = 0;
-    uint8_t *e = tu_read_file(errf, &n);
-    n = n < sizeof errbuf - 1 ? n : sizeof errbuf - 1;
-    if (e)
-        memcpy(errbuf, e, n);
-    errbuf[e ? n : 0] = 0;
-    free(e);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+/* `oprestore-gpu upscale ARGS` (cli_test_util.h); stderr in ct_err. */
+static int run_up(const char *args) { return ct_run("upscale %s", args); }
 
 static void assert_contains(const char *s, const char *part)
 {
@@ -44,59 +23,24 @@ static void assert_contains(const char *s, const char *part)
 }
 
 /* A models folder holding tiny.safetensors (SRVGG x4, 16 features, PReLU). */
-static const char *models(void)
-{
-    static char dir[4096];
-    if (dir[0])
-        return dir;
-    snprintf(dir, sizeof dir, "%s", tmp("models"));
-    mkdir(dir, 0755);
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s/oprestore-convert' '%s' -o '%s/tiny.safetensors' >/dev/null",
-             OR_BINARY_DIR, tu_src("tests/fixtures/ckpt/sr_srvgg_x4_prelu.zip.pth"), dir);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
-    return dir;
-}
+static const char *models(void) { return ct_model("sr_srvgg_x4_prelu.zip.pth", "tiny"); }
 
 /* -m tiny -M <models> -g cpu, then extra. */
 static int run_tiny(const char *extra)
 {
-    char args[12288];
-    snprintf(args, sizeof args, "-m tiny -M '%s' -g cpu %s", models(), extra);
-    return run_up(args);
+    return ct_run("upscale -m tiny -M '%s' -g cpu %s", models(), extra);
 }
-
-static void write_png(const char *path, int w, int h, int channels, int alpha, int depth)
-{
-    or_image img;
-    or_err err;
-    cr_assert_eq(or_image_alloc(&img, w, h, channels, alpha, &err), OR_OK);
-    tu_seed(3);
-    tu_fill_uniform(img.planes, (size_t)channels * w * h, 0, 1);
-    if (alpha)
-        tu_fill_uniform(img.alpha, (size_t)w * h, 0, 1);
-    cr_assert_eq(or_image_write_png(path, &img, depth, &err), OR_OK, "%s", err.msg);
-    or_image_free(&img);
-}
-
-static void read_img(const char *path, or_image *img)
-{
-    or_err err;
-    cr_assert_eq(or_image_read(path, NULL, img, &err), OR_OK, "%s", err.msg);
-}
-
-static int exists(const char *path) { return access(path, F_OK) == 0; }
 
 Test(cli_upscale, rgb_png_and_outscale)
 {
-    const char *in = tmp("rgb.png"), *out = tmp("rgb_x4.png"), *out2 = tmp("rgb_x2.png");
-    write_png(in, 20, 15, 3, 0, 8);
+    const char *in = ct_tmp("rgb.png"), *out = ct_tmp("rgb_x4.png"), *out2 = ct_tmp("rgb_x2.png");
+    ct_write_png(in, 20, 15, 3, 0, 8, 3);
     char a[9000];
     snprintf(a, sizeof a, "-i '%s' -o '%s' -t 8", in, out);
-    cr_assert_eq(run_tiny(a), 0, "%s", errbuf);
-    cr_assert_eq(errbuf[0], 0, "quiet without -v: %s", errbuf);
+    cr_assert_eq(run_tiny(a), 0, "%s", ct_err);
+    cr_assert_eq(ct_err[0], 0, "quiet without -v: %s", ct_err);
     or_image img;
-    read_img(out, &img);
+    ct_read_img(out, &img);
     cr_assert_eq(img.width, 80);
     cr_assert_eq(img.height, 60);
     cr_assert_eq(img.src_color, OR_IMAGE_SRC_RGB);
@@ -104,9 +48,9 @@ Test(cli_upscale, rgb_png_and_outscale)
     or_image_free(&img);
 
     snprintf(a, sizeof a, "-i '%s' -o '%s' -s 2 -v", in, out2);
-    cr_assert_eq(run_tiny(a), 0, "%s", errbuf);
-    assert_contains(errbuf, "Lanczos-4");
-    read_img(out2, &img);
+    cr_assert_eq(run_tiny(a), 0, "%s", ct_err);
+    assert_contains(ct_err, "Lanczos-4");
+    ct_read_img(out2, &img);
     cr_assert_eq(img.width, 40);
     cr_assert_eq(img.height, 30);
     or_image_free(&img);
@@ -114,23 +58,23 @@ Test(cli_upscale, rgb_png_and_outscale)
 
 Test(cli_upscale, gray16_stays_gray16_and_rgba_keeps_alpha)
 {
-    const char *g = tmp("g16.png"), *go = tmp("g16_out.png");
-    write_png(g, 9, 7, 1, 0, 16);
+    const char *g = ct_tmp("g16.png"), *go = ct_tmp("g16_out.png");
+    ct_write_png(g, 9, 7, 1, 0, 16, 3);
     char a[9000];
     snprintf(a, sizeof a, "-i '%s' -o '%s'", g, go);
-    cr_assert_eq(run_tiny(a), 0, "%s", errbuf);
+    cr_assert_eq(run_tiny(a), 0, "%s", ct_err);
     or_image img;
-    read_img(go, &img);
+    ct_read_img(go, &img);
     cr_assert_eq(img.src_color, OR_IMAGE_SRC_GRAY);
     cr_assert_eq(img.src_bit_depth, 16);
     cr_assert_eq(img.width, 36);
     or_image_free(&img);
 
-    const char *c = tmp("rgba.png"), *co = tmp("rgba_out.png"), *cj = tmp("rgba.jpg");
-    write_png(c, 10, 6, 3, 1, 8);
+    const char *c = ct_tmp("rgba.png"), *co = ct_tmp("rgba_out.png"), *cj = ct_tmp("rgba.jpg");
+    ct_write_png(c, 10, 6, 3, 1, 8, 3);
     snprintf(a, sizeof a, "-i '%s' -o '%s'", c, co);
-    cr_assert_eq(run_tiny(a), 0, "%s", errbuf);
-    read_img(co, &img);
+    cr_assert_eq(run_tiny(a), 0, "%s", ct_err);
+    ct_read_img(co, &img);
     cr_assert_eq(img.src_color, OR_IMAGE_SRC_RGBA);
     cr_assert_eq(img.src_bit_depth, 8);
     cr_assert_eq(img.width, 40);
@@ -139,8 +83,8 @@ Test(cli_upscale, gray16_stays_gray16_and_rgba_keeps_alpha)
 
     /* -o .jpg: JPEG (alpha dropped) */
     snprintf(a, sizeof a, "-i '%s' -o '%s'", c, cj);
-    cr_assert_eq(run_tiny(a), 0, "%s", errbuf);
-    read_img(cj, &img);
+    cr_assert_eq(run_tiny(a), 0, "%s", ct_err);
+    ct_read_img(cj, &img);
     cr_assert_eq(img.src_format, OR_IMAGE_FMT_JPEG);
     cr_assert_eq(img.width, 40);
     cr_assert_eq(img.height, 24);
@@ -149,58 +93,58 @@ Test(cli_upscale, gray16_stays_gray16_and_rgba_keeps_alpha)
 
 Test(cli_upscale, folder_with_a_broken_image)
 {
-    const char *in = tmp("in_dir"), *out = tmp("out_dir/sub");
+    const char *in = ct_tmp("in_dir"), *out = ct_tmp("out_dir/sub");
     mkdir(in, 0755);
     char p[4096];
     snprintf(p, sizeof p, "%s/a.png", in);
-    write_png(p, 8, 8, 3, 0, 8);
+    ct_write_png(p, 8, 8, 3, 0, 8, 3);
     snprintf(p, sizeof p, "%s/c.PNG", in);
-    write_png(p, 5, 3, 1, 0, 8);
+    ct_write_png(p, 5, 3, 1, 0, 8, 3);
     snprintf(p, sizeof p, "%s/b.png", in);
     cr_assert_eq(tu_write_file(p, "\x89PNG\r\n\x1a\nnot really", 18), 0);
     snprintf(p, sizeof p, "%s/notes.txt", in);
     cr_assert_eq(tu_write_file(p, "hello", 5), 0);
     char a[9000];
     snprintf(a, sizeof a, "-i '%s' -o '%s'", in, out);
-    cr_assert_eq(run_tiny(a), 1, "%s", errbuf);
-    assert_contains(errbuf, "oprestore-gpu upscale: ");
-    assert_contains(errbuf, "b.png");
-    assert_contains(errbuf, "1 of 3 images failed");
+    cr_assert_eq(run_tiny(a), 1, "%s", ct_err);
+    assert_contains(ct_err, "oprestore-gpu upscale: ");
+    assert_contains(ct_err, "b.png");
+    assert_contains(ct_err, "1 of 3 images failed");
     snprintf(p, sizeof p, "%s/a.png", out);
-    cr_assert(exists(p));
+    cr_assert(ct_exists(p));
     snprintf(p, sizeof p, "%s/c.png", out);
-    cr_assert(exists(p));
+    cr_assert(ct_exists(p));
     snprintf(p, sizeof p, "%s/b.png", out);
-    cr_assert_not(exists(p));
+    cr_assert_not(ct_exists(p));
 
     /* again: the outputs exist -> refused without --overwrite, replaced with it */
     cr_assert_eq(run_tiny(a), 1);
-    assert_contains(errbuf, "--overwrite");
+    assert_contains(ct_err, "--overwrite");
     snprintf(p, sizeof p, "%s/b.png", in);
     unlink(p);
     snprintf(a, sizeof a, "-i '%s' -o '%s' --overwrite", in, out);
-    cr_assert_eq(run_tiny(a), 0, "%s", errbuf);
+    cr_assert_eq(run_tiny(a), 0, "%s", ct_err);
 
     /* the input folder as output: refused */
     snprintf(a, sizeof a, "-i '%s' -o '%s' --overwrite", in, in);
-    cr_assert_eq(run_tiny(a), 2, "%s", errbuf);
+    cr_assert_eq(run_tiny(a), 2, "%s", ct_err);
 }
 
 Test(cli_upscale, input_is_never_overwritten)
 {
-    const char *in = tmp("keep.png");
-    write_png(in, 8, 8, 3, 0, 8);
+    const char *in = ct_tmp("keep.png");
+    ct_write_png(in, 8, 8, 3, 0, 8, 3);
     size_t n0, n1;
     uint8_t *before = tu_read_file(in, &n0);
     char a[9000];
     snprintf(a, sizeof a, "-i '%s' -o '%s' --overwrite", in, in);
-    cr_assert_eq(run_tiny(a), 2, "%s", errbuf);
-    assert_contains(errbuf, "never overwritten");
+    cr_assert_eq(run_tiny(a), 2, "%s", ct_err);
+    assert_contains(ct_err, "never overwritten");
     /* the same file by another name */
     char other[4096];
     snprintf(other, sizeof other, "%s/./%d-keep.png", tu_tmpdir(), (int)getpid());
     snprintf(a, sizeof a, "-i '%s' -o '%s' --overwrite", in, other);
-    cr_assert_eq(run_tiny(a), 2, "%s", errbuf);
+    cr_assert_eq(run_tiny(a), 2, "%s", ct_err);
     uint8_t *after = tu_read_file(in, &n1);
     cr_assert(n0 == n1 && !memcmp(before, after, n0));
     free(before);
@@ -209,36 +153,36 @@ Test(cli_upscale, input_is_never_overwritten)
 
 Test(cli_upscale, missing_model_and_usage_errors)
 {
-    const char *in = tmp("u.png"), *out = tmp("u_out.png"), *empty = tmp("empty");
-    write_png(in, 4, 4, 3, 0, 8);
+    const char *in = ct_tmp("u.png"), *out = ct_tmp("u_out.png"), *empty = ct_tmp("empty");
+    ct_write_png(in, 4, 4, 3, 0, 8, 3);
     mkdir(empty, 0755);
     char a[9000];
     snprintf(a, sizeof a, "-i '%s' -o '%s' -M '%s' -g cpu", in, out, empty);
     cr_assert_eq(run_up(a), 1);
-    assert_contains(errbuf, "oprestore-gpu upscale: model realesr-animevideov3 not found");
-    assert_contains(errbuf, "https://github.com/xinntao/Real-ESRGAN/releases/");
-    assert_contains(errbuf, "oprestore-convert realesr-animevideov3.pth -M");
-    cr_assert_eq(strchr(errbuf, '\n'), errbuf + strlen(errbuf) - 1, "one line: %s", errbuf);
+    assert_contains(ct_err, "oprestore-gpu upscale: model realesr-animevideov3 not found");
+    assert_contains(ct_err, "https://github.com/xinntao/Real-ESRGAN/releases/");
+    assert_contains(ct_err, "oprestore-convert realesr-animevideov3.pth -M");
+    cr_assert_eq(strchr(ct_err, '\n'), ct_err + strlen(ct_err) - 1, "one line: %s", ct_err);
     snprintf(a, sizeof a, "-i '%s' -o '%s' -M '%s' -m nosuch", in, out, empty);
     cr_assert_eq(run_up(a), 1);
-    assert_contains(errbuf, "not a known model");
+    assert_contains(ct_err, "not a known model");
     snprintf(a, sizeof a, "-i '%s' -o '%s' -M '%s' -m deoldify-artistic", in, out, empty);
     cr_assert_eq(run_up(a), 2);
 
     const char *bad[] = {"--bogus", "-t -1", "-t 12x", "-s 0", "-s abc", "-g", "-o"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(a, sizeof a, "-i '%s' -o '%s' %s", in, out, bad[i]);
-        cr_assert_eq(run_tiny(a), 2, "%s: %s", bad[i], errbuf);
-        assert_contains(errbuf, "oprestore-gpu upscale: ");
+        cr_assert_eq(run_tiny(a), 2, "%s: %s", bad[i], ct_err);
+        assert_contains(ct_err, "oprestore-gpu upscale: ");
     }
     snprintf(a, sizeof a, "-i '%s'", in);
     cr_assert_eq(run_tiny(a), 2);
-    assert_contains(errbuf, "-o is required");
+    assert_contains(ct_err, "-o is required");
     snprintf(a, sizeof a, "-i '%s' -o '%s' -g abc", in, out);
-    cr_assert_eq(run_tiny(a), 2, "%s", errbuf);
+    cr_assert_eq(run_tiny(a), 2, "%s", ct_err);
     snprintf(a, sizeof a, "-i '%s/none.png' -o '%s'", tu_tmpdir(), out);
     cr_assert_eq(run_tiny(a), 1);
-    cr_assert_not(exists(out));
+    cr_assert_not(ct_exists(out));
     cr_assert_eq(run_up("-h"), 0);
 }
 
@@ -249,9 +193,9 @@ Test(cli_upscale, realesr_animevideov3_end_to_end)
     const char *ckpt = strdup(tu_shared("weights/realesr-animevideov3.pth"));
     const char *lr_path = strdup(tu_shared("testdata/sr/Set5/LR_bicubic_x4/baby.png"));
     const char *hr_path = strdup(tu_shared("testdata/sr/Set5/HR/baby.png"));
-    if (!exists(ckpt) || !exists(lr_path) || !exists(hr_path))
+    if (!ct_exists(ckpt) || !ct_exists(lr_path) || !ct_exists(hr_path))
         cr_skip_test("../shared weights or test data missing");
-    const char *dir = tmp("real_models");
+    const char *dir = ct_tmp("real_models");
     mkdir(dir, 0755);
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "'%s/oprestore-convert' '%s' -M '%s' >/dev/null", OR_BINARY_DIR,
@@ -260,25 +204,25 @@ Test(cli_upscale, realesr_animevideov3_end_to_end)
 
     or_image lr, hr, crop, o1, o2;
     or_err err;
-    read_img(lr_path, &lr);
-    read_img(hr_path, &hr);
+    ct_read_img(lr_path, &lr);
+    ct_read_img(hr_path, &hr);
     const int x0 = 40, y0 = 48, w = 40, h = 32;
     cr_assert_eq(or_image_alloc(&crop, w, h, 3, 0, &err), OR_OK);
     for (int c = 0; c < 3; c++)
         for (int y = 0; y < h; y++)
             memcpy(or_image_plane(&crop, c) + y * w, or_image_plane(&lr, c) + (y0 + y) * lr.width + x0,
                    w * sizeof(float));
-    const char *in = tmp("baby_crop.png"), *out1 = tmp("baby1.png"),
-               *out2 = tmp("baby2.png");
+    const char *in = ct_tmp("baby_crop.png"), *out1 = ct_tmp("baby1.png"),
+               *out2 = ct_tmp("baby2.png");
     cr_assert_eq(or_image_write_png(in, &crop, 8, &err), OR_OK);
     char a[9000];
     snprintf(a, sizeof a, "-i '%s' -o '%s' -M '%s' -g cpu", in, out1, dir);
-    cr_assert_eq(run_up(a), 0, "%s", errbuf);
+    cr_assert_eq(run_up(a), 0, "%s", ct_err);
     snprintf(a, sizeof a, "-i '%s' -o '%s' -M '%s' -g cpu -t 16 -v", in, out2, dir);
-    cr_assert_eq(run_up(a), 0, "%s", errbuf);
-    assert_contains(errbuf, "tiles of 16 px");
-    read_img(out1, &o1);
-    read_img(out2, &o2);
+    cr_assert_eq(run_up(a), 0, "%s", ct_err);
+    assert_contains(ct_err, "tiles of 16 px");
+    ct_read_img(out1, &o1);
+    ct_read_img(out2, &o2);
     cr_assert_eq(o1.width, 4 * w);
     cr_assert_eq(o1.height, 4 * h);
     size_t n = (size_t)3 * 16 * w * h;

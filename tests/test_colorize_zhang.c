@@ -4,7 +4,8 @@
  * bw_photos/1890sMedStudents.png cut here the same way, with the seeded
  * checkpoints; PSNR >= 50 dB on the float RGB output (differences come from
  * f32 vs float64 Lab on the way in and the 16-bit quantisation of the
- * reference, ~1e-5).  Also the hints parser (runtime/hints.c). */
+ * reference, ~1e-5).  Also the hint colour gamut snap and the hints parser
+ * (runtime/hints.c). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "convert/convert.h"
 #include "runtime/colorize.h"
+#include "runtime/colorize_zhang.h"
 #include "test_util.h"
 
 #define PHOTO "testdata/bw_photos/1890sMedStudents.png"
@@ -41,7 +43,8 @@ static void crop(const or_image *src, int x0, int y0, int w, int h, int gray, or
                    or_image_plane(src, c) + (size_t)(y0 + y) * src->width + x0, w * sizeof(float));
 }
 
-static double psnr_vs(const or_image *out, const char *ref_rel)
+/* PSNR of out against the reference PNG; *max_abs: the largest difference. */
+static double psnr_vs(const or_image *out, const char *ref_rel, double *max_abs)
 {
     or_image ref;
     or_err err;
@@ -49,6 +52,7 @@ static double psnr_vs(const or_image *out, const char *ref_rel)
     cr_assert(ref.width == out->width && ref.height == out->height && ref.channels == 3);
     size_t n = (size_t)3 * out->width * out->height;
     double p = tu_psnr(out->planes, ref.planes, n, 1.0);
+    *max_abs = tu_max_abs_diff(out->planes, ref.planes, n);
     or_image_free(&ref);
     return p;
 }
@@ -88,8 +92,8 @@ static void run_arch(const char *arch)
         cr_expect(info.net_w == 256 && info.net_h == 256 && info.was_gray == c->gray);
         char ref[256];
         snprintf(ref, sizeof ref, "tests/fixtures/zhang/pipe_%s_%s.png", arch, c->name);
-        double p = psnr_vs(&out, ref);
-        printf("%s crop %s: PSNR %.1f dB\n", arch, c->name, p);
+        double mx, p = psnr_vs(&out, ref, &mx);
+        printf("%s crop %s: PSNR %.1f dB, max abs %.2g\n", arch, c->name, p, mx);
         cr_expect_geq(p, 50.0, "%s: PSNR %.1f dB", ref, p);
         if (sig && i == 1) {
             o.hints = hints_b;
@@ -98,9 +102,14 @@ static void run_arch(const char *arch)
                          err.msg);
             cr_expect_eq(info.hints_used, 3);
             snprintf(ref, sizeof ref, "tests/fixtures/zhang/pipe_%s_b_hints.png", arch);
-            p = psnr_vs(&out_h, ref);
-            printf("%s crop b with hints: PSNR %.1f dB\n", arch, p);
+            p = psnr_vs(&out_h, ref, &mx);
+            printf("%s crop b with hints: PSNR %.1f dB, max abs %.2g\n", arch, p, mx);
             cr_expect_geq(p, 50.0, "%s: PSNR %.1f dB", ref, p);
+            /* The hint colours' gamut snap (or_zhang_snap_ab) moves their ab by ~10,
+             * which changes this output by up to ~1e-2 (82 dB) only: the PSNR bound
+             * cannot see it, so the largest difference is checked too (measured
+             * ~1e-5 with the snap: f32 vs float64 Lab and the 16-bit reference). */
+            cr_expect_leq(mx, 1e-3, "%s: max abs difference %g", ref, mx);
             /* the hints must matter */
             double d = tu_max_abs_diff(out.planes, out_h.planes, (size_t)3 * c->w * c->h);
             cr_expect_gt(d, 0.05, "hints changed the output by at most %g", d);
@@ -135,6 +144,42 @@ Test(colorize_zhang, alpha_kept_and_l_preserved)
     or_image_free(&in), or_image_free(&out);
     or_net_free(net);
     or_backend_destroy(be);
+}
+
+/* or_zhang_snap_ab against interactive-deep-colorization's snap_ab (data/lab_gamut.py)
+ * + rgb2lab of its uint8 result, as written in make_zhang_fixtures.py (snap_ab, hint_ab;
+ * float64 skimage formulas): the expected ab below were printed by
+ *     hint_ab(L, rgb8) for each (L, rgb8)
+ * with /usr/bin/python3 from tests/fixtures (the snapped uint8 colour in the comments).
+ * Both sides compute in float64, so they agree to ~1e-12; 1e-6 leaves room for libm
+ * differences while one 8-bit step of the snapped colour moves ab by > 0.1. */
+Test(colorize_zhang, hint_colour_snapped_to_pixel_lightness)
+{
+    static const struct {
+        double L;
+        unsigned char rgb[3];
+        double ab[2];
+    } cases[] = {
+        /* saturated blue on a bright pixel -> (255, 213, 255); rgb2lab ab: (79.2, -107.9) */
+        {90.0, {0, 0, 255}, {21.638666047448908, -14.950818292622237}},
+        /* saturated red on a dark pixel -> (65, 0, 0); rgb2lab ab: (80.1, 67.2) */
+        {10.0, {255, 0, 0}, {30.058569021925024, 15.755296751686277}},
+        /* the green hint of crop b (L of the network input there) -> (0, 195, 0) */
+        {68.86501825007805, {16, 240, 16}, {-70.428141994888165, 67.973845474022923}},
+        /* gray stays gray -> (119, 119, 119) (converges at once) */
+        {50.0, {128, 128, 128}, {-0.0013975038276048402, 0.0026490177101434753}},
+        /* yellow on a dark pixel -> (62, 76, 0) */
+        {30.0, {255, 255, 0}, {-15.990635152295985, 37.88856163227684}},
+        /* magenta on a near-white pixel -> (255, 245, 255) */
+        {97.5, {255, 0, 255}, {5.0684612301736269, -3.5912437945546882}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double ab[2];
+        or_zhang_snap_ab(cases[i].L, cases[i].rgb, ab);
+        cr_expect(fabs(ab[0] - cases[i].ab[0]) <= 1e-6 && fabs(ab[1] - cases[i].ab[1]) <= 1e-6,
+                  "case %zu: ab (%.9g, %.9g), numpy (%.9g, %.9g)", i, ab[0], ab[1],
+                  cases[i].ab[0], cases[i].ab[1]);
+    }
 }
 
 /* ---- hints files ---- */

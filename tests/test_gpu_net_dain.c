@@ -4,32 +4,14 @@
  * fixtures' flows stay far from the integer steps of the projection and the
  * filter interpolation).  f16: PSNR >= 45 dB against the CPU f32 result, peak
  * max(1, max|ref|).  Without a device gpu_main.c reports every test skipped. */
-#include <criterion/criterion.h>
 #include <math.h>
 
+#include "gpu_test.h"
 #include "dain_fixtures.h"
 
-static or_backend *cpu, *gpu;
+GT_CUDA_CPU_FIXTURE(gpu, cpu, 0)
 
-static void open_both(void)
-{
-    or_err err;
-    if (!tu_have_cuda())
-        cr_skip_test("no CUDA device");
-    cr_assert_eq(or_backend_cuda_create(0, &gpu, &err), OR_OK, "%s", err.msg);
-    cr_assert_eq(or_backend_cpu_create(0, &cpu, &err), OR_OK, "%s", err.msg);
-}
-
-static void close_both(void)
-{
-    if (gpu)
-        or_backend_destroy(gpu);
-    if (cpu)
-        or_backend_destroy(cpu);
-    gpu = cpu = NULL;
-}
-
-TestSuite(net_dain_cuda, .init = open_both, .fini = close_both, .timeout = 120);
+TestSuite(net_dain_cuda, .init = gt_open, .fini = gt_close, .timeout = 120);
 
 static void compare(or_dtype dt)
 {

@@ -4,33 +4,15 @@
  * Tolerances: f32 max abs <= 1e-3 (cuDNN / cuBLAS accumulation orders over
  * ~40-110 layers); f16 PSNR >= 45 dB with peak 3 (the output range is (-3,3)).
  * Without a device gpu_main.c reports every test skipped. */
-#include <criterion/criterion.h>
 #include <math.h>
 
+#include "gpu_test.h"
 #include "deoldify_fixtures.h"
 #include "runtime/colorize.h"
 
-static or_backend *gpu, *cpu;
+GT_CUDA_CPU_FIXTURE(gpu, cpu, 0)
 
-static void open_both(void)
-{
-    or_err err;
-    if (!tu_have_cuda())
-        cr_skip_test("no CUDA device");
-    cr_assert_eq(or_backend_cuda_create(0, &gpu, &err), OR_OK, "%s", err.msg);
-    cr_assert_eq(or_backend_cpu_create(0, &cpu, &err), OR_OK, "%s", err.msg);
-}
-
-static void close_both(void)
-{
-    if (gpu)
-        or_backend_destroy(gpu);
-    if (cpu)
-        or_backend_destroy(cpu);
-    gpu = cpu = NULL;
-}
-
-TestSuite(net_deoldify_cuda, .init = open_both, .fini = close_both);
+TestSuite(net_deoldify_cuda, .init = gt_open, .fini = gt_close);
 
 static void compare(const char *ckpt, const char *fixture, or_dtype dt)
 {

@@ -2,29 +2,12 @@
  * same fixtures (tests/fixtures/rife/net_*.safetensors): f32 max abs <= 1e-3,
  * f16 PSNR >= 45 dB against the CPU output (peak 1: frames are in [0,1]).
  * Without a device gpu_main.c reports every test skipped. */
+#include "gpu_test.h"
 #include "rife_fixtures.h"
 
-static or_backend *cpu, *gpu;
+GT_CUDA_CPU_FIXTURE(gpu, cpu, 0)
 
-static void open_both(void)
-{
-    or_err err;
-    if (!tu_have_cuda())
-        cr_skip_test("no CUDA device");
-    cr_assert_eq(or_backend_cpu_create(0, &cpu, &err), OR_OK, "%s", err.msg);
-    cr_assert_eq(or_backend_cuda_create(0, &gpu, &err), OR_OK, "%s", err.msg);
-}
-
-static void close_both(void)
-{
-    if (gpu)
-        or_backend_destroy(gpu);
-    if (cpu)
-        or_backend_destroy(cpu);
-    gpu = cpu = NULL;
-}
-
-TestSuite(net_rife_cuda, .init = open_both, .fini = close_both, .timeout = 120);
+TestSuite(net_rife_cuda, .init = gt_open, .fini = gt_close, .timeout = 120);
 
 static void against_cpu(or_dtype dt)
 {

@@ -9,34 +9,16 @@
  * images, so their peak is max(1, max |fp32 output|): fp16 keeps a relative
  * precision, and the threshold should be relative to the signal's range.
  * Without a device gpu_main.c reports every test skipped. */
-#include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpu_test.h"
 #include "net_sr_fixtures.h"
 
-static or_backend *cpu, *gpu;
+GT_CUDA_CPU_FIXTURE(gpu, cpu, 2)
 
-static void open_backends(void)
-{
-    or_err err;
-    if (!tu_have_cuda())
-        cr_skip_test("no CUDA device");
-    cr_assert_eq(or_backend_cuda_create(0, &gpu, &err), OR_OK, "%s", err.msg);
-    cr_assert_eq(or_backend_cpu_create(2, &cpu, &err), OR_OK, "%s", err.msg);
-}
-
-static void close_backends(void)
-{
-    if (gpu)
-        or_backend_destroy(gpu);
-    if (cpu)
-        or_backend_destroy(cpu);
-    gpu = cpu = NULL;
-}
-
-TestSuite(net_sr_cuda, .init = open_backends, .fini = close_backends);
+TestSuite(net_sr_cuda, .init = gt_open, .fini = gt_close);
 
 static float *forward(const char *model, or_backend *be, or_dtype dt, const nf_fixture *fx)
 {

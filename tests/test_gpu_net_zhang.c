@@ -4,16 +4,19 @@
  * model_out produces): f32 max abs <= 1e-3; f16 PSNR >= 45 dB (peak 1, i.e. ab
  * 110).  The whole pipeline (RGB in [0,1]) in f16: PSNR >= 45 dB.  Without a
  * device gpu_main.c reports every test skipped. */
-#include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "convert/convert.h"
+#include "gpu_test.h"
 #include "runtime/colorize.h"
 #include "runtime/net.h"
 #include "test_util.h"
 #include "weights/safetensors.h"
+
+GT_CUDA_CPU_FIXTURE(gpu, cpu, 0)
+TestSuite(net_zhang_cuda, .init = gt_open, .fini = gt_close);
 
 static const char *convert_ckpt(const char *ckpt)
 {
@@ -50,13 +53,10 @@ static float *run(or_backend *be, or_dtype dt, const char *model, const float *i
 
 static void compare_arch(const char *arch)
 {
-    or_backend *cpu, *gpu;
     or_err err;
     char ck[64];
     snprintf(ck, sizeof ck, "zhang_%s.zip.pth", arch);
     const char *model = convert_ckpt(ck);
-    cr_assert_eq(or_backend_cpu_create(0, &cpu, &err), OR_OK);
-    cr_assert_eq(or_backend_cuda_create(0, &gpu, &err), OR_OK, "%s", err.msg);
     static const char *sizes[] = {"8x8", "24x40", "32x16"};
     for (int i = 0; i < 3; i++) {
         char fx[256];
@@ -79,17 +79,7 @@ static void compare_arch(const char *arch)
         free(in), free(ref), free(o32), free(o16);
         st_close(&f);
     }
-    or_backend_destroy(gpu);
-    or_backend_destroy(cpu);
 }
-
-static void cuda_only(void)
-{
-    if (!tu_have_cuda())
-        cr_skip_test("no CUDA device");
-}
-
-TestSuite(net_zhang_cuda, .init = cuda_only);
 
 Test(net_zhang_cuda, eccv16_matches_cpu) { compare_arch("eccv16"); }
 Test(net_zhang_cuda, siggraph17_matches_cpu) { compare_arch("siggraph17"); }
@@ -97,12 +87,9 @@ Test(net_zhang_cuda, siggraph17_matches_cpu) { compare_arch("siggraph17"); }
 /* The pipeline on a synthetic 300x200 gray image with hints, f16 on CUDA vs the CPU. */
 Test(net_zhang_cuda, pipeline_f16_matches_cpu)
 {
-    or_backend *cpu, *gpu;
     or_net *nc, *ng;
     or_err err;
     const char *model = convert_ckpt("zhang_siggraph17.zip.pth");
-    cr_assert_eq(or_backend_cpu_create(0, &cpu, &err), OR_OK);
-    cr_assert_eq(or_backend_cuda_create(0, &gpu, &err), OR_OK, "%s", err.msg);
     cr_assert_eq(or_net_load(model, cpu, OR_F32, &nc, &err), OR_OK, "%s", err.msg);
     cr_assert_eq(or_net_load(model, gpu, OR_F16, &ng, &err), OR_OK, "%s", err.msg);
     or_image in, a, b;
@@ -121,5 +108,4 @@ Test(net_zhang_cuda, pipeline_f16_matches_cpu)
     cr_expect_geq(p, 45.0, "%.1f dB", p);
     or_image_free(&in), or_image_free(&a), or_image_free(&b);
     or_net_free(nc), or_net_free(ng);
-    or_backend_destroy(gpu), or_backend_destroy(cpu);
 }

@@ -1,46 +1,15 @@
-/* test_gpu_ops.c: the op matrix on every CUDA device, f32 and f16, against the
- * plain-C references.  Without a device gpu_main.c reports every test skipped. */
-#include <criterion/criterion.h>
+/* test_gpu_ops.c: the core op matrix (op_matrix.h) on CUDA, f32 and f16, against
+ * the plain-C references: the same case list as test_ops.c.  Without a device
+ * gpu_main.c reports every test skipped. */
+#include "gpu_test.h"
+#include "op_matrix_lists.h"
 
-#include "op_matrix.h"
-#include "test_util.h"
+GT_CUDA_FIXTURE(be)
+TestSuite(ops_cuda, .init = gt_open, .fini = gt_close);
 
-static or_backend *be;
-
-static void open_cuda(void)
-{
-    or_err err;
-    if (!tu_have_cuda())
-        cr_skip_test("no CUDA device");
-    cr_assert_eq(or_backend_cuda_create(0, &be, &err), OR_OK, "%s", err.msg);
-}
-
-static void close_cuda(void)
-{
-    if (be)
-        or_backend_destroy(be);
-    be = NULL;
-}
-
-TestSuite(ops_cuda, .init = open_cuda, .fini = close_cuda);
-
-Test(ops_cuda, conv2d_f32) { cr_expect_eq(om_conv2d_cases(be, OR_F32), 0); }
-Test(ops_cuda, conv2d_f16) { cr_expect_eq(om_conv2d_cases(be, OR_F16), 0); }
-Test(ops_cuda, activation_f32) { cr_expect_eq(om_activation_cases(be, OR_F32), 0); }
-Test(ops_cuda, activation_f16) { cr_expect_eq(om_activation_cases(be, OR_F16), 0); }
-Test(ops_cuda, add_f32) { cr_expect_eq(om_add_cases(be, OR_F32), 0); }
-Test(ops_cuda, add_f16) { cr_expect_eq(om_add_cases(be, OR_F16), 0); }
-Test(ops_cuda, channel_affine_f32) { cr_expect_eq(om_channel_affine_cases(be, OR_F32), 0); }
-Test(ops_cuda, channel_affine_f16) { cr_expect_eq(om_channel_affine_cases(be, OR_F16), 0); }
+#define GPU_TEST(op) OM_TEST_F32_F16(ops_cuda, op)
+OM_CORE_CASES(GPU_TEST)
 Test(ops_cuda, cast) { cr_expect_eq(om_cast_cases(be), 0); }
-Test(ops_cuda, pixel_shuffle_f32) { cr_expect_eq(om_pixel_shuffle_cases(be, OR_F32), 0); }
-Test(ops_cuda, pixel_shuffle_f16) { cr_expect_eq(om_pixel_shuffle_cases(be, OR_F16), 0); }
-Test(ops_cuda, pixel_unshuffle_f32) { cr_expect_eq(om_pixel_unshuffle_cases(be, OR_F32), 0); }
-Test(ops_cuda, pixel_unshuffle_f16) { cr_expect_eq(om_pixel_unshuffle_cases(be, OR_F16), 0); }
-Test(ops_cuda, upsample_nearest_f32) { cr_expect_eq(om_upsample_nearest_cases(be, OR_F32), 0); }
-Test(ops_cuda, upsample_nearest_f16) { cr_expect_eq(om_upsample_nearest_cases(be, OR_F16), 0); }
-Test(ops_cuda, dense_slice_conv_f32) { cr_expect_eq(om_dense_slice_conv_cases(be, OR_F32), 0); }
-Test(ops_cuda, dense_slice_conv_f16) { cr_expect_eq(om_dense_slice_conv_cases(be, OR_F16), 0); }
 
 Test(ops_cuda, mem_available)
 {

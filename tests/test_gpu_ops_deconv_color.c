@@ -1,40 +1,18 @@
-/* test_gpu_ops_deconv_color.c: the "deconv" and "color" op families on every
- * CUDA device, f32 and f16, against the plain references (tolerances as
- * op_matrix.h).  Without a device gpu_main.c reports every test skipped. */
-#include <criterion/criterion.h>
+/* test_gpu_ops_deconv_color.c: the "deconv" and "color" op families on CUDA,
+ * f32 and f16, against the plain references and PyTorch / numpy values: the
+ * same case lists as test_ops_deconv_color.c (tolerances op_matrix_util.h).
+ * Without a device gpu_main.c reports every test skipped. */
+#include "gpu_test.h"
+#include "op_matrix_lists.h"
 
-#include "op_matrix_color.h"
-#include "op_matrix_deconv.h"
-#include "test_util.h"
+GT_CUDA_FIXTURE(be)
+TestSuite(deconv_color_cuda, .init = gt_open, .fini = gt_close);
 
-static or_backend *be;
-
-static void open_cuda(void)
-{
-    or_err err;
-    if (!tu_have_cuda())
-        cr_skip_test("no CUDA device");
-    cr_assert_eq(or_backend_cuda_create(0, &be, &err), OR_OK, "%s", err.msg);
-}
-
-static void close_cuda(void)
-{
-    if (be)
-        or_backend_destroy(be);
-    be = NULL;
-}
-
-TestSuite(deconv_color_cuda, .init = open_cuda, .fini = close_cuda);
-
-Test(deconv_color_cuda, deconv_f32) { cr_expect_eq(om_deconv_cases(be, OR_F32), 0); }
-Test(deconv_color_cuda, deconv_f16) { cr_expect_eq(om_deconv_cases(be, OR_F16), 0); }
-Test(deconv_color_cuda, deconv_torch_f32) { cr_expect_eq(om_deconv_torch_cases(be, OR_F32), 0); }
-Test(deconv_color_cuda, deconv_torch_f16) { cr_expect_eq(om_deconv_torch_cases(be, OR_F16), 0); }
-Test(deconv_color_cuda, color_f32) { cr_expect_eq(om_color_cases(be, OR_F32), 0); }
-Test(deconv_color_cuda, color_f16) { cr_expect_eq(om_color_cases(be, OR_F16), 0); }
-Test(deconv_color_cuda, class_to_ab_f32) { cr_expect_eq(om_class_to_ab_cases(be, OR_F32), 0); }
-Test(deconv_color_cuda, class_to_ab_f16) { cr_expect_eq(om_class_to_ab_cases(be, OR_F16), 0); }
-Test(deconv_color_cuda, color_numpy_f32) { cr_expect_eq(om_color_numpy_cases(be, OR_F32), 0); }
+#define GPU_TEST(op) OM_TEST_F32_F16(deconv_color_cuda, op)
+#define GPU_TEST_F32(op) OM_TEST_F32(deconv_color_cuda, op)
+OM_DECONV_CASES(GPU_TEST)
+OM_COLOR_CASES(GPU_TEST)
+OM_COLOR_F32_CASES(GPU_TEST_F32)
 
 Test(deconv_color_cuda, deconv_steady_state_allocates_nothing)
 {

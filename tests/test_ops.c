@@ -6,30 +6,16 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
-#include "op_matrix.h"
+#include "op_matrix_lists.h"
 #include "test_util.h"
 
-static or_backend *be;
+OM_CPU_FIXTURE(be)
 
-static void open_cpu(void)
-{
-    or_err err;
-    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK, "%s", err.msg);
-}
+TestSuite(ops_cpu, .init = om_open, .fini = om_close);
 
-static void close_cpu(void) { or_backend_destroy(be); }
-
-TestSuite(ops_cpu, .init = open_cpu, .fini = close_cpu);
-
-Test(ops_cpu, conv2d) { cr_expect_eq(om_conv2d_cases(be, OR_F32), 0); }
-Test(ops_cpu, activation) { cr_expect_eq(om_activation_cases(be, OR_F32), 0); }
-Test(ops_cpu, add) { cr_expect_eq(om_add_cases(be, OR_F32), 0); }
-Test(ops_cpu, channel_affine) { cr_expect_eq(om_channel_affine_cases(be, OR_F32), 0); }
+#define CPU_TEST(op) OM_TEST_F32(ops_cpu, op)
+OM_CORE_CASES(CPU_TEST)
 Test(ops_cpu, cast) { cr_expect_eq(om_cast_cases(be), 0); }
-Test(ops_cpu, pixel_shuffle) { cr_expect_eq(om_pixel_shuffle_cases(be, OR_F32), 0); }
-Test(ops_cpu, pixel_unshuffle) { cr_expect_eq(om_pixel_unshuffle_cases(be, OR_F32), 0); }
-Test(ops_cpu, upsample_nearest) { cr_expect_eq(om_upsample_nearest_cases(be, OR_F32), 0); }
-Test(ops_cpu, dense_slice_conv) { cr_expect_eq(om_dense_slice_conv_cases(be, OR_F32), 0); }
 
 Test(ops_cpu, layout_errors_name_the_tensors)
 {

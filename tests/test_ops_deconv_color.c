@@ -3,25 +3,16 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "op_matrix_color.h"
-#include "op_matrix_deconv.h"
+#include "op_matrix_lists.h"
 #include "test_util.h"
 
-static or_backend *be;
+OM_CPU_FIXTURE(be)
 
-static void open_cpu(void)
-{
-    or_err err;
-    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK, "%s", err.msg);
-}
+TestSuite(color_cpu, .init = om_open, .fini = om_close);
 
-static void close_cpu(void) { or_backend_destroy(be); }
-
-TestSuite(color_cpu, .init = open_cpu, .fini = close_cpu);
-
-Test(color_cpu, matrix) { cr_expect_eq(om_color_cases(be, OR_F32), 0); }
-Test(color_cpu, class_to_ab) { cr_expect_eq(om_class_to_ab_cases(be, OR_F32), 0); }
-Test(color_cpu, numpy_skimage_values) { cr_expect_eq(om_color_numpy_cases(be, OR_F32), 0); }
+#define COLOR_TEST(op) OM_TEST_F32(color_cpu, op)
+OM_COLOR_CASES(COLOR_TEST)
+OM_COLOR_F32_CASES(COLOR_TEST)
 
 Test(color_cpu, errors_name_the_tensors)
 {
@@ -43,10 +34,10 @@ Test(color_cpu, errors_name_the_tensors)
     cr_expect_eq(or_yuv_to_rgb(&x, &x, &err), OR_OK, "in place is allowed: %s", err.msg);
 }
 
-TestSuite(deconv_cpu, .init = open_cpu, .fini = close_cpu);
+TestSuite(deconv_cpu, .init = om_open, .fini = om_close);
 
-Test(deconv_cpu, matrix) { cr_expect_eq(om_deconv_cases(be, OR_F32), 0); }
-Test(deconv_cpu, equals_torch) { cr_expect_eq(om_deconv_torch_cases(be, OR_F32), 0); }
+#define DECONV_TEST(op) OM_TEST_F32(deconv_cpu, op)
+OM_DECONV_CASES(DECONV_TEST)
 
 Test(deconv_cpu, errors_name_the_tensors)
 {

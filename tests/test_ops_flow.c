@@ -5,29 +5,15 @@
 #include <math.h>
 #include <string.h>
 
-#include "op_matrix_flow.h"
+#include "op_matrix_lists.h"
 #include "test_util.h"
 
-static or_backend *be;
+OM_CPU_FIXTURE(be)
 
-static void open_cpu(void)
-{
-    or_err err;
-    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK, "%s", err.msg);
-}
+TestSuite(ops_flow_cpu, .init = om_open, .fini = om_close);
 
-static void close_cpu(void) { or_backend_destroy(be); }
-
-TestSuite(ops_flow_cpu, .init = open_cpu, .fini = close_cpu);
-
-Test(ops_flow_cpu, correlation) { cr_expect_eq(om_flow_correlation_cases(be, OR_F32), 0); }
-Test(ops_flow_cpu, pwc_warp) { cr_expect_eq(om_flow_pwc_warp_cases(be, OR_F32), 0); }
-Test(ops_flow_cpu, depth_flow_projection) { cr_expect_eq(om_flow_projection_cases(be, OR_F32), 0); }
-Test(ops_flow_cpu, filter_interpolation)
-{
-    cr_expect_eq(om_flow_filter_interpolation_cases(be, OR_F32), 0);
-}
-Test(ops_flow_cpu, inv_exp) { cr_expect_eq(om_flow_inv_exp_cases(be, OR_F32), 0); }
+#define CPU_TEST(op) OM_TEST_F32(ops_flow_cpu, op)
+OM_FLOW_CASES(CPU_TEST)
 
 static void upload(or_tensor *t, int n, int c, int h, int w, const char *name, const float *v)
 {

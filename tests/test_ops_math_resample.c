@@ -4,36 +4,16 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "op_matrix_math.h"
-#include "op_matrix_resample.h"
+#include "op_matrix_lists.h"
 #include "test_util.h"
 
-static or_backend *be;
+OM_CPU_FIXTURE(be)
 
-static void open_cpu(void)
-{
-    or_err err;
-    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK, "%s", err.msg);
-}
+TestSuite(math_resample_cpu, .init = om_open, .fini = om_close);
 
-static void close_cpu(void) { or_backend_destroy(be); }
-
-TestSuite(math_resample_cpu, .init = open_cpu, .fini = close_cpu);
-
-Test(math_resample_cpu, mul) { cr_expect_eq(om_mul_cases(be, OR_F32), 0); }
-Test(math_resample_cpu, scale_shift) { cr_expect_eq(om_scale_shift_cases(be, OR_F32), 0); }
-Test(math_resample_cpu, fill) { cr_expect_eq(om_fill_cases(be, OR_F32), 0); }
-Test(math_resample_cpu, clamp) { cr_expect_eq(om_clamp_cases(be, OR_F32), 0); }
-Test(math_resample_cpu, resize_bilinear) { cr_expect_eq(om_resize_bilinear_cases(be, OR_F32), 0); }
-Test(math_resample_cpu, resize_nearest) { cr_expect_eq(om_resize_nearest_cases(be, OR_F32), 0); }
-Test(math_resample_cpu, warp_bilinear) { cr_expect_eq(om_warp_bilinear_cases(be, OR_F32), 0); }
-
-Test(math_resample_cpu, against_pytorch)
-{
-    int n = 0;
-    cr_expect_eq(om_resample_torch_cases(be, OR_F32, &n), 0);
-    cr_expect_geq(n, 20, "the PyTorch fixture holds %d cases", n);
-}
+#define CPU_TEST(op) OM_TEST_F32(math_resample_cpu, op)
+OM_MATH_CASES(CPU_TEST)
+OM_RESAMPLE_CASES(CPU_TEST)
 
 Test(math_resample_cpu, errors_name_the_tensors)
 {

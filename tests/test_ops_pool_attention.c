@@ -6,26 +6,16 @@
 #include <string.h>
 
 #include "kernels/attention_kernels.h"
-#include "op_matrix_attention.h"
-#include "op_matrix_pool.h"
+#include "op_matrix_lists.h"
 #include "test_util.h"
 
-static or_backend *be;
+OM_CPU_FIXTURE(be)
 
-static void open_cpu(void)
-{
-    or_err err;
-    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK, "%s", err.msg);
-}
+TestSuite(pool_attention_cpu, .init = om_open, .fini = om_close);
 
-static void close_cpu(void) { or_backend_destroy(be); }
-
-TestSuite(pool_attention_cpu, .init = open_cpu, .fini = close_cpu);
-
-Test(pool_attention_cpu, maxpool2d) { cr_expect_eq(om_maxpool2d_cases(be, OR_F32), 0); }
-Test(pool_attention_cpu, avgpool2d) { cr_expect_eq(om_avgpool2d_cases(be, OR_F32), 0); }
-Test(pool_attention_cpu, pad2d) { cr_expect_eq(om_pad2d_cases(be, OR_F32), 0); }
-Test(pool_attention_cpu, self_attention) { cr_expect_eq(om_self_attention_cases(be, OR_F32), 0); }
+#define CPU_TEST(op) OM_TEST_F32(pool_attention_cpu, op)
+OM_POOL_CASES(CPU_TEST)
+OM_ATTENTION_CASES(CPU_TEST)
 
 Test(pool_attention_cpu, softmax_survives_huge_logits)
 {

@@ -14,6 +14,7 @@
 
 #include "runtime/pipeline.h"
 #include "runtime/video.h"
+#include "cli_test_util.h"
 #include "test_util.h"
 #include "video_clip.h"
 
@@ -329,18 +330,6 @@ Test(video, interpolation_rate_and_scene_cut)
     free_all(fout, no);
 }
 
-static int files_starting_with(const char *dir, const char *prefix)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += !strncmp(e->d_name, prefix, strlen(prefix));
-    if (d)
-        closedir(d);
-    return n;
-}
-
 Test(video, interrupted_run_leaves_nothing)
 {
     const char *in = tmp("stop_in.mkv"), *out = tmp("stop_out.mkv");
@@ -368,7 +357,7 @@ Test(video, interrupted_run_leaves_nothing)
     cr_assert_not_null(c.w, "the output was started before the stop");
     or_video_writer_abort(c.w);
     or_video_close(r);
-    cr_assert_eq(files_starting_with(tu_tmpdir(), strrchr(out, '/') + 1), 0,
+    cr_assert_eq(ct_files_starting_with(tu_tmpdir(), strrchr(out, '/') + 1), 0,
                  "no output and no temporary file");
 }
 
@@ -392,7 +381,7 @@ Test(video, one_line_errors)
     cr_assert_eq(or_video_writer_open(mp4, &o, NULL, &w, &err), OR_EINVAL);
     cr_assert(strstr(err.msg, "cannot hold") && strstr(err.msg, ".mkv"), "%s", err.msg);
     cr_assert_eq(access(mp4, F_OK), -1);
-    cr_assert_eq(files_starting_with(tu_tmpdir(), "ffv1.mp4"), 0);
+    cr_assert_eq(ct_files_starting_with(tu_tmpdir(), "ffv1.mp4"), 0);
     cr_assert_neq(or_video_writer_open(tmp("x.nosuchcontainer"), &o, NULL, &w, &err), OR_OK);
     or_vcodec vc;
     cr_assert_eq(or_vcodec_parse("hevc", &vc, &err), OR_OK);

@@ -82,7 +82,7 @@ void cli_say(const cli_opts *o, const char *fmt, ...)
     va_end(ap);
 }
 
-static int parse_double(const char *v, double lo, double hi, double *out)
+int cli_parse_double(const char *v, double lo, double hi, double *out)
 {
     char *end;
     errno = 0;
@@ -93,7 +93,7 @@ static int parse_double(const char *v, double lo, double hi, double *out)
     return 0;
 }
 
-static int parse_int(const char *v, long lo, long hi, int *out)
+int cli_parse_int(const char *v, long lo, long hi, int *out)
 {
     char *end;
     errno = 0;
@@ -127,22 +127,22 @@ static int parse_valued(cli_opts *o, int argc, char **argv, int *i)
     else if (!strcmp(opt, "-M")) o->models_flag = v;
     else if (!strcmp(opt, "--preset")) o->preset = v;
     else if (!strcmp(opt, "-s")) {
-        if (parse_double(v, 1e-3, 16, &o->scale))
+        if (cli_parse_double(v, 1e-3, 16, &o->scale))
             return cli_fail_usage(o, "-s %s: expected a scale > 0 and <= 16", v);
     } else if (!strcmp(opt, "-t")) {
-        if (parse_int(v, 0, 65536, &o->tile))
+        if (cli_parse_int(v, 0, 65536, &o->tile))
             return cli_fail_usage(o, "-t %s: expected a tile size in pixels (0 = auto)", v);
     } else if (!strcmp(opt, "-n")) {
-        if (parse_int(v, 1, 64, &o->multiplier))
+        if (cli_parse_int(v, 1, 64, &o->multiplier))
             return cli_fail_usage(o, "-n %s: expected a frame multiplier 1..64", v);
     } else if (!strcmp(opt, "--crf")) {
-        if (parse_int(v, 0, 51, &o->crf))
+        if (cli_parse_int(v, 0, 51, &o->crf))
             return cli_fail_usage(o, "--crf %s: expected 0..51", v);
     } else if (!strcmp(opt, "--render-factor")) {
-        if (parse_int(v, 1, 128, &o->render_factor))
+        if (cli_parse_int(v, 1, 128, &o->render_factor))
             return cli_fail_usage(o, "--render-factor %s: expected 1..128", v);
     } else if (!strcmp(opt, "--scene-threshold")) {
-        if (parse_double(v, 0, 1, &o->scene_threshold))
+        if (cli_parse_double(v, 0, 1, &o->scene_threshold))
             return cli_fail_usage(o, "--scene-threshold %s: expected an SSIM 0..1", v);
     } else if (!strcmp(opt, "-j")) {
         if (or_pipe_parse_threads(v, &o->load_threads, &o->proc_threads, &o->save_threads,

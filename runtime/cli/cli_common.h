@@ -69,6 +69,10 @@ int cli_parse(cli_opts *o, int argc, char **argv, cli_extra_fn extra, void *ctx,
               void (*usage)(FILE *));
 int cli_parse_loose(cli_opts *o, int argc, char **argv, cli_extra_fn extra, void *ctx,
                     void (*usage)(FILE *));
+/* A whole-string number in [lo, hi] (a command's own flags use these too).
+ * 0 on success, -1 otherwise (out untouched). */
+int cli_parse_double(const char *v, double lo, double hi, double *out);
+int cli_parse_int(const char *v, long lo, long hi, int *out);
 /* The help lines of the common flags, for a command's usage(). */
 void cli_usage_common(FILE *f);
 void cli_usage_video(FILE *f);

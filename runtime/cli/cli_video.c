@@ -46,7 +46,20 @@ int cli_chain_load(cli_chain *c)
                 c->colorize ? c->colorize : "", c->upscale ? " upscale " : "",
                 c->upscale ? c->upscale : "", c->interpolate ? " interpolate " : "",
                 c->interpolate ? c->interpolate : "");
+    int rf = rc < 0 ? cli_chain_render_factor(c) : 0;
+    if (rf && c->o.verbose)
+        cli_say(&c->o, "DeOldify render factor %d (network %dx%d, %s)", rf, 16 * rf, 16 * rf,
+                c->o.render_factor ? "given" : c->video ? "the video default" : "the image default");
     return rc;
+}
+
+int cli_chain_render_factor(const cli_chain *c)
+{
+    if (!c->net_c || !c->net_c->arch || strcmp(c->net_c->arch, "deoldify"))
+        return 0;
+    if (c->o.render_factor)
+        return c->o.render_factor;
+    return c->video ? OR_DEOLDIFY_RENDER_FACTOR_VIDEO : OR_DEOLDIFY_RENDER_FACTOR_IMAGE;
 }
 
 void cli_chain_free(cli_chain *c)
@@ -64,10 +77,9 @@ static or_status stage_colorize(void *ctx, const or_image *in, or_image *out, or
 {
     cli_chain *c = ctx;
     or_colorize_opts co = or_colorize_defaults();
-    if (c->o.render_factor)
-        co.render_factor = c->o.render_factor;
-    else if (c->video)
-        co.render_factor = OR_DEOLDIFY_RENDER_FACTOR_VIDEO;
+    int rf = cli_chain_render_factor(c);
+    if (rf)
+        co.render_factor = rf;
     return or_colorize_image(c->net_c, in, &co, out, NULL, err);
 }
 
@@ -85,6 +97,8 @@ static or_status stage_interp(void *ctx, const or_image *a, const or_image *b, f
 {
     cli_chain *c = ctx;
     or_interpolate_opts io = or_interpolate_defaults();
+    if (c->flow_scale)
+        io.flow_scale = (float)c->flow_scale;
     return or_interpolate_image(c->net_i, a, b, t, &io, out, err);
 }
 

@@ -11,6 +11,7 @@ typedef struct {
     cli_opts o;
     const char *colorize, *upscale, *interpolate; /* model names; NULL: stage off */
     int video;                                    /* input is a video (render factor 21) */
+    double flow_scale;                            /* RIFE flow scale; 0: 1 */
     or_backend *be;
     or_net *net_c, *net_u, *net_i;
 } cli_chain;
@@ -18,6 +19,10 @@ typedef struct {
 /* Open the backend and load the chain's networks.  -1 to go on, else the exit code. */
 int cli_chain_load(cli_chain *c);
 void cli_chain_free(cli_chain *c);
+/* DeOldify's render factor for this run: --render-factor / -r, else 21 on a
+ * video (DeOldify's video default), else 35; 0 when the colouriser is not
+ * DeOldify (Zhang's networks always run at 256x256) or colorize is off. */
+int cli_chain_render_factor(const cli_chain *c);
 /* colorize then upscale, whichever are on (out is a new image). */
 or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_err *err);
 

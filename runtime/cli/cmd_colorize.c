@@ -58,12 +58,8 @@ static int extra(void *ctx, int argc, char **argv, int *i)
         c->hints_path = v;
         return CLI_TAKEN;
     }
-    char *end;
-    long r = strtol(v, &end, 10);
-    if (end == v || *end || r < 1 || r > 128)
-        return CLI_BAD;
-    c->o.render_factor = (int)r;
-    return CLI_TAKEN;
+    /* -r is --render-factor's short spelling, with the same range */
+    return cli_parse_int(v, 1, 128, &c->o.render_factor) ? CLI_BAD : CLI_TAKEN;
 }
 
 static double now_s(void)

@@ -55,17 +55,6 @@ typedef struct {
     or_net *net;
 } ip_ctx;
 
-static int parse_num(const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || end == v || *end || !(d >= lo && d <= hi))
-        return -1;
-    *out = d;
-    return 0;
-}
-
 static int extra(void *ctx, int argc, char **argv, int *i)
 {
     ip_ctx *c = ctx;
@@ -81,9 +70,9 @@ static int extra(void *ctx, int argc, char **argv, int *i)
         c->f1 = v;
     else if (!strcmp(a, "--time")) {
         c->have_t = 1;
-        if (parse_num(v, 0, 1, &c->t))
+        if (cli_parse_double(v, 0, 1, &c->t))
             return CLI_BAD;
-    } else if (parse_num(v, 0.25, 4, &c->flow_scale) ||
+    } else if (cli_parse_double(v, 0.25, 4, &c->flow_scale) ||
                (c->flow_scale != 0.25 && c->flow_scale != 0.5 && c->flow_scale != 1 &&
                 c->flow_scale != 2 && c->flow_scale != 4))
         return CLI_BAD;

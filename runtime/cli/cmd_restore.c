@@ -120,6 +120,33 @@ static void single_usage(FILE *f)
     cli_usage_video(f);
 }
 
+/* The stage's own flags that also apply to a video: colorize -r N (as
+ * --render-factor), interpolate --scale S (RIFE's flow scale).  Image-only
+ * flags (--hints, -0/-1, --time) are usage errors here. */
+typedef struct {
+    const char *stage;
+    cli_chain *c;
+} single_ctx;
+
+static int single_extra(void *ctx, int argc, char **argv, int *i)
+{
+    single_ctx *s = ctx;
+    const char *a = argv[*i];
+    int colorize = !strcmp(s->stage, "colorize"), interp = !strcmp(s->stage, "interpolate");
+    if (!(colorize && !strcmp(a, "-r")) && !(interp && !strcmp(a, "--scale")))
+        return CLI_UNKNOWN;
+    if (*i + 1 >= argc)
+        return CLI_BAD;
+    const char *v = argv[++*i];
+    if (colorize) /* -r is --render-factor's short spelling */
+        return cli_parse_int(v, 1, 128, &s->c->o.render_factor) ? CLI_BAD : CLI_TAKEN;
+    double d;
+    if (cli_parse_double(v, 0.25, 4, &d) || (d != 0.25 && d != 0.5 && d != 1 && d != 2 && d != 4))
+        return CLI_BAD;
+    s->c->flow_scale = d;
+    return CLI_TAKEN;
+}
+
 int cmd_restore_single(const char *stage, int argc, char **argv)
 {
     cli_chain c;
@@ -128,7 +155,8 @@ int cmd_restore_single(const char *stage, int argc, char **argv)
     snprintf(prog, sizeof prog, "oprestore-gpu %s", stage);
     cli_opts_init(&c.o, prog, default_model(stage));
     single_usage_stage = stage;
-    int rc = cli_parse(&c.o, argc, argv, NULL, NULL, single_usage);
+    single_ctx sc = {stage, &c};
+    int rc = cli_parse(&c.o, argc, argv, single_extra, &sc, single_usage);
     if (rc >= 0)
         return rc;
     if (!strcmp(stage, "colorize"))

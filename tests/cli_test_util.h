@@ -1,0 +1,37 @@
+/* cli_test_util.h: what the tests of the oprestore-gpu binary share
+ * (tests/test_cli_*.c): running the built binary with its stderr captured,
+ * checking one-line errors, a temporary models folder with fixture
+ * checkpoints converted through the converter API, small images to feed it.
+ * Linked into every test (tests/CMakeLists.txt globs *util*.c). */
+#ifndef OR_CLI_TEST_UTIL_H
+#define OR_CLI_TEST_UTIL_H
+
+#include "runtime/image.h"
+
+/* stderr of the last ct_run, NUL-terminated (truncated to 8 KiB). */
+extern char ct_err[8192];
+
+/* A copy of tu_tmp(name) (tu_tmp rotates static buffers); never freed. */
+const char *ct_tmp(const char *name);
+/* Run `OR_BINARY_DIR/oprestore-gpu ARGS` through the shell, ARGS formatted
+ * printf-style (quote paths with '...'); stdout dropped, stderr into ct_err.
+ * Returns the exit code, -1 when killed. */
+int ct_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ct_err is exactly one line, starting "<prog>: " and containing part. */
+void ct_assert_one_line(const char *prog, const char *part);
+/* The temporary models folder (created on the first call). */
+const char *ct_models(void);
+/* Convert tests/fixtures/ckpt/<ckpt> into ct_models()/<name>.safetensors once
+ * (converter API); returns the models folder. */
+const char *ct_model(const char *ckpt, const char *name);
+/* A seeded random PNG (channels 1 or 3, optional alpha, depth 8 or 16). */
+void ct_write_png(const char *path, int w, int h, int channels, int alpha, int depth,
+                  unsigned seed);
+void ct_read_img(const char *path, or_image *img);
+/* Write text to ct_tmp(name); returns the path. */
+const char *ct_write_text(const char *name, const char *text);
+int ct_exists(const char *path);
+/* How many entries of dir start with prefix (e.g. left-over ".tmp-" files). */
+int ct_files_starting_with(const char *dir, const char *prefix);
+
+#endif
