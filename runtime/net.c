@@ -228,6 +228,20 @@ or_status or_net_check_io(const or_net *net, const or_tensor *x, const or_tensor
     return OR_OK;
 }
 
+or_status or_net_forward_scoped(or_net *net, const or_tensor *x, or_tensor *y,
+                                or_status (*run)(void *impl, const or_tensor *x, or_tensor *y,
+                                                 or_err *err),
+                                or_err *err)
+{
+    OR_TRY(or_net_check_io(net, x, y, err));
+    or_arena_mark mk = or_arena_get_mark(&net->be->arena);
+    or_status s = run(net->impl, x, y, err);
+    or_arena_reset(&net->be->arena, mk);
+    if (s != OR_OK)
+        or_err_prefix(err, "%s", net->model_path);
+    return s;
+}
+
 or_tensor or_net_view(void *block, size_t off, int c, int h, int w, or_dtype dt, or_backend *be,
                       const char *name)
 {

@@ -114,8 +114,9 @@ static or_status dec_forward(const dd_dec *d, const or_tensor *u, const or_tenso
     return s;
 }
 
-static or_status run(deoldify *m, const or_tensor *x, or_tensor *y, or_err *err)
+static or_status run(void *impl, const or_tensor *x, or_tensor *y, or_err *err)
 {
+    deoldify *m = impl;
     or_backend *be = m->net.be;
     or_dtype dt = m->net.dtype;
     or_tensor skips[4], e, u, cur;
@@ -148,13 +149,7 @@ static or_status run(deoldify *m, const or_tensor *x, or_tensor *y, or_err *err)
 
 static or_status dd_forward(or_net *net, const or_tensor *x, or_tensor *y, or_err *err)
 {
-    OR_TRY(or_net_check_io(net, x, y, err));
-    or_arena_mark mk = or_arena_get_mark(&net->be->arena);
-    or_status s = run(net->impl, x, y, err);
-    or_arena_reset(&net->be->arena, mk);
-    if (s != OR_OK)
-        or_err_prefix(err, "%s", net->model_path);
-    return s;
+    return or_net_forward_scoped(net, x, y, run, err);
 }
 
 /* Every tensor forward allocates, none given back: an upper bound. */

@@ -73,6 +73,13 @@ or_status or_net_finish_load(or_net *net, or_net_weights *w, const st_file *f,
  * multiples of size_multiple). */
 or_status or_net_check_io(const or_net *net, const or_tensor *x, const or_tensor *y, or_err *err);
 
+/* The body of a forward(): check x and y, run(net->impl, x, y) with the arena
+ * given back afterwards, errors prefixed with the model path. */
+or_status or_net_forward_scoped(or_net *net, const or_tensor *x, or_tensor *y,
+                                or_status (*run)(void *impl, const or_tensor *x, or_tensor *y,
+                                                 or_err *err),
+                                or_err *err);
+
 /* A tensor at byte offset `off` of an arena block (no allocation). */
 or_tensor or_net_view(void *block, size_t off, int c, int h, int w, or_dtype dt, or_backend *be,
                       const char *name);

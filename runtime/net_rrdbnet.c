@@ -123,8 +123,9 @@ static or_status rrdb_block(const rrdb *m, int b, const or_tensor *d, int *cur, 
     return OR_OK;
 }
 
-static or_status run(rrdb *m, const or_tensor *x, or_tensor *y, or_err *err)
+static or_status run(void *impl, const or_tensor *x, or_tensor *y, or_err *err)
 {
+    rrdb *m = impl;
     or_backend *be = m->net.be;
     or_dtype dt = m->net.dtype;
     int nf = m->nf;
@@ -176,13 +177,7 @@ static or_status run(rrdb *m, const or_tensor *x, or_tensor *y, or_err *err)
 
 static or_status rrdb_forward(or_net *net, const or_tensor *x, or_tensor *y, or_err *err)
 {
-    OR_TRY(or_net_check_io(net, x, y, err));
-    or_arena_mark mk = or_arena_get_mark(&net->be->arena);
-    or_status s = run(net->impl, x, y, err);
-    or_arena_reset(&net->be->arena, mk);
-    if (s != OR_OK)
-        or_err_prefix(err, "%s", net->model_path);
-    return s;
+    return or_net_forward_scoped(net, x, y, run, err);
 }
 
 static size_t rrdb_workspace(const or_net *net, int h, int w)

@@ -31,8 +31,9 @@ static size_t slot_bytes(const srvgg *m, int h, int w)
     return or_net_act_bytes(c > m->nf ? c : m->nf, h, w, m->net.dtype);
 }
 
-static or_status run(srvgg *m, const or_tensor *x, or_tensor *y, or_err *err)
+static or_status run(void *impl, const or_tensor *x, or_tensor *y, or_err *err)
 {
+    srvgg *m = impl;
     or_backend *be = m->net.be;
     or_dtype dt = m->net.dtype;
     int h = x->h, w = x->w;
@@ -68,13 +69,7 @@ static or_status run(srvgg *m, const or_tensor *x, or_tensor *y, or_err *err)
 
 static or_status srvgg_forward(or_net *net, const or_tensor *x, or_tensor *y, or_err *err)
 {
-    OR_TRY(or_net_check_io(net, x, y, err));
-    or_arena_mark mk = or_arena_get_mark(&net->be->arena);
-    or_status s = run(net->impl, x, y, err);
-    or_arena_reset(&net->be->arena, mk);
-    if (s != OR_OK)
-        or_err_prefix(err, "%s", net->model_path);
-    return s;
+    return or_net_forward_scoped(net, x, y, run, err);
 }
 
 static size_t srvgg_workspace(const or_net *net, int h, int w)
