@@ -64,16 +64,7 @@ static inline void df_free(df_fixture *fx) { free(fx->in0), free(fx->in1), free(
 /* The seeded checkpoint converted to a model file (once per process). */
 static inline const char *df_model(void)
 {
-    static char path[1024];
-    if (!path[0]) {
-        snprintf(path, sizeof path, "%s", tu_tmp("dain_small.safetensors"));
-        or_convert_opts o = {0};
-        or_err err;
-        cr_assert_eq(or_convert_file(tu_src("tests/fixtures/dain/dain_small.pth"), path, &o,
-                                     &err),
-                     OR_OK, "%s", err.msg);
-    }
-    return path;
+    return tu_model(tu_src("tests/fixtures/dain/dain_small.pth"));
 }
 
 /* y (host, [1,3,h,w]) = net->interpolate on the fixture's frames. */

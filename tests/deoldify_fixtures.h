@@ -18,21 +18,7 @@
 #include "weights/safetensors.h"
 
 /* The checkpoint tests/fixtures/ckpt/<ckpt> converted to a temporary model file. */
-static inline const char *dfx_model(const char *ckpt)
-{
-    static char path[8][1024];
-    static int slot;
-    char *p = path[slot++ & 7];
-    snprintf(p, 1024, "%s.safetensors", tu_tmp(ckpt));
-    if (access(p, R_OK) != 0) {
-        char src[1024];
-        or_err err;
-        or_convert_opts o = {0};
-        snprintf(src, sizeof src, "%s/%s", tu_src("tests/fixtures/ckpt"), ckpt);
-        cr_assert_eq(or_convert_file(src, p, &o, &err), OR_OK, "%s", err.msg);
-    }
-    return p;
-}
+static inline const char *dfx_model(const char *ckpt) { return tu_model_ckpt(ckpt); }
 
 /* A whole float tensor of fixture file f; shape[0..ndim) filled (ndim <= 4). */
 static inline float *dfx_read(const st_file *f, const char *name, int64_t *shape, int *ndim)

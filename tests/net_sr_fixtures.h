@@ -30,24 +30,10 @@ typedef struct {
     float *in, *out;  /* malloc'd */
 } nf_fixture;
 
-static inline int nf_cmp(const void *a, const void *b) { return strcmp(a, b); }
-
 /* File names of the SR fixtures (arch rrdbnet or srvgg), sorted. */
 static inline int nf_list(char names[][256], int max)
 {
-    DIR *d = opendir(tu_src("tests/fixtures/net"));
-    cr_assert(d, "cannot open tests/fixtures/net");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < max) {
-        size_t len = strlen(e->d_name);
-        if (len < 12 || len >= 256 || strcmp(e->d_name + len - 12, ".safetensors") != 0)
-            continue;
-        snprintf(names[n++], 256, "%s", e->d_name);
-    }
-    closedir(d);
-    qsort(names, (size_t)n, 256, nf_cmp);
-    return n;
+    return tu_list_safetensors("tests/fixtures/net", "", names, max);
 }
 
 static inline int nf_shared_present(void)
@@ -107,19 +93,7 @@ static inline void nf_close(nf_fixture *fx)
 }
 
 /* Convert the fixture's checkpoint (once per process) and return the model path. */
-static inline const char *nf_model(const nf_fixture *fx)
-{
-    static char path[1024];
-    const char *base = strrchr(fx->ckpt, '/');
-    snprintf(path, sizeof path, "%s", tu_tmp(base ? base + 1 : fx->ckpt));
-    snprintf(path + strlen(path), sizeof path - strlen(path), ".safetensors");
-    if (access(path, R_OK) != 0) {
-        or_err err;
-        or_convert_opts o = {0};
-        cr_assert_eq(or_convert_file(fx->ckpt, path, &o, &err), OR_OK, "%s", err.msg);
-    }
-    return path;
-}
+static inline const char *nf_model(const nf_fixture *fx) { return tu_model(fx->ckpt); }
 
 /* y = net(in) for a 3-channel hxw input; returns malloc'd [1,3,h*s,w*s] floats.
  * On failure returns NULL with err filled. Leaves the arena as it found it. */

@@ -30,25 +30,10 @@ typedef struct {
     float *x0, *x1, *y; /* malloc'd [1,3,h,w] */
 } rf_fixture;
 
-static inline int rf_cmp(const void *a, const void *b) { return strcmp(a, b); }
-
 /* Sorted file names of the fixtures starting with prefix ("net_", "pipe_"). */
 static inline int rf_list(const char *prefix, char names[][256], int max)
 {
-    DIR *d = opendir(tu_src("tests/fixtures/rife"));
-    cr_assert(d, "cannot open tests/fixtures/rife");
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < max) {
-        size_t len = strlen(e->d_name);
-        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 || len >= 256 || len < 12 ||
-            strcmp(e->d_name + len - 12, ".safetensors") != 0)
-            continue;
-        snprintf(names[n++], 256, "%s", e->d_name);
-    }
-    closedir(d);
-    qsort(names, (size_t)n, 256, rf_cmp);
-    return n;
+    return tu_list_safetensors("tests/fixtures/rife", prefix, names, max);
 }
 
 static inline float *rf_read(const st_file *f, const char *name, int h, int w)
@@ -96,18 +81,7 @@ static inline void rf_close(rf_fixture *fx)
 
 /* Convert the fixture's checkpoint with the converter API (once per process
  * and checkpoint) and return the model path. */
-static inline const char *rf_model(const char *ckpt)
-{
-    static char path[4200];
-    const char *base = strrchr(ckpt, '/');
-    snprintf(path, sizeof path, "%.4000s.safetensors", tu_tmp(base ? base + 1 : ckpt));
-    if (access(path, R_OK) != 0) {
-        or_err err;
-        or_convert_opts o = {0};
-        cr_assert_eq(or_convert_file(ckpt, path, &o, &err), OR_OK, "%s", err.msg);
-    }
-    return path;
-}
+static inline const char *rf_model(const char *ckpt) { return tu_model(ckpt); }
 
 /* y = net->interpolate(x0, x1, t, scale) on frames [1,3,h,w]; malloc'd result,
  * NULL with err filled on failure.  Leaves the arena as it found it. */

@@ -20,18 +20,6 @@
 
 #define PHOTO "testdata/bw_photos/1890sMedStudents.png"
 
-static const char *convert_ckpt(const char *ckpt)
-{
-    static char path[1024];
-    or_err err;
-    or_convert_opts o = {0};
-    snprintf(path, sizeof path, "%s.safetensors", tu_tmp(ckpt));
-    char src[1024];
-    snprintf(src, sizeof src, "%s/%s", tu_src("tests/fixtures/ckpt"), ckpt);
-    cr_assert_eq(or_convert_file(src, path, &o, &err), OR_OK, "%s", err.msg);
-    return path;
-}
-
 /* The crop of make_zhang_fixtures.PIPE_CROPS; gray: the R channel only. */
 static void crop(const or_image *src, int x0, int y0, int w, int h, int gray, or_image *dst)
 {
@@ -79,7 +67,7 @@ static void run_arch(const char *arch)
     snprintf(ck, sizeof ck, "zhang_%s.zip.pth", arch);
     cr_assert_eq(or_image_read(tu_shared(PHOTO), NULL, &photo, &err), OR_OK, "%s", err.msg);
     cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK);
-    cr_assert_eq(or_net_load(convert_ckpt(ck), be, OR_F32, &net, &err), OR_OK, "%s", err.msg);
+    cr_assert_eq(or_net_load(tu_model_ckpt(ck), be, OR_F32, &net, &err), OR_OK, "%s", err.msg);
     int sig = !strcmp(arch, "siggraph17");
     for (int i = 0; i < 2; i++) {
         const zh_crop *c = &crops[i];
@@ -133,7 +121,7 @@ Test(colorize_zhang, alpha_kept_and_l_preserved)
     or_err err;
     or_image in, out;
     cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK);
-    cr_assert_eq(or_net_load(convert_ckpt("zhang_eccv16.zip.pth"), be, OR_F32, &net, &err), OR_OK,
+    cr_assert_eq(or_net_load(tu_model_ckpt("zhang_eccv16.zip.pth"), be, OR_F32, &net, &err), OR_OK,
                  "%s", err.msg);
     cr_assert_eq(or_image_alloc(&in, 9, 7, 1, 1, &err), OR_OK);
     for (int i = 0; i < 63; i++)

@@ -18,18 +18,6 @@
 GT_CUDA_CPU_FIXTURE(gpu, cpu, 0)
 TestSuite(net_zhang_cuda, .init = gt_open, .fini = gt_close);
 
-static const char *convert_ckpt(const char *ckpt)
-{
-    static char path[1024];
-    or_err err;
-    or_convert_opts o = {0};
-    snprintf(path, sizeof path, "%s.safetensors", tu_tmp(ckpt));
-    char src[1024];
-    snprintf(src, sizeof src, "%s/%s", tu_src("tests/fixtures/ckpt"), ckpt);
-    cr_assert_eq(or_convert_file(src, path, &o, &err), OR_OK, "%s", err.msg);
-    return path;
-}
-
 /* ab / 110 of net on the fixture's input. */
 static float *run(or_backend *be, or_dtype dt, const char *model, const float *in, int c, int h,
                   int w)
@@ -56,7 +44,7 @@ static void compare_arch(const char *arch)
     or_err err;
     char ck[64];
     snprintf(ck, sizeof ck, "zhang_%s.zip.pth", arch);
-    const char *model = convert_ckpt(ck);
+    const char *model = tu_model_ckpt(ck);
     static const char *sizes[] = {"8x8", "24x40", "32x16"};
     for (int i = 0; i < 3; i++) {
         char fx[256];
@@ -89,7 +77,7 @@ Test(net_zhang_cuda, pipeline_f16_matches_cpu)
 {
     or_net *nc, *ng;
     or_err err;
-    const char *model = convert_ckpt("zhang_siggraph17.zip.pth");
+    const char *model = tu_model_ckpt("zhang_siggraph17.zip.pth");
     cr_assert_eq(or_net_load(model, cpu, OR_F32, &nc, &err), OR_OK, "%s", err.msg);
     cr_assert_eq(or_net_load(model, gpu, OR_F16, &ng, &err), OR_OK, "%s", err.msg);
     or_image in, a, b;

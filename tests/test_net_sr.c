@@ -83,19 +83,6 @@ Test(net_sr, real_model_fixtures_match_pytorch, .timeout = 300)
 
 /* ---- load failures -------------------------------------------------------------------- */
 
-/* Convert fixture checkpoint `ckpt` (tests/fixtures/ckpt) and return its path. */
-static const char *convert_ckpt(const char *ckpt)
-{
-    static char path[1024];
-    or_err err;
-    or_convert_opts o = {0};
-    snprintf(path, sizeof path, "%s.safetensors", tu_tmp(ckpt));
-    char src[1024];
-    snprintf(src, sizeof src, "%s/%s", tu_src("tests/fixtures/ckpt"), ckpt);
-    cr_assert_eq(or_convert_file(src, path, &o, &err), OR_OK, "%s", err.msg);
-    return path;
-}
-
 /* Copy model src to dst: tensor `reshape` (if any) gets shape new_shape (zeros),
  * tensor `drop` is left out, metadata mkey is set to mval. */
 static void rewrite(const char *src, const char *dst, const char *reshape, int ndim,
@@ -149,7 +136,7 @@ static void expect_msg(const char *msg, const char *want)
 
 Test(net_sr, wrong_shape_weight_fails)
 {
-    const char *good = convert_ckpt("sr_rrdb_x4_ema.zip.pth");
+    const char *good = tu_model_ckpt("sr_rrdb_x4_ema.zip.pth");
     const char *bad = tu_tmp("rrdb_bad_shape.safetensors");
     int64_t shape[4] = {8, 8, 3, 3}; /* conv1 of a dense block is [gc=4, nf=8, 3, 3] */
     rewrite(good, bad, "body.1.rdb2.conv1.weight", 4, shape, NULL, NULL, NULL);
@@ -159,7 +146,7 @@ Test(net_sr, wrong_shape_weight_fails)
     expect_msg(load_fails(bad, OR_ESHAPE), want);
 
     const char *gone = tu_tmp("srvgg_missing.safetensors");
-    rewrite(convert_ckpt("sr_srvgg_x4_prelu.zip.pth"), gone, NULL, 0, NULL, "prelu.2.weight",
+    rewrite(tu_model_ckpt("sr_srvgg_x4_prelu.zip.pth"), gone, NULL, 0, NULL, "prelu.2.weight",
             NULL, NULL);
     snprintf(want, sizeof want, "%s: tensor prelu.2.weight: missing", gone);
     expect_msg(load_fails(gone, OR_EFORMAT), want);
@@ -168,7 +155,7 @@ Test(net_sr, wrong_shape_weight_fails)
 Test(net_sr, bad_metadata_fails)
 {
     char want[2048];
-    const char *vgg = convert_ckpt("sr_srvgg_x2_lrelu.zip.pth");
+    const char *vgg = tu_model_ckpt("sr_srvgg_x2_lrelu.zip.pth");
     const char *p = tu_tmp("vit.safetensors");
     rewrite(vgg, p, NULL, 0, NULL, NULL, "arch", "vit");
     snprintf(want, sizeof want, "%s: architecture 'vit' has no network", p);
@@ -186,7 +173,7 @@ Test(net_sr, bad_metadata_fails)
     expect_msg(load_fails(p, OR_EFORMAT), want);
 
     p = tu_tmp("scale.safetensors");
-    rewrite(convert_ckpt("sr_rrdb_x2.zip.pth"), p, NULL, 0, NULL, NULL, "scale", "4");
+    rewrite(tu_model_ckpt("sr_rrdb_x2.zip.pth"), p, NULL, 0, NULL, NULL, "scale", "4");
     cr_expect(strstr(load_fails(p, OR_EFORMAT), "metadata scale = 4 does not match"), "scale");
 }
 
@@ -194,7 +181,7 @@ Test(net_sr, cpu_refuses_f16)
 {
     or_err err;
     or_net *net = NULL;
-    cr_assert_eq(or_net_load(convert_ckpt("sr_srvgg_x2_lrelu.zip.pth"), be, OR_F16, &net, &err),
+    cr_assert_eq(or_net_load(tu_model_ckpt("sr_srvgg_x2_lrelu.zip.pth"), be, OR_F16, &net, &err),
                  OR_EUNSUPPORTED);
     cr_expect(strstr(err.msg, "computes in f32"), "%s", err.msg);
 }
@@ -203,7 +190,7 @@ Test(net_sr, size_not_a_multiple_is_refused)
 {
     or_err err;
     or_net *net = NULL;
-    const char *path = convert_ckpt("sr_rrdb_x1.zip.pth");
+    const char *path = tu_model_ckpt("sr_rrdb_x1.zip.pth");
     cr_assert_eq(or_net_load(path, be, OR_F32, &net, &err), OR_OK, "%s", err.msg);
     cr_expect_eq(net->size_multiple, 4);
     cr_expect_eq(net->scale, 1);
@@ -225,7 +212,7 @@ Test(net_sr, steady_state_allocates_nothing)
     for (int m = 0; m < 2; m++) {
         or_err err;
         or_net *net = NULL;
-        cr_assert_eq(or_net_load(convert_ckpt(ck[m]), be, OR_F32, &net, &err), OR_OK, "%s",
+        cr_assert_eq(or_net_load(tu_model_ckpt(ck[m]), be, OR_F32, &net, &err), OR_OK, "%s",
                      err.msg);
         int h = 18, w = 24, s = net->scale;
         float *in = malloc((size_t)3 * h * w * sizeof(float));

@@ -19,18 +19,6 @@
 
 #define ZH_TOL 1e-3
 
-static const char *convert_ckpt(const char *ckpt)
-{
-    static char path[1024];
-    or_err err;
-    or_convert_opts o = {0};
-    snprintf(path, sizeof path, "%s.safetensors", tu_tmp(ckpt));
-    char src[1024];
-    snprintf(src, sizeof src, "%s/%s", tu_src("tests/fixtures/ckpt"), ckpt);
-    cr_assert_eq(or_convert_file(src, path, &o, &err), OR_OK, "%s", err.msg);
-    return path;
-}
-
 static float *read_tensor(const st_file *f, const char *name, int64_t *shape)
 {
     or_err err;
@@ -78,7 +66,7 @@ static void check_arch(const char *arch)
     char ck[64];
     snprintf(ck, sizeof ck, "zhang_%s.zip.pth", arch);
     cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK);
-    cr_assert_eq(or_net_load(convert_ckpt(ck), be, OR_F32, &net, &err), OR_OK, "%s", err.msg);
+    cr_assert_eq(or_net_load(tu_model_ckpt(ck), be, OR_F32, &net, &err), OR_OK, "%s", err.msg);
     static const char *sizes[] = {"8x8", "24x40", "32x16"};
     for (int i = 0; i < 3; i++) {
         char fx[256];
@@ -103,7 +91,7 @@ Test(net_zhang, rejects_sizes_not_multiple_of_8)
     or_net *net;
     or_err err;
     cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK);
-    cr_assert_eq(or_net_load(convert_ckpt("zhang_siggraph17.zip.pth"), be, OR_F32, &net, &err),
+    cr_assert_eq(or_net_load(tu_model_ckpt("zhang_siggraph17.zip.pth"), be, OR_F32, &net, &err),
                  OR_OK, "%s", err.msg);
     cr_expect_eq(net->in_ch, 4);
     cr_expect_eq(net->out_ch, 2);

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include "convert/convert.h"
 #include "runtime/backend.h"
 
 static char tu_bufs[8][4096];
@@ -138,4 +141,56 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
     if (stats->tests_skipped)
         fprintf(stderr, "[SKIP] %zu test(s) skipped (see messages above: no CUDA device, or a missing file)\n",
                 stats->tests_skipped);
+}
+
+/* ---- fixtures -------------------------------------------------------------------- */
+
+const char *tu_model(const char *ckpt)
+{
+    static struct {
+        char *src, *dst;
+    } done[64];
+    static int n;
+    for (int i = 0; i < n; i++)
+        if (strcmp(done[i].src, ckpt) == 0)
+            return done[i].dst;
+    cr_assert(n < 64, "tu_model: too many checkpoints");
+    const char *base = strrchr(ckpt, '/');
+    char dst[4200];
+    snprintf(dst, sizeof dst, "%.4000s.safetensors", tu_tmp(base ? base + 1 : ckpt));
+    or_err err;
+    or_convert_opts o = {0};
+    cr_assert_eq(or_convert_file(ckpt, dst, &o, &err), OR_OK, "%s", err.msg);
+    done[n].src = strdup(ckpt);
+    done[n].dst = strdup(dst);
+    cr_assert(done[n].src && done[n].dst);
+    return done[n++].dst;
+}
+
+const char *tu_model_ckpt(const char *name)
+{
+    char src[4200];
+    snprintf(src, sizeof src, "%.4000s/%s", tu_src("tests/fixtures/ckpt"), name);
+    return tu_model(src);
+}
+
+static int tu_cmp_names(const void *a, const void *b) { return strcmp(a, b); }
+
+int tu_list_safetensors(const char *dir_rel, const char *prefix, char names[][256], int max)
+{
+    DIR *d = opendir(tu_src(dir_rel));
+    cr_assert(d, "cannot open %s", dir_rel);
+    int n = 0;
+    struct dirent *e;
+    size_t plen = strlen(prefix);
+    while ((e = readdir(d)) && n < max) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, prefix, plen) != 0 || len < 12 || len >= 256 ||
+            strcmp(e->d_name + len - 12, ".safetensors") != 0)
+            continue;
+        snprintf(names[n++], 256, "%s", e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, 256, tu_cmp_names);
+    return n;
 }

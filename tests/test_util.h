@@ -26,6 +26,15 @@ double tu_psnr(const float *a, const float *b, size_t n, double peak);
 uint8_t *tu_read_file(const char *path, size_t *len);
 int tu_write_file(const char *path, const void *buf, size_t len);
 
+/* Fixtures.  tu_model: the checkpoint at path ckpt converted with the converter
+ * API into a temporary model file, once per process and path (the returned path
+ * stays valid); tu_model_ckpt(name) does it for tests/fixtures/ckpt/<name>. */
+const char *tu_model(const char *ckpt);
+const char *tu_model_ckpt(const char *name);
+/* Sorted names of the .safetensors files in <repo>/<dir_rel> that start with
+ * prefix ("" for all); at most max, each < 256 bytes. */
+int tu_list_safetensors(const char *dir_rel, const char *prefix, char names[][256], int max);
+
 /* 1 if a CUDA device is usable in this process. */
 int tu_have_cuda(void);
 
