@@ -10,18 +10,13 @@ or_interpolate_opts or_interpolate_defaults(void)
     return o;
 }
 
-static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
-
 int or_interpolate_multiple(const or_net *net, const or_interpolate_opts *o)
 {
-    float fs = o && o->flow_scale > 0 ? o->flow_scale : 1.0f;
-    /* what the network needs at this flow scale (size_multiple is for scale 1) */
-    int need = (int)((float)net->size_multiple / fs + 0.999f);
-    need = need < 1 ? 1 : need;
-    if (strcmp(net->arch, "rife") != 0)
-        return need;
-    int official = (int)(128.0f / fs) > 128 ? (int)(128.0f / fs) : 128; /* inference_video.py */
-    return official / gcd(official, need) * need;
+    int padded = 1, before, replicate;
+    if (net->frame_pad)
+        net->frame_pad(net, 1, o && o->flow_scale > 0 ? o->flow_scale : 1.0f, &padded, &before,
+                       &replicate);
+    return padded;
 }
 
 typedef struct {
@@ -56,19 +51,6 @@ static or_status upload(ip_state *s, const or_image *img, or_tensor *t, or_err *
         }
     }
     return or_tensor_upload_f32(t, s->host, err);
-}
-
-/* DAIN's demo_MiddleBury.py: ReplicationPad2d up to the next multiple of 128,
- * split evenly (the odd pixel after); 32 on each side when n already is one. */
-static void dain_pad(int n, int *padded, int *before)
-{
-    if (n % 128) {
-        *padded = (n / 128 + 1) * 128;
-        *before = (*padded - n) / 2;
-    } else {
-        *padded = n + 64;
-        *before = 32;
-    }
 }
 
 static float clamp01(float v) { return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v; }
@@ -108,7 +90,7 @@ static or_status finish(ip_state *s, const or_image *a, const or_image *b, float
 static or_status check_pair(const or_net *net, const or_image *a, const or_image *b,
                             const or_interpolate_opts *o, or_err *err)
 {
-    if (!net->interpolate)
+    if (!net->interpolate || !net->frame_pad)
         return or_errf(err, OR_EINVAL, "%s: a %s network does not interpolate frames",
                        net->model_path, net->arch);
     if (a->width != b->width || a->height != b->height || a->channels != b->channels)
@@ -129,15 +111,10 @@ static or_status check_pair(const or_net *net, const or_image *a, const or_image
 static or_status prepare(or_net *net, const or_image *a, const or_image *b,
                          const or_interpolate_opts *o, ip_state *s, or_err *err)
 {
-    int m = or_interpolate_multiple(net, o);
+    float fs = o && o->flow_scale > 0 ? o->flow_scale : 1.0f;
     s->h = a->height, s->w = a->width;
-    if (strcmp(net->arch, "dain") == 0) {
-        s->replicate = 1;
-        dain_pad(s->h, &s->ph, &s->top);
-        dain_pad(s->w, &s->pw, &s->left);
-    } else { /* RIFE's inference_video.py: zeros at the bottom and right */
-        s->ph = (s->h + m - 1) / m * m, s->pw = (s->w + m - 1) / m * m;
-    }
+    net->frame_pad(net, s->h, fs, &s->ph, &s->top, &s->replicate);
+    net->frame_pad(net, s->w, fs, &s->pw, &s->left, &s->replicate);
     s->host = malloc((size_t)3 * s->ph * s->pw * sizeof(float));
     if (!s->host)
         return or_errf(err, OR_ENOMEM, "out of host memory for a %dx%d frame", s->pw, s->ph);

@@ -31,8 +31,9 @@ typedef struct {
 
 or_interpolate_opts or_interpolate_defaults(void);
 
-/* The multiple RIFE's frames are zero-padded to (for other networks, the
- * multiple their input needs: net->size_multiple at this flow scale). */
+/* The size a 1-pixel frame side is padded to (net->frame_pad): the multiple
+ * RIFE's frames are zero-padded to, 128 for DAIN; 1 for a network that does not
+ * interpolate. */
 int or_interpolate_multiple(const or_net *net, const or_interpolate_opts *o);
 
 /* out = the frame at time t in (0,1) between a (t = 0) and b (t = 1); a and b

@@ -33,6 +33,12 @@ struct or_net {
      * `scale` (1; 0.5 for 4K), ignored by networks without one. */
     or_status (*interpolate)(or_net *net, const or_tensor *x0, const or_tensor *x1, float t,
                              float flow_scale, or_tensor *y, or_err *err);
+    /* Interpolation networks: how the pipeline pads a frame side of n pixels
+     * before interpolate(), as the official inference does: *padded pixels in
+     * all, *before of them on the top/left, filled by edge replication
+     * (*replicate 1) or zeros. */
+    void (*frame_pad)(const or_net *net, int n, float flow_scale, int *padded, int *before,
+                      int *replicate);
     /* Upper bound of arena bytes forward() needs for an HxW input (for tile sizing). */
     size_t (*workspace_bytes)(const or_net *net, int h, int w);
     void (*destroy)(or_net *net);

@@ -226,6 +226,21 @@ static or_status read_meta(const st_file *f, dain *m, or_err *err)
     return OR_OK;
 }
 
+/* demo_MiddleBury.py: ReplicationPad2d up to the next multiple of 128, split
+ * evenly (the odd pixel after); 32 on each side when n already is one. */
+static void dain_frame_pad(const or_net *net, int n, float flow_scale, int *padded, int *before,
+                           int *replicate)
+{
+    *replicate = 1;
+    if (n % 128) {
+        *padded = (n / 128 + 1) * 128;
+        *before = (*padded - n) / 2;
+    } else {
+        *padded = n + 64;
+        *before = 32;
+    }
+}
+
 or_status or_net_dain_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
                            or_err *err)
 {
@@ -241,6 +256,7 @@ or_status or_net_dain_load(const st_file *f, or_backend *be, or_dtype dtype, or_
     or_net *net = &m->net;
     or_net_init_common(net, "dain", f->path, be, dtype, 3, 3, 1, DAIN_MULTIPLE);
     net->interpolate = dain_interpolate;
+    net->frame_pad = dain_frame_pad;
     net->workspace_bytes = dain_workspace;
     net->destroy = dain_destroy;
     net->impl = m;

@@ -43,6 +43,10 @@ static inline int rf_block_in(const rife *m, int i)
 
 /* H and W must be multiples of this for a flow scale (net_rife_forward.c). */
 int rf_size_multiple(const rife *m, float flow_scale);
+/* inference_video.py: zeros at the bottom/right up to a multiple of
+ * max(128, 128/flow_scale) that is also one of rf_size_multiple (net->frame_pad). */
+void rf_frame_pad(const or_net *net, int n, float flow_scale, int *padded, int *before,
+                  int *replicate);
 
 /* net->interpolate (net_rife_forward.c). */
 or_status rf_interpolate(or_net *net, const or_tensor *x0, const or_tensor *x1, float t,

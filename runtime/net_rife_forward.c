@@ -39,6 +39,20 @@ int rf_size_multiple(const rife *m, float flow_scale)
     return m->head_ch && r < 2 ? 2 : r;
 }
 
+static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
+
+void rf_frame_pad(const or_net *net, int n, float flow_scale, int *padded, int *before,
+                  int *replicate)
+{
+    float fs = flow_scale > 0 ? flow_scale : 1.0f;
+    int need = rf_size_multiple(net->impl, fs);
+    int official = (int)(128.0f / fs) > 128 ? (int)(128.0f / fs) : 128;
+    int m = official / gcd(official, need) * need;
+    *padded = (n + m - 1) / m * m;
+    *before = 0;
+    *replicate = 0;
+}
+
 static or_status alloc(const rife *m, or_tensor *t, int c, int h, int w, const char *name,
                        or_err *err)
 {

@@ -66,3 +66,23 @@ Test(net_dain_cpu, refuses_bad_sizes_and_times)
     cr_expect(strstr(err.msg, "outside (0,1)"), "%s", err.msg);
     or_net_free(net);
 }
+
+/* The pipeline pads as demo_MiddleBury.py: replicate up to the next multiple of
+ * 128, split evenly with the odd pixel after; 32 per side at a multiple of 128. */
+Test(net_dain_cpu, frame_pad_is_the_demo_padding)
+{
+    or_err err;
+    or_net *net = NULL;
+    cr_assert_eq(or_net_load(df_model(), be, OR_F32, &net, &err), OR_OK, "%s", err.msg);
+    cr_assert(net->frame_pad);
+    static const int cases[][3] = {{1, 128, 63}, {100, 128, 14}, {101, 128, 13},
+                                   {128, 192, 32}, {129, 256, 63}, {256, 320, 32}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int padded, before, replicate;
+        net->frame_pad(net, cases[i][0], 1.0f, &padded, &before, &replicate);
+        cr_expect_eq(padded, cases[i][1], "n %d: padded %d", cases[i][0], padded);
+        cr_expect_eq(before, cases[i][2], "n %d: before %d", cases[i][0], before);
+        cr_expect_eq(replicate, 1);
+    }
+    or_net_free(net);
+}
