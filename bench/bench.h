@@ -9,6 +9,7 @@
  *   bench_ceilings.c    measured GEMM and copy ceilings (CPU here, GPU in bench_cuda.cu)
  *   bench_output.c      stdout table, JSON, CSV
  *   bench_chart.c       PNG bar chart (fps per workload, ours beside PyTorch's)
+ *   sr_eval.c           --sr-eval: PSNR-Y and time per image on Set5/Set14 folders (sr_eval.h)
  *   bench_cuda.cu       CUDA events, device copy and cuBLAS GEMM (CUDA builds only) */
 #ifndef OR_BENCH_H
 #define OR_BENCH_H
@@ -25,6 +26,8 @@ typedef struct {
     const char *device;      /* -g */
     or_dtype dtype;
     int dtype_set;           /* --dtype given (else f16 on CUDA, f32 on the CPU) */
+    or_layout layout;        /* --layout: activation layout of the SR networks */
+    int layout_set;          /* --layout given (else the backend's act_layout) */
     int iters, warmup;
     int w, h;                /* --size (0: the workload's) */
     const char *stage;       /* --stage filter or NULL */

@@ -31,9 +31,10 @@ bench_cost cost_conv2d(const or_tensor *x, const or_tensor *w, const or_tensor *
     bench_cost c;
     c.flops = 2.0 * (double)or_numel(y) * (double)w->c * w->h * w->w + epilogue_flops(b, &p->ep, y);
     c.bytes = nb(x) + nb(w) + nb(b) + nb(y) + nb(p->ep.residual) + nb(p->ep.prelu);
-    snprintf(key, n, "conv2d %dx%d s%d%s %d->%d %dx%d %s%s%s", w->h, w->w, p->stride_h,
+    snprintf(key, n, "conv2d %dx%d s%d%s %d->%d %dx%d %s%s%s%s", w->h, w->w, p->stride_h,
              p->dil_h > 1 ? " dil" : "", x->c, y->c, y->w, y->h, or_dtype_name(y->dtype),
-             act_suffix(&p->ep), p->ep.residual ? "+res" : "");
+             act_suffix(&p->ep), p->ep.residual ? "+res" : "",
+             y->layout == OR_NHWC ? " nhwc" : "");
     return c;
 }
 

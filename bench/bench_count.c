@@ -90,6 +90,7 @@ or_status bench_count_backend_create(or_dtype dtype, bench_profile *p, or_backen
     }
     be->kind = dtype == OR_F16 ? OR_BACKEND_CUDA : OR_BACKEND_CPU;
     be->device = -1;
+    be->act_layout[OR_F16] = OR_NHWC; /* as the CUDA backend */
     snprintf(be->name, sizeof be->name, "count (%s, shapes only)", or_dtype_name(dtype));
     be->impl = m;
     be->mem_alloc = count_alloc;

@@ -284,6 +284,10 @@ or_status bench_write_json(const char *path, const bench_env *e, const bench_res
     jkv_str(f, "host", e->host, 1);
     fputs("\n  ", f);
     jkv_str(f, "dtype", or_dtype_name(o->dtype), 1);
+    jkv_str(f, "layout",
+            o->layout_set ? or_layout_name(o->layout)
+                          : (o->dtype == OR_F16 ? "backend (nhwc on CUDA)" : "backend (nchw)"),
+            1);
     jkv_num(f, "iters", o->iters, 1);
     jkv_num(f, "warmup", o->warmup, 1);
     jkv_str(f, "mode", o->roofline ? "roofline" : o->tiny ? "tiny" : "full", 1);

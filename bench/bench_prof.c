@@ -203,6 +203,13 @@ static or_status p_upsample_nearest(or_backend *be, const or_tensor *x, int s, o
     bench_cost c = cost_eltwise("upsample_nearest", T1(x), 1, y, 0, key, sizeof key);
     PROF("upsample_nearest", c, key, P.orig_ops->upsample_nearest(be, x, s, y, err));
 }
+static or_status p_convert_layout(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
+{
+    KEY;
+    bench_cost c = cost_eltwise(y->layout == OR_NHWC ? "to_nhwc" : "to_nchw", T1(x), 1, y, 0, key,
+                                sizeof key);
+    PROF("convert_layout", c, key, P.orig_ops->convert_layout(be, x, y, err));
+}
 
 /* ---- families ---------------------------------------------------------------------- */
 static or_status p_mul(or_backend *be, const or_tensor *a, const or_tensor *b, or_tensor *y,
@@ -346,6 +353,7 @@ or_status bench_prof_attach(or_backend *be, bench_profile *p, int count_only, or
     WRAP(P.ops, o, pixel_shuffle, p_pixel_shuffle);
     WRAP(P.ops, o, pixel_unshuffle, p_pixel_unshuffle);
     WRAP(P.ops, o, upsample_nearest, p_upsample_nearest);
+    WRAP(P.ops, o, convert_layout, p_convert_layout);
     be->ops = &P.ops;
     if (f->math || count_only) {
         if (f->math)

@@ -429,6 +429,8 @@ void bench_run_workload(const bench_workload *w, const bench_opts *o, or_backend
             return;
         }
         be = count_be;
+        if (o->layout_set)
+            be->act_layout[o->dtype] = o->layout;
     }
     wl_run r = {0};
     r.w = w, r.be = be, r.dt = o->dtype;

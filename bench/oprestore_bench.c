@@ -5,6 +5,8 @@
  *   oprestore-bench -g 0 --json bench/results/h100-2025-01-01.json --chart fps.png
  *   oprestore-bench -g cpu --tiny               (the CI smoke run)
  *   oprestore-bench --roofline                  (FLOPs, bytes and floors from shapes only)
+ *   oprestore-bench --sr-eval ../shared/testdata/sr/Set5 --model-file m.safetensors
+ *                                               (PSNR-Y and time per image; bench/sr_eval.sh)
  *
  * Exit codes: 0 success (unavailable workloads are reported, not failures),
  * 1 runtime error, 2 usage error. */
@@ -13,19 +15,24 @@
 #include <string.h>
 
 #include "bench.h"
+#include "sr_eval.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: oprestore-bench [-g cpu|N] [--stage S[,S]] [--model M[,M]] [--size WxH]\n"
-            "                       [--dtype f16|f32] [--iters N] [--warmup N] [-M DIR]\n"
+            "                       [--dtype f16|f32] [--layout nchw|nhwc] [--iters N] [--warmup N] [-M DIR]\n"
             "                       [--json FILE] [--csv FILE] [--chart FILE.png] [--merge FILE]\n"
             "                       [--kernels] [--tiny] [--roofline] [--list]\n"
+            "       oprestore-bench --sr-eval DIR [--sr-eval DIR] --model-file PATH [-g cpu|N]\n"
+            "                       [--dtype f16|f32] [--warmup N] [--markdown FILE]\n"
             "  -g          device: cpu (default) or a CUDA device number\n"
             "  --stage     colorize, upscale, interpolate, kernel (conv cases; only when named)\n"
             "  --model     workload or model names (see --list)\n"
             "  --size      input size of the selected workloads (default: each workload's)\n"
             "  --dtype     compute dtype (default f16 on CUDA and for --roofline, f32 on the CPU)\n"
+            "  --layout    nchw|nhwc: activation layout of the SR networks (default: the\n"
+            "              backend's, NHWC for CUDA f16, else NCHW)\n"
             "  --iters     timed iterations (default 20; --tiny 2), --warmup (default 3; --tiny 1)\n"
             "  -M          model folder: DIR/<model>.safetensors is used when present, else\n"
             "              seeded weights with the official architecture\n"
@@ -34,7 +41,11 @@ static void usage(FILE *f)
             "  --kernels   per-kernel table (time, count, FLOPs, bytes, share of the ceilings)\n"
             "  --tiny      small sizes and widths (CI smoke run; numbers mean nothing)\n"
             "  --roofline  count FLOPs and bytes from the shapes without computing, with the\n"
-            "              H100 floors\n");
+            "              H100 floors\n"
+            "  --sr-eval   super-resolution quality: PSNR-Y (crop = scale) and time per image of\n"
+            "              DIR/LR_bicubic_x<scale>/*.png against DIR/HR (Set5/Set14 layout) with\n"
+            "              the model file of --model-file; markdown tables on stdout and in\n"
+            "              --markdown FILE; --warmup untimed runs first (default 1)\n");
 }
 
 static int parse_size(const char *s, int *w, int *h)
@@ -45,9 +56,10 @@ static int parse_size(const char *s, int *w, int *h)
 }
 
 /* Returns 0 on success, 2 on a usage error (after printing it). */
-static int parse_args(int argc, char **argv, bench_opts *o, int *list)
+static int parse_args(int argc, char **argv, bench_opts *o, int *list, sr_eval_opts *sr)
 {
     memset(o, 0, sizeof *o);
+    memset(sr, 0, sizeof *sr);
     o->device = "cpu";
     o->iters = -1, o->warmup = -1;
     for (int i = 1; i < argc; i++) {
@@ -96,6 +108,14 @@ static int parse_args(int argc, char **argv, bench_opts *o, int *list)
             }
             o->dtype = strcmp(val, "f16") ? OR_F32 : OR_F16;
             o->dtype_set = 1;
+        } else if (!strcmp(a, "--layout")) {
+            TAKE(val);
+            if (strcmp(val, "nchw") && strcmp(val, "nhwc")) {
+                fprintf(stderr, "oprestore-bench: --layout %s: expected nchw or nhwc\n", val);
+                return 2;
+            }
+            o->layout = strcmp(val, "nhwc") ? OR_NCHW : OR_NHWC;
+            o->layout_set = 1;
         } else if (!strcmp(a, "--iters") || !strcmp(a, "--warmup")) {
             TAKE(val);
             char *end;
@@ -115,6 +135,18 @@ static int parse_args(int argc, char **argv, bench_opts *o, int *list)
             o->roofline = 1;
         } else if (!strcmp(a, "--list")) {
             *list = 1;
+        } else if (!strcmp(a, "--sr-eval")) {
+            if (sr->n_dirs == SR_EVAL_MAX_SETS) {
+                fprintf(stderr, "oprestore-bench: at most %d --sr-eval folders\n",
+                        SR_EVAL_MAX_SETS);
+                return 2;
+            }
+            TAKE(sr->dirs[sr->n_dirs]);
+            sr->n_dirs++;
+        } else if (!strcmp(a, "--model-file")) {
+            TAKE(sr->model_file);
+        } else if (!strcmp(a, "--markdown")) {
+            TAKE(sr->markdown);
         } else {
             fprintf(stderr, "oprestore-bench: unknown option %s\n", a);
             usage(stderr);
@@ -122,6 +154,17 @@ static int parse_args(int argc, char **argv, bench_opts *o, int *list)
         }
 #undef TAKE
     }
+    if ((sr->model_file || sr->markdown) && !sr->n_dirs) {
+        fprintf(stderr, "oprestore-bench: --model-file and --markdown go with --sr-eval\n");
+        return 2;
+    }
+    if (sr->n_dirs && !sr->model_file) {
+        fprintf(stderr, "oprestore-bench: --sr-eval needs --model-file\n");
+        return 2;
+    }
+    sr->device = o->device;
+    sr->dtype = o->dtype_set ? (int)o->dtype : -1;
+    sr->warmup = o->warmup;
     if (o->iters < 0)
         o->iters = o->tiny ? 2 : 20;
     if (o->warmup < 0)
@@ -142,9 +185,12 @@ static void list_workloads(void)
 int main(int argc, char **argv)
 {
     bench_opts o;
+    sr_eval_opts sr;
     int list = 0;
-    if (parse_args(argc, argv, &o, &list))
+    if (parse_args(argc, argv, &o, &list, &sr))
         return 2;
+    if (sr.n_dirs)
+        return sr_eval_run(&sr);
     if (list) {
         list_workloads();
         return 0;
@@ -157,6 +203,8 @@ int main(int argc, char **argv)
     }
     if (!o.dtype_set)
         o.dtype = o.roofline || (be && be->kind == OR_BACKEND_CUDA) ? OR_F16 : OR_F32;
+    if (be && o.layout_set)
+        be->act_layout[o.dtype] = o.layout;
     if (be && be->kind == OR_BACKEND_CPU && o.dtype != OR_F32) {
         fprintf(stderr, "oprestore-bench: the CPU backend computes in f32 only (--dtype f32)\n");
         or_backend_destroy(be);

@@ -1,6 +1,10 @@
 /* kernels.h: raw-pointer kernels, shared by the backends.
  * CPU kernels (plain C) are in <family>_cpu.c; CUDA kernels in <family>_cuda.cu
- * (declared in kernels_cuda.h).  All tensors are NCHW, contiguous. */
+ * (declared in kernels_cuda.h).  Tensors are NCHW and contiguous, except in
+ * the *_nhwc kernels: there element (n, c, y, x) of an [n,c,h,w] tensor sits at
+ * ((n*h + y)*w + x)*ld + c, where ld >= c (the "pixel stride", ldx/ldy/...)
+ * lets a kernel read or write a channel slice of a wider NHWC buffer.  An
+ * NHWC convolution weight is [co][kh][kw][ci] (KRSC). */
 #ifndef OR_KERNELS_H
 #define OR_KERNELS_H
 
@@ -38,6 +42,13 @@ size_t conv2d_im2col_scratch_bytes(const or_conv_shape *s, size_t budget);
 void conv2d_nchw_f32_im2col(const float *x, const float *w, float *y, const or_conv_shape *s,
                             float *scratch, size_t scratch_bytes);
 
+/* NHWC (conv2d_nhwc_cpu.c): im2col of (ky,kx,ci) patches per output pixel +
+ * OpenBLAS sgemm writing y's rows with pixel stride ldy; no bias, no epilogue.
+ * Scratch: conv2d_nhwc_im2col_scratch_bytes (>= one output row of patches). */
+size_t conv2d_nhwc_im2col_scratch_bytes(const or_conv_shape *s, size_t budget);
+void conv2d_nhwc_f32_im2col(const float *x, int ldx, const float *w, float *y, int ldy,
+                            const or_conv_shape *s, float *scratch, size_t scratch_bytes);
+
 /* ---- eltwise_cpu.c ---- */
 void epilogue_nchw_f32(float *y, int n, int c, size_t hw, const or_epilogue_f32 *ep);
 void activation_nchw_f32(const float *x, float *y, int n, int c, size_t hw, int act, float alpha,
@@ -47,6 +58,17 @@ void channel_affine_nchw_f32(const float *x, const float *scale, const float *sh
                              int n, int c, size_t hw);
 void cast_f32_to_f16(const float *x, uint16_t *y, size_t count);
 void cast_f16_to_f32(const uint16_t *x, float *y, size_t count);
+/* NHWC twins over `pixels` = n*h*w pixels of c channels, each tensor with its own
+ * pixel stride (ep->residual has stride ldr). */
+void epilogue_nhwc_f32(float *y, int ldy, size_t pixels, int c, const or_epilogue_f32 *ep,
+                       int ldr);
+void activation_nhwc_f32(const float *x, int ldx, float *y, int ldy, size_t pixels, int c,
+                         int act, float alpha, const float *prelu);
+void add_nhwc_f32(const float *a, int lda, float alpha, const float *b, int ldb, float beta,
+                  float *y, int ldy, size_t pixels, int c);
+/* y = x with dtype conversion (x_f16 / y_f16: uint16_t halves, else float). */
+void cast_nhwc_cpu(const void *x, int x_f16, int ldx, void *y, int y_f16, int ldy, size_t pixels,
+                   int c);
 /* Scalar activation shared by every CPU kernel (act values as or_act). */
 float act_apply_f32(float v, int act, float alpha, float prelu_slope);
 
@@ -57,6 +79,18 @@ void pixel_shuffle_f32(const float *x, float *y, int n, int c, int h, int w, int
 void pixel_unshuffle_f32(const float *x, float *y, int n, int c, int h, int w, int r);
 /* y [n, c, h*s, w*s] = nearest upsampling by the integer factor s */
 void upsample_nearest_f32(const float *x, float *y, int n, int c, int h, int w, int s);
+/* NHWC twins (layout_nhwc_cpu.c), same index semantics as the NCHW ones, with
+ * pixel strides ldx (input) and ldy (output). */
+void pixel_shuffle_nhwc_f32(const float *x, int ldx, float *y, int ldy, int n, int c, int h,
+                            int w, int r);
+void pixel_unshuffle_nhwc_f32(const float *x, int ldx, float *y, int ldy, int n, int c, int h,
+                              int w, int r);
+void upsample_nearest_nhwc_f32(const float *x, int ldx, float *y, int ldy, int n, int c, int h,
+                               int w, int s);
+/* Layout conversion of an [n,c,h,w] tensor (either side may be f16 or f32 = same
+ * dtype given by f16; elements are moved, not converted). */
+void nchw_to_nhwc_cpu(const void *x, void *y, int ldy, int f16, int n, int c, int h, int w);
+void nhwc_to_nchw_cpu(const void *x, int ldx, void *y, int f16, int n, int c, int h, int w);
 
 #ifdef __cplusplus
 }

@@ -54,6 +54,10 @@ struct or_backend {
     const or_ops *ops;
     or_op_families fam;      /* the other op families (tables above) */
     or_arena arena;          /* activations and scratch */
+    /* The activation layout of networks that can run either way (the SR nets),
+     * per dtype: CPU NCHW; CUDA NCHW in f32, NHWC in f16 (cuDNN's tensor-core
+     * kernels are NHWC).  A test may set it before loading a network. */
+    or_layout act_layout[2];
     /* raw memory of this backend (used by the arena and for weights) */
     void *(*mem_alloc)(or_backend *be, size_t bytes);
     void (*mem_free)(or_backend *be, void *p);

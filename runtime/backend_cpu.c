@@ -1,6 +1,8 @@
 /* backend_cpu.c: the CPU backend. Plain C kernels from kernels/, OpenBLAS
  * sgemm for convolutions, OpenMP threads. Computes in f32; f16 tensors may
- * be held (for casts and storage) but not computed on. */
+ * be held (for casts, layout conversions and storage) but not computed on.
+ * Each op dispatches on x->layout: NCHW kernels (packed) or their NHWC twins
+ * (*_nhwc_cpu.c), which take every tensor's pixel stride (channel views). */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,21 +41,34 @@ static or_conv_shape conv_shape(const or_tensor *x, const or_tensor *w, const or
     return s;
 }
 
+/* n*h*w: the pixels an NHWC kernel walks (each or_pstride(t) elements apart). */
+static size_t pixels(const or_tensor *t) { return (size_t)t->n * t->h * t->w; }
+
 static or_status cpu_conv2d(or_backend *be, const or_tensor *x, const or_tensor *w,
                             const or_tensor *b, const or_conv2d_params *p, or_tensor *y,
                             or_err *err)
 {
     OR_TRY(need_f32("conv2d", x, err));
+    int nhwc = x->layout == OR_NHWC;
     or_conv_shape s = conv_shape(x, w, p, y);
-    size_t scratch_bytes = conv2d_im2col_scratch_bytes(&s, CPU_IM2COL_BUDGET);
+    size_t scratch_bytes = nhwc ? conv2d_nhwc_im2col_scratch_bytes(&s, CPU_IM2COL_BUDGET)
+                                : conv2d_im2col_scratch_bytes(&s, CPU_IM2COL_BUDGET);
     or_arena_mark m = or_arena_get_mark(&be->arena);
     void *scratch = NULL;
     if (scratch_bytes)
         OR_TRY(or_arena_alloc(&be->arena, scratch_bytes, &scratch, err));
-    conv2d_nchw_f32_im2col(x->data, w->data, y->data, &s, scratch, scratch_bytes);
+    if (nhwc)
+        conv2d_nhwc_f32_im2col(x->data, or_pstride(x), w->data, y->data, or_pstride(y), &s,
+                               scratch, scratch_bytes);
+    else
+        conv2d_nchw_f32_im2col(x->data, w->data, y->data, &s, scratch, scratch_bytes);
     or_arena_reset(&be->arena, m);
     or_epilogue_f32 e = epilogue_args(&p->ep, b);
-    epilogue_nchw_f32(y->data, y->n, y->c, (size_t)y->h * y->w, &e);
+    if (nhwc)
+        epilogue_nhwc_f32(y->data, or_pstride(y), pixels(y), y->c, &e,
+                          p->ep.residual ? or_pstride(p->ep.residual) : 0);
+    else
+        epilogue_nchw_f32(y->data, y->n, y->c, (size_t)y->h * y->w, &e);
     return OR_OK;
 }
 
@@ -61,8 +76,12 @@ static or_status cpu_activation(or_backend *be, const or_tensor *x, or_act act, 
                                 const or_tensor *prelu, or_tensor *y, or_err *err)
 {
     OR_TRY(need_f32("activation", x, err));
-    activation_nchw_f32(x->data, y->data, x->n, x->c, (size_t)x->h * x->w, act, alpha,
-                        prelu ? (const float *)prelu->data : NULL);
+    const float *slopes = prelu ? (const float *)prelu->data : NULL;
+    if (x->layout == OR_NHWC)
+        activation_nhwc_f32(x->data, or_pstride(x), y->data, or_pstride(y), pixels(x), x->c, act,
+                            alpha, slopes);
+    else
+        activation_nchw_f32(x->data, y->data, x->n, x->c, (size_t)x->h * x->w, act, alpha, slopes);
     return OR_OK;
 }
 
@@ -70,7 +89,11 @@ static or_status cpu_add(or_backend *be, const or_tensor *a, float alpha, const 
                          float beta, or_tensor *y, or_err *err)
 {
     OR_TRY(need_f32("add", a, err));
-    add_f32(a->data, alpha, b->data, beta, y->data, or_numel(a));
+    if (or_is_packed(a) && or_is_packed(b) && or_is_packed(y))
+        add_f32(a->data, alpha, b->data, beta, y->data, or_numel(a));
+    else
+        add_nhwc_f32(a->data, or_pstride(a), alpha, b->data, or_pstride(b), beta, y->data,
+                     or_pstride(y), pixels(a), a->c);
     return OR_OK;
 }
 
@@ -86,14 +109,21 @@ static or_status cpu_channel_affine(or_backend *be, const or_tensor *x, const or
 static or_status cpu_cast(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
 {
     size_t n = or_numel(x);
-    if (x->dtype == y->dtype) {
-        if (x->data != y->data)
-            memmove(y->data, x->data, or_nbytes(x));
-    } else if (x->dtype == OR_F32) {
+    int same_place = x->data == y->data && or_pstride(x) == or_pstride(y);
+    if (x->dtype == y->dtype && same_place)
+        return OR_OK;
+    if (x->data == y->data)
+        return or_errf(err, OR_EINVAL, "cast: %s: in place with pixel strides %d and %d",
+                       x->name ? x->name : "tensor", or_pstride(x), or_pstride(y));
+    if (!or_is_packed(x) || !or_is_packed(y))
+        cast_nhwc_cpu(x->data, x->dtype == OR_F16, or_pstride(x), y->data, y->dtype == OR_F16,
+                      or_pstride(y), pixels(x), x->c);
+    else if (x->dtype == y->dtype)
+        memmove(y->data, x->data, or_nbytes(x));
+    else if (x->dtype == OR_F32)
         cast_f32_to_f16(x->data, y->data, n);
-    } else {
+    else
         cast_f16_to_f32(x->data, y->data, n);
-    }
     return OR_OK;
 }
 
@@ -101,7 +131,11 @@ static or_status cpu_pixel_shuffle(or_backend *be, const or_tensor *x, int r, or
                                    or_err *err)
 {
     OR_TRY(need_f32("pixel_shuffle", x, err));
-    pixel_shuffle_f32(x->data, y->data, x->n, x->c, x->h, x->w, r);
+    if (x->layout == OR_NHWC)
+        pixel_shuffle_nhwc_f32(x->data, or_pstride(x), y->data, or_pstride(y), x->n, x->c, x->h,
+                               x->w, r);
+    else
+        pixel_shuffle_f32(x->data, y->data, x->n, x->c, x->h, x->w, r);
     return OR_OK;
 }
 
@@ -109,7 +143,11 @@ static or_status cpu_pixel_unshuffle(or_backend *be, const or_tensor *x, int r, 
                                      or_err *err)
 {
     OR_TRY(need_f32("pixel_unshuffle", x, err));
-    pixel_unshuffle_f32(x->data, y->data, x->n, x->c, x->h, x->w, r);
+    if (x->layout == OR_NHWC)
+        pixel_unshuffle_nhwc_f32(x->data, or_pstride(x), y->data, or_pstride(y), x->n, x->c, x->h,
+                                 x->w, r);
+    else
+        pixel_unshuffle_f32(x->data, y->data, x->n, x->c, x->h, x->w, r);
     return OR_OK;
 }
 
@@ -117,13 +155,32 @@ static or_status cpu_upsample_nearest(or_backend *be, const or_tensor *x, int s,
                                       or_err *err)
 {
     OR_TRY(need_f32("upsample_nearest", x, err));
-    upsample_nearest_f32(x->data, y->data, x->n, x->c, x->h, x->w, s);
+    if (x->layout == OR_NHWC)
+        upsample_nearest_nhwc_f32(x->data, or_pstride(x), y->data, or_pstride(y), x->n, x->c,
+                                  x->h, x->w, s);
+    else
+        upsample_nearest_f32(x->data, y->data, x->n, x->c, x->h, x->w, s);
     return OR_OK;
 }
 
-static const or_ops cpu_ops = {cpu_conv2d,          cpu_activation,      cpu_add,
-                               cpu_channel_affine,  cpu_cast,            cpu_pixel_shuffle,
-                               cpu_pixel_unshuffle, cpu_upsample_nearest};
+/* Any dtype: the elements are moved, never converted. */
+static or_status cpu_convert_layout(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
+{
+    int f16 = x->dtype == OR_F16;
+    if (x->layout == OR_NCHW && y->layout == OR_NHWC)
+        nchw_to_nhwc_cpu(x->data, y->data, or_pstride(y), f16, x->n, x->c, x->h, x->w);
+    else if (x->layout == OR_NHWC && y->layout == OR_NCHW)
+        nhwc_to_nchw_cpu(x->data, or_pstride(x), y->data, f16, x->n, x->c, x->h, x->w);
+    else if (or_is_packed(x) && or_is_packed(y))
+        memcpy(y->data, x->data, or_nbytes(x));
+    else
+        cast_nhwc_cpu(x->data, f16, or_pstride(x), y->data, f16, or_pstride(y), pixels(x), x->c);
+    return OR_OK;
+}
+
+static const or_ops cpu_ops = {cpu_conv2d,          cpu_activation,       cpu_add,
+                               cpu_channel_affine,  cpu_cast,             cpu_pixel_shuffle,
+                               cpu_pixel_unshuffle, cpu_upsample_nearest, cpu_convert_layout};
 
 static void *cpu_alloc(or_backend *be, size_t bytes)
 {
@@ -174,6 +231,8 @@ or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err)
     be->device = -1;
     snprintf(be->name, sizeof be->name, "cpu (%d threads)", omp_get_max_threads());
     be->ops = &cpu_ops;
+    be->act_layout[OR_F32] = OR_NCHW; /* tests may ask for NHWC */
+    be->act_layout[OR_F16] = OR_NCHW;
     be->fam = or_op_families_for(OR_BACKEND_CPU);
     be->mem_alloc = cpu_alloc;
     be->mem_free = cpu_free;

@@ -82,12 +82,30 @@ static or_status conv_aligned(or_backend *be, const or_conv_shape *s, const or_t
     return OR_OK;
 }
 
+// Pixels of an NHWC tensor (n*h*w): the rows the *_nhwc kernels run over.
+static size_t pixels(const or_tensor *t) { return (size_t)t->n * t->h * t->w; }
+
+// NHWC: cuDNN on the (strided) views, then the epilogue in place on y.
+static or_status conv2d_nhwc(or_backend *be, const or_conv_shape *s, const or_tensor *x,
+                             const or_tensor *w, const or_tensor *b, const or_conv2d_params *p,
+                             or_tensor *y, or_err *err)
+{
+    cudaStream_t st = impl(be)->stream;
+    OR_TRY(conv2d_nhwc_cudnn(&impl(be)->conv, s, is_f16(x), x->data, or_pstride(x), w->data,
+                             y->data, or_pstride(y), st, &be->arena, err));
+    or_epilogue_f32 e = epilogue_args(&p->ep, b);
+    int ldr = p->ep.residual ? or_pstride(p->ep.residual) : or_pstride(y);
+    return epilogue_nhwc_cuda(st, y->data, or_pstride(y), is_f16(y), pixels(y), y->c, &e, ldr, err);
+}
+
 static or_status cuda_conv2d(or_backend *be, const or_tensor *x, const or_tensor *w,
                              const or_tensor *b, const or_conv2d_params *p, or_tensor *y,
                              or_err *err)
 {
     or_conv_shape s = {x->n, x->c, x->h, x->w, w->n, w->h, w->w, p->stride_h, p->stride_w,
                        p->pad_h, p->pad_w, p->dil_h, p->dil_w, y->h, y->w};
+    if (x->layout == OR_NHWC)
+        return conv2d_nhwc(be, &s, x, w, b, p, y, err);
     // stream order keeps the scratch valid until the copies that use it have run
     or_arena_mark m = or_arena_get_mark(&be->arena);
     or_status st = conv_aligned(be, &s, x, w, y, err);
@@ -101,6 +119,10 @@ static or_status cuda_conv2d(or_backend *be, const or_tensor *x, const or_tensor
 static or_status cuda_activation(or_backend *be, const or_tensor *x, or_act act, float alpha,
                                  const or_tensor *prelu, or_tensor *y, or_err *err)
 {
+    if (x->layout == OR_NHWC)
+        return activation_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x), y->data,
+                                    or_pstride(y), is_f16(x), pixels(x), x->c, act, alpha,
+                                    prelu ? (const float *)prelu->data : NULL, err);
     return activation_nchw_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c,
                                 (size_t)x->h * x->w, act, alpha,
                                 prelu ? (const float *)prelu->data : NULL, err);
@@ -109,6 +131,11 @@ static or_status cuda_activation(or_backend *be, const or_tensor *x, or_act act,
 static or_status cuda_add(or_backend *be, const or_tensor *a, float alpha, const or_tensor *b,
                           float beta, or_tensor *y, or_err *err)
 {
+    // packed tensors of either layout are flat arrays; NHWC views need their strides
+    if (!or_is_packed(a) || !or_is_packed(b) || !or_is_packed(y))
+        return add_nhwc_cuda(impl(be)->stream, a->data, or_pstride(a), alpha, b->data,
+                             or_pstride(b), beta, y->data, or_pstride(y), is_f16(a), pixels(a),
+                             a->c, err);
     return add_cuda(impl(be)->stream, a->data, alpha, b->data, beta, y->data, is_f16(a),
                     or_numel(a), err);
 }
@@ -123,14 +150,24 @@ static or_status cuda_channel_affine(or_backend *be, const or_tensor *x, const o
 
 static or_status cuda_cast(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
 {
-    if (x->data == y->data)
+    if (x->data == y->data && or_pstride(x) == or_pstride(y))
         return OR_OK;
+    if (x->data == y->data)
+        return or_errf(err, OR_EINVAL, "cast: in place between pixel strides %d and %d",
+                       or_pstride(x), or_pstride(y));
+    // strided NHWC: a strided copy (same dtype) or a strided cast kernel
+    if (!or_is_packed(x) || !or_is_packed(y))
+        return cast_nhwc_cuda(impl(be)->stream, x->data, is_f16(x), or_pstride(x), y->data,
+                              is_f16(y), or_pstride(y), pixels(x), x->c, err);
     return cast_cuda(impl(be)->stream, x->data, is_f16(x), y->data, is_f16(y), or_numel(x), err);
 }
 
 static or_status cuda_pixel_shuffle(or_backend *be, const or_tensor *x, int r, or_tensor *y,
                                     or_err *err)
 {
+    if (x->layout == OR_NHWC)
+        return pixel_shuffle_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x), y->data,
+                                       or_pstride(y), is_f16(x), x->n, x->c, x->h, x->w, r, err);
     return pixel_shuffle_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c, x->h,
                               x->w, r, err);
 }
@@ -138,6 +175,10 @@ static or_status cuda_pixel_shuffle(or_backend *be, const or_tensor *x, int r, o
 static or_status cuda_pixel_unshuffle(or_backend *be, const or_tensor *x, int r, or_tensor *y,
                                       or_err *err)
 {
+    if (x->layout == OR_NHWC)
+        return pixel_unshuffle_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x), y->data,
+                                         or_pstride(y), is_f16(x), x->n, x->c, x->h, x->w, r,
+                                         err);
     return pixel_unshuffle_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c, x->h,
                                 x->w, r, err);
 }
@@ -145,13 +186,36 @@ static or_status cuda_pixel_unshuffle(or_backend *be, const or_tensor *x, int r,
 static or_status cuda_upsample_nearest(or_backend *be, const or_tensor *x, int s, or_tensor *y,
                                        or_err *err)
 {
+    if (x->layout == OR_NHWC)
+        return upsample_nearest_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x), y->data,
+                                          or_pstride(y), is_f16(x), x->n, x->c, x->h, x->w, s,
+                                          err);
     return upsample_nearest_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c, x->h,
                                  x->w, s, err);
 }
 
+// y = x in y's layout: NCHW <-> NHWC, or a copy honouring the pixel strides.
+static or_status cuda_convert_layout(or_backend *be, const or_tensor *x, or_tensor *y,
+                                     or_err *err)
+{
+    cudaStream_t st = impl(be)->stream;
+    if (x->layout == OR_NCHW && y->layout == OR_NHWC)
+        return nchw_to_nhwc_cuda(st, x->data, y->data, or_pstride(y), is_f16(x), x->n, x->c, x->h,
+                                 x->w, err);
+    if (x->layout == OR_NHWC && y->layout == OR_NCHW)
+        return nhwc_to_nchw_cuda(st, x->data, or_pstride(x), y->data, is_f16(x), x->n, x->c, x->h,
+                                 x->w, err);
+    if (x->layout == OR_NHWC)
+        return cast_nhwc_cuda(st, x->data, is_f16(x), or_pstride(x), y->data, is_f16(y),
+                              or_pstride(y), pixels(x), x->c, err);
+    CUDA_TRY(cudaMemcpyAsync(y->data, x->data, or_nbytes(x), cudaMemcpyDeviceToDevice, st),
+             "convert_layout copy");
+    return OR_OK;
+}
+
 static const or_ops cuda_ops = {cuda_conv2d,          cuda_activation,      cuda_add,
                                 cuda_channel_affine,  cuda_cast,            cuda_pixel_shuffle,
-                                cuda_pixel_unshuffle, cuda_upsample_nearest};
+                                cuda_pixel_unshuffle, cuda_upsample_nearest, cuda_convert_layout};
 
 static void *cuda_alloc(or_backend *be, size_t bytes)
 {
@@ -245,6 +309,8 @@ extern "C" or_status or_backend_cuda_create(int device, or_backend **out, or_err
     be->device = device;
     be->impl = im;
     be->ops = &cuda_ops;
+    be->act_layout[OR_F32] = OR_NCHW;
+    be->act_layout[OR_F16] = OR_NHWC;
     be->fam = or_op_families_for(OR_BACKEND_CUDA);
     be->mem_alloc = cuda_alloc;
     be->mem_free = cuda_free;

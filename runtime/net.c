@@ -67,14 +67,34 @@ void or_netw_free(or_net_weights *w)
     memset(w, 0, sizeof *w);
 }
 
-or_status or_netw_tensor(or_net_weights *w, const char *name, int ndim, const int64_t *shape,
-                         or_dtype dt, int n, int c, int h, int wd, or_tensor *t, or_err *err)
+/* host[n][c][h][wd] -> [n][h][wd][c] (OIHW -> KRSC), in place through a copy. */
+static or_status permute_to_krsc(float *host, int n, int c, int h, int wd, or_err *err)
+{
+    size_t per = (size_t)c * h * wd;
+    float *tmp = malloc(per * sizeof *tmp);
+    if (!tmp)
+        return or_errf(err, OR_ENOMEM, "out of host memory permuting a weight");
+    for (int o = 0; o < n; o++) {
+        float *src = host + (size_t)o * per;
+        memcpy(tmp, src, per * sizeof *tmp);
+        for (int i = 0; i < c; i++)
+            for (int p = 0; p < h * wd; p++)
+                src[(size_t)p * c + i] = tmp[(size_t)i * h * wd + p];
+    }
+    free(tmp);
+    return OR_OK;
+}
+
+static or_status netw_store(or_net_weights *w, const char *name, int ndim, const int64_t *shape,
+                            or_dtype dt, or_layout l, int n, int c, int h, int wd, or_tensor *t,
+                            or_err *err)
 {
     or_net_discovery *d = or_net_discovery_of(w->f);
     if (d) { /* discovery pass: record the request, hand back a tensor without data */
         memset(t, 0, sizeof *t);
         t->n = n, t->c = c, t->h = h, t->w = wd;
         t->dtype = dt;
+        t->layout = l;
         t->be = w->be;
         return or_net_discovery_record(d, name, ndim, shape, err);
     }
@@ -83,9 +103,12 @@ or_status or_netw_tensor(or_net_weights *w, const char *name, int ndim, const in
     if ((size_t)st->numel > w->host_cap)
         return or_errf(err, OR_EFORMAT, "%s: tensor %s: larger than planned", w->f->path, name);
     OR_TRY(st_read_f32(w->f, st, w->host, err));
+    if (l == OR_NHWC)
+        OR_TRY(permute_to_krsc(w->host, n, c, h, wd, err));
     memset(t, 0, sizeof *t);
     t->n = n, t->c = c, t->h = h, t->w = wd;
     t->dtype = dt;
+    t->layout = l;
     t->be = w->be;
     size_t bytes = align_up(or_nbytes(t));
     size_t len = strlen(name) + 1;
@@ -101,6 +124,12 @@ or_status or_netw_tensor(or_net_weights *w, const char *name, int ndim, const in
     if (s != OR_OK)
         or_err_prefix(err, "%s: tensor %s", w->f->path, name);
     return s;
+}
+
+or_status or_netw_tensor(or_net_weights *w, const char *name, int ndim, const int64_t *shape,
+                         or_dtype dt, int n, int c, int h, int wd, or_tensor *t, or_err *err)
+{
+    return netw_store(w, name, ndim, shape, dt, OR_NCHW, n, c, h, wd, t, err);
 }
 
 or_status or_netw_scalar(or_net_weights *w, const char *name, or_tensor *t, float *v,
@@ -120,7 +149,7 @@ or_status or_netw_conv(or_net_weights *w, const char *prefix, int co, int ci, in
     char name[256];
     int64_t shape[4] = {co, ci, k, k};
     snprintf(name, sizeof name, "%s.weight", prefix);
-    OR_TRY(or_netw_tensor(w, name, 4, shape, w->dtype, co, ci, k, k, wt, err));
+    OR_TRY(netw_store(w, name, 4, shape, w->dtype, w->layout, co, ci, k, k, wt, err));
     snprintf(name, sizeof name, "%s.bias", prefix);
     return or_netw_vec(w, name, co, b, err);
 }
@@ -174,6 +203,7 @@ or_status or_net_finish_load(or_net *net, or_net_weights *w, const st_file *f,
                              or_err *err)
 {
     or_status s = or_netw_init(w, f, net->be, net->dtype, err);
+    w->layout = net->layout;
     if (s == OR_OK)
         s = load(net->impl, err);
     or_netw_done_loading(w);
@@ -199,6 +229,7 @@ void or_net_init_common(or_net *net, const char *arch, const char *path, or_back
     net->out_ch = out_ch;
     net->scale = scale;
     net->size_multiple = size_multiple;
+    net->layout = OR_NCHW;
 }
 
 or_status or_net_check_io(const or_net *net, const or_tensor *x, const or_tensor *y, or_err *err)
@@ -245,7 +276,13 @@ or_status or_net_forward_scoped(or_net *net, const or_tensor *x, or_tensor *y,
 or_tensor or_net_view(void *block, size_t off, int c, int h, int w, or_dtype dt, or_backend *be,
                       const char *name)
 {
-    or_tensor t = {1, c, h, w, dt, be, (char *)block + off, name};
+    return or_net_view_l(block, off, c, h, w, dt, OR_NCHW, be, name);
+}
+
+or_tensor or_net_view_l(void *block, size_t off, int c, int h, int w, or_dtype dt, or_layout l,
+                        or_backend *be, const char *name)
+{
+    or_tensor t = {1, c, h, w, dt, be, (char *)block + off, name, l, 0};
     return t;
 }
 

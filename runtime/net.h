@@ -20,6 +20,9 @@ struct or_net {
     char model_path[1024];
     or_backend *be;
     or_dtype dtype;        /* compute dtype: f16 (CUDA default) or f32 */
+    or_layout layout;      /* activation layout inside the network (the SR nets take
+                              be->act_layout[dtype]; the others NCHW); the input and
+                              output tensors are NCHW either way */
     int in_ch, out_ch;     /* image channels in and out (3 for the SR nets) */
     int scale;             /* output size = input size * scale */
     int size_multiple;     /* H and W must be multiples of this (x2: 2, x1: 4 for pixel-unshuffle) */

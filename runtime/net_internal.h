@@ -15,6 +15,7 @@
 typedef struct {
     or_backend *be;
     or_dtype dtype;          /* compute dtype of conv weights */
+    or_layout layout;        /* conv weights: NCHW (OIHW) or NHWC (KRSC); from net->layout */
     const st_file *f;        /* only during loading */
     char *base;              /* backend memory */
     size_t size, off;
@@ -32,8 +33,9 @@ or_status or_netw_init(or_net_weights *w, const st_file *f, or_backend *be, or_d
 void or_netw_done_loading(or_net_weights *w);
 void or_netw_free(or_net_weights *w);
 
-/* "<prefix>.weight" [co,ci,k,k] in the compute dtype and "<prefix>.bias" [co]
- * as f32 [1,co,1,1]. Shapes are checked with st_expect. */
+/* "<prefix>.weight" [co,ci,k,k] in the compute dtype and the weights' layout
+ * (NHWC: permuted to KRSC on the host) and "<prefix>.bias" [co] as f32
+ * [1,co,1,1]. Shapes are checked with st_expect. */
 or_status or_netw_conv(or_net_weights *w, const char *prefix, int co, int ci, int k,
                        or_tensor *wt, or_tensor *b, or_err *err);
 /* Any weight: `name` must have the ndim/shape given (checked with st_expect); it
@@ -80,9 +82,12 @@ or_status or_net_forward_scoped(or_net *net, const or_tensor *x, or_tensor *y,
                                                  or_err *err),
                                 or_err *err);
 
-/* A tensor at byte offset `off` of an arena block (no allocation). */
+/* A tensor at byte offset `off` of an arena block (no allocation), NCHW /
+ * in layout l (packed). */
 or_tensor or_net_view(void *block, size_t off, int c, int h, int w, or_dtype dt, or_backend *be,
                       const char *name);
+or_tensor or_net_view_l(void *block, size_t off, int c, int h, int w, or_dtype dt, or_layout l,
+                        or_backend *be, const char *name);
 
 /* Bytes of an activation [1,c,h,w], rounded up to the arena alignment. */
 size_t or_net_act_bytes(int c, int h, int w, or_dtype dt);

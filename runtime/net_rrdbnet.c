@@ -16,7 +16,11 @@
  * Arena plan (one block per forward): the low-resolution buffers sit at the
  * start; each upsampled tensor is placed at the end of the block and each
  * convolution result at the start, so only two high-resolution buffers are
- * ever live. */
+ * ever live.
+ *
+ * Layout: net->layout (be->act_layout: NHWC for CUDA f16).  In NHWC the dense
+ * buffers are [h,w,nf+4gc] and their channel views strided; the NCHW input is
+ * converted once at the start and the output once at the end. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +42,7 @@ typedef struct {
 
 typedef struct {
     int h, w;           /* size after the pixel-unshuffle */
-    size_t off_feat, off_dense[3], off_xin;
+    size_t off_feat, off_dense[3], off_xin, off_xnhwc;
     size_t lr_bytes;    /* low-resolution region at the start of the block */
     size_t total;       /* block bytes */
 } rr_plan;
@@ -60,6 +64,9 @@ static void plan(const rrdb *m, int h, int w, rr_plan *p)
     p->off_xin = off;
     if (m->pu > 1)
         off += or_net_act_bytes(m->in_ch * m->pu * m->pu, h, w, dt);
+    p->off_xnhwc = off; /* NHWC: the input before the pixel-unshuffle */
+    if (m->net.layout == OR_NHWC)
+        off += or_net_act_bytes(m->in_ch, h * m->pu, w * m->pu, dt);
     p->lr_bytes = off;
     /* alternating low (start) / high (end) placements: consecutive pairs must fit */
     size_t low = p->lr_bytes, total = 0;
@@ -69,7 +76,10 @@ static void plan(const rrdb *m, int h, int w, rr_plan *p)
         total = max2(total, t + t);
         low = t;
     }
-    total = max2(total, low + or_net_act_bytes(m->nf, h << m->n_up, w << m->n_up, dt));
+    size_t hr = or_net_act_bytes(m->nf, h << m->n_up, w << m->n_up, dt);
+    total = max2(total, low + hr);
+    if (m->net.layout == OR_NHWC) /* conv_last's NHWC result at the start, hr at the end */
+        total = max2(total, hr + or_net_act_bytes(m->out_ch, h << m->n_up, w << m->n_up, dt));
     p->total = total;
 }
 
@@ -128,6 +138,7 @@ static or_status run(void *impl, const or_tensor *x, or_tensor *y, or_err *err)
     rrdb *m = impl;
     or_backend *be = m->net.be;
     or_dtype dt = m->net.dtype;
+    or_layout L = m->net.layout;
     int nf = m->nf;
     rr_plan p;
     plan(m, x->h / m->pu, x->w / m->pu, &p);
@@ -136,16 +147,22 @@ static or_status run(void *impl, const or_tensor *x, or_tensor *y, or_err *err)
     OR_TRY(or_arena_alloc(&be->arena, p.total, &blk, err));
 
     const or_tensor *in = x;
-    or_tensor xin;
+    or_tensor xn, xin;
+    if (L == OR_NHWC) {
+        xn = or_net_view_l(blk, p.off_xnhwc, m->in_ch, x->h, x->w, dt, L, be, "input_nhwc");
+        OR_TRY(or_convert_layout(x, &xn, err));
+        in = &xn;
+    }
     if (m->pu > 1) {
-        xin = or_net_view(blk, p.off_xin, m->in_ch * m->pu * m->pu, h, w, dt, be, "unshuffled");
-        OR_TRY(or_pixel_unshuffle(x, m->pu, &xin, err));
+        xin = or_net_view_l(blk, p.off_xin, m->in_ch * m->pu * m->pu, h, w, dt, L, be,
+                            "unshuffled");
+        OR_TRY(or_pixel_unshuffle(in, m->pu, &xin, err));
         in = &xin;
     }
-    or_tensor feat = or_net_view(blk, p.off_feat, nf, h, w, dt, be, "feat");
+    or_tensor feat = or_net_view_l(blk, p.off_feat, nf, h, w, dt, L, be, "feat");
     or_tensor d[3];
     for (int i = 0; i < 3; i++)
-        d[i] = or_net_view(blk, p.off_dense[i], nf + 4 * m->gc, h, w, dt, be, "dense");
+        d[i] = or_net_view_l(blk, p.off_dense[i], nf + 4 * m->gc, h, w, dt, L, be, "dense");
     OR_TRY(conv(in, &m->first, OR_ACT_NONE, NULL, 1.0f, &feat, err));
 
     or_tensor t0, t1;
@@ -162,17 +179,21 @@ static or_status run(void *impl, const or_tensor *x, or_tensor *y, or_err *err)
     for (int k = 1; k <= m->n_up; k++) {
         int hk = h << k, wk = w << k;
         size_t bytes = or_net_act_bytes(nf, hk, wk, dt);
-        up = or_net_view(blk, p.total - bytes, nf, hk, wk, dt, be, "upsampled");
+        up = or_net_view_l(blk, p.total - bytes, nf, hk, wk, dt, L, be, "upsampled");
         OR_TRY(or_upsample_nearest(&cur_t, 2, &up, err));
-        v = or_net_view(blk, 0, nf, hk, wk, dt, be, "up_feat");
+        v = or_net_view_l(blk, 0, nf, hk, wk, dt, L, be, "up_feat");
         OR_TRY(conv(&up, &m->up[k - 1], OR_ACT_LEAKY, NULL, 1.0f, &v, err));
         cur_t = v;
     }
     int hh = h << m->n_up, wh = w << m->n_up;
-    or_tensor hr = or_net_view(blk, p.total - or_net_act_bytes(nf, hh, wh, dt), nf, hh, wh, dt, be,
-                               "hr_feat");
+    or_tensor hr = or_net_view_l(blk, p.total - or_net_act_bytes(nf, hh, wh, dt), nf, hh, wh, dt,
+                                 L, be, "hr_feat");
     OR_TRY(conv(&cur_t, &m->hr, OR_ACT_LEAKY, NULL, 1.0f, &hr, err));
-    return conv(&hr, &m->last, OR_ACT_NONE, NULL, 1.0f, y, err);
+    if (L == OR_NCHW)
+        return conv(&hr, &m->last, OR_ACT_NONE, NULL, 1.0f, y, err);
+    or_tensor yn = or_net_view_l(blk, 0, m->out_ch, hh, wh, dt, L, be, "output_nhwc");
+    OR_TRY(conv(&hr, &m->last, OR_ACT_NONE, NULL, 1.0f, &yn, err));
+    return or_convert_layout(&yn, y, err);
 }
 
 static or_status rrdb_forward(or_net *net, const or_tensor *x, or_tensor *y, or_err *err)
@@ -255,6 +276,7 @@ or_status or_net_rrdbnet_load(const st_file *f, or_backend *be, or_dtype dtype, 
     m->rdb = calloc((size_t)nb * 15, sizeof *m->rdb);
     or_net *net = &m->net;
     or_net_init_common(net, "rrdbnet", f->path, be, dtype, in_ch, out_ch, scale, pu);
+    net->layout = be->act_layout[dtype];
     net->forward = rrdb_forward;
     net->workspace_bytes = rrdb_workspace;
     net->destroy = rrdb_destroy;

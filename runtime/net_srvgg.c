@@ -6,7 +6,12 @@
  * act is PReLU (per-channel slopes prelu.K) or LeakyReLU(0.1), fused into the
  * convolution epilogue. Arena: two slots of max(nf, out_ch*s*s) channels at
  * the input size, used in turn; the upsampled input reuses the slot of the
- * last convolution once it has been shuffled into y. */
+ * last convolution once it has been shuffled into y.
+ *
+ * Layout: the convolutions run in net->layout (be->act_layout: NHWC for CUDA
+ * f16) on an NHWC copy of x in a third slot; the last convolution's output is
+ * converted back to NCHW (into the free slot) and the tail (shuffle, upsampled
+ * input, sum) runs in NCHW on the output's own layout. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,21 +36,33 @@ static size_t slot_bytes(const srvgg *m, int h, int w)
     return or_net_act_bytes(c > m->nf ? c : m->nf, h, w, m->net.dtype);
 }
 
+/* NHWC: the input's copy in the compute layout (a third region). */
+static size_t input_copy_bytes(const srvgg *m, int h, int w)
+{
+    return m->net.layout == OR_NHWC ? or_net_act_bytes(m->in_ch, h, w, m->net.dtype) : 0;
+}
+
 static or_status run(void *impl, const or_tensor *x, or_tensor *y, or_err *err)
 {
     srvgg *m = impl;
     or_backend *be = m->net.be;
     or_dtype dt = m->net.dtype;
+    or_layout L = m->net.layout;
     int h = x->h, w = x->w;
     size_t slot = slot_bytes(m, h, w);
     void *blk;
-    OR_TRY(or_arena_alloc(&be->arena, 2 * slot, &blk, err));
+    OR_TRY(or_arena_alloc(&be->arena, 2 * slot + input_copy_bytes(m, h, w), &blk, err));
 
     const or_tensor *cur = x;
-    or_tensor t[2];
+    or_tensor t[2], xn;
+    if (L == OR_NHWC) {
+        xn = or_net_view_l(blk, 2 * slot, m->in_ch, h, w, dt, L, be, "input_nhwc");
+        OR_TRY(or_convert_layout(x, &xn, err));
+        cur = &xn;
+    }
     int side = 0;
     for (int k = 0; k <= m->nc; k++) {
-        t[side] = or_net_view(blk, side * slot, m->nf, h, w, dt, be, "feat");
+        t[side] = or_net_view_l(blk, side * slot, m->nf, h, w, dt, L, be, "feat");
         or_conv2d_params p = or_conv2d_default(3, 3);
         if (m->prelu) {
             p.ep.act = OR_ACT_PRELU;
@@ -58,10 +75,17 @@ static or_status run(void *impl, const or_tensor *x, or_tensor *y, or_err *err)
         cur = &t[side];
         side ^= 1;
     }
-    or_tensor last = or_net_view(blk, side * slot, m->out_ch * m->s * m->s, h, w, dt, be, "last");
+    int cl = m->out_ch * m->s * m->s;
+    or_tensor last = or_net_view_l(blk, side * slot, cl, h, w, dt, L, be, "last");
     or_conv2d_params p = or_conv2d_default(3, 3);
     OR_TRY(or_conv2d(cur, &m->conv[m->nc + 1].w, &m->conv[m->nc + 1].b, &p, &last, err));
+    if (L == OR_NHWC) { /* back to NCHW in the slot the last convolution read */
+        or_tensor lc = or_net_view(blk, (side ^ 1) * slot, cl, h, w, dt, be, "last_nchw");
+        OR_TRY(or_convert_layout(&last, &lc, err));
+        last = lc;
+    }
     OR_TRY(or_pixel_shuffle(&last, m->s, y, err));
+    /* slot `side` is free: it held `last` (NCHW: shuffled into y; NHWC: converted) */
     or_tensor base = or_net_view(blk, side * slot, m->out_ch, h * m->s, w * m->s, dt, be, "base");
     OR_TRY(or_upsample_nearest(x, m->s, &base, err));
     return or_add(y, 1.0f, &base, 1.0f, y, err); /* out += F.interpolate(x, s, 'nearest') */
@@ -76,7 +100,7 @@ static size_t srvgg_workspace(const or_net *net, int h, int w)
 {
     const srvgg *m = net->impl;
     int ci = m->in_ch > m->nf ? m->in_ch : m->nf;
-    return 2 * slot_bytes(m, h, w) + or_net_conv_scratch_bound(ci, w);
+    return 2 * slot_bytes(m, h, w) + input_copy_bytes(m, h, w) + or_net_conv_scratch_bound(ci, w);
 }
 
 static void srvgg_destroy(or_net *net)
@@ -133,6 +157,7 @@ or_status or_net_srvgg_load(const st_file *f, or_backend *be, or_dtype dtype, or
     m->slope = calloc((size_t)nc + 1, sizeof *m->slope);
     or_net *net = &m->net;
     or_net_init_common(net, "srvgg", f->path, be, dtype, in_ch, out_ch, s, 1);
+    net->layout = be->act_layout[dtype];
     net->forward = srvgg_forward;
     net->workspace_bytes = srvgg_workspace;
     net->destroy = srvgg_destroy;

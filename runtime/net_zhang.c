@@ -274,8 +274,8 @@ static or_status zhang_forward(or_net *net, const or_tensor *x, or_tensor *y, or
 static size_t zhang_workspace(const or_net *net, int h, int w)
 {
     zhang *m = net->impl;
-    or_tensor x = {1, net->in_ch, h, w, net->dtype, NULL, NULL, "x"};
-    or_tensor y = {1, 2, h, w, net->dtype, NULL, NULL, "y"};
+    or_tensor x = {1, net->in_ch, h, w, net->dtype, NULL, NULL, "x", OR_NCHW, 0};
+    or_tensor y = {1, 2, h, w, net->dtype, NULL, NULL, "y", OR_NCHW, 0};
     zh_run r = {m, 1, 0, 0, NULL};
     walk(&r, &x, &y);
     /* + im2col scratch (CPU) / the transposed conv's (CPU, same 64 MiB budget) */

@@ -44,11 +44,52 @@ static or_status same_backend(const char *op, const or_tensor *a, const or_tenso
     return OR_OK;
 }
 
-/* 1 if the bytes of a and b overlap (channel views of one buffer may share memory). */
+/* 1 if a and b may share an element.  Two NHWC views of one buffer with the
+ * same pixel stride interleave in memory; they are disjoint when their channel
+ * ranges, taken modulo the pixel stride, do not meet. */
 static int overlaps(const or_tensor *a, const or_tensor *b)
 {
     uintptr_t a0 = (uintptr_t)a->data, b0 = (uintptr_t)b->data;
-    return a0 < b0 + or_nbytes(b) && b0 < a0 + or_nbytes(a);
+    if (!(a0 < b0 + or_span_bytes(b) && b0 < a0 + or_span_bytes(a)))
+        return 0;
+    int ps = or_pstride(a);
+    if (a->layout != OR_NHWC || b->layout != OR_NHWC || or_pstride(b) != ps ||
+        a->dtype != b->dtype)
+        return 1;
+    intptr_t es = (intptr_t)or_dtype_size(a->dtype), d = (intptr_t)(b0 - a0);
+    if (d % es)
+        return 1;
+    intptr_t r = ((d / es) % ps + ps) % ps; /* b's first channel in a's pixel frame */
+    return !(r >= a->c && r + b->c <= ps);
+}
+
+static or_status check_pstride(const char *op, const or_tensor *t, or_err *err)
+{
+    if (t->layout != OR_NCHW && t->layout != OR_NHWC)
+        return or_errf(err, OR_EINVAL, "%s: %s: unknown layout %d", op, nm(t), (int)t->layout);
+    if (t->layout == OR_NHWC && t->pstride != 0 && t->pstride < t->c)
+        return or_errf(err, OR_EINVAL, "%s: %s: pixel stride %d below its %d channels", op, nm(t),
+                       t->pstride, t->c);
+    return OR_OK;
+}
+
+/* a and b in one layout (either may be a strided NHWC view). */
+static or_status same_layout(const char *op, const or_tensor *a, const or_tensor *b, or_err *err)
+{
+    OR_TRY(check_pstride(op, a, err));
+    OR_TRY(check_pstride(op, b, err));
+    if (a->layout != b->layout)
+        return or_errf(err, OR_EINVAL, "%s: %s is %s and %s is %s: layouts must agree", op, nm(a),
+                       or_layout_name(a->layout), nm(b), or_layout_name(b->layout));
+    return OR_OK;
+}
+
+or_status or_check_nchw(const char *op, const or_tensor *t, or_err *err)
+{
+    if (t && t->layout != OR_NCHW)
+        return or_errf(err, OR_EUNSUPPORTED, "%s: %s is %s: this op takes NCHW tensors", op, nm(t),
+                       or_layout_name(t->layout));
+    return OR_OK;
 }
 
 static or_status check_channel_vec(const char *op, const or_tensor *v, int c, or_err *err)
@@ -71,6 +112,7 @@ static or_status check_epilogue(const or_epilogue *ep, const or_tensor *y, or_er
     if (ep->residual) {
         char want[64];
         OR_TRY(same_backend("conv2d", y, ep->residual, err));
+        OR_TRY(same_layout("conv2d", y, ep->residual, err));
         if (!or_same_shape(ep->residual, y) || ep->residual->dtype != y->dtype)
             return shape_err(err, "conv2d", ep->residual, or_shape_str(y, want, sizeof want));
         if (overlaps(ep->residual, y))
@@ -86,6 +128,10 @@ or_status or_conv2d(const or_tensor *x, const or_tensor *w, const or_tensor *b,
     char want[96];
     OR_TRY(same_backend("conv2d", x, w, err));
     OR_TRY(same_backend("conv2d", x, y, err));
+    OR_TRY(same_layout("conv2d", x, w, err));
+    OR_TRY(same_layout("conv2d", x, y, err));
+    if (!or_is_packed(w))
+        return or_errf(err, OR_EINVAL, "conv2d: weight %s must be packed", nm(w));
     if (w->c != x->c) {
         snprintf(want, sizeof want, "[%d,%d,%d,%d] (input has %d channels)", w->n, x->c, w->h,
                  w->w, x->c);
@@ -120,6 +166,7 @@ or_status or_activation(const or_tensor *x, or_act act, float alpha, const or_te
 {
     char want[64];
     OR_TRY(same_backend("activation", x, y, err));
+    OR_TRY(same_layout("activation", x, y, err));
     if (!or_same_shape(x, y) || x->dtype != y->dtype)
         return shape_err(err, "activation", y, or_shape_str(x, want, sizeof want));
     if (act == OR_ACT_PRELU) {
@@ -137,6 +184,8 @@ or_status or_add(const or_tensor *a, float alpha, const or_tensor *b, float beta
     char want[64];
     OR_TRY(same_backend("add", a, b, err));
     OR_TRY(same_backend("add", a, y, err));
+    OR_TRY(same_layout("add", a, b, err));
+    OR_TRY(same_layout("add", a, y, err));
     if (!or_same_shape(a, b) || a->dtype != b->dtype)
         return shape_err(err, "add", b, or_shape_str(a, want, sizeof want));
     if (!or_same_shape(a, y) || a->dtype != y->dtype)
@@ -151,6 +200,8 @@ or_status or_channel_affine(const or_tensor *x, const or_tensor *scale, const or
     OR_TRY(same_backend("channel_affine", x, y, err));
     OR_TRY(same_backend("channel_affine", x, scale, err));
     OR_TRY(same_backend("channel_affine", x, shift, err));
+    OR_TRY(or_check_nchw("channel_affine", x, err));
+    OR_TRY(or_check_nchw("channel_affine", y, err));
     if (!or_same_shape(x, y) || x->dtype != y->dtype)
         return shape_err(err, "channel_affine", y, or_shape_str(x, want, sizeof want));
     OR_TRY(check_channel_vec("channel_affine", scale, x->c, err));
@@ -162,10 +213,15 @@ or_status or_cast(const or_tensor *x, or_tensor *y, or_err *err)
 {
     char want[64];
     OR_TRY(same_backend("cast", x, y, err));
+    OR_TRY(same_layout("cast", x, y, err));
     if (!or_same_shape(x, y))
         return shape_err(err, "cast", y, or_shape_str(x, want, sizeof want));
     if (x->data == y->data && x->dtype != y->dtype)
         return or_errf(err, OR_EINVAL, "cast: %s: in-place cast between dtypes", nm(x));
+    if (x->data == y->data && or_pstride(x) != or_pstride(y))
+        return or_errf(err, OR_EINVAL, "cast: %s: in-place cast between pixel strides", nm(x));
+    if (x->data != y->data && overlaps(x, y))
+        return or_errf(err, OR_EINVAL, "cast: output %s overlaps the input %s", nm(y), nm(x));
     return x->be->ops->cast(x->be, x, y, err);
 }
 
@@ -178,6 +234,7 @@ static or_status check_layout(const char *op, const or_tensor *x, or_tensor *y, 
 {
     char want[64];
     OR_TRY(same_backend(op, x, y, err));
+    OR_TRY(same_layout(op, x, y, err));
     if (y->n != n || y->c != c || y->h != h || y->w != w || y->dtype != x->dtype) {
         snprintf(want, sizeof want, "[%d,%d,%d,%d] %s", n, c, h, w, or_dtype_name(x->dtype));
         return shape_err(err, op, y, want);
@@ -236,6 +293,18 @@ or_status or_tensor_channels(const or_tensor *t, int c0, int c, or_tensor *view,
 {
     char s[64];
     OR_TRY(same_backend("tensor_channels", t, NULL, err));
+    OR_TRY(check_pstride("tensor_channels", t, err));
+    if (t->layout == OR_NHWC) {
+        if (c0 < 0 || c < 1 || c > t->c - c0)
+            return or_errf(err, OR_ESHAPE,
+                           "tensor_channels: %s is %s: channels [%d,%ld) out of range", nm(t),
+                           or_shape_str(t, s, sizeof s), c0, (long)c0 + c);
+        *view = *t;
+        view->c = c;
+        view->pstride = or_pstride(t);
+        view->data = (char *)t->data + (size_t)c0 * or_dtype_size(t->dtype);
+        return OR_OK;
+    }
     if (t->n != 1)
         return or_errf(err, OR_EINVAL,
                        "tensor_channels: %s is %s: a channel view needs batch 1 (contiguous)",
@@ -247,4 +316,18 @@ or_status or_tensor_channels(const or_tensor *t, int c0, int c, or_tensor *view,
     view->c = c;
     view->data = (char *)t->data + (size_t)c0 * t->h * t->w * or_dtype_size(t->dtype);
     return OR_OK;
+}
+
+or_status or_convert_layout(const or_tensor *x, or_tensor *y, or_err *err)
+{
+    char want[64];
+    OR_TRY(same_backend("convert_layout", x, y, err));
+    OR_TRY(check_pstride("convert_layout", x, err));
+    OR_TRY(check_pstride("convert_layout", y, err));
+    if (!or_same_shape(x, y) || x->dtype != y->dtype)
+        return shape_err(err, "convert_layout", y, or_shape_str(x, want, sizeof want));
+    if (overlaps(x, y))
+        return or_errf(err, OR_EINVAL, "convert_layout: output %s may not overlap the input %s",
+                       nm(y), nm(x));
+    return x->be->ops->convert_layout(x->be, x, y, err);
 }

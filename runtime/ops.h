@@ -2,7 +2,15 @@
  * Each or_<op>() checks shapes, dtypes and backends (errors name the tensors
  * and their shapes) and dispatches to the backend's implementation in
  * kernels/: <op>_cpu.c (plain C) and <op>_cuda.cu side by side.
- * Tensors are NCHW; every tensor of one call lives on the same backend. */
+ * Every tensor of one call lives on the same backend.
+ *
+ * Layouts: tensors are NCHW unless marked OR_NHWC (tensor.h).  The core ops
+ * below take NHWC tensors too: conv2d, activation, add, cast, pixel_shuffle,
+ * pixel_unshuffle, upsample_nearest, tensor_channels, and convert_layout
+ * between the two.  In one call every activation tensor (and a conv weight)
+ * has the same layout; per-channel vectors [1,C,1,1] (bias, PReLU slopes) are
+ * layout-free.  NHWC tensors may be channel views (pixel stride > c).
+ * channel_affine and the op families (ops_<family>.h) take NCHW only and say so. */
 #ifndef OR_OPS_H
 #define OR_OPS_H
 
@@ -66,6 +74,14 @@ or_status or_channel_affine(const or_tensor *x, const or_tensor *scale, const or
 /* y = x converted to y's dtype (same shape). */
 or_status or_cast(const or_tensor *x, or_tensor *y, or_err *err);
 
+/* y = x in y's layout (NCHW <-> NHWC; same shape and dtype; y may be a strided
+ * NHWC view; a same-layout call copies). */
+or_status or_convert_layout(const or_tensor *x, or_tensor *y, or_err *err);
+
+/* OR_OK when t is NULL or NCHW, else "<op>: <t> is nhwc: this op takes NCHW
+ * tensors" (the op families call it on every tensor they take). */
+or_status or_check_nchw(const char *op, const or_tensor *t, or_err *err);
+
 /* ---- layout ops (kernels/layout_cpu.c, kernels/layout_cuda.cu) ----------------- */
 /* y [N, C/(r*r), H*r, W*r] = torch.nn.functional.pixel_shuffle(x [N,C,H,W], r). */
 or_status or_pixel_shuffle(const or_tensor *x, int r, or_tensor *y, or_err *err);
@@ -74,9 +90,10 @@ or_status or_pixel_unshuffle(const or_tensor *x, int r, or_tensor *y, or_err *er
 /* y [N, C, H*s, W*s] = F.interpolate(x, scale_factor=s, mode='nearest'), integer s. */
 or_status or_upsample_nearest(const or_tensor *x, int s, or_tensor *y, or_err *err);
 
-/* A view of channels [c0, c0+c) of t without a copy (t->n must be 1, so the
- * slice is contiguous). Dense blocks concatenate this way: each convolution
- * writes its slice of one preallocated buffer and reads a prefix of it. */
+/* A view of channels [c0, c0+c) of t without a copy.  NCHW: t->n must be 1, so
+ * the slice is contiguous; NHWC: any batch, the view keeps t's pixel stride.
+ * Dense blocks concatenate this way: each convolution writes its slice of one
+ * preallocated buffer and reads a prefix of it. */
 or_status or_tensor_channels(const or_tensor *t, int c0, int c, or_tensor *view, or_err *err);
 
 /* The backend implementation table (runtime/backend_cpu.c, runtime/backend_cuda.cu).
@@ -97,6 +114,7 @@ struct or_ops {
                                  or_err *err);
     or_status (*upsample_nearest)(or_backend *be, const or_tensor *x, int s, or_tensor *y,
                                   or_err *err);
+    or_status (*convert_layout)(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err);
 };
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 /* ops_attention.c: argument checks and dispatch of the "attention" op family
  * (fastai's SelfAttention; kernels/attention_cpu.c, kernels/attention_cuda.cu). */
 #include "ops_attention.h"
+#include "ops.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ or_status or_self_attention(const or_tensor *x, const or_tensor *wq, const or_te
     for (int i = 0; i < 5; i++) {
         if (!all[i]->be || !all[i]->data)
             return or_errf(err, OR_EINVAL, "self_attention: %s has no data", nm(all[i]));
+        OR_TRY(or_check_nchw("self_attention", all[i], err));
         if (all[i]->be != x->be)
             return or_errf(err, OR_EINVAL, "self_attention: %s and %s live on different backends",
                            nm(x), nm(all[i]));

@@ -1,5 +1,6 @@
 /* ops_color.c: argument checks and dispatch of the "color" op family (ops_color.h). */
 #include "ops_color.h"
+#include "ops.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@ static or_status check(const char *op, const or_tensor *x, const or_tensor *y, o
         return or_errf(err, OR_EINVAL, "%s: %s has no data", op, nm(x));
     if (!y->be || !y->data)
         return or_errf(err, OR_EINVAL, "%s: %s has no data", op, nm(y));
+    OR_TRY(or_check_nchw(op, x, err));
+    OR_TRY(or_check_nchw(op, y, err));
     if (x->be != y->be)
         return or_errf(err, OR_EINVAL, "%s: %s and %s live on different backends", op, nm(x),
                        nm(y));
@@ -89,6 +92,8 @@ or_status or_class_to_ab(const or_tensor *z, const or_tensor *w, float T, float 
     for (int i = 0; i < 3; i++)
         if (!ts[i]->be || !ts[i]->data)
             return or_errf(err, OR_EINVAL, "%s: %s has no data", op, nm(ts[i]));
+    for (int i = 0; i < 3; i++)
+        OR_TRY(or_check_nchw(op, ts[i], err));
     if (z->be != w->be || z->be != y->be)
         return or_errf(err, OR_EINVAL, "%s: %s, %s and %s must live on one backend", op, nm(z),
                        nm(w), nm(y));

@@ -32,6 +32,8 @@ static or_status same_backend(const or_tensor *a, const or_tensor *b, or_err *er
         return or_errf(err, OR_EINVAL, OP ": %s has no data", nm(a));
     if (!b->be || !b->data)
         return or_errf(err, OR_EINVAL, OP ": %s has no data", nm(b));
+    OR_TRY(or_check_nchw(OP, a, err));
+    OR_TRY(or_check_nchw(OP, b, err));
     if (a->be != b->be)
         return or_errf(err, OR_EINVAL, OP ": %s and %s live on different backends", nm(a), nm(b));
     return OR_OK;

@@ -1,6 +1,7 @@
 /* ops_flow.c: argument checks and dispatch of the "flow" op family (DAIN's
  * layers; runtime/ops_flow.h, kernels/flow_cpu.c, kernels/flow_cuda.cu). */
 #include "ops_flow.h"
+#include "ops.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ static or_status check_t(const char *op, const or_tensor *t, const or_backend *b
     char got[64], want[64];
     if (!t->be || !t->data)
         return or_errf(err, OR_EINVAL, "%s: %s has no data", op, nm(t));
+    OR_TRY(or_check_nchw(op, t, err));
     if (t->be != be)
         return or_errf(err, OR_EINVAL, "%s: %s lives on %s, not %s", op, nm(t), t->be->name,
                        be->name);

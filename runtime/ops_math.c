@@ -1,5 +1,6 @@
 /* ops_math.c: argument checks and dispatch of the "math" op family (ops_math.h). */
 #include "ops_math.h"
+#include "ops.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -10,7 +11,7 @@ static or_status have_data(const char *op, const or_tensor *t, or_err *err)
 {
     if (!t->be || !t->data)
         return or_errf(err, OR_EINVAL, "%s: %s has no data", op, nm(t));
-    return OR_OK;
+    return or_check_nchw(op, t, err);
 }
 
 static or_status same_backend(const char *op, const or_tensor *a, const or_tensor *b, or_err *err)

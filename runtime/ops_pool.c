@@ -1,6 +1,7 @@
 /* ops_pool.c: argument checks and dispatch of the "pool" op family
  * (max/avg pooling, padding; kernels/pool_cpu.c, kernels/pool_cuda.cu). */
 #include "ops_pool.h"
+#include "ops.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,8 @@ static or_status check_io(const char *op, const or_tensor *x, const or_tensor *y
     char want[64], got[64];
     if (!x->be || !x->data || !y->be || !y->data)
         return or_errf(err, OR_EINVAL, "%s: %s has no data", op, !x->data ? nm(x) : nm(y));
+    OR_TRY(or_check_nchw(op, x, err));
+    OR_TRY(or_check_nchw(op, y, err));
     if (x->be != y->be)
         return or_errf(err, OR_EINVAL, "%s: %s and %s live on different backends", op, nm(x),
                        nm(y));

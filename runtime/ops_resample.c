@@ -1,6 +1,7 @@
 /* ops_resample.c: argument checks and dispatch of the "resample" op family
  * (ops_resample.h). */
 #include "ops_resample.h"
+#include "ops.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -14,6 +15,8 @@ static or_status same_backend(const char *op, const or_tensor *a, const or_tenso
         return or_errf(err, OR_EINVAL, "%s: %s has no data", op, nm(a));
     if (!b->be || !b->data)
         return or_errf(err, OR_EINVAL, "%s: %s has no data", op, nm(b));
+    OR_TRY(or_check_nchw(op, a, err));
+    OR_TRY(or_check_nchw(op, b, err));
     if (a->be != b->be)
         return or_errf(err, OR_EINVAL, "%s: %s and %s live on different backends", op, nm(a),
                        nm(b));

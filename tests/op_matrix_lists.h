@@ -15,6 +15,7 @@
 #include "op_matrix_deconv.h"
 #include "op_matrix_flow.h"
 #include "op_matrix_math.h"
+#include "op_matrix_nhwc.h"
 #include "op_matrix_pool.h"
 #include "op_matrix_resample.h"
 
@@ -23,6 +24,13 @@
 #define OM_CORE_CASES(X)                                                                      \
     X(conv2d) X(activation) X(add) X(channel_affine) X(pixel_shuffle) X(pixel_unshuffle)      \
     X(upsample_nearest) X(dense_slice_conv)
+/* The core ops on NHWC tensors, packed and as strided channel views
+ * (op_matrix_nhwc.h); X(nhwc_conv2d) names om_nhwc_conv2d_cases.  The CPU runs
+ * nhwc_cast and nhwc_convert_layout in f16 too (they move f16 without computing). */
+#define OM_NHWC_CASES(X)                                                                      \
+    X(nhwc_conv2d) X(nhwc_activation) X(nhwc_add) X(nhwc_cast) X(nhwc_pixel_shuffle)          \
+    X(nhwc_pixel_unshuffle) X(nhwc_upsample_nearest) X(nhwc_convert_layout)                   \
+    X(nhwc_dense_block) X(nhwc_errors)
 #define OM_MATH_CASES(X) X(mul) X(scale_shift) X(fill) X(clamp)
 #define OM_RESAMPLE_CASES(X) X(resize_bilinear) X(resize_nearest) X(warp_bilinear) X(resample_torch)
 #define OM_DECONV_CASES(X) X(deconv) X(deconv_torch)

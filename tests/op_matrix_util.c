@@ -90,6 +90,24 @@ int om_finish(or_status st, const or_err *err, const char *what, const or_tensor
     return fail;
 }
 
+void om_nchw_to_nhwc(const float *x, float *y, int ld, int c0, int n, int c, int h, int w)
+{
+    size_t hw = (size_t)h * w;
+    for (int b = 0; b < n; b++)
+        for (int ch = 0; ch < c; ch++)
+            for (size_t p = 0; p < hw; p++)
+                y[((size_t)b * hw + p) * ld + c0 + ch] = x[((size_t)b * c + ch) * hw + p];
+}
+
+void om_nhwc_to_nchw(const float *x, int ld, int c0, float *y, int n, int c, int h, int w)
+{
+    size_t hw = (size_t)h * w;
+    for (int b = 0; b < n; b++)
+        for (int ch = 0; ch < c; ch++)
+            for (size_t p = 0; p < hw; p++)
+                y[((size_t)b * c + ch) * hw + p] = x[((size_t)b * hw + p) * ld + c0 + ch];
+}
+
 double om_ref_act(double v, or_act act, double alpha, double slope)
 {
     switch (act) {

@@ -39,6 +39,13 @@ or_status om_put(or_backend *be, or_tensor *t, int n, int c, int h, int w, or_dt
 int om_finish(or_status st, const or_err *err, const char *what, const or_tensor *y,
               const float *ref, or_dtype dt);
 
+/* Host layout conversion of an [n,c,h,w] tensor: NCHW x into channels [c0, c0+c)
+ * of an NHWC buffer y with pixel stride ld (its other channels left as they are),
+ * and back.  ld == c, c0 == 0 is a packed NHWC tensor; an NHWC conv weight
+ * [co,ci,kh,kw] (KRSC) is om_nchw_to_nhwc of the NCHW one with n = co. */
+void om_nchw_to_nhwc(const float *x, float *y, int ld, int c0, int n, int c, int h, int w);
+void om_nhwc_to_nchw(const float *x, int ld, int c0, float *y, int n, int c, int h, int w);
+
 /* The epilogue activations in double, written independently of the kernels:
  * alpha is LeakyReLU's slope, slope the PReLU channel's. */
 double om_ref_act(double v, or_act act, double alpha, double slope);

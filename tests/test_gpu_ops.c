@@ -1,6 +1,6 @@
-/* test_gpu_ops.c: the core op matrix (op_matrix.h) on CUDA, f32 and f16, against
- * the plain-C references: the same case list as test_ops.c.  Without a device
- * gpu_main.c reports every test skipped. */
+/* test_gpu_ops.c: the core op matrix (op_matrix.h, and op_matrix_nhwc.h for NHWC)
+ * on CUDA, f32 and f16, against the plain-C references: the same case lists as
+ * test_ops.c.  Without a device gpu_main.c reports every test skipped. */
 #include "gpu_test.h"
 #include "op_matrix_lists.h"
 
@@ -10,6 +10,7 @@ TestSuite(ops_cuda, .init = gt_open, .fini = gt_close);
 #define GPU_TEST(op) OM_TEST_F32_F16(ops_cuda, op)
 OM_CORE_CASES(GPU_TEST)
 Test(ops_cuda, cast) { cr_expect_eq(om_cast_cases(be), 0); }
+OM_NHWC_CASES(GPU_TEST)
 
 Test(ops_cuda, mem_available)
 {

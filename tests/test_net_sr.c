@@ -52,6 +52,7 @@ static int run_fixtures(int want_shared)
         or_net *net = NULL;
         cr_assert_eq(or_net_load(nf_model(&fx), be, OR_F32, &net, &err), OR_OK, "%s: %s",
                      fx.stem, err.msg);
+        cr_expect_eq(net->layout, be->act_layout[OR_F32], "%s: layout", fx.stem);
         cr_expect_eq(fx.h * net->scale, fx.oh, "%s: scale %d", fx.stem, net->scale);
         cr_expect_eq(fx.w * net->scale, fx.ow, "%s: scale %d", fx.stem, net->scale);
         float *y = nf_run(net, fx.in, fx.h, fx.w, &err);
@@ -71,6 +72,19 @@ static int run_fixtures(int want_shared)
 Test(net_sr, seeded_fixtures_match_pytorch, .timeout = 300)
 {
     int ran = run_fixtures(0);
+    cr_assert_geq(ran, 10, "only %d SR fixtures found in tests/fixtures/net", ran);
+}
+
+/* The same fixtures with the activations in NHWC (the layout CUDA f16 uses):
+ * channel-strided dense-block views, KRSC weights, the layout conversions at
+ * the network's ends; same tolerance. */
+Test(net_sr, seeded_fixtures_match_pytorch_nhwc, .timeout = 300)
+{
+    be->act_layout[OR_F32] = OR_NHWC;
+    int ran = run_fixtures(0);
+    if (nf_shared_present())
+        ran += run_fixtures(1);
+    be->act_layout[OR_F32] = OR_NCHW;
     cr_assert_geq(ran, 10, "only %d SR fixtures found in tests/fixtures/net", ran);
 }
 

@@ -16,6 +16,10 @@ TestSuite(ops_cpu, .init = om_open, .fini = om_close);
 #define CPU_TEST(op) OM_TEST_F32(ops_cpu, op)
 OM_CORE_CASES(CPU_TEST)
 Test(ops_cpu, cast) { cr_expect_eq(om_cast_cases(be), 0); }
+OM_NHWC_CASES(CPU_TEST)
+/* f16 is moved (not computed) on the CPU: casts and layout conversions take it */
+Test(ops_cpu, nhwc_cast_f16) { cr_expect_eq(om_nhwc_cast_cases(be, OR_F16), 0); }
+Test(ops_cpu, nhwc_convert_layout_f16) { cr_expect_eq(om_nhwc_convert_layout_cases(be, OR_F16), 0); }
 
 Test(ops_cpu, layout_errors_name_the_tensors)
 {
@@ -86,6 +90,37 @@ Test(ops_cpu, im2col_row_blocks_match_naive)
     conv2d_nchw_f32_im2col(x, w, y, &s, scratch, bytes);
     cr_expect_leq(tu_max_abs_diff(y, ref, ny), 1e-5);
     free(x), free(w), free(ref), free(y), free(scratch);
+}
+
+/* The NHWC im2col: row blocks that straddle two images of a batch, strided x and y. */
+Test(ops_cpu, nhwc_im2col_row_blocks_match_naive)
+{
+    enum { N = 2, CI = 5, H = 7, W = 6, CO = 3, LDX = 8, LDY = 4 };
+    or_conv_shape s = {N, CI, H, W, CO, 3, 3, 2, 2, 1, 1, 1, 1, 4, 3};
+    size_t nx = N * CI * H * W, nw = CO * CI * 9, ny = N * CO * 4 * 3;
+    float *x = malloc(nx * 4), *w = malloc(nw * 4), *ref = malloc(ny * 4), *out = malloc(ny * 4);
+    float *xh = malloc(N * H * W * LDX * 4), *wk = malloc(nw * 4), *yh = malloc(N * 4 * 3 * LDY * 4);
+    tu_seed(10);
+    tu_fill_uniform(x, nx, -1, 1);
+    tu_fill_uniform(w, nw, -0.2f, 0.2f);
+    conv2d_nchw_f32_naive(x, w, NULL, ref, &s);
+    for (size_t i = 0; i < (size_t)N * H * W * LDX; i++)
+        xh[i] = NAN; /* channels [5, 8) of each pixel must never be read */
+    for (size_t i = 0; i < (size_t)N * 4 * 3 * LDY; i++)
+        yh[i] = -7.0f; /* channel 3 of each output pixel must never be written */
+    om_nchw_to_nhwc(x, xh, LDX, 0, N, CI, H, W);
+    om_nchw_to_nhwc(w, wk, CI, 0, CO, CI, 3, 3);
+    size_t budget = 3 * (size_t)CI * 9 * 3 * 4; /* 3 of the 8 output rows per block */
+    size_t bytes = conv2d_nhwc_im2col_scratch_bytes(&s, budget);
+    cr_assert_eq(bytes, budget);
+    float *scratch = malloc(bytes);
+    conv2d_nhwc_f32_im2col(xh, LDX, wk, yh, LDY, &s, scratch, bytes);
+    om_nhwc_to_nchw(yh, LDY, 0, out, N, CO, 4, 3);
+    cr_expect_leq(tu_max_abs_diff(out, ref, ny), 1e-5);
+    for (size_t p = 0; p < (size_t)N * 4 * 3; p++)
+        cr_expect_eq(yh[p * LDY + 3], -7.0f, "pixel %zu: the pad channel was written", p);
+    cr_expect_eq(conv2d_nhwc_im2col_scratch_bytes(&s, 1), (size_t)CI * 9 * 3 * 4, "one row at least");
+    free(x), free(w), free(ref), free(out), free(xh), free(wk), free(yh), free(scratch);
 }
 
 Test(ops_cpu, shape_errors_name_the_tensors)

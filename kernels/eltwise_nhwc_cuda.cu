@@ -1,0 +1,187 @@
+// eltwise_nhwc_cuda.cu: elementwise CUDA kernels on NHWC tensors with pixel strides
+// (the CPU twins are in eltwise_nhwc_cpu.c, the NCHW kernels in eltwise_cuda.cu).
+// `pixels` = n*h*w pixels of c channels; element (p, ch) of a tensor with pixel
+// stride ld is at p*ld + ch.  One thread per element, channel fastest, so
+// neighbouring threads touch neighbouring addresses.  Storage is float or __half,
+// arithmetic in f32 in the same order as the NCHW kernels.
+#include <cuda_fp16.h>
+
+#include "../runtime/ops.h"
+#include "cuda_common.cuh"
+#include "kernels_cuda.h"
+
+namespace {
+
+// The load/store/activation helpers of eltwise_cuda.cu (kept identical).
+template <typename T> __device__ __forceinline__ float ld(const T *p, size_t i);
+template <> __device__ __forceinline__ float ld<float>(const float *p, size_t i) { return p[i]; }
+template <> __device__ __forceinline__ float ld<__half>(const __half *p, size_t i)
+{
+    return __half2float(p[i]);
+}
+__device__ __forceinline__ void st(float *p, size_t i, float v) { p[i] = v; }
+__device__ __forceinline__ void st(__half *p, size_t i, float v) { p[i] = __float2half_rn(v); }
+
+__device__ __forceinline__ float act_apply(float v, int act, float alpha, float slope)
+{
+    switch (act) {
+    case OR_ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case OR_ACT_LEAKY: return v >= 0.0f ? v : v * alpha;
+    case OR_ACT_PRELU: return v >= 0.0f ? v : v * slope;
+    case OR_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    case OR_ACT_TANH: return tanhf(v);
+    default: return v;
+    }
+}
+
+// Calls f(p, ch) for every element of pixels x c, grid-stride.  The (pixel, channel)
+// pair advances by the constant grid step without a 64-bit division per element.
+template <typename F> __device__ __forceinline__ void for_each_nhwc(size_t pixels, int c, F f)
+{
+    size_t count = pixels * (size_t)c;
+    size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+    size_t step = (size_t)gridDim.x * blockDim.x;
+    if (i >= count)
+        return;
+    size_t p = i / (size_t)c, dp = step / (size_t)c;
+    int ch = (int)(i % (size_t)c), dc = (int)(step % (size_t)c);
+    for (; i < count; i += step) {
+        f(p, ch);
+        p += dp;
+        ch += dc;
+        if (ch >= c) {
+            ch -= c;
+            p++;
+        }
+    }
+}
+
+template <typename T>
+__global__ void epilogue_nhwc_kernel(T *y, int ldy, size_t pixels, int c, const float *bias,
+                                     int act, float alpha, const float *prelu, const T *res,
+                                     int ldr, float res_scale)
+{
+    for_each_nhwc(pixels, c, [&](size_t p, int ch) {
+        size_t iy = p * (size_t)ldy + ch;
+        float v = ld(y, iy) + (bias ? bias[ch] : 0.0f);
+        v = act_apply(v, act, alpha, prelu ? prelu[ch] : 0.0f);
+        if (res)
+            v = v * res_scale + ld(res, p * (size_t)ldr + ch);
+        st(y, iy, v);
+    });
+}
+
+template <typename T>
+__global__ void activation_nhwc_kernel(const T *x, int ldx, T *y, int ldy, size_t pixels, int c,
+                                       int act, float alpha, const float *prelu)
+{
+    for_each_nhwc(pixels, c, [&](size_t p, int ch) {
+        float v = act_apply(ld(x, p * (size_t)ldx + ch), act, alpha, prelu ? prelu[ch] : 0.0f);
+        st(y, p * (size_t)ldy + ch, v);
+    });
+}
+
+template <typename T>
+__global__ void add_nhwc_kernel(const T *a, int lda, float alpha, const T *b, int ldb, float beta,
+                                T *y, int ldy, size_t pixels, int c)
+{
+    for_each_nhwc(pixels, c, [&](size_t p, int ch) {
+        st(y, p * (size_t)ldy + ch,
+           alpha * ld(a, p * (size_t)lda + ch) + beta * ld(b, p * (size_t)ldb + ch));
+    });
+}
+
+template <typename A, typename B>
+__global__ void cast_nhwc_kernel(const A *x, int ldx, B *y, int ldy, size_t pixels, int c)
+{
+    for_each_nhwc(pixels, c, [&](size_t p, int ch) {
+        st(y, p * (size_t)ldy + ch, ld(x, p * (size_t)ldx + ch));
+    });
+}
+
+} // namespace
+
+or_status epilogue_nhwc_cuda(cudaStream_t s, void *y, int ldy, int f16, size_t pixels, int c,
+                             const or_epilogue_f32 *ep, int ldr, or_err *err)
+{
+    size_t count = pixels * (size_t)c;
+    if (!count || (!ep->bias && ep->act == OR_ACT_NONE && !ep->residual))
+        return OR_OK;
+    if (f16)
+        epilogue_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>(
+            (__half *)y, ldy, pixels, c, ep->bias, ep->act, ep->alpha, ep->prelu,
+            (const __half *)ep->residual, ldr, ep->res_scale);
+    else
+        epilogue_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>(
+            (float *)y, ldy, pixels, c, ep->bias, ep->act, ep->alpha, ep->prelu, ep->residual, ldr,
+            ep->res_scale);
+    return or_launched("conv2d epilogue (nhwc)", err);
+}
+
+or_status activation_nhwc_cuda(cudaStream_t s, const void *x, int ldx, void *y, int ldy, int f16,
+                               size_t pixels, int c, int act, float alpha, const float *prelu,
+                               or_err *err)
+{
+    size_t count = pixels * (size_t)c;
+    if (!count)
+        return OR_OK;
+    if (f16)
+        activation_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>(
+            (const __half *)x, ldx, (__half *)y, ldy, pixels, c, act, alpha, prelu);
+    else
+        activation_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>(
+            (const float *)x, ldx, (float *)y, ldy, pixels, c, act, alpha, prelu);
+    return or_launched("activation (nhwc)", err);
+}
+
+or_status add_nhwc_cuda(cudaStream_t s, const void *a, int lda, float alpha, const void *b,
+                        int ldb, float beta, void *y, int ldy, int f16, size_t pixels, int c,
+                        or_err *err)
+{
+    size_t count = pixels * (size_t)c;
+    if (!count)
+        return OR_OK;
+    if (f16)
+        add_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)a, lda, alpha,
+                                                          (const __half *)b, ldb, beta,
+                                                          (__half *)y, ldy, pixels, c);
+    else
+        add_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)a, lda, alpha,
+                                                          (const float *)b, ldb, beta, (float *)y,
+                                                          ldy, pixels, c);
+    return or_launched("add (nhwc)", err);
+}
+
+// Same dtype: a bit-exact strided copy (cudaMemcpy2DAsync: `pixels` rows of c
+// elements, pitches ldx and ldy), one plain copy when both sides are packed.
+static or_status copy_nhwc(cudaStream_t s, const void *x, int ldx, void *y, int ldy, size_t es,
+                           size_t pixels, int c, or_err *err)
+{
+    cudaError_t e;
+    if (ldx == c && ldy == c)
+        e = cudaMemcpyAsync(y, x, pixels * (size_t)c * es, cudaMemcpyDeviceToDevice, s);
+    else
+        e = cudaMemcpy2DAsync(y, (size_t)ldy * es, x, (size_t)ldx * es, (size_t)c * es, pixels,
+                              cudaMemcpyDeviceToDevice, s);
+    if (e != cudaSuccess)
+        return or_errf(err, OR_EDEVICE, "strided copy of %zu pixels x %d channels: %s", pixels, c,
+                       cudaGetErrorString(e));
+    return OR_OK;
+}
+
+or_status cast_nhwc_cuda(cudaStream_t s, const void *x, int x_f16, int ldx, void *y, int y_f16,
+                         int ldy, size_t pixels, int c, or_err *err)
+{
+    size_t count = pixels * (size_t)c;
+    if (!count)
+        return OR_OK;
+    if (x_f16 == y_f16)
+        return copy_nhwc(s, x, ldx, y, ldy, x_f16 ? 2 : 4, pixels, c, err);
+    if (x_f16)
+        cast_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)x, ldx, (float *)y,
+                                                           ldy, pixels, c);
+    else
+        cast_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)x, ldx, (__half *)y,
+                                                           ldy, pixels, c);
+    return or_launched("cast (nhwc)", err);
+}
