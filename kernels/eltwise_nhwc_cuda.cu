@@ -8,31 +8,10 @@
 
 #include "../runtime/ops.h"
 #include "cuda_common.cuh"
+#include "cuda_eltwise.cuh"
 #include "kernels_cuda.h"
 
 namespace {
-
-// The load/store/activation helpers of eltwise_cuda.cu (kept identical).
-template <typename T> __device__ __forceinline__ float ld(const T *p, size_t i);
-template <> __device__ __forceinline__ float ld<float>(const float *p, size_t i) { return p[i]; }
-template <> __device__ __forceinline__ float ld<__half>(const __half *p, size_t i)
-{
-    return __half2float(p[i]);
-}
-__device__ __forceinline__ void st(float *p, size_t i, float v) { p[i] = v; }
-__device__ __forceinline__ void st(__half *p, size_t i, float v) { p[i] = __float2half_rn(v); }
-
-__device__ __forceinline__ float act_apply(float v, int act, float alpha, float slope)
-{
-    switch (act) {
-    case OR_ACT_RELU: return v > 0.0f ? v : 0.0f;
-    case OR_ACT_LEAKY: return v >= 0.0f ? v : v * alpha;
-    case OR_ACT_PRELU: return v >= 0.0f ? v : v * slope;
-    case OR_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
-    case OR_ACT_TANH: return tanhf(v);
-    default: return v;
-    }
-}
 
 // Calls f(p, ch) for every element of pixels x c, grid-stride.  The (pixel, channel)
 // pair advances by the constant grid step without a 64-bit division per element.

@@ -45,12 +45,7 @@ static int conv_one(or_backend *be, or_dtype dt, const conv_case *c, int idx)
     float *res = om_rand(ny, -1, 1, dt), *ref = malloc(ny * sizeof(float)), *out = malloc(ny * sizeof(float));
     or_conv_shape s = {c->n, c->ci, c->h, c->w, c->co, c->kh, c->kw, c->stride, c->stride,
                        c->pad, c->pad, c->dil, c->dil, ho, wo};
-    conv2d_nchw_f32_naive(x, w, c->bias ? b : NULL, ref, &s);
-    for (size_t i = 0; i < ny; i++) {
-        int ch = (int)((i / ((size_t)ho * wo)) % (size_t)c->co);
-        double v = om_ref_act(ref[i], c->act, 0.2, pr[ch]);
-        ref[i] = (float)(c->residual ? v * 0.2 + res[i] : v);
-    }
+    om_conv_ref(x, w, c->bias ? b : NULL, &s, c->act, pr, c->residual ? res : NULL, ref);
     or_arena_mark m = or_arena_get_mark(&be->arena);
     or_tensor tx, tw, tb, tp, tr, ty;
     or_conv2d_params p = or_conv2d_default(c->kh, c->kw);

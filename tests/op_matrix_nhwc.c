@@ -180,12 +180,7 @@ static int nconv_one(or_backend *be, or_dtype dt, const nconv_case *c, const nv_
     float *res = om_rand(ny, -1, 1, dt), *ref = malloc(ny * sizeof(float)), *wk = malloc(nw * sizeof(float));
     or_conv_shape s = {c->n, c->ci, c->h, c->w, c->co, c->k, c->k, c->stride, c->stride,
                        c->pad, c->pad, c->dil, c->dil, ho, wo};
-    conv2d_nchw_f32_naive(x, w, c->bias ? b : NULL, ref, &s);
-    for (size_t i = 0; i < ny; i++) {
-        int ch = (int)((i / ((size_t)ho * wo)) % (size_t)c->co);
-        double a = om_ref_act(ref[i], c->act, 0.2, pr[ch]);
-        ref[i] = (float)(c->residual ? a * 0.2 + res[i] : a);
-    }
+    om_conv_ref(x, w, c->bias ? b : NULL, &s, c->act, pr, c->residual ? res : NULL, ref);
     om_nchw_to_nhwc(w, wk, c->ci, 0, c->co, c->ci, c->k, c->k); /* KRSC */
     or_arena_mark m = or_arena_get_mark(&be->arena);
     nv tx = {0}, ty = {0}, tr = {0};

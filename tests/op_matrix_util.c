@@ -108,6 +108,18 @@ void om_nhwc_to_nchw(const float *x, int ld, int c0, float *y, int n, int c, int
                 y[((size_t)b * c + ch) * hw + p] = x[((size_t)b * hw + p) * ld + c0 + ch];
 }
 
+void om_conv_ref(const float *x, const float *w, const float *b, const or_conv_shape *s,
+                 or_act act, const float *pr, const float *res, float *ref)
+{
+    size_t hw = (size_t)s->ho * s->wo, ny = (size_t)s->n * s->co * hw;
+    conv2d_nchw_f32_naive(x, w, b, ref, s);
+    for (size_t i = 0; i < ny; i++) {
+        int ch = (int)((i / hw) % (size_t)s->co);
+        double a = om_ref_act(ref[i], act, 0.2, pr[ch]);
+        ref[i] = (float)(res ? a * 0.2 + res[i] : a);
+    }
+}
+
 double om_ref_act(double v, or_act act, double alpha, double slope)
 {
     switch (act) {

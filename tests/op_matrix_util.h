@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "kernels/kernels.h"
 #include "runtime/ops.h"
 
 /* Tolerances (see docs/architecture.md, "Testing"):
@@ -49,5 +50,9 @@ void om_nhwc_to_nchw(const float *x, int ld, int c0, float *y, int n, int c, int
 /* The epilogue activations in double, written independently of the kernels:
  * alpha is LeakyReLU's slope, slope the PReLU channel's. */
 double om_ref_act(double v, or_act act, double alpha, double slope);
+/* The conv cases' reference, NCHW: ref = act(conv2d_nchw_f32_naive(x, w, b)) with
+ * LeakyReLU slope 0.2 / PReLU slopes pr, then * 0.2 + res when res is given. */
+void om_conv_ref(const float *x, const float *w, const float *b, const or_conv_shape *s,
+                 or_act act, const float *pr, const float *res, float *ref);
 
 #endif
