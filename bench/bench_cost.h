@@ -15,6 +15,7 @@
 #include "runtime/ops_attention.h"
 #include "runtime/ops_color.h"
 #include "runtime/ops_deconv.h"
+#include "runtime/ops_flow.h"
 #include "runtime/ops_math.h"
 #include "runtime/ops_pool.h"
 #include "runtime/ops_resample.h"

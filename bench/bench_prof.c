@@ -3,8 +3,7 @@
  * which every known slot is a trampoline: it computes the call's FLOPs, bytes
  * and grouping key from the shapes (bench_cost.c), times the real kernel and
  * adds the call to the profile.  Slots the profiler does not know (slots added
- * to a family later, and the flow family, whose table is not final) keep the
- * real kernel and show up as unattributed time.
+ * to a family later) keep the real kernel and show up as unattributed time.
  *
  * Timing: CPU, wall clock around the call (the CPU backend is synchronous).
  * GPU, a pair of CUDA events on the backend's stream around the launch,
@@ -40,6 +39,7 @@ static struct {
     struct or_ops_pool pool;
     struct or_ops_color color;
     struct or_ops_attention attention;
+    struct or_ops_flow flow;
     pending *pend; /* GPU: calls waiting for their events */
     int n_pend;
 #ifdef OR_HAVE_CUDA
@@ -314,6 +314,54 @@ static or_status p_self_attention(or_backend *be, const or_tensor *x, const or_t
          P.orig_fam.attention->self_attention(be, x, wq, wk, wv, gamma, y, err));
 }
 
+/* DAIN's flow layers.  FLOPs per output element: correlation a C-long dot product
+ * per displacement; PWC warp two bilinear samples (image and mask); filter
+ * interpolation F*F taps and the blend; projection ~10 (its scatter of four
+ * corners with atomics, then the division); inv_exp 2. */
+static or_status p_correlation(or_backend *be, const or_tensor *a, const or_tensor *b, int md,
+                               or_tensor *y, or_err *err)
+{
+    KEY;
+    bench_cost c = cost_eltwise("correlation", T2(a, b), 2, y, 2.0 * a->c + 1, key, sizeof key);
+    PROF("correlation", c, key, P.orig_fam.flow->correlation(be, a, b, md, y, err));
+}
+static or_status p_pwc_warp(or_backend *be, const or_tensor *x, const or_tensor *flow,
+                            or_tensor *y, or_err *err)
+{
+    KEY;
+    bench_cost c = cost_eltwise("pwc_warp", T2(x, flow), 2, y, 16, key, sizeof key);
+    PROF("pwc_warp", c, key, P.orig_fam.flow->pwc_warp(be, x, flow, y, err));
+}
+static or_status p_depth_flow_projection(or_backend *be, const or_tensor *flow,
+                                         const or_tensor *depth_inv, int fill_holes,
+                                         or_tensor *count, or_tensor *y, or_err *err)
+{
+    KEY;
+    bench_cost c = cost_eltwise("depth_flow_projection", T2(flow, depth_inv), 2, y, 10, key,
+                                sizeof key);
+    c.bytes += 2.0 * (double)or_nbytes(count); /* the counter: cleared, then read */
+    PROF("depth_flow_projection", c, key,
+         P.orig_fam.flow->depth_flow_projection(be, flow, depth_inv, fill_holes, count, y, err));
+}
+static or_status p_filter_interpolation(or_backend *be, const or_tensor *x, const or_tensor *flow,
+                                        const or_tensor *filter, int filter_size, or_tensor *y,
+                                        or_err *err)
+{
+    KEY;
+    const or_tensor *const in[] = {x, flow, filter};
+    bench_cost c = cost_eltwise("filter_interpolation", in, 3, y,
+                                2.0 * filter_size * filter_size + 8, key, sizeof key);
+    PROF("filter_interpolation", c, key,
+         P.orig_fam.flow->filter_interpolation(be, x, flow, filter, filter_size, y, err));
+}
+static or_status p_inv_exp(or_backend *be, const or_tensor *x, float eps, or_tensor *y,
+                           or_err *err)
+{
+    KEY;
+    bench_cost c = cost_eltwise("inv_exp", T1(x), 1, y, 2, key, sizeof key);
+    PROF("inv_exp", c, key, P.orig_fam.flow->inv_exp(be, x, eps, y, err));
+}
+
 /* ---- attach / detach ------------------------------------------------------------------- */
 
 /* Wrapped copy of a table: the original's slots, known ones replaced by the
@@ -401,7 +449,16 @@ or_status bench_prof_attach(or_backend *be, bench_profile *p, int count_only, or
         WRAP(P.attention, f->attention, self_attention, p_self_attention);
         be->fam.attention = &P.attention;
     }
-    /* flow: not wrapped (its table is not final); its kernels run untimed */
+    if (f->flow || count_only) {
+        if (f->flow)
+            P.flow = *f->flow;
+        WRAP(P.flow, f->flow, correlation, p_correlation);
+        WRAP(P.flow, f->flow, pwc_warp, p_pwc_warp);
+        WRAP(P.flow, f->flow, depth_flow_projection, p_depth_flow_projection);
+        WRAP(P.flow, f->flow, filter_interpolation, p_filter_interpolation);
+        WRAP(P.flow, f->flow, inv_exp, p_inv_exp);
+        be->fam.flow = &P.flow;
+    }
     return OR_OK;
 }
 
