@@ -424,10 +424,14 @@ static or_net *load_fixture(or_backend *be, const char *ckpt)
     return net;
 }
 
-static void check_real_net(const char *ckpt, int scale, int multiple)
+/* Tiled runs equal the one-piece run; with the activations in `layout` (NHWC:
+ * the one-piece run also equals the NCHW network's within 1e-4). */
+static void check_real_net(const char *ckpt, int scale, int multiple, or_layout layout)
 {
     or_backend *be = cpu();
+    be->act_layout[OR_F32] = layout;
     or_net *net = load_fixture(be, ckpt);
+    cr_assert_eq(net->layout, layout);
     cr_assert_eq(net->scale, scale);
     cr_assert_eq(net->size_multiple, multiple);
     const int h = 53, w = 70;
@@ -436,6 +440,15 @@ static void check_real_net(const char *ckpt, int scale, int multiple)
     float *ref = run_planes(net, in, h, w, 0, &info);
     cr_assert_eq(info.tiles, 1);
     size_t n = (size_t)3 * h * scale * w * scale;
+    if (layout == OR_NHWC) {
+        be->act_layout[OR_F32] = OR_NCHW;
+        or_net *nchw = load_fixture(be, ckpt);
+        float *r2 = run_planes(nchw, in, h, w, 0, &info);
+        double d = tu_max_abs_diff(ref, r2, n);
+        cr_assert_leq(d, 1e-4, "%s: NHWC vs NCHW max abs %.3g", ckpt, d);
+        free(r2);
+        or_net_free(nchw);
+    }
     const int tiles[] = {16, 32};
     for (int i = 0; i < 2; i++) {
         size_t allocs = be->n_mem_allocs;
@@ -458,6 +471,14 @@ static void check_real_net(const char *ckpt, int scale, int multiple)
     or_backend_destroy(be);
 }
 
-Test(upscale, srvgg_x4_tiled_psnr) { check_real_net("sr_srvgg_x4_prelu.zip.pth", 4, 1); }
+Test(upscale, srvgg_x4_tiled_psnr) { check_real_net("sr_srvgg_x4_prelu.zip.pth", 4, 1, OR_NCHW); }
 
-Test(upscale, rrdb_x2_tiled_psnr) { check_real_net("sr_rrdb_x2.zip.pth", 2, 2); }
+Test(upscale, rrdb_x2_tiled_psnr) { check_real_net("sr_rrdb_x2.zip.pth", 2, 2, OR_NCHW); }
+
+/* The same in NHWC (the layout of CUDA f16), whose workspace bounds size the tiles. */
+Test(upscale, srvgg_x4_tiled_psnr_nhwc)
+{
+    check_real_net("sr_srvgg_x4_prelu.zip.pth", 4, 1, OR_NHWC);
+}
+
+Test(upscale, rrdb_x2_tiled_psnr_nhwc) { check_real_net("sr_rrdb_x2.zip.pth", 2, 2, OR_NHWC); }
