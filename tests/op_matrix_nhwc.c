@@ -696,6 +696,10 @@ int om_nhwc_errors_cases(or_backend *be, or_dtype dt)
                             OR_EINVAL, &err, "overlap");
         fails += expect_err("disjoint views", or_upsample_nearest(&view, 1, &disjoint, &err),
                             OR_OK, &err, NULL);
+        or_tensor packed = view; /* the same memory read with another pixel stride */
+        packed.pstride = 0;
+        fails += expect_err("cast in place between pixel strides", or_cast(&view, &packed, &err),
+                            OR_EINVAL, &err, "pixel strides");
     }
     or_arena_reset(&be->arena, m);
     return fails;
