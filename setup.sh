@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 packages=(
   cmake make gcc g++ pkg-config
   libpng-dev libjpeg62-turbo-dev zlib1g-dev   # images, zip checkpoints
-  libopenblas-dev                              # CPU backend sgemm
+  libopenblas-openmp-dev                       # CPU backend sgemm (OpenMP build: CMakeLists.txt)
   libcriterion-dev                             # tests
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video (stage issues)
   python3-torch python3-numpy                  # only to regenerate test fixtures

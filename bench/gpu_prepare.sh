@@ -49,18 +49,18 @@ done
 
 # Development packages, taken without their dependencies (their -dev
 # dependencies are only needed for static linking).
-DEV_PKGS=(libpng-dev libjpeg62-turbo-dev zlib1g-dev libopenblas-dev libopenblas-pthread-dev
+DEV_PKGS=(libpng-dev libjpeg62-turbo-dev zlib1g-dev libopenblas-dev libopenblas-openmp-dev
           libcriterion-dev pkgconf
           libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev)
 # FFmpeg's runtime libraries, without their codec dependencies (see above).
 LEAN_PKGS=(libavcodec59 libavformat59 libavutil57 libswscale6 libswresample4 libopenblas0)
 # Runtime libraries taken with their whole dependency closure...
-CLOSURE_ROOTS=(libpng16-16 libjpeg62-turbo libopenblas0-pthread libgfortran5 libcriterion3
+CLOSURE_ROOTS=(libpng16-16 libjpeg62-turbo libopenblas0-openmp libgfortran5 libcriterion3
                libpkgconf3 pkgconf-bin)
 # ...less what every Debian/Ubuntu image with a compiler has (C and C++
 # runtimes, zlib, pcre2: libz.so's absolute link is re-pointed there).
 BASE_PKGS=" libc6 libc-bin libgcc-s1 libstdc++6 gcc-12-base zlib1g libzstd1 liblzma5 libbz2-1.0 "
-BASE_PKGS+="libcrypt1 libselinux1 libpcre2-8-0 libgmp10 libtinfo6 debconf dpkg tar perl-base "
+BASE_PKGS+="libcrypt1 libselinux1 libpcre2-8-0 libgmp10 libtinfo6 libgomp1 debconf dpkg tar perl-base "
 
 tmp=$(mktemp -d /tmp/gpu_prepare.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -138,12 +138,12 @@ else
     # image with a compiler; FFmpeg's libraries are carried lean on purpose (above).
     BASE_SONAMES=" libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1 libresolv.so.2 "
     BASE_SONAMES+="libgcc_s.so.1 libstdc++.so.6 libz.so.1 libpcre2-8.so.0 libzstd.so.1 liblzma.so.5 "
-    BASE_SONAMES+="libbz2.so.1.0 libcrypt.so.1 libselinux.so.1 libgmp.so.10 "
+    BASE_SONAMES+="libbz2.so.1.0 libcrypt.so.1 libselinux.so.1 libgmp.so.10 libgomp.so.1 "
     slib=$stage/usr/lib/x86_64-linux-gnu
     outside=$(find "$stage" -type f \( -name '*.so*' -o -path '*/bin/*' \) ! -name 'libav*' ! -name 'libsw*' |
               while IFS= read -r f; do
                   file -b "$f" 2>/dev/null | grep -q ELF || continue
-                  LD_LIBRARY_PATH=$slib:$slib/openblas-pthread ldd "$f" 2>/dev/null |
+                  LD_LIBRARY_PATH=$slib:$slib/openblas-openmp ldd "$f" 2>/dev/null |
                       awk -v p="$stage" '$2 == "=>" && index($3, p) != 1 {print $1}'
               done | sort -u)
     unexpected=""

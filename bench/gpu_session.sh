@@ -283,7 +283,7 @@ benv() {
     if [ "$HAVE_PREFIX" = 1 ]; then
         env PKG_CONFIG_PATH="$PLIB/pkgconfig:$PREFIX/usr/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" \
             CPATH="$PREFIX/usr/include:$PREFIX/usr/include/x86_64-linux-gnu${CPATH:+:$CPATH}" \
-            LIBRARY_PATH="$PLIB:$PLIB/openblas-pthread${LIBRARY_PATH:+:$LIBRARY_PATH}" "$@"
+            LIBRARY_PATH="$PLIB:$PLIB/openblas-openmp${LIBRARY_PATH:+:$LIBRARY_PATH}" "$@"
     else
         "$@"
     fi
@@ -297,7 +297,7 @@ fi
 # renv CMD: CMD able to load the prefix's and cuDNN's libraries, tests finding .carry/shared
 renv() {
     local ld=""
-    [ "$HAVE_PREFIX" = 1 ] && ld="$PLIB:$PLIB/openblas-pthread"
+    [ "$HAVE_PREFIX" = 1 ] && ld="$PLIB:$PLIB/openblas-openmp"
     [ -n "$CUDNN_LIB" ] && ld="$ld${ld:+:}$(dirname "$CUDNN_LIB")"
     env LD_LIBRARY_PATH="$ld${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPRESTORE_SHARED="$SHARED_CARRY" \
         ${COMMIT:+OPRESTORE_COMMIT="$COMMIT"} "$@"
@@ -329,8 +329,8 @@ configure() {
            -DOPRESTORE_SHARED_DIR="$SHARED_CARRY")
     if [ "$HAVE_PREFIX" = 1 ]; then
         args+=(-DCMAKE_PREFIX_PATH="$PREFIX/usr"
-               -DCBLAS_INCLUDE_DIR="$PREFIX/usr/include/x86_64-linux-gnu/openblas-pthread"
-               -DOPENBLAS_LIBRARY="$PLIB/openblas-pthread/libopenblas.so"
+               -DCBLAS_INCLUDE_DIR="$PREFIX/usr/include/x86_64-linux-gnu/openblas-openmp"
+               -DOPENBLAS_LIBRARY="$PLIB/openblas-openmp/libopenblas.so"
                -DCRITERION_LIBRARY="$PLIB/libcriterion.so"
                -DZLIB_INCLUDE_DIR="$PREFIX/usr/include" -DZLIB_LIBRARY="$PLIB/libz.so"
                # FFmpeg is carried without its codec libraries: what does not use it

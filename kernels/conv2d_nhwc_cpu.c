@@ -1,5 +1,5 @@
 /* conv2d_nhwc_cpu.c: 2-D convolution of NHWC tensors on the CPU.
- * The NHWC twin of conv2d_nchw_f32_im2col (conv2d_cpu.c): im2col turns a block
+ * The NHWC twin of conv2d_nchw_f32_sgemm's im2col path (conv2d_cpu.c): im2col turns a block
  * of output rows into a [rows*Wo, K] matrix whose row is one output pixel's
  * patch in (ky, kx, ci) order, which is the order of a KRSC weight's row, so
  *   y[pixel][co] = sum_k col[pixel][k] * w[co][k]

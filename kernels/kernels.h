@@ -36,11 +36,14 @@ typedef struct {
 /* Direct 7-loop convolution in double accumulation: the reference everything is tested against. */
 void conv2d_nchw_f32_naive(const float *x, const float *w, const float *bias, float *y,
                            const or_conv_shape *s);
-/* Bytes of scratch conv2d_nchw_f32_im2col needs for shape s under a budget (>= one output row). */
-size_t conv2d_im2col_scratch_bytes(const or_conv_shape *s, size_t budget);
-/* im2col over blocks of output rows + OpenBLAS sgemm; no bias, no epilogue. */
-void conv2d_nchw_f32_im2col(const float *x, const float *w, float *y, const or_conv_shape *s,
-                            float *scratch, size_t scratch_bytes);
+/* Bytes of scratch conv2d_nchw_f32_sgemm needs for shape s under a budget: <= budget, or one
+ * output row of im2col when that alone is larger. */
+size_t conv2d_nchw_sgemm_scratch_bytes(const or_conv_shape *s, size_t budget);
+/* OpenBLAS sgemm over blocks of output rows: shifted per-tap GEMMs for stride 1 (Ci >= 16),
+ * im2col otherwise, one GEMM for 1x1; no bias, no epilogue. scratch_bytes picks the block
+ * size and the path: pass what conv2d_nchw_sgemm_scratch_bytes returned for the same budget. */
+void conv2d_nchw_f32_sgemm(const float *x, const float *w, float *y, const or_conv_shape *s,
+                           float *scratch, size_t scratch_bytes);
 
 /* NHWC (conv2d_nhwc_cpu.c): im2col of (ky,kx,ci) patches per output pixel +
  * OpenBLAS sgemm writing y's rows with pixel stride ldy; no bias, no epilogue.

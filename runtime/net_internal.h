@@ -92,7 +92,7 @@ or_tensor or_net_view_l(void *block, size_t off, int c, int h, int w, or_dtype d
 /* Bytes of an activation [1,c,h,w], rounded up to the arena alignment. */
 size_t or_net_act_bytes(int c, int h, int w, or_dtype dt);
 
-/* Upper bound of the CPU im2col scratch of a 3x3 conv with ci input channels
+/* Upper bound of the CPU convolution scratch of a 3x3 conv with ci input channels
  * and output width wo (the 64 MiB budget, or one output row if larger). */
 size_t or_net_conv_scratch_bound(int ci, int wo);
 

@@ -278,7 +278,7 @@ static size_t zhang_workspace(const or_net *net, int h, int w)
     or_tensor y = {1, 2, h, w, net->dtype, NULL, NULL, "y", OR_NCHW, 0};
     zh_run r = {m, 1, 0, 0, NULL};
     walk(&r, &x, &y);
-    /* + im2col scratch (CPU) / the transposed conv's (CPU, same 64 MiB budget) */
+    /* + convolution scratch (CPU) / the transposed conv's (CPU, same 64 MiB budget) */
     return r.peak + 2 * or_net_conv_scratch_bound(8 * m->width, w);
 }
 

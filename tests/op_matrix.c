@@ -26,6 +26,12 @@ static const conv_case conv_cases[] = {
     {1, 64, 33, 31, 32, 3, 3, 1, 1, 1, OR_ACT_LEAKY, 0, 1}, /* a dense-block sized layer */
     {1, 3, 40, 1, 5, 3, 3, 1, 1, 1, OR_ACT_RELU, 0, 1},     /* 1-pixel-wide strip */
     {1, 6, 10, 10, 4, 4, 4, 2, 1, 1, OR_ACT_NONE, 0, 1},    /* even kernel, stride 2 */
+    /* Ci >= 16, stride 1: the CPU's shifted-GEMM path (conv2d_cpu.c) */
+    {2, 16, 5, 1, 3, 3, 3, 1, 1, 1, OR_ACT_RELU, 0, 1},     /* batch 2, 1-pixel-wide */
+    {1, 17, 9, 11, 5, 5, 5, 1, 0, 1, OR_ACT_NONE, 0, 1},    /* 5x5, no padding */
+    {1, 20, 7, 9, 6, 3, 3, 1, 3, 2, OR_ACT_LEAKY, 1, 1},    /* dilation 2, pad 3 > needed */
+    {1, 16, 7, 6, 3, 1, 3, 1, 1, 1, OR_ACT_NONE, 0, 0},     /* 1x3 kernel, pad 1 both ways */
+    {1, 24, 1, 1, 2, 3, 3, 1, 1, 1, OR_ACT_PRELU, 0, 1},    /* 1x1 image */
 };
 
 static int conv_one(or_backend *be, or_dtype dt, const conv_case *c, int idx)

@@ -84,12 +84,47 @@ Test(ops_cpu, im2col_row_blocks_match_naive)
     tu_fill_uniform(w, nw, -0.2f, 0.2f);
     conv2d_nchw_f32_naive(x, w, NULL, ref, &s);
     size_t budget = 3 * (size_t)5 * 9 * 29 * 4; /* 3 output rows per block */
-    size_t bytes = conv2d_im2col_scratch_bytes(&s, budget);
+    size_t bytes = conv2d_nchw_sgemm_scratch_bytes(&s, budget);
     cr_assert_eq(bytes, budget);
     float *scratch = malloc(bytes);
-    conv2d_nchw_f32_im2col(x, w, y, &s, scratch, bytes);
+    conv2d_nchw_f32_sgemm(x, w, y, &s, scratch, bytes);
     cr_expect_leq(tu_max_abs_diff(y, ref, ny), 1e-5);
     free(x), free(w), free(ref), free(y), free(scratch);
+}
+
+/* Stride 1 with Ci >= 16 takes the shifted-GEMM path: row blocks with a short last block,
+ * dilation, a budget below one shifted row (falls back to im2col), all against the naive. */
+Test(ops_cpu, shifted_gemm_row_blocks_match_naive)
+{
+    const or_conv_shape shapes[] = {
+        {1, 16, 23, 13, 5, 3, 3, 1, 1, 1, 1, 1, 1, 23, 13},
+        {2, 19, 11, 7, 4, 3, 3, 1, 1, 2, 2, 2, 2, 11, 7},
+        {1, 32, 9, 5, 3, 3, 5, 1, 1, 0, 2, 1, 1, 7, 5},
+    };
+    const size_t budgets[] = {(size_t)64 << 20, 40000, 9000, 1};
+    tu_seed(11);
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const or_conv_shape *s = &shapes[si];
+        size_t nx = (size_t)s->n * s->ci * s->h * s->w, nw = (size_t)s->co * s->ci * s->kh * s->kw;
+        size_t ny = (size_t)s->n * s->co * s->ho * s->wo;
+        float *x = malloc(nx * 4), *w = malloc(nw * 4), *ref = malloc(ny * 4), *y = malloc(ny * 4);
+        tu_fill_uniform(x, nx, -1, 1);
+        tu_fill_uniform(w, nw, -0.2f, 0.2f);
+        conv2d_nchw_f32_naive(x, w, NULL, ref, s);
+        for (size_t bi = 0; bi < sizeof budgets / sizeof budgets[0]; bi++) {
+            size_t bytes = conv2d_nchw_sgemm_scratch_bytes(s, budgets[bi]);
+            size_t im2col_row = (size_t)s->ci * s->kh * s->kw * s->wo * 4;
+            cr_expect(bytes <= budgets[bi] || bytes == im2col_row,
+                      "shape %zu budget %zu: %zu bytes of scratch", si, budgets[bi], bytes);
+            float *scratch = malloc(bytes);
+            for (size_t i = 0; i < ny; i++)
+                y[i] = NAN;
+            conv2d_nchw_f32_sgemm(x, w, y, s, scratch, bytes);
+            cr_expect_leq(tu_max_abs_diff(y, ref, ny), 1e-5, "shape %zu budget %zu", si, budgets[bi]);
+            free(scratch);
+        }
+        free(x), free(w), free(ref), free(y);
+    }
 }
 
 /* The NHWC im2col: row blocks that straddle two images of a batch, strided x and y. */
