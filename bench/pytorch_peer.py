@@ -314,6 +314,13 @@ def env():
                 date=datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
+def selects(names, wl):
+    """As bench_workloads.c: a workload's name selects that workload alone; a model's name
+    (that is no workload's name) selects every workload of that model."""
+    workload_names = {w[1] for w in WORKLOADS}
+    return wl[1] in names or any(n == wl[2] and n not in workload_names for n in names)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -340,7 +347,7 @@ def main():
     names = args.model.split(",") if args.model else None
     results = []
     for wl in WORKLOADS:
-        if (stages and wl[0] not in stages) or (names and wl[1] not in names and wl[2] not in names):
+        if (stages and wl[0] not in stages) or (names and not selects(names, wl)):
             continue
         for mode in args.modes.split(","):
             r = run_workload(wl, mode, args, device)
