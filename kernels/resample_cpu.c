@@ -39,36 +39,68 @@ void resize_nearest_f32(const float *x, float *y, size_t planes, int h, int w, i
         }
 }
 
+/* floorf for the coordinates rs_warp_coord returns (finite, within [-2, size+1]):
+ * exact, and without the libm call that floorf is on baseline x86-64. */
+static inline int floor_coord(float c)
+{
+    int t = (int)c;
+    return t - ((float)t > c);
+}
+
+/* One output pixel's four corners when some fall outside the image: those read zero. */
+static void warp_pixel_edge(const float *xb, float *yb, int c, int h, int w, size_t hw, int x0,
+                            int y0, float wx0, float wx1, float wy0, float wy1)
+{
+    int x1 = x0 + 1, y1 = y0 + 1;
+    int in_x0 = x0 >= 0 && x0 < w, in_x1 = x1 >= 0 && x1 < w;
+    int in_y0 = y0 >= 0 && y0 < h, in_y1 = y1 >= 0 && y1 < h;
+    for (int k = 0; k < c; k++) {
+        const float *xp = xb + (size_t)k * hw;
+        float v = 0.0f;
+        if (in_y0 && in_x0) v += xp[(size_t)y0 * w + x0] * (wx0 * wy0);
+        if (in_y0 && in_x1) v += xp[(size_t)y0 * w + x1] * (wx1 * wy0);
+        if (in_y1 && in_x0) v += xp[(size_t)y1 * w + x0] * (wx0 * wy1);
+        if (in_y1 && in_x1) v += xp[(size_t)y1 * w + x1] * (wx1 * wy1);
+        yb[(size_t)k * hw] = v;
+    }
+}
+
 /* grid_sample's bilinear: the four corners around (ix, iy), each weighted by the
- * area opposite, corners outside the image contributing zero. */
+ * area opposite, corners outside the image contributing zero.  The sums run in
+ * the same order on both paths (and as the CUDA twin's). */
 void warp_bilinear_f32(const float *x, const float *flow, float *y, int n, int c, int h, int w,
                        int align_corners, int border)
 {
     size_t hw = (size_t)h * w;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int b = 0; b < n; b++)
-        for (int i = 0; i < h; i++)
+        for (int i = 0; i < h; i++) {
+            const float *fx = flow + (size_t)b * 2 * hw + (size_t)i * w, *fy = fx + hw;
+            const float *xb = x + (size_t)b * c * hw;
+            float *yr = y + (size_t)b * c * hw + (size_t)i * w;
             for (int j = 0; j < w; j++) {
-                size_t pix = (size_t)i * w + j;
-                const float *fl = flow + (size_t)b * 2 * hw;
-                float ix = rs_warp_coord(j, fl[pix], w, align_corners, border);
-                float iy = rs_warp_coord(i, fl[hw + pix], h, align_corners, border);
-                float fx0 = floorf(ix), fy0 = floorf(iy);
-                int x0 = (int)fx0, y0 = (int)fy0, x1 = x0 + 1, y1 = y0 + 1;
+                float ix = rs_warp_coord(j, fx[j], w, align_corners, border);
+                float iy = rs_warp_coord(i, fy[j], h, align_corners, border);
+                int x0 = floor_coord(ix), y0 = floor_coord(iy);
+                float fx0 = (float)x0, fy0 = (float)y0;
                 float wx1 = ix - fx0, wx0 = (fx0 + 1.0f) - ix;
                 float wy1 = iy - fy0, wy0 = (fy0 + 1.0f) - iy;
-                int in_x0 = x0 >= 0 && x0 < w, in_x1 = x1 >= 0 && x1 < w;
-                int in_y0 = y0 >= 0 && y0 < h, in_y1 = y1 >= 0 && y1 < h;
-                for (int k = 0; k < c; k++) {
-                    const float *xp = x + ((size_t)b * c + k) * hw;
+                if (x0 < 0 || x0 + 1 >= w || y0 < 0 || y0 + 1 >= h) {
+                    warp_pixel_edge(xb, yr + j, c, h, w, hw, x0, y0, wx0, wx1, wy0, wy1);
+                    continue;
+                }
+                float w00 = wx0 * wy0, w01 = wx1 * wy0, w10 = wx0 * wy1, w11 = wx1 * wy1;
+                const float *p = xb + (size_t)y0 * w + x0;
+                for (int k = 0; k < c; k++, p += hw) {
                     float v = 0.0f;
-                    if (in_y0 && in_x0) v += xp[(size_t)y0 * w + x0] * (wx0 * wy0);
-                    if (in_y0 && in_x1) v += xp[(size_t)y0 * w + x1] * (wx1 * wy0);
-                    if (in_y1 && in_x0) v += xp[(size_t)y1 * w + x0] * (wx0 * wy1);
-                    if (in_y1 && in_x1) v += xp[(size_t)y1 * w + x1] * (wx1 * wy1);
-                    y[((size_t)b * c + k) * hw + pix] = v;
+                    v += p[0] * w00;
+                    v += p[1] * w01;
+                    v += p[w] * w10;
+                    v += p[w + 1] * w11;
+                    yr[(size_t)k * hw + j] = v;
                 }
             }
+        }
 }
 
 static or_status cpu_resize_bilinear(or_backend *be, const or_tensor *x, int align_corners,

@@ -200,6 +200,7 @@ static const warp_case warp_cases[] = {
     {1, 3, 32, 32, 40, OR_GRID_PAD_BORDER, 1},
     {1, 2, 5, 6, 0, OR_GRID_PAD_BORDER, 1},   /* zero flow: a copy */
     {1, 16, 12, 10, 1.5f, OR_GRID_PAD_BORDER, 1},
+    {1, 5, 40, 37, 2.5f, OR_GRID_PAD_ZEROS, 0}, /* mostly interior pixels (the CPU's fast path) */
 };
 
 static int warp_one(or_backend *be, or_dtype dt, const warp_case *wc, int idx)
