@@ -701,6 +701,8 @@ for k in sorted(b):
     if k in a and a[k] and b[k]:
         print("%-26s %12.2f %12.2f %8.2f" % (k[1], a[k], b[k], a[k] / b[k]))
 EOF
+    # the docs/perf.md tables of this run (in logs.tgz)
+    python3 bench/results_md.py "$OUT/$name.json" >"$LOGS/perf-tables.md" 2>&1
     STEP_DETAIL="$name.json/.csv/.png${merge:+ (PyTorch merged)}, $name-$COMPARE_LAYOUT.json"
     [ $rc -eq 124 ] || [ $rc -eq 137 ] && { fail "timed out (the main run)"; return; }
     [ $rc -eq 0 ] && [ $rc2 -eq 0 ] || fail "oprestore-bench exit $rc / $rc2 (bench.log)"
