@@ -7,9 +7,13 @@
 #include "../runtime/status.h"
 
 // Blocks of 256 threads for `count` elements, capped: the kernels grid-stride.
+// At least one block: a launch of zero blocks is an error (an empty tensor is a
+// no-op, not a failure).
 static inline unsigned or_grid_for(size_t count)
 {
     size_t blocks = (count + 255) / 256;
+    if (blocks == 0)
+        return 1;
     return (unsigned)(blocks > 65535u * 16u ? 65535u * 16u : blocks);
 }
 
