@@ -1,16 +1,21 @@
 /* flow_cpu.c: the plain-C kernels of the "flow" op family (runtime/ops_flow.h),
  * DAIN's custom layers.  f32 only (the CPU backend).  The per-pixel arithmetic
- * is shared with the CUDA kernels through flow_px.h.  The flow projection runs
+ * is shared with the CUDA kernels through flow_px.h (the filter interpolation
+ * restates FPX_FILTER_PIXEL's expressions, in its order, with the per-pixel part
+ * hoisted out of the channel loop: see there).  The flow projection runs
  * its pixels in row-major order: that fixes the float summation order the
  * official CUDA kernel leaves to its atomics (docs/stages/dain.md). */
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
 #include "../runtime/ops_flow.h"
 #include "flow_px.h"
 
-#define LDF(p, i) ((p)[i])
-
+/* Correlation, one output row (image n, row i) at a time: for each displacement
+ * the row's sums run channel by channel over the columns (in channel order, as
+ * each sum is defined, and vectorisable over the columns); a's row i and b's
+ * rows i-md .. i+md are reused by all (2md+1)^2 displacements. */
 static or_status cpu_correlation(or_backend *be, const or_tensor *a, const or_tensor *b, int md,
                                  or_tensor *y, or_err *err)
 {
@@ -20,21 +25,23 @@ static or_status cpu_correlation(or_backend *be, const or_tensor *a, const or_te
     const float inv = (float)c; /* the official kernel divides by kernel^2 * C */
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < a->n; n++)
-        for (int k = 0; k < d * d; k++) {
-            const int dy = k / d - md, dx = k % d - md;
-            const float *pa = (const float *)a->data + (long)n * c * hw;
-            const float *pb = (const float *)b->data + (long)n * c * hw;
-            float *py = (float *)y->data + ((long)n * d * d + k) * hw;
-            for (int i = 0; i < h; i++)
-                for (int j = 0; j < w; j++) {
-                    int i2 = i + dy, j2 = j + dx;
-                    float s = 0.0f;
-                    if (i2 >= 0 && i2 < h && j2 >= 0 && j2 < w)
-                        for (int ch = 0; ch < c; ch++)
-                            s += pa[ch * hw + (long)i * w + j] * pb[ch * hw + (long)i2 * w + j2];
-                    py[(long)i * w + j] = s / inv;
-                }
-        }
+        for (int i = 0; i < h; i++)
+            for (int k = 0; k < d * d; k++) {
+                const int dy = k / d - md, dx = k % d - md, i2 = i + dy;
+                const int out = i2 < 0 || i2 >= h;
+                /* the columns j with j + dx inside; the others (all when row i2 is out) are 0 */
+                const int j0 = out ? w : dx < 0 ? -dx : 0, j1 = dx > 0 ? w - dx : w;
+                const long ra = (long)n * c * hw + (long)i * w, rb = ra + (long)(out ? 0 : dy) * w;
+                const float *pa = (const float *)a->data + ra, *pb = (const float *)b->data + rb;
+                float *py = (float *)y->data + ((long)n * d * d + k) * hw + (long)i * w;
+                for (int j = 0; j < w; j++)
+                    py[j] = 0.0f;
+                for (int ch = 0; ch < c; ch++)
+                    for (int j = j0; j < j1; j++)
+                        py[j] += pa[ch * hw + j] * pb[ch * hw + j + dx];
+                for (int j = j0; j < j1; j++)
+                    py[j] /= inv;
+            }
     return OR_OK;
 }
 
@@ -120,31 +127,177 @@ static or_status cpu_depth_flow_projection(or_backend *be, const or_tensor *flow
     return OR_OK;
 }
 
+/* Filter interpolation.  A pixel's window depends on its flow and taps only,
+ * not on the channel.  So for a tile of pixels (FI_ROWS rows by a run of
+ * columns) the clamped window offsets, the taps and the blend weights are
+ * computed once (fi_prepare) and then the channel planes are swept over the
+ * tile, FI_PLANES planes at a time (fi_planes): each plane's window rows are
+ * read once per tile from memory and reused across its rows.  The float
+ * expressions and their order are FPX_FILTER_PIXEL's (flow_px.h; the CUDA
+ * kernel uses it): each quadrant sums its taps in row-major order, then the
+ * blend adds the weighted quadrants left to right.  The results are the same
+ * bits as that macro's. */
+#define FI_ROWS 8
+#define FI_SLOTS 8192 /* per tile: pixels x taps (fs*fs <= 64) */
+#define FI_PLANES 4
+
+typedef struct {
+    int off[FI_SLOTS];         /* per pixel, its fs*fs clamped window offsets in a plane */
+    float tap[FI_SLOTS];       /* and its fs*fs taps */
+    float wt[FI_SLOTS / 4][4]; /* per pixel, the blend weights of the quadrants TL TR BL BR */
+    int at[FI_SLOTS / 4];      /* per pixel, its offset in a plane; < 0: invalid (copied) */
+} fi_tile;
+
+/* The tile rows i0 .. i0+rows-1, columns j0 .. j0+cols-1 of image n's flow f
+ * (2 planes) and taps (fs*fs planes). */
+static void fi_prepare(const float *f, const float *taps, int fs, int h, int w, int i0, int rows,
+                       int j0, int cols, fi_tile *t)
+{
+    const long hw = (long)h * w;
+    const int half = fs / 2, nt = fs * fs;
+    for (int r = 0; r < rows; r++) {
+        const long p0 = (long)(i0 + r) * w + j0;
+        for (int k = 0; k < nt; k++)
+            for (int j = 0; j < cols; j++)
+                t->tap[(r * cols + j) * nt + k] = taps[k * hw + p0 + j];
+        for (int j = 0; j < cols; j++) {
+            const int px = r * cols + j, i = i0 + r;
+            float fx = f[p0 + j], fy = f[hw + p0 + j];
+            float x2 = (float)(j0 + j) + fx, y2 = (float)i + fy;
+            t->at[px] = (int)(p0 + j);
+            if (!fpx_filter_valid(fx, fy, x2, y2, h, w)) {
+                t->at[px] = -1 - t->at[px];
+                continue;
+            }
+            int ix = (int)x2, iy = (int)y2, l = ix + 1 - half, top = iy + 1 - half;
+            for (int ty = 0; ty < fs; ty++) {
+                int cj = top + ty < 0 ? 0 : top + ty > h - 1 ? h - 1 : top + ty;
+                for (int tx = 0; tx < fs; tx++) {
+                    int ci = l + tx < 0 ? 0 : l + tx > w - 1 ? w - 1 : l + tx;
+                    t->off[px * nt + ty * fs + tx] = cj * w + ci;
+                }
+            }
+            float a = x2 - (float)ix, b = y2 - (float)iy;
+            t->wt[px][0] = (1 - a) * (1 - b);
+            t->wt[px][1] = a * (1 - b);
+            t->wt[px][2] = (1 - a) * b;
+            t->wt[px][3] = a * b;
+        }
+    }
+}
+
+/* nc <= FI_PLANES planes img, img + hw, ... over the tile's npx pixels into
+ * out, out + hw, ...: quadrant by quadrant, each tap's offset and weight loaded
+ * once for all planes. */
+static void fi_planes(const float *img, float *out, long hw, int nc, int fs, int npx,
+                      const fi_tile *t)
+{
+    const int half = fs / 2, nt = fs * fs;
+    for (int px = 0; px < npx; px++) {
+        const long p = t->at[px];
+        if (p < 0) {
+            for (int c = 0; c < nc; c++)
+                out[c * hw - 1 - p] = img[c * hw - 1 - p];
+            continue;
+        }
+        const int *o = t->off + px * nt;
+        const float *tp = t->tap + px * nt;
+        float acc[FI_PLANES];
+        for (int qd = 0; qd < 4; qd++) {
+            const int y0 = (qd >> 1) * half, x0 = (qd & 1) * half;
+            float q[FI_PLANES];
+            for (int c = 0; c < nc; c++)
+                q[c] = 0.0f;
+            for (int ty = y0; ty < y0 + half; ty++)
+                for (int tx = x0; tx < x0 + half; tx++) {
+                    const int k = ty * fs + tx;
+                    for (int c = 0; c < nc; c++)
+                        q[c] += img[c * hw + o[k]] * tp[k];
+                }
+            for (int c = 0; c < nc; c++)
+                acc[c] = qd ? acc[c] + t->wt[px][qd] * q[c] : t->wt[px][qd] * q[c];
+        }
+        for (int c = 0; c < nc; c++)
+            out[c * hw + p] = acc[c];
+    }
+}
+
+/* fi_planes for DAIN's case, 4 planes and a 4 x 4 window, written out (the
+ * compiler does not unroll the general one): the quadrants are the taps
+ * {0,1,4,5}, {2,3,6,7}, {8,9,12,13} and {10,11,14,15}. */
+static void fi_planes4_fs4(const float *img, float *out, long hw, int npx, const fi_tile *t)
+{
+    const float *i0 = img, *i1 = img + hw, *i2 = img + 2 * hw, *i3 = img + 3 * hw;
+    float *y0 = out, *y1 = out + hw, *y2 = out + 2 * hw, *y3 = out + 3 * hw;
+    for (int px = 0; px < npx; px++) {
+        const long p = t->at[px];
+        if (p < 0) {
+            y0[-1 - p] = i0[-1 - p], y1[-1 - p] = i1[-1 - p];
+            y2[-1 - p] = i2[-1 - p], y3[-1 - p] = i3[-1 - p];
+            continue;
+        }
+        const int *o = t->off + px * 16;
+        const float *tp = t->tap + px * 16, *wt = t->wt[px];
+        float q0, q1, q2, q3;
+#define FI_TAP(k)                                                                              \
+    do {                                                                                       \
+        const int at_ = o[k];                                                                  \
+        const float t_ = tp[k];                                                                \
+        q0 += i0[at_] * t_, q1 += i1[at_] * t_, q2 += i2[at_] * t_, q3 += i3[at_] * t_;        \
+    } while (0)
+#define FI_QUAD(k0, k1, k2, k3)                                                                \
+    do {                                                                                       \
+        q0 = q1 = q2 = q3 = 0.0f;                                                              \
+        FI_TAP(k0);                                                                            \
+        FI_TAP(k1);                                                                            \
+        FI_TAP(k2);                                                                            \
+        FI_TAP(k3);                                                                            \
+    } while (0)
+        FI_QUAD(0, 1, 4, 5);
+        float a0 = wt[0] * q0, a1 = wt[0] * q1, a2 = wt[0] * q2, a3 = wt[0] * q3;
+        FI_QUAD(2, 3, 6, 7);
+        a0 += wt[1] * q0, a1 += wt[1] * q1, a2 += wt[1] * q2, a3 += wt[1] * q3;
+        FI_QUAD(8, 9, 12, 13);
+        a0 += wt[2] * q0, a1 += wt[2] * q1, a2 += wt[2] * q2, a3 += wt[2] * q3;
+        FI_QUAD(10, 11, 14, 15);
+        a0 += wt[3] * q0, a1 += wt[3] * q1, a2 += wt[3] * q2, a3 += wt[3] * q3;
+#undef FI_QUAD
+#undef FI_TAP
+        y0[p] = a0, y1[p] = a1, y2[p] = a2, y3[p] = a3;
+    }
+}
+
 static or_status cpu_filter_interpolation(or_backend *be, const or_tensor *x,
                                           const or_tensor *flow, const or_tensor *filter,
                                           int fs, or_tensor *y, or_err *err)
 {
-    (void)be, (void)err;
-    const int c = x->c, h = x->h, w = x->w;
+    (void)be;
+    const int c = x->c, h = x->h, w = x->w, nt = fs * fs;
     const long hw = (long)h * w;
-#pragma omp parallel for collapse(2) schedule(static)
+    if (hw > INT_MAX)
+        return or_errf(err, OR_EUNSUPPORTED, "filter_interpolation: %d x %d pixels: at most %d",
+                       h, w, INT_MAX);
+    /* tiles of FI_ROWS rows by cols columns: fs = 4 gives 64 columns */
+    const int cols = FI_SLOTS / FI_ROWS / nt < w ? FI_SLOTS / FI_ROWS / nt : w;
+    const int tiles_y = (h + FI_ROWS - 1) / FI_ROWS, tiles_x = (w + cols - 1) / cols;
+#pragma omp parallel for collapse(3) schedule(static)
     for (int n = 0; n < x->n; n++)
-        for (int i = 0; i < h; i++)
-            for (int j = 0; j < w; j++) {
-                long p = (long)i * w + j;
-                const float *f = (const float *)flow->data + (long)n * 2 * hw;
-                const float *taps = (const float *)filter->data + (long)n * fs * fs * hw + p;
-                float fx = f[p], fy = f[hw + p];
-                float x2 = (float)j + fx, y2 = (float)i + fy;
-                int valid = fpx_filter_valid(fx, fy, x2, y2, h, w);
-                for (int ch = 0; ch < c; ch++) {
-                    const float *img = (const float *)x->data + ((long)n * c + ch) * hw;
-                    float out = img[p];
-#define TAP(k) taps[(long)(k) * hw]
-                    if (valid)
-                        FPX_FILTER_PIXEL(out, img, LDF, TAP, fs, x2, y2, h, w);
-#undef TAP
-                    ((float *)y->data)[((long)n * c + ch) * hw + p] = out;
+        for (int ty = 0; ty < tiles_y; ty++)
+            for (int tx = 0; tx < tiles_x; tx++) {
+                fi_tile t;
+                const int i0 = ty * FI_ROWS, rows = h - i0 < FI_ROWS ? h - i0 : FI_ROWS;
+                const int j0 = tx * cols, tc = w - j0 < cols ? w - j0 : cols;
+                const float *xn = (const float *)x->data + (long)n * c * hw;
+                float *yn = (float *)y->data + (long)n * c * hw;
+                fi_prepare((const float *)flow->data + (long)n * 2 * hw,
+                           (const float *)filter->data + (long)n * nt * hw, fs, h, w, i0, rows,
+                           j0, tc, &t);
+                for (int ch = 0; ch < c; ch += FI_PLANES) {
+                    const int nc = c - ch < FI_PLANES ? c - ch : FI_PLANES;
+                    if (fs == 4 && nc == FI_PLANES)
+                        fi_planes4_fs4(xn + ch * hw, yn + ch * hw, hw, rows * tc, &t);
+                    else
+                        fi_planes(xn + ch * hw, yn + ch * hw, hw, nc, fs, rows * tc, &t);
                 }
             }
     return OR_OK;

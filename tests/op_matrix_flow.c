@@ -272,34 +272,47 @@ static void ref_filter_interp(const float *x, const float *fl, const float *filt
             }
 }
 
+/* One case: random x, flow in [-fmax, fmax] and taps, against ref_filter_interp. */
+static int filter_interp_case(or_backend *be, or_dtype dt, const int s[4], int fs, float fmax)
+{
+    int sf[4] = {s[0], 2, s[2], s[3]}, sk[4] = {s[0], fs * fs, s[2], s[3]};
+    size_t nx = (size_t)s[0] * s[1] * s[2] * s[3], nf = (size_t)s[0] * 2 * s[2] * s[3];
+    size_t nk = nf / 2 * fs * fs;
+    float *x = om_rand(nx, -1, 1, dt), *fl = om_rand(nf, -fmax, fmax, dt);
+    float *filt = om_rand(nk, -0.2f, 0.5f, dt), *ref = malloc(nx * sizeof(float));
+    ref_filter_interp(x, fl, filt, s, fs, ref);
+    char what[200];
+    snprintf(what, sizeof what, "filter_interpolation F %d [%d,%d,%d,%d] on %s", fs, s[0], s[1],
+             s[2], s[3], be->name);
+    or_arena_mark m = or_arena_get_mark(&be->arena);
+    or_tensor tx, tf, tk, ty;
+    or_err err;
+    or_status st = fm_put(be, &tx, s, dt, "x", x, &err);
+    if (!st) st = fm_put(be, &tf, sf, dt, "flow", fl, &err);
+    if (!st) st = fm_put(be, &tk, sk, dt, "filter", filt, &err);
+    if (!st) st = fm_put(be, &ty, s, dt, "interp", NULL, &err);
+    if (!st) st = or_filter_interpolation(&tx, &tf, &tk, fs, &ty, &err);
+    int fails = om_finish(st, &err, what, &ty, ref, dt);
+    or_arena_reset(&be->arena, m);
+    free(x), free(fl), free(filt), free(ref);
+    return fails;
+}
+
+/* Shapes wider and taller than the CPU kernel's tiles (8 rows by 64 columns at
+ * F 4, by 16 at F 8), with partial last tiles and channel counts that are not
+ * a multiple of its 4-plane groups. */
+static const int fi_tile_shapes[][4] = {{1, 9, 21, 150}, {2, 6, 17, 70}};
+
 int om_flow_filter_interpolation_cases(or_backend *be, or_dtype dt)
 {
     int fails = 0;
     tu_seed(44);
     for (size_t si = 0; si < FM_N_SHAPES; si++)
-        for (int fs = 2; fs <= 4; fs += 2) {
-            const int *s = fm_shapes[si];
-            int sf[4] = {s[0], 2, s[2], s[3]}, sk[4] = {s[0], fs * fs, s[2], s[3]};
-            size_t nx = (size_t)s[0] * s[1] * s[2] * s[3], nf = (size_t)s[0] * 2 * s[2] * s[3];
-            size_t nk = nf / 2 * fs * fs;
-            float *x = om_rand(nx, -1, 1, dt), *fl = om_rand(nf, -4, 4, dt);
-            float *filt = om_rand(nk, -0.2f, 0.5f, dt), *ref = malloc(nx * sizeof(float));
-            ref_filter_interp(x, fl, filt, s, fs, ref);
-            char what[200];
-            snprintf(what, sizeof what, "filter_interpolation F %d [%d,%d,%d,%d] on %s", fs, s[0],
-                     s[1], s[2], s[3], be->name);
-            or_arena_mark m = or_arena_get_mark(&be->arena);
-            or_tensor tx, tf, tk, ty;
-            or_err err;
-            or_status st = fm_put(be, &tx, s, dt, "x", x, &err);
-            if (!st) st = fm_put(be, &tf, sf, dt, "flow", fl, &err);
-            if (!st) st = fm_put(be, &tk, sk, dt, "filter", filt, &err);
-            if (!st) st = fm_put(be, &ty, s, dt, "interp", NULL, &err);
-            if (!st) st = or_filter_interpolation(&tx, &tf, &tk, fs, &ty, &err);
-            fails += om_finish(st, &err, what, &ty, ref, dt);
-            or_arena_reset(&be->arena, m);
-            free(x), free(fl), free(filt), free(ref);
-        }
+        for (int fs = 2; fs <= 4; fs += 2)
+            fails += filter_interp_case(be, dt, fm_shapes[si], fs, 4.0f);
+    for (size_t si = 0; si < sizeof fi_tile_shapes / sizeof fi_tile_shapes[0]; si++)
+        for (int fs = 2; fs <= 8; fs += 2)
+            fails += filter_interp_case(be, dt, fi_tile_shapes[si], fs, 12.0f);
     return fails;
 }
 
