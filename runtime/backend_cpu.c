@@ -13,10 +13,10 @@
 #include "backend.h"
 #include "ops.h"
 
-/* Convolution scratch (padded input rows, or im2col) is taken from the arena
- * per call and given back at once: the same bytes every call, so the steady
- * state allocates nothing. */
-#define CPU_CONV_SCRATCH_BUDGET ((size_t)64 << 20)
+/* Convolution scratch (padded input rows, or im2col; at most
+ * OR_CPU_CONV_SCRATCH_BUDGET, kernels.h) is taken from the arena per call and
+ * given back at once: the same bytes every call, so the steady state allocates
+ * nothing. */
 
 static or_status need_f32(const char *op, const or_tensor *t, or_err *err)
 {
@@ -52,8 +52,8 @@ static or_status cpu_conv2d(or_backend *be, const or_tensor *x, const or_tensor 
     OR_TRY(need_f32("conv2d", x, err));
     int nhwc = x->layout == OR_NHWC;
     or_conv_shape s = conv_shape(x, w, p, y);
-    size_t scratch_bytes = nhwc ? conv2d_nhwc_im2col_scratch_bytes(&s, CPU_CONV_SCRATCH_BUDGET)
-                                : conv2d_nchw_sgemm_scratch_bytes(&s, CPU_CONV_SCRATCH_BUDGET);
+    size_t scratch_bytes = nhwc ? conv2d_nhwc_im2col_scratch_bytes(&s, OR_CPU_CONV_SCRATCH_BUDGET)
+                                : conv2d_nchw_sgemm_scratch_bytes(&s, OR_CPU_CONV_SCRATCH_BUDGET);
     or_arena_mark m = or_arena_get_mark(&be->arena);
     void *scratch = NULL;
     if (scratch_bytes)

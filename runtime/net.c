@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../kernels/kernels.h"
 #include "net_internal.h"
 
 static size_t align_up(size_t x)
@@ -293,7 +294,7 @@ size_t or_net_act_bytes(int c, int h, int w, or_dtype dt)
 
 size_t or_net_conv_scratch_bound(int ci, int wo)
 {
-    size_t budget = (size_t)64 << 20; /* CPU_CONV_SCRATCH_BUDGET in backend_cpu.c */
+    size_t budget = OR_CPU_CONV_SCRATCH_BUDGET;
     size_t row = (size_t)ci * 9 * (size_t)wo * sizeof(float);
     return align_up(row > budget ? row : budget);
 }
