@@ -1,10 +1,11 @@
 /* bench_cuda.cu: what oprestore-bench needs from CUDA directly (CUDA builds only):
  *   - a pool of CUDA events recorded on the backend's stream (iteration and
  *     per-kernel timing; elapsed times read after a sync);
- *   - the ceilings: cuBLAS GEMM 8192^3 in f16 (tensor cores, f32 accumulation,
- *     CUBLAS_COMPUTE_32F) and in f32 (CUBLAS_DEFAULT_MATH: no TF32), and a
- *     1 GiB device-to-device cudaMemcpyAsync counted as read + write; each the
- *     best of 5 after a warm-up, timed with events on the backend's stream;
+ *   - the ceilings: cuBLAS GEMM 8192^3 (BENCH_CEIL_GEMM_N) in f16 (tensor cores,
+ *     f32 accumulation, CUBLAS_COMPUTE_32F) and in f32 (CUBLAS_DEFAULT_MATH: no
+ *     TF32), and a 1 GiB (BENCH_CEIL_COPY_MIB) device-to-device cudaMemcpyAsync
+ *     counted as read + write; each the best of 5 after a warm-up, timed with
+ *     events on the backend's stream;
  *   - the device memory in use (cudaMemGetInfo). */
 #include <cublas_v2.h>
 #include <cuda_fp16.h>
@@ -17,6 +18,15 @@
 extern "C" {
 #include "bench.h"
 }
+
+/* The ceilings' sizes; smaller ones only where the build says so (the CUDA
+ * emulator's oprestore-bench-emu, tests/cuda_emu, which runs them on the CPU). */
+#ifndef BENCH_CEIL_GEMM_N
+#define BENCH_CEIL_GEMM_N 8192
+#endif
+#ifndef BENCH_CEIL_COPY_MIB
+#define BENCH_CEIL_COPY_MIB 1024
+#endif
 
 struct bench_cuda_events {
     cudaStream_t stream;
@@ -116,8 +126,11 @@ static or_status best_time(cudaStream_t stream, int reps, F f, double *best, or_
             s = cuda_err(err, c, "ceiling run");
             break;
         }
-        float ms;
-        cudaEventElapsedTime(&ms, a, b);
+        float ms = 0;
+        if ((c = cudaEventElapsedTime(&ms, a, b)) != cudaSuccess) {
+            s = cuda_err(err, c, "cudaEventElapsedTime");
+            break;
+        }
         if (r > 0 && 1e-3 * ms < *best)
             *best = 1e-3 * ms;
     }
@@ -128,7 +141,7 @@ static or_status best_time(cudaStream_t stream, int reps, F f, double *best, or_
 
 static or_status gemm_ceilings(cudaStream_t stream, bench_ceilings *c, or_err *err)
 {
-    const int n = 8192, reps = 5;
+    const int n = BENCH_CEIL_GEMM_N, reps = 5;
     size_t elems = (size_t)n * n;
     void *a = NULL, *b = NULL, *y = NULL;
     cublasHandle_t h = NULL;
@@ -180,7 +193,7 @@ out:
 
 static or_status copy_ceiling(cudaStream_t stream, bench_ceilings *c, or_err *err)
 {
-    size_t bytes = (size_t)1 << 30;
+    size_t bytes = (size_t)BENCH_CEIL_COPY_MIB << 20;
     void *src = NULL, *dst = NULL;
     or_status s = OR_OK;
     cudaError_t e;

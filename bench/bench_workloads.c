@@ -368,7 +368,7 @@ static or_status timed(wl_run *r, const bench_opts *o, bench_result *res, or_err
         OR_TRY(step(r, i, err));
     OR_TRY(r->be->sync(r->be, err));
     if (iters > 0) {
-        bench_timer *t;
+        bench_timer *t = NULL;
         double *sec = calloc((size_t)iters, sizeof *sec);
         if (!sec)
             return or_errf(err, OR_ENOMEM, "bench: out of memory");

@@ -1,10 +1,12 @@
 // test_cuda_emu.cpp: the CUDA emulator's own checks (label cuda-emu): fp16
 // conversions against the compiler's _Float16, launch limits, fiber barriers and
-// shuffles, divergence and redzone aborts, cuDNN / cuBLAS argument checks.
+// shuffles, divergence and redzone aborts, cuDNN / cuBLAS argument checks, events
+// (timing, completion, error codes), cublasGemmEx / cublasSgemm.
 // Kernels are launched through or_emu::launcher directly, as rewrite_cu.cmake does.
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "cublas_v2.h"
 #include "cuda_fp16.h"
@@ -206,4 +208,75 @@ Test(cuda_emu, cublas_leading_dimensions)
             cr_expect_eq(hc[j * 4 + i], ha[i * 4 + j], "A^T (%d,%d)", i, j);
     cudaFree(a), cudaFree(b), cudaFree(c);
     cublasDestroy(h);
+}
+
+Test(cuda_emu, events_time_and_completion)
+{
+    cudaStream_t st;
+    cudaEvent_t a, b, fresh, notime;
+    cr_assert_eq(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking), cudaSuccess);
+    cr_assert_eq(cudaEventCreate(&a), cudaSuccess);
+    cr_assert_eq(cudaEventCreate(&b), cudaSuccess);
+    cr_assert_eq(cudaEventCreate(&fresh), cudaSuccess);
+    cr_assert_eq(cudaEventCreateWithFlags(&notime, cudaEventDisableTiming), cudaSuccess);
+    cr_expect_eq(cudaEventCreateWithFlags(&fresh, 0x80), cudaErrorInvalidValue);
+    cr_expect_eq(cudaEventCreateWithFlags(&fresh, cudaEventInterprocess), cudaErrorInvalidValue);
+    float ms = -1;
+    cr_expect_eq(cudaEventElapsedTime(&ms, a, b), cudaErrorInvalidResourceHandle); // never recorded
+    cr_expect_eq(cudaEventQuery(fresh), cudaSuccess);
+    cr_assert_eq(cudaEventRecord(a, st), cudaSuccess);
+    struct timespec ts = {0, 20 * 1000 * 1000}; // 20 ms of "work" between the records
+    nanosleep(&ts, NULL);
+    cr_assert_eq(cudaEventRecord(b, st), cudaSuccess);
+    cr_expect_eq(cudaEventElapsedTime(&ms, a, b), cudaErrorNotReady); // nothing synchronised
+    cr_expect_eq(cudaStreamSynchronize(0), cudaSuccess); // another stream: still not ready
+    cr_expect_eq(cudaEventElapsedTime(&ms, a, b), cudaErrorNotReady);
+    cr_assert_eq(cudaEventSynchronize(b), cudaSuccess); // b done: a, before it, too
+    cr_assert_eq(cudaEventElapsedTime(&ms, a, b), cudaSuccess);
+    cr_expect(ms >= 19.0f && ms < 2000.0f, "elapsed %g ms", ms);
+    cr_assert_eq(cudaEventRecord(a, st), cudaSuccess); // re-recorded: pending again
+    cr_expect_eq(cudaEventElapsedTime(&ms, b, a), cudaErrorNotReady);
+    cr_assert_eq(cudaStreamSynchronize(st), cudaSuccess);
+    cr_expect_eq(cudaEventElapsedTime(&ms, b, a), cudaSuccess);
+    cr_assert_eq(cudaEventRecord(notime, st), cudaSuccess);
+    cr_assert_eq(cudaDeviceSynchronize(), cudaSuccess);
+    cr_expect_eq(cudaEventElapsedTime(&ms, a, notime), cudaErrorInvalidResourceHandle);
+    cr_expect_eq(cudaEventElapsedTime(NULL, a, b), cudaErrorInvalidValue);
+    cr_expect_eq(cudaEventRecord(a, (cudaStream_t)&ts), cudaErrorInvalidResourceHandle);
+    cr_assert_eq(cudaGetLastError(), cudaErrorInvalidResourceHandle);
+    cr_expect_eq(cudaEventDestroy(notime), cudaSuccess);
+    cr_expect_eq(cudaEventDestroy(notime), cudaErrorInvalidResourceHandle);
+    cudaEventDestroy(a), cudaEventDestroy(b), cudaEventDestroy(fresh);
+    cudaStreamDestroy(st);
+    cudaGetLastError();
+}
+
+Test(cuda_emu, cublas_gemm_ex_and_sgemm)
+{
+    // column-major 2x2: C = A * B, A = [1 3; 2 4], B = I * 2
+    float ha[4] = {1, 2, 3, 4}, hb[4] = {2, 0, 0, 2}, hc[4];
+    float *a, *b, *c;
+    cr_assert_eq(cudaMalloc(&a, sizeof ha), cudaSuccess);
+    cr_assert_eq(cudaMalloc(&b, sizeof hb), cudaSuccess);
+    cr_assert_eq(cudaMalloc(&c, sizeof hc), cudaSuccess);
+    cudaMemcpy(a, ha, sizeof ha, cudaMemcpyHostToDevice);
+    cudaMemcpy(b, hb, sizeof hb, cudaMemcpyHostToDevice);
+    cublasHandle_t h;
+    cr_assert_eq(cublasCreate(&h), CUBLAS_STATUS_SUCCESS);
+    cr_expect_eq(cublasSetMathMode(h, (cublasMath_t)7), CUBLAS_STATUS_INVALID_VALUE);
+    cr_expect_eq(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH), CUBLAS_STATUS_SUCCESS);
+    const float one = 1, zero = 0;
+    cr_assert_eq(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 2, &one, a, 2, b, 2, &zero, c, 2),
+                 CUBLAS_STATUS_SUCCESS);
+    cudaMemcpy(hc, c, sizeof hc, cudaMemcpyDeviceToHost);
+    for (int i = 0; i < 4; i++)
+        cr_expect_eq(hc[i], 2 * ha[i], "c[%d] = %g", i, hc[i]);
+    cr_expect_eq(cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 2, &one, a, CUDA_R_32F, 2, b,
+                              CUDA_R_32F, 2, &zero, c, CUDA_R_16F, 2, CUBLAS_COMPUTE_32F,
+                              CUBLAS_GEMM_DEFAULT),
+                 CUBLAS_STATUS_NOT_SUPPORTED); // f32 inputs, f16 output: not in the table
+    cr_expect_eq(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 2, &one, a, 1, b, 2, &zero, c, 2),
+                 CUBLAS_STATUS_INVALID_VALUE);
+    cublasDestroy(h);
+    cudaFree(a), cudaFree(b), cudaFree(c);
 }

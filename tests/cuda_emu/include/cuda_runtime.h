@@ -44,6 +44,7 @@ typedef enum cudaError {
     cudaErrorNoDevice = 100,
     cudaErrorInvalidDevice = 101,
     cudaErrorInvalidResourceHandle = 400,
+    cudaErrorNotReady = 600,
     cudaErrorIllegalAddress = 700,
     cudaErrorLaunchFailure = 719,
 } cudaError_t;
@@ -59,6 +60,12 @@ typedef enum cudaMemcpyKind {
 typedef struct CUstream_st *cudaStream_t;
 #define cudaStreamDefault 0x00
 #define cudaStreamNonBlocking 0x01
+
+typedef struct CUevent_st *cudaEvent_t;
+#define cudaEventDefault 0x00
+#define cudaEventBlockingSync 0x01
+#define cudaEventDisableTiming 0x02
+#define cudaEventInterprocess 0x04
 
 struct cudaDeviceProp {
     char name[256];
@@ -103,6 +110,23 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t *st, unsigned flags);
 cudaError_t cudaStreamDestroy(cudaStream_t st);
 cudaError_t cudaStreamSynchronize(cudaStream_t st);
 cudaError_t cudaDeviceSynchronize(void);
+
+// Events (src/emu_event.cpp).  Work runs when it is issued, so an event's
+// timestamp is the host's monotonic clock at cudaEventRecord and
+// cudaEventElapsedTime gives the host wall time between two records.  The
+// completion rules are the real ones, strictly: a recorded event counts as
+// complete only after cudaEventSynchronize / cudaEventQuery on it (or on an
+// event recorded after it on the same stream), or a
+// synchronisation of its stream (cudaStreamSynchronize; stream 0 and blocking
+// streams also by a synchronous cudaMemcpy) or of the device; before that
+// cudaEventElapsedTime answers cudaErrorNotReady, as it may on a GPU.
+cudaError_t cudaEventCreate(cudaEvent_t *ev);
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t *ev, unsigned flags);
+cudaError_t cudaEventDestroy(cudaEvent_t ev);
+cudaError_t cudaEventRecord(cudaEvent_t ev, cudaStream_t st = 0);
+cudaError_t cudaEventQuery(cudaEvent_t ev);
+cudaError_t cudaEventSynchronize(cudaEvent_t ev);
+cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t start, cudaEvent_t end);
 
 // ---- device side ------------------------------------------------------------------
 // The built-in variables of the thread being run (set by the launcher).
@@ -230,6 +254,12 @@ bool is_device_ptr(const void *p);
 bool stream_ok(cudaStream_t st);
 // Record an error for cudaGetLastError.
 cudaError_t set_error(cudaError_t e);
+// Whether st is 0 or a live stream created without cudaStreamNonBlocking (work on
+// it is ordered with the legacy default stream).
+bool stream_is_blocking(cudaStream_t st);
+// The events recorded on st are complete (a synchronisation of st; all: of the
+// device; legacy: of stream 0, which waits for the blocking streams too).
+void events_complete(cudaStream_t st, bool all, bool legacy);
 
 } // namespace or_emu
 

@@ -1,5 +1,6 @@
-// emu_cublas.cpp: the CUDA emulator's cuBLAS (tests/cuda_emu): the handle and
-// cublasGemmStridedBatchedEx, column-major, op N or T, f32 or f16 storage with f32
+// emu_cublas.cpp: the CUDA emulator's cuBLAS (tests/cuda_emu): the handle, its
+// math mode, cublasGemmStridedBatchedEx (cublasGemmEx and cublasSgemm are batch 1
+// of it), column-major, op N or T, f32 or f16 storage with f32
 // compute and host alpha/beta (beta == 0: C is not read, as in cuBLAS).
 // Strict like the real library: negative sizes or lda/ldb/ldc smaller than the
 // rows give CUBLAS_STATUS_INVALID_VALUE, type combinations outside cublasGemmEx's
@@ -14,6 +15,7 @@
 struct cublasContext {
     unsigned magic;
     cudaStream_t stream;
+    cublasMath_t math;
 };
 
 namespace {
@@ -50,7 +52,7 @@ size_t span(int rows, int cols, int ld, long long stride, int batch, cudaDataTyp
 
 cublasStatus_t cublasCreate(cublasHandle_t *h)
 {
-    *h = new cublasContext{kMagic, nullptr};
+    *h = new cublasContext{kMagic, nullptr, CUBLAS_DEFAULT_MATH};
     return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -70,6 +72,18 @@ cublasStatus_t cublasSetStream(cublasHandle_t h, cudaStream_t st)
     if (!or_emu::stream_ok(st))
         return CUBLAS_STATUS_INVALID_VALUE;
     h->stream = st;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasSetMathMode(cublasHandle_t h, cublasMath_t mode)
+{
+    if (!h || h->magic != kMagic)
+        return CUBLAS_STATUS_NOT_INITIALIZED;
+    unsigned base = (unsigned)mode & 0xfu, rest = (unsigned)mode & ~0xfu;
+    // the real flags above the base mode: only DISALLOW_REDUCED_PRECISION_REDUCTION (16)
+    if (base > CUBLAS_TF32_TENSOR_OP_MATH || (rest & ~16u))
+        return CUBLAS_STATUS_INVALID_VALUE;
+    h->math = mode;
     return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -137,4 +151,22 @@ cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t h, cublasOperation_t ta
     }
     or_emu::check_redzones("cublasGemmStridedBatchedEx");
     return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasGemmEx(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m,
+                            int n, int k, const void *alpha, const void *a, cudaDataType at,
+                            int lda, const void *b, cudaDataType bt, int ldb, const void *beta,
+                            void *c, cudaDataType ct, int ldc, cublasComputeType_t compute,
+                            cublasGemmAlgo_t algo)
+{
+    return cublasGemmStridedBatchedEx(h, ta, tb, m, n, k, alpha, a, at, lda, 0, b, bt, ldb, 0,
+                                      beta, c, ct, ldc, 0, 1, compute, algo);
+}
+
+cublasStatus_t cublasSgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m,
+                           int n, int k, const float *alpha, const float *a, int lda,
+                           const float *b, int ldb, const float *beta, float *c, int ldc)
+{
+    return cublasGemmEx(h, ta, tb, m, n, k, alpha, a, CUDA_R_32F, lda, b, CUDA_R_32F, ldb, beta,
+                        c, CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
 }

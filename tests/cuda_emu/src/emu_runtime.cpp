@@ -174,6 +174,15 @@ bool stream_ok(cudaStream_t st)
     return S().streams.count((uintptr_t)st) != 0;
 }
 
+bool stream_is_blocking(cudaStream_t st)
+{
+    if (!st)
+        return true;
+    std::lock_guard<std::mutex> g(S().mu);
+    auto it = S().streams.find((uintptr_t)st);
+    return it != S().streams.end() && !(it->second & cudaStreamNonBlocking);
+}
+
 bool launch_begin(const launch_cfg &c)
 {
     snprintf(S().last_launch, sizeof S().last_launch, "%s:%d <<<(%u,%u,%u), (%u,%u,%u), %zu>>>",
@@ -267,6 +276,7 @@ const char *cudaGetErrorString(cudaError_t e)
     case cudaErrorNoDevice: return "no CUDA-capable device is detected";
     case cudaErrorInvalidDevice: return "invalid device ordinal";
     case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+    case cudaErrorNotReady: return "device not ready";
     case cudaErrorIllegalAddress: return "an illegal memory access was encountered";
     case cudaErrorLaunchFailure: return "unspecified launch failure";
     }
@@ -314,7 +324,11 @@ cudaError_t cudaFree(void *p)
 
 cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind)
 {
-    return cudaMemcpyAsync(dst, src, bytes, kind, 0);
+    // synchronous, on the legacy default stream: after the work of the blocking streams
+    cudaError_t e = cudaMemcpyAsync(dst, src, bytes, kind, 0);
+    if (e == cudaSuccess)
+        or_emu::events_complete(0, false, true);
+    return e;
 }
 
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind,
@@ -393,11 +407,13 @@ cudaError_t cudaStreamSynchronize(cudaStream_t st)
     if (!or_emu::stream_ok(st))
         return or_emu::set_error(cudaErrorInvalidResourceHandle);
     or_emu::check_redzones("cudaStreamSynchronize");
+    or_emu::events_complete(st, false, false);
     return cudaSuccess;
 }
 
 cudaError_t cudaDeviceSynchronize(void)
 {
     or_emu::check_redzones("cudaDeviceSynchronize");
+    or_emu::events_complete(0, true, false);
     return cudaSuccess;
 }
