@@ -283,6 +283,7 @@ static or_status prepare(wl_run *r, const bench_opts *o, char *weights, size_t w
     }
     OR_TRY(load_net(r, o, weights, wlen, err));
     or_net *net = r->net;
+    r->dt = net->dtype; /* what the network computes in: DAIN is f32 whatever was asked */
     if (w->kind == K_NET || w->kind == K_INTERP) {
         if ((w->kind == K_NET) != (net->forward != NULL))
             return or_errf(err, OR_EUNSUPPORTED, "%s: the network has no %s", net->model_path,
@@ -439,6 +440,7 @@ void bench_run_workload(const bench_workload *w, const bench_opts *o, or_backend
     be->arena.peak = be->arena.used;
     size_t arena_base = be->arena.used;
     or_status s = prepare(&r, o, res->weights, sizeof res->weights, &err);
+    snprintf(res->dtype, sizeof res->dtype, "%s", or_dtype_name(r.dt));
     if (s == OR_OK) {
         res->weight_bytes = M.live - or_arena_capacity(&be->arena);
         s = timed(&r, o, res, &err);

@@ -253,8 +253,14 @@ or_status or_net_dain_load(const st_file *f, or_backend *be, or_dtype dtype, or_
         free(m);
         return s;
     }
+    /* DAIN computes in f32 whatever dtype is asked for: its flow projection,
+     * hole filling and the filter's validity test are discrete in the flow, and
+     * f16 flows flip them, leaving scattered pixels off by up to full scale
+     * (15-34 dB against f32 on the CUDA emulator; docs/stages/dain.md).  The
+     * net's dtype says so (the CLI prints it). */
+    (void)dtype;
     or_net *net = &m->net;
-    or_net_init_common(net, "dain", f->path, be, dtype, 3, 3, 1, DAIN_MULTIPLE);
+    or_net_init_common(net, "dain", f->path, be, OR_F32, 3, 3, 1, DAIN_MULTIPLE);
     net->interpolate = dain_interpolate;
     net->frame_pad = dain_frame_pad;
     net->workspace_bytes = dain_workspace;
