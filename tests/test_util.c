@@ -104,6 +104,21 @@ double tu_psnr(const float *a, const float *b, size_t n, double peak)
     return 10.0 * log10(peak * peak / (se / (double)n));
 }
 
+double tu_frac_pixels_off(const float *a, const float *b, int channels, size_t pixels,
+                          double tight)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < pixels; i++) {
+        int bad = 0;
+        for (int c = 0; c < channels; c++) {
+            double d = fabs((double)a[c * pixels + i] - (double)b[c * pixels + i]);
+            bad |= !(d <= tight);
+        }
+        off += (size_t)bad;
+    }
+    return pixels ? (double)off / (double)pixels : 0.0;
+}
+
 uint8_t *tu_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

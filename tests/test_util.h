@@ -21,6 +21,10 @@ void tu_fill_uniform(float *x, size_t n, float lo, float hi);
 /* Max abs difference and PSNR (peak 1) between two float arrays. */
 double tu_max_abs_diff(const float *a, const float *b, size_t n);
 double tu_psnr(const float *a, const float *b, size_t n, double peak);
+/* The fraction of pixels (planar, channels planes of `pixels` each) where any
+ * channel differs by more than tight (NaN counts as off). */
+double tu_frac_pixels_off(const float *a, const float *b, int channels, size_t pixels,
+                          double tight);
 
 /* Read a whole file into malloc'd memory; NULL on error. */
 uint8_t *tu_read_file(const char *path, size_t *len);

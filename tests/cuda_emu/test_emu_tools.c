@@ -214,8 +214,47 @@ static const char *cli_models(void)
     return ct_model("rife_v4_6.zip.pth", "rife");
 }
 
-static void compare(const char *gpu_png, const char *cpu_png, double min_psnr, double max_diff,
-                    const char *what)
+/* How a -g 0 output is held against -g cpu: PSNR >= min_psnr, and every pixel
+ * within max_diff in each channel except at most max_frac_off of them.
+ *
+ * Smooth networks (everything but DAIN) have max_frac_off 0: every pixel is
+ * within max_diff.  DAIN makes discrete, flow-dependent decisions (which
+ * source pixel wins a depth-flow projection target, which targets are holes,
+ * whether a filter tap is inside the frame): a flow that differs by one ulp
+ * between the emulated cuBLAS and OpenBLAS (whose kernel, hence summation
+ * order, depends on the CPU: AVX2, AVX-512, SSE, and the thread count) can
+ * flip one of them, and the pixel it decides then takes another source's
+ * value, off by up to the local contrast.  No per-pixel bound holds for
+ * those, so DAIN is held to: all but DAIN_FRAC_OFF of the pixels within the
+ * tight f32 bound (a real defect - a shifted, swapped or mis-scaled
+ * plane - moves most pixels, not a few), and PSNR >= DAIN_MIN_PSNR over the
+ * whole picture, which bounds the energy of the flipped ones.  Measured on
+ * the 32x24 clip with OPENBLAS_CORETYPE Haswell, Zen, Sandybridge, Nehalem
+ * and Prescott, 1 and 2 threads: at most 1.2% of the pixels beyond 3/255,
+ * 47.1 dB, max |diff| 0.157 (Sandybridge, Nehalem and Prescott; AVX-512
+ * machines gave the same 47.1 dB); images: none beyond 16/65535, >= 103 dB. */
+typedef struct {
+    double min_psnr, max_diff, max_frac_off;
+} emu_tol;
+#define DAIN_FRAC_OFF 0.03
+#define DAIN_MIN_PSNR 40.0
+
+static void expect_close(const or_image *a, const or_image *b, emu_tol tol, const char *what)
+{
+    size_t px = (size_t)a->width * a->height, n = (size_t)a->channels * px;
+    double psnr = tu_psnr(a->planes, b->planes, n, 1.0);
+    double d = tu_max_abs_diff(a->planes, b->planes, n);
+    double off = tu_frac_pixels_off(a->planes, b->planes, a->channels, px, tol.max_diff);
+    cr_log_info("%s: -g 0 against -g cpu: PSNR %.1f dB, max |diff| %.2e, %.2f%% of pixels "
+                "beyond %.2e",
+                what, psnr, d, 100 * off, tol.max_diff);
+    cr_expect(psnr >= tol.min_psnr, "%s: PSNR %.1f dB < %.0f", what, psnr, tol.min_psnr);
+    cr_expect(off <= tol.max_frac_off, "%s: %.2f%% of pixels beyond %.2e (max |diff| %.2e), "
+              "at most %.2f%% allowed", what, 100 * off, tol.max_diff, d,
+              100 * tol.max_frac_off);
+}
+
+static void compare(const char *gpu_png, const char *cpu_png, emu_tol tol, const char *what)
 {
     or_image a, b;
     ct_read_img(gpu_png, &a);
@@ -223,20 +262,16 @@ static void compare(const char *gpu_png, const char *cpu_png, double min_psnr, d
     cr_assert(a.width == b.width && a.height == b.height && a.channels == b.channels,
               "%s: %dx%dx%d at -g 0, %dx%dx%d at -g cpu", what, a.width, a.height, a.channels,
               b.width, b.height, b.channels);
-    size_t n = (size_t)a.channels * a.width * a.height;
-    double psnr = tu_psnr(a.planes, b.planes, n, 1.0);
-    double d = tu_max_abs_diff(a.planes, b.planes, n);
-    cr_log_info("%s: -g 0 against -g cpu: PSNR %.1f dB, max |diff| %.2e", what, psnr, d);
-    cr_expect(psnr >= min_psnr, "%s: PSNR %.1f dB < %.0f", what, psnr, min_psnr);
-    cr_expect(d <= max_diff, "%s: max |diff| %.2e > %.2e", what, d, max_diff);
+    expect_close(&a, &b, tol, what);
     or_image_free(&a);
     or_image_free(&b);
 }
 
-/* DAIN computes in f32 even at -g 0 without --fp32 (runtime/net_dain.c: f16
- * flows flip its discrete steps; 15-35 dB against the CPU when it ran in f16):
- * its "f16" run is held to the f32 bound.  Set by the DAIN tests. */
-static const char *f16_runs_f32;
+/* Set by the DAIN tests: DAIN computes in f32 even at -g 0 without --fp32
+ * (runtime/net_dain.c: f16 flows flip its discrete steps; 15-35 dB against the
+ * CPU when it ran in f16), so its "f16" run is held to the f32 bounds, and
+ * those are the discrete ones of emu_tol. */
+static int dain_discrete;
 
 /* `oprestore-gpu-emu CMD -m MODEL -M models IO` at -g cpu, -g 0 (f16) and
  * -g 0 --fp32; compares the outputs (16-bit PNGs) against the CPU's. */
@@ -263,17 +298,16 @@ static void cli_three_ways(const char *cmd, const char *model, const char *io_fm
             cr_expect(strstr(out_log, said), "%s %s: expected '%s' in:\n%s", cmd, modes[m],
                       said, out_log);
     }
-    char what[160];
-    snprintf(what, sizeof what, "%s f16", tag);
-    if (f16_runs_f32)
-        compare(out[1], out[0], 90.0, 16.0 / 65535, what);
-    else
-        compare(out[1], out[0], 40.0, 0.05, what);
-    snprintf(what, sizeof what, "%s f32", tag);
     /* DAIN: the rounding moves its flow and the kernels' sample positions a
      * little, which the warping turns into a few more steps (measured: 6 steps,
-     * 104 dB) */
-    compare(out[2], out[0], 90.0, (f16_runs_f32 ? 16.0 : 4.0) / 65535, what);
+     * 103 dB) where no discrete step flips */
+    const emu_tol f16 = {40.0, 0.05, 0}, f32 = {90.0, 4.0 / 65535, 0};
+    const emu_tol dain = {DAIN_MIN_PSNR, 16.0 / 65535, DAIN_FRAC_OFF};
+    char what[160];
+    snprintf(what, sizeof what, "%s f16", tag);
+    compare(out[1], out[0], dain_discrete ? dain : f16, what);
+    snprintf(what, sizeof what, "%s f32", tag);
+    compare(out[2], out[0], dain_discrete ? dain : f32, what);
 }
 
 Test(emu_cli, upscale_g0_matches_cpu, .timeout = 120)
@@ -336,7 +370,7 @@ Test(emu_cli, interpolate_dain_g0_matches_cpu, .timeout = 120)
     ct_write_png(f1, 32, 32, 3, 0, 16, 15);
     char io[2048];
     snprintf(io, sizeof io, "-0 '%s' -1 '%s' -o '%%s'", f0, f1);
-    f16_runs_f32 = "DAIN";
+    dain_discrete = 1;
     cli_three_ways("interpolate", "dain", io, "interpolate-dain", "(dain, f32)");
 }
 
@@ -357,8 +391,7 @@ static const char *emu_clip(const char *name, int frames)
 }
 
 /* Every frame of two videos compared (same count, size, pts); returns the count. */
-static int compare_videos(const char *gpu, const char *cpu, double min_psnr, double max_diff,
-                          const char *what)
+static int compare_videos(const char *gpu, const char *cpu, emu_tol tol, const char *what)
 {
     const char *paths[2] = {gpu, cpu};
     or_video_reader *r[2];
@@ -368,7 +401,6 @@ static int compare_videos(const char *gpu, const char *cpu, double min_psnr, dou
         cr_assert_eq(or_video_open(paths[k], &r[k], &info[k], &err), OR_OK, "%s: %s", what,
                      err.msg);
     int n = 0;
-    double worst_psnr = INFINITY, worst_diff = 0;
     for (;; n++) {
         or_image f[2];
         int64_t pts[2];
@@ -383,18 +415,12 @@ static int compare_videos(const char *gpu, const char *cpu, double min_psnr, dou
                   what, n);
         cr_expect_eq(pts[0], pts[1], "%s: frame %d pts %lld vs %lld", what, n,
                      (long long)pts[0], (long long)pts[1]);
-        size_t m = (size_t)f[0].channels * f[0].width * f[0].height;
-        double psnr = tu_psnr(f[0].planes, f[1].planes, m, 1.0);
-        double d = tu_max_abs_diff(f[0].planes, f[1].planes, m);
-        cr_expect(psnr >= min_psnr, "%s: frame %d: PSNR %.1f dB < %.0f", what, n, psnr, min_psnr);
-        cr_expect(d <= max_diff, "%s: frame %d: max |diff| %.2e > %.2e", what, n, d, max_diff);
-        worst_psnr = psnr < worst_psnr ? psnr : worst_psnr;
-        worst_diff = d > worst_diff ? d : worst_diff;
+        char frame[200];
+        snprintf(frame, sizeof frame, "%s: frame %d", what, n);
+        expect_close(&f[0], &f[1], tol, frame);
         or_image_free(&f[0]), or_image_free(&f[1]);
     }
     or_video_close(r[0]), or_video_close(r[1]);
-    cr_log_info("%s: %d frames, -g 0 against -g cpu: worst PSNR %.1f dB, max |diff| %.2e", what,
-                n, worst_psnr, worst_diff);
     return n;
 }
 
@@ -405,7 +431,8 @@ static int compare_videos(const char *gpu, const char *cpu, double min_psnr, dou
  * for images; f32 cannot keep the images' 4/65535: a difference of ~1e-6 that
  * crosses an 8-bit rounding boundary is one step of Y, Cb or Cr, up to ~1.6
  * steps of R, G or B (limited range): max |diff| <= 3/255 and PSNR >= 60 dB
- * (at most a few percent of the samples one step off). */
+ * (at most a few percent of the samples one step off).  DAIN: 3/255 with the
+ * discrete allowance of emu_tol. */
 static void video_three_ways(const char *args, const char *in, int frames, int w, int h,
                              const char *tag, const char *said)
 {
@@ -440,13 +467,15 @@ static void video_three_ways(const char *args, const char *in, int frames, int w
                   modes[m]);
         free(a), free(b);
     }
+    const emu_tol f16 = {40.0, 0.05, 0}, f32 = {60.0, 3.0 / 255, 0};
+    const emu_tol dain = {DAIN_MIN_PSNR, 3.0 / 255, DAIN_FRAC_OFF};
     char what[160];
     snprintf(what, sizeof what, "%s f16", tag);
-    cr_expect_eq(compare_videos(out[1], out[0], f16_runs_f32 ? 60.0 : 40.0,
-                                f16_runs_f32 ? 3.0 / 255 : 0.05, what),
-                 frames, "%s", what);
+    cr_expect_eq(compare_videos(out[1], out[0], dain_discrete ? dain : f16, what), frames, "%s",
+                 what);
     snprintf(what, sizeof what, "%s f32", tag);
-    cr_expect_eq(compare_videos(out[2], out[0], 60.0, 3.0 / 255, what), frames, "%s", what);
+    cr_expect_eq(compare_videos(out[2], out[0], dain_discrete ? dain : f32, what), frames, "%s",
+                 what);
 }
 
 /* The restore chain: colorize -> upscale -> interpolate in one pass, the
@@ -475,7 +504,7 @@ Test(emu_video, colorize_deoldify_command_g0_matches_cpu, .timeout = 120)
 Test(emu_video, interpolate_dain_command_g0_matches_cpu, .timeout = 120)
 {
     const char *in = emu_clip("dain.mkv", 2);
-    f16_runs_f32 = "DAIN";
+    dain_discrete = 1;
     video_three_ways("interpolate -m dain -n 2", in, 4, VID_W, VID_H, "vid-dain",
                      "2 frames in, 4 out");
 }
