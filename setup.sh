@@ -16,7 +16,7 @@ packages=(
   libopenblas-openmp-dev                       # CPU backend sgemm (OpenMP build: CMakeLists.txt)
   libcriterion-dev                             # tests
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video (stage issues)
-  python3-torch python3-numpy                  # only to regenerate test fixtures
+  python3-torch python3-numpy python3-pil      # only to regenerate test fixtures
 )
 
 if [ "${OPRESTORE_SKIP_APT:-0}" != 1 ]; then

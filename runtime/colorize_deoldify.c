@@ -8,14 +8,17 @@
  *   out   = clamp(net(x) * std + mean, 0, 1)                  (pred_batch denorm + reconstruct)
  *   raw   = uint8(out * 255)                                  (numpy astype: truncation)
  *   raw   = raw.resize(orig.size, BILINEAR)
- *   final = YUV2BGR(Y of BGR2YUV(orig), U,V of BGR2YUV(raw))  (OpenCV, 8-bit)
+ *   final = YUV2RGB(Y of RGB2YUV(orig), U,V of RGB2YUV(raw))  (OpenCV, 8-bit)
  *
  * Every step on 8-bit data is integer-exact: PIL's resize (runtime/resize_pil.h),
  * PIL's L conversion (L = (19595 R + 38470 G + 7471 B + 2^15) >> 16, Pillow >= 9)
- * and OpenCV's fixed-point YUV (below).  DeOldify hands RGB arrays to OpenCV's
- * *BGR* conversions; that is kept: the "luma" it preserves weighs R by 0.114
- * and B by 0.299 (identical to true luma for gray inputs).  Alpha is copied
- * unchanged; the output is 3 channels. */
+ * and OpenCV's fixed-point YUV (below).  We follow jantic/DeOldify master since
+ * 4ff02e5 (2023-03-29, "Fixing RGB/BGR conversion issue"): filters.py
+ * _post_process converts with COLOR_RGB2YUV / COLOR_YUV2RGB; from 2018 until
+ * then it used the BGR forms on RGB arrays, which kept a "luma" weighing R by
+ * 0.114 and B by 0.299 and moved every pixel by about 0.185 (R - B) of the
+ * network's colour (docs/stages/deoldify.md).  Alpha is copied unchanged; the
+ * output is 3 channels. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,23 +35,23 @@ enum { YUV_SHIFT = 14 };
 static inline int descale(int v) { return (v + (1 << (YUV_SHIFT - 1))) >> YUV_SHIFT; }
 static inline uint8_t sat_u8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
-/* cv2.cvtColor(px, COLOR_BGR2YUV) for one pixel whose channel 0 is taken as blue. */
-static void or_deoldify_bgr2yuv_u8(const uint8_t bgr[3], uint8_t yuv[3])
+/* cv2.cvtColor(px, COLOR_RGB2YUV) for one pixel. */
+static void rgb2yuv_u8(const uint8_t rgb[3], uint8_t yuv[3])
 {
-    int b = bgr[0], g = bgr[1], r = bgr[2];
+    int r = rgb[0], g = rgb[1], b = rgb[2];
     int y = descale(b * 1868 + g * 9617 + r * 4899);
     yuv[0] = sat_u8(y);
     yuv[1] = sat_u8(descale((b - y) * 8061 + (128 << YUV_SHIFT)));
     yuv[2] = sat_u8(descale((r - y) * 14369 + (128 << YUV_SHIFT)));
 }
 
-/* cv2.cvtColor(px, COLOR_YUV2BGR) for one pixel. */
-static void or_deoldify_yuv2bgr_u8(const uint8_t yuv[3], uint8_t bgr[3])
+/* cv2.cvtColor(px, COLOR_YUV2RGB) for one pixel. */
+static void yuv2rgb_u8(const uint8_t yuv[3], uint8_t rgb[3])
 {
     int y = yuv[0], u = yuv[1] - 128, v = yuv[2] - 128;
-    bgr[0] = sat_u8(y + descale(u * 33292));
-    bgr[1] = sat_u8(y + descale(u * -6472 + v * -9519));
-    bgr[2] = sat_u8(y + descale(v * 18678));
+    rgb[0] = sat_u8(y + descale(v * 18678));
+    rgb[1] = sat_u8(y + descale(u * -6472 + v * -9519));
+    rgb[2] = sat_u8(y + descale(u * 33292));
 }
 
 /* ---- steps ---- */
@@ -85,17 +88,17 @@ static void model_output(const float *y, int s, uint8_t *raw)
         }
 }
 
-/* Keep orig's Y, take raw's U and V (both through DeOldify's BGR conversions). */
+/* Keep orig's Y, take raw's U and V. */
 static void post_process(const uint8_t *orig, const uint8_t *raw, size_t n, uint8_t *out)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t po[3] = {orig[i], orig[n + i], orig[2 * n + i]};
         uint8_t pr[3] = {raw[i], raw[n + i], raw[2 * n + i]};
         uint8_t yo[3], yr[3], mix[3], res[3];
-        or_deoldify_bgr2yuv_u8(po, yo);
-        or_deoldify_bgr2yuv_u8(pr, yr);
+        rgb2yuv_u8(po, yo);
+        rgb2yuv_u8(pr, yr);
         mix[0] = yo[0], mix[1] = yr[1], mix[2] = yr[2];
-        or_deoldify_yuv2bgr_u8(mix, res);
+        yuv2rgb_u8(mix, res);
         out[i] = res[0], out[n + i] = res[1], out[2 * n + i] = res[2];
     }
 }
