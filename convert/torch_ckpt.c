@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../runtime/fileutil.h"
+
 /* pickle.dump(0x1950a86a20f9469cfc6c) in the legacy format, little-endian. */
 static const uint8_t LEGACY_MAGIC[10] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
 #define LEGACY_PROTOCOL 1001
@@ -480,15 +482,9 @@ or_status ckpt_read_state_dict_mem(const uint8_t *buf, size_t len, const char *n
 or_status ckpt_read_state_dict(const char *path, ck_state_dict *sd, or_err *err)
 {
     memset(sd, 0, sizeof *sd);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return or_errf(err, OR_EIO, "%s: cannot open (%s)", path, strerror(errno));
-    struct stat stt;
-    if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
-        close(fd);
-        return or_errf(err, OR_EIO, "%s: not a regular file", path);
-    }
-    size_t len = (size_t)stt.st_size;
+    int fd;
+    size_t len;
+    OR_TRY(or_open_input(path, 0, &fd, &len, err)); /* mmap'd: no size limit */
     if (len == 0) {
         close(fd);
         return ckpt_read_state_dict_mem((const uint8_t *)"", 0, path, sd, err);

@@ -1,6 +1,7 @@
 #include "fileutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -60,6 +61,88 @@ void or_atomic_abort(or_atomic_file *af)
     af->f = NULL;
     if (af->tmp_path[0])
         unlink(af->tmp_path);
+}
+
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m)    ? "a folder"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "not a file";
+}
+
+or_status or_open_input(const char *path, size_t max_bytes, int *fd, size_t *size, or_err *err)
+{
+    *fd = -1;
+    *size = 0;
+    int f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (f < 0)
+        return or_errf(err, OR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(f, &sb) != 0) {
+        int e = errno;
+        close(f);
+        return or_errf(err, OR_EIO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(f);
+        return or_errf(err, OR_EIO, "%s: not a regular file (%s)", path, file_kind(sb.st_mode));
+    }
+    if (max_bytes && (unsigned long long)sb.st_size > max_bytes) {
+        close(f);
+        return or_errf(err, OR_EFORMAT, "%s: %lld bytes, more than the %zu-byte limit for this input",
+                       path, (long long)sb.st_size, max_bytes);
+    }
+    fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK);
+    *fd = f;
+    *size = (size_t)sb.st_size;
+    return OR_OK;
+}
+
+or_status or_check_input(const char *path, size_t max_bytes, or_err *err)
+{
+    int fd;
+    size_t size;
+    OR_TRY(or_open_input(path, max_bytes, &fd, &size, err));
+    close(fd);
+    return OR_OK;
+}
+
+or_status or_read_input(const char *path, size_t max_bytes, uint8_t **data, size_t *len,
+                        or_err *err)
+{
+    *data = NULL;
+    *len = 0;
+    int fd;
+    size_t size;
+    OR_TRY(or_open_input(path, max_bytes, &fd, &size, err));
+    uint8_t *buf = malloc(size + 1);
+    if (!buf) {
+        close(fd);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory for %zu bytes", path, size);
+    }
+    size_t n = 0; /* at most size bytes, even if the file grows meanwhile */
+    while (n < size) {
+        ssize_t r = read(fd, buf + n, size - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            close(fd);
+            free(buf);
+            return or_errf(err, OR_EIO, "%s: read error: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+    return OR_OK;
 }
 
 int or_same_file(const char *a, const char *b)

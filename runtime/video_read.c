@@ -7,6 +7,7 @@
 #include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
 
+#include "runtime/fileutil.h"
 #include "video_internal.h"
 
 static int log_level_set;
@@ -55,6 +56,9 @@ int or_video_probe(const char *path)
 {
     quiet_by_default();
     AVFormatContext *fmt = NULL;
+    or_err err;
+    if (or_check_input(path, 0, &err) != OR_OK) /* a FIFO would hang FFmpeg */
+        return 0;
     if (avformat_open_input(&fmt, path, NULL, NULL) < 0)
         return 0;
     const char *name = fmt->iformat->name;
@@ -128,7 +132,11 @@ or_status or_video_open(const char *path, or_video_reader **out, or_video_info *
     snprintf(r->path, sizeof r->path, "%s", path);
     pthread_mutex_init(&r->lock, NULL);
     r->vstream = -1;
-    or_status st = OR_OK;
+    /* Only regular files: a FIFO would block FFmpeg, and refusing it keeps
+     * video inputs consistent with every other input. */
+    or_status st = or_check_input(path, 0, err);
+    if (st != OR_OK)
+        goto fail;
     int e = avformat_open_input(&r->fmt, path, NULL, NULL);
     if (e < 0) {
         st = or_video_averr(err, e == AVERROR(ENOENT) ? OR_EIO : OR_EFORMAT, e, path,

@@ -1,4 +1,5 @@
 #include "json.h"
+#include "../runtime/fileutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -262,19 +263,10 @@ or_status json_parse(const char *text, size_t len, const char *name, json_value 
 
 or_status json_parse_file(const char *path, json_value **out, or_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return or_errf(err, OR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) { fclose(f); return or_errf(err, OR_EIO, "%s: cannot seek", path); }
-    long n = ftell(f);
-    if (n < 0 || n > (1L << 30)) { fclose(f); return or_errf(err, OR_EFORMAT, "%s: bad size for a JSON file", path); }
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    if (!buf) { fclose(f); return or_errf(err, OR_ENOMEM, "%s: out of memory", path); }
-    size_t got = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    if (got != (size_t)n) { free(buf); return or_errf(err, OR_EIO, "%s: short read", path); }
-    or_status s = json_parse(buf, (size_t)n, path, out, err);
+    uint8_t *buf;
+    size_t n;
+    OR_TRY(or_read_input(path, JSON_MAX_FILE_BYTES, &buf, &n, err));
+    or_status s = json_parse((const char *)buf, n, path, out, err);
     free(buf);
     return s;
 }

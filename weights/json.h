@@ -23,6 +23,8 @@ struct json_value {
 /* Parse text[0..len). name is used in error messages. */
 or_status json_parse(const char *text, size_t len, const char *name, json_value **out,
                      or_err *err);
+/* At most JSON_MAX_FILE_BYTES, from a regular file only (runtime/fileutil.h). */
+#define JSON_MAX_FILE_BYTES ((size_t)64 << 20)
 or_status json_parse_file(const char *path, json_value **out, or_err *err);
 void json_free(json_value *v);
 

@@ -11,6 +11,7 @@
 
 #include "../runtime/tensor.h"
 #include "json.h"
+#include "../runtime/fileutil.h"
 
 static const struct {
     const char *name;
@@ -158,30 +159,24 @@ or_status st_parse(const uint8_t *buf, size_t len, const char *name, st_file *f,
 or_status st_open(const char *path, st_file *f, or_err *err)
 {
     memset(f, 0, sizeof *f);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return or_errf(err, OR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    int fd;
+    size_t size;
+    OR_TRY(or_open_input(path, 0, &fd, &size, err)); /* mmap'd: no size limit */
+    if (size < 8) {
         close(fd);
-        return or_errf(err, OR_EIO, "%s: not a regular file", path);
+        return or_errf(err, OR_EFORMAT, "%s: not a safetensors file (%zu bytes)", path, size);
     }
-    if (sb.st_size < 8) {
-        close(fd);
-        return or_errf(err, OR_EFORMAT, "%s: not a safetensors file (%lld bytes)", path,
-                       (long long)sb.st_size);
-    }
-    void *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED)
         return or_errf(err, OR_EIO, "%s: cannot map: %s", path, strerror(errno));
-    or_status s = st_parse(map, (size_t)sb.st_size, path, f, err);
+    or_status s = st_parse(map, size, path, f, err);
     if (s != OR_OK) {
-        munmap(map, (size_t)sb.st_size);
+        munmap(map, size);
         return s;
     }
     f->map = map;
-    f->map_len = (size_t)sb.st_size;
+    f->map_len = size;
     return OR_OK;
 }
 

@@ -4,9 +4,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../convert/convert.h"
 #include "sha256.h"
+
+#include "../runtime/fileutil.h"
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -82,9 +85,14 @@ void or_sha256_final(or_sha256 *s, char hex[65])
 
 or_status or_sha256_file(const char *path, char hex[65], or_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd;
+    size_t size;
+    OR_TRY(or_open_input(path, 0, &fd, &size, err)); /* streamed: no size limit */
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
         return or_errf(err, OR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
     or_sha256 s;
     or_sha256_init(&s);
     uint8_t buf[1 << 16];

@@ -9,6 +9,7 @@
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/cli_jobs.h"
 #include "runtime/cli/cli_video.h"
+#include "runtime/fileutil.h"
 
 #define PROG "oprestore-gpu restore"
 
@@ -64,7 +65,12 @@ static int run_chain(cli_chain *c)
     if (cli_is_video(o->in))
         return cli_video_run(c);
     struct stat si;
-    int folder = stat(o->in, &si) == 0 && S_ISDIR(si.st_mode);
+    int exists = stat(o->in, &si) == 0, folder = exists && S_ISDIR(si.st_mode);
+    or_err err;
+    if (exists && !folder && or_check_input(o->in, 0, &err) != OR_OK) {
+        cli_say(o, "%s", err.msg); /* not a regular file: a FIFO, a device */
+        return 1;
+    }
     if (c->interpolate) {
         if (!folder)
             return cli_fail_usage(o, "-i %s: interpolation needs a video or a folder of frames",
