@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,7 +12,7 @@
 
 or_image_limits or_image_limits_default(void)
 {
-    return (or_image_limits){.max_pixels = 20000L * 20000L};
+    return (or_image_limits){.max_pixels = OR_IMAGE_MAX_PIXELS};
 }
 
 /* ---- allocation ------------------------------------------------------------ */
@@ -63,23 +64,48 @@ static long isqrt_exact(long n)
     return r * r == n ? r : 0;
 }
 
+/* " (--max-pixels)" when the limits name the setting that raises them. */
+static const char *flag_note(const or_image_limits *lim, char *buf, size_t n)
+{
+    snprintf(buf, n, lim && lim->flag ? " (%s)" : "", lim ? lim->flag : "");
+    return buf;
+}
+
 or_status or_image_check_size(const char *name, long width, long height,
                               const or_image_limits *lim, or_err *err)
 {
-    or_image_limits def = or_image_limits_default();
-    long max = (lim ? lim : &def)->max_pixels;
+    long max = lim && lim->max_pixels > 0 ? lim->max_pixels : OR_IMAGE_MAX_PIXELS;
+    char note[64];
+    flag_note(lim, note, sizeof note);
     if (width <= 0 || height <= 0)
         return or_errf(err, OR_EFORMAT, "%s: image has zero size (%ldx%ld)", name, width, height);
     if (width > 0x7fffffffL || height > 0x7fffffffL || width > max / height) {
         long side = isqrt_exact(max);
         if (side)
             return or_errf(err, OR_ENOMEM,
-                           "%s: %ldx%ld pixels exceeds the limit of %ldx%ld (%ld pixels)",
-                           name, width, height, side, side, max);
-        return or_errf(err, OR_ENOMEM, "%s: %ldx%ld pixels exceeds the limit of %ld pixels",
-                       name, width, height, max);
+                           "%s: %ldx%ld pixels exceeds the limit of %ldx%ld (%ld pixels)%s",
+                           name, width, height, side, side, max, note);
+        return or_errf(err, OR_ENOMEM, "%s: %ldx%ld pixels exceeds the limit of %ld pixels%s",
+                       name, width, height, max, note);
     }
+    double scale = lim && lim->scale > 0 ? lim->scale : 1.0;
+    double ow = floor((double)width * scale), oh = floor((double)height * scale);
+    if (scale != 1.0 && ow * oh > (double)max)
+        return or_errf(err, OR_ENOMEM,
+                       "%s: %ldx%ld would %s to %.0fx%.0f, more than the %ld-pixel limit%s", name,
+                       width, height, lim->verb ? lim->verb : "scale", ow, oh, max, note);
     return OR_OK;
+}
+
+or_status or_image_check_claim(const char *name, long width, long height, double min_bytes,
+                               size_t len, or_err *err)
+{
+    if ((double)len >= min_bytes)
+        return OR_OK;
+    return or_errf(err, OR_EFORMAT,
+                   "%s: the header claims %ldx%ld pixels, which take at least %.0f bytes, "
+                   "but the file has %zu: truncated or corrupt",
+                   name, width, height, ceil(min_bytes), len);
 }
 
 or_status or_image_check_writable(const char *path, const or_image *img, or_err *err)
@@ -116,52 +142,14 @@ or_status or_image_read_mem(const void *buf, size_t len, const char *name,
     return or_errf(err, OR_EFORMAT, "%s: not a PNG or JPEG image", name);
 }
 
-/* Read all of a file (regular or not) into malloc'd memory. */
-static or_status read_whole_file(const char *path, uint8_t **data, size_t *len, or_err *err)
-{
-    *data = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return or_errf(err, OR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        cap = (size_t)st.st_size + 1; /* +1 so EOF is seen without a realloc */
-    uint8_t *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fclose(f);
-            return or_errf(err, OR_ENOMEM, "%s: out of memory reading the file", path);
-        }
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        uint8_t *bigger = realloc(buf, cap * 2);
-        if (!bigger)
-            free(buf);
-        buf = bigger;
-        cap *= 2;
-    }
-    int failed = ferror(f);
-    int saved = errno;
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return or_errf(err, OR_EIO, "%s: read error: %s", path, strerror(saved));
-    }
-    *data = buf;
-    *len = n;
-    return OR_OK;
-}
-
 or_status or_image_read(const char *path, const or_image_limits *lim, or_image *out,
                         or_err *err)
 {
     memset(out, 0, sizeof *out);
     uint8_t *data;
     size_t len;
-    OR_TRY(read_whole_file(path, &data, &len, err));
+    size_t max = lim && lim->max_file_bytes ? lim->max_file_bytes : OR_IMAGE_MAX_FILE_BYTES;
+    OR_TRY(or_read_input(path, max, &data, &len, err));
     or_status s = or_image_read_mem(data, len, path, lim, out, err);
     free(data);
     return s;

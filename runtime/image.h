@@ -54,17 +54,41 @@ typedef struct {
     int src_color_key;   /* PNG gray/RGB whose alpha came from tRNS      */
     int gray_as_rgb;     /* channels == 3 but every pixel has R == G == B
                             exactly (a gray photo saved as colour)       */
+    char src_corrupt[160]; /* "" unless the data was corrupt and decoded
+                              anyway (or_image_limits.allow_corrupt): then
+                              what was wrong, e.g. "premature end of data" */
 } or_image;
 
+/* What a read may cost, decided from the header before decoding.  Zero
+ * fields take the defaults, so {.max_pixels = N} is a valid value. */
 typedef struct {
-    long max_pixels; /* width*height above this is refused before allocating */
+    long max_pixels;    /* width*height above this is refused before allocating */
+    double scale;       /* the stage that reads the image makes each side this
+                           many times larger (upscale x4: 4); its output is
+                           checked against max_pixels from the header too.
+                           0 or 1: the output is the input's size */
+    const char *verb;   /* that stage, for the message ("upscale"); NULL: "scale" */
+    const char *flag;   /* the setting that raises max_pixels, named in the
+                           message ("--max-pixels"); NULL: none */
+    int allow_corrupt;  /* corrupt data that the codec can decode anyway
+                           (libjpeg's warnings, libpng's benign errors) is
+                           decoded and reported in or_image.src_corrupt;
+                           0: refused as an error */
+    size_t max_file_bytes; /* or_image_read refuses larger files; 0: OR_IMAGE_MAX_FILE_BYTES */
 } or_image_limits;
 
-/* 20000*20000 pixels. */
+#define OR_IMAGE_MAX_PIXELS (20000L * 20000L)
+#define OR_IMAGE_MAX_FILE_BYTES ((size_t)2 << 30)
+
+/* OR_IMAGE_MAX_PIXELS (20000*20000), corrupt data refused. */
 or_image_limits or_image_limits_default(void);
 
 /* Read a PNG or JPEG (detected by signature, not extension). lim may be NULL
- * (defaults). On failure *out is left zeroed. */
+ * (defaults). Only regular files are read (runtime/fileutil.h).  Before any
+ * pixel is allocated, the header's size is checked against lim (input and
+ * stage output) and against the file's length (a header claiming far more
+ * pixels than the data could hold is refused).  On failure *out is left
+ * zeroed. */
 or_status or_image_read(const char *path, const or_image_limits *lim,
                         or_image *out, or_err *err);
 /* Same from memory; name is used in error messages. */

@@ -15,9 +15,19 @@ or_status or_jpeg_read_mem(const uint8_t *buf, size_t len, const char *name,
                            const or_image_limits *lim, or_image *out,
                            or_err *err);
 
-/* Refuse 0-size images and images over lim, before any pixel allocation. */
+/* Refuse 0-size images, images over lim and images whose stage output
+ * (lim->scale) would be over it, before any pixel allocation. */
 or_status or_image_check_size(const char *name, long width, long height,
                               const or_image_limits *lim, or_err *err);
+/* Refuse a header whose width x height cannot fit in len bytes of file:
+ * min_bytes is the least any valid encoding of that size takes. */
+or_status or_image_check_claim(const char *name, long width, long height, double min_bytes,
+                               size_t len, or_err *err);
+/* 1 when lim asks to decode corrupt data anyway (see or_image_limits). */
+static inline int or_image_allow_corrupt(const or_image_limits *lim)
+{
+    return lim && lim->allow_corrupt;
+}
 
 /* Checks shared by the writers: planes present, 1 or 3 channels, sane size. */
 or_status or_image_check_writable(const char *path, const or_image *img,

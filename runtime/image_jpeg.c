@@ -1,9 +1,13 @@
 /* image_jpeg.c: JPEG decode/encode with libjpeg(-turbo).
  *
  * libjpeg's error_exit must not return: ours formats the message and
- * longjmps back. Its warnings are silent, except "premature end of data":
- * libjpeg would pad a truncated file with gray and carry on, which would
- * feed half an image to the networks, so that warning becomes an error. */
+ * longjmps back.  Its warnings are corrupt data that libjpeg would decode
+ * anyway (a truncated file padded with gray, a bad Huffman code, a marker in
+ * the middle of the entropy data, rows missing under a frame header taller
+ * than the data): that would feed half an image to the networks, so each is
+ * an error, unless the caller allows corrupt data (or_image_limits
+ * .allow_corrupt): then the first one is kept in or_image.src_corrupt and
+ * decoding goes on.  Warnings about metadata only are ignored. */
 #include "runtime/image_internal.h"
 
 #include <errno.h>
@@ -17,9 +21,12 @@
 typedef struct {
     struct jpeg_error_mgr pub; /* first: libjpeg casts cinfo->err to this */
     jmp_buf jmp;
-    int eof;          /* the data ended before the image did */
-    int saved_errno;  /* writing: errno when libjpeg failed  */
+    int allow_corrupt; /* reading: go on after a corrupt-data warning */
+    int eof;           /* the data ended before the image did */
+    int corrupt;       /* a corrupt-data warning was seen (its text in warn) */
+    int saved_errno;   /* writing: errno when libjpeg failed  */
     char msg[JMSG_LENGTH_MAX];
+    char warn[JMSG_LENGTH_MAX];
 } jpeg_errors;
 
 static void jpeg_error_longjmp(j_common_ptr cinfo)
@@ -30,16 +37,42 @@ static void jpeg_error_longjmp(j_common_ptr cinfo)
     longjmp(je->jmp, 1);
 }
 
-static void jpeg_emit_quiet(j_common_ptr cinfo, int level)
+/* Warnings that say nothing about the pixels. */
+static int jpeg_warning_is_metadata(int code)
+{
+    return code == JWRN_JFIF_MAJOR || code == JWRN_ADOBE_XFORM
+#ifdef JWRN_BOGUS_ICC
+           || code == JWRN_BOGUS_ICC
+#endif
+        ;
+}
+
+/* libjpeg's "Corrupt JPEG data: bad Huffman code" -> "bad Huffman code". */
+static void jpeg_warning_text(j_common_ptr cinfo, jpeg_errors *je)
+{
+    static const char prefix[] = "Corrupt JPEG data: ";
+    char m[JMSG_LENGTH_MAX];
+    if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
+        snprintf(je->warn, sizeof je->warn, "premature end of data");
+        return;
+    }
+    cinfo->err->format_message(cinfo, m);
+    const char *t = strncmp(m, prefix, sizeof prefix - 1) ? m : m + sizeof prefix - 1;
+    snprintf(je->warn, sizeof je->warn, "%s", t);
+}
+
+static void jpeg_emit_warning(j_common_ptr cinfo, int level)
 {
     jpeg_errors *je = (jpeg_errors *)cinfo->err;
-    if (level >= 0)
-        return; /* trace messages */
-    if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
-        je->eof = 1;
+    if (level >= 0 || jpeg_warning_is_metadata(cinfo->err->msg_code))
+        return; /* trace messages, metadata */
+    cinfo->err->num_warnings++;
+    if (!je->corrupt)
+        jpeg_warning_text(cinfo, je);
+    je->corrupt = 1;
+    je->eof |= cinfo->err->msg_code == JWRN_JPEG_EOF;
+    if (!je->allow_corrupt)
         longjmp(je->jmp, 1);
-    }
-    cinfo->err->num_warnings++; /* e.g. extraneous bytes: harmless, ignored */
 }
 
 static void jpeg_output_nothing(j_common_ptr cinfo) { (void)cinfo; }
@@ -49,7 +82,7 @@ static struct jpeg_error_mgr *jpeg_errors_init(jpeg_errors *je)
     memset(je, 0, sizeof *je);
     jpeg_std_error(&je->pub);
     je->pub.error_exit = jpeg_error_longjmp;
-    je->pub.emit_message = jpeg_emit_quiet;
+    je->pub.emit_message = jpeg_emit_warning;
     je->pub.output_message = jpeg_output_nothing;
     return &je->pub;
 }
@@ -69,8 +102,27 @@ static or_status jpeg_read_failed(const jpeg_reader *r, size_t len, const char *
     if (r->je.eof)
         return or_errf(err, OR_EFORMAT,
                        "%s: truncated JPEG (premature end of data after %zu bytes)", name, len);
+    if (r->je.corrupt)
+        return or_errf(err, OR_EFORMAT, "%s: corrupt JPEG data (%s)", name, r->je.warn);
     or_status code = strstr(r->je.msg, "memory") ? OR_ENOMEM : OR_EFORMAT;
     return or_errf(err, code, "%s: malformed JPEG (%s)", name, r->je.msg);
+}
+
+/* Huffman-coded data takes at least one bit per 8x8 block of every
+ * component (its DC code); a header claiming more blocks than the file has
+ * bits is refused before anything is allocated.  (Arithmetic coding can go
+ * below that, so it is not checked.) */
+static or_status jpeg_check_claim(j_decompress_ptr cinfo, size_t len, const char *name,
+                                  or_err *err)
+{
+    if (cinfo->arith_code)
+        return OR_OK;
+    double blocks = 0;
+    for (int c = 0; c < cinfo->num_components; c++)
+        blocks += (double)cinfo->comp_info[c].width_in_blocks *
+                  cinfo->comp_info[c].height_in_blocks;
+    return or_image_check_claim(name, (long)cinfo->image_width, (long)cinfo->image_height,
+                                blocks / 8.0, len, err);
 }
 
 /* Pick the output colour space; refuse what we cannot turn into gray/RGB. */
@@ -129,6 +181,7 @@ static or_status jpeg_decode_body(jpeg_reader *r, const uint8_t *buf, size_t len
 
     OR_TRY(jpeg_choose_color(cinfo, &r->src, name, err));
     OR_TRY(or_image_check_size(name, cinfo->image_width, cinfo->image_height, lim, err));
+    OR_TRY(jpeg_check_claim(cinfo, len, name, err));
     cinfo->dct_method = JDCT_ISLOW; /* accurate integer DCT */
     jpeg_start_decompress(cinfo);
 
@@ -151,6 +204,8 @@ static or_status jpeg_decode_body(jpeg_reader *r, const uint8_t *buf, size_t len
     }
     out->gray_as_rgb = cc == 3 && gray;
     jpeg_finish_decompress(cinfo); /* reads on to EOI: a cut before it is an error */
+    if (r->je.corrupt) /* only when allowed: else it longjmp'ed */
+        snprintf(out->src_corrupt, sizeof out->src_corrupt, "%.150s", r->je.warn);
     return OR_OK;
 }
 
@@ -158,6 +213,7 @@ static or_status jpeg_decode(jpeg_reader *r, const uint8_t *buf, size_t len, con
                              const or_image_limits *lim, or_image *out, or_err *err)
 {
     r->cinfo.err = jpeg_errors_init(&r->je);
+    r->je.allow_corrupt = or_image_allow_corrupt(lim);
     if (setjmp(r->je.jmp))
         return jpeg_read_failed(r, len, name, err);
     return jpeg_decode_body(r, buf, len, name, lim, out, err);
@@ -199,6 +255,7 @@ static or_status jpeg_encode(jpeg_writer *w, FILE *f, const or_image *img, int q
 {
     j_compress_ptr cinfo = &w->cinfo;
     cinfo->err = jpeg_errors_init(&w->je);
+    w->je.allow_corrupt = 1; /* the encoder's warnings are not about our data: ignored */
     if (setjmp(w->je.jmp)) {
         const char *why = w->je.saved_errno ? strerror(w->je.saved_errno) : "";
         return or_errf(err, OR_EIO, "%s: writing JPEG failed (%s%s%s)", path, w->je.msg,

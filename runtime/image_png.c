@@ -2,7 +2,11 @@
  *
  * libpng reports errors through a callback that must not return; ours copies
  * the message and longjmps back into the function that called setjmp, which
- * turns it into an or_err. Warnings are dropped (nothing reaches stderr).
+ * turns it into an or_err.  Its warnings (a bad CRC in an ancillary chunk,
+ * libpng's "benign" errors such as extra or missing compressed data) are
+ * corrupt data: an error, unless the caller allows corrupt data
+ * (or_image_limits.allow_corrupt), when the first is kept in
+ * or_image.src_corrupt.  Nothing reaches stderr.
  * State that must survive the longjmp lives in a struct owned by the caller
  * of the setjmp function, so no local of that function is relied upon after
  * the jump. */
@@ -10,6 +14,7 @@
 
 #include <errno.h>
 #include <png.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +26,13 @@ typedef struct {
     size_t len, pos;
     size_t need;        /* bytes wanted when the data ran out */
     int truncated;
+    int allow_corrupt;  /* reading: go on after a warning */
+    int corrupt;        /* a warning was seen (its text in warn) */
     int saved_errno;    /* writing: errno when libpng failed */
     uint8_t *rows;      /* one packed row, or the whole image when interlaced */
     png_bytep *rowp;
     char msg[256];      /* libpng's error message */
+    char warn[160];     /* its first warning */
 } png_ctx;
 
 static void png_error_longjmp(png_structp png, png_const_charp msg)
@@ -39,6 +47,16 @@ static void png_warning_ignore(png_structp png, png_const_charp msg)
 {
     (void)png;
     (void)msg;
+}
+
+static void png_warning_corrupt(png_structp png, png_const_charp msg)
+{
+    png_ctx *ctx = png_get_error_ptr(png);
+    if (!ctx->corrupt)
+        snprintf(ctx->warn, sizeof ctx->warn, "%s", msg ? msg : "unknown warning");
+    ctx->corrupt = 1;
+    if (!ctx->allow_corrupt)
+        png_longjmp(png, 1);
 }
 
 static void png_read_from_mem(png_structp png, png_bytep dst, size_t n)
@@ -63,6 +81,8 @@ static or_status png_failed(const png_ctx *ctx, const char *name, or_err *err)
     if (ctx->truncated)
         return or_errf(err, OR_EFORMAT, "%s: truncated PNG (read %zu of %zu bytes)", name,
                        ctx->len, ctx->need);
+    if (ctx->corrupt && !ctx->msg[0])
+        return or_errf(err, OR_EFORMAT, "%s: corrupt PNG data (%s)", name, ctx->warn);
     or_status code = strstr(ctx->msg, "memory") ? OR_ENOMEM : OR_EFORMAT;
     return or_errf(err, code, "%s: malformed PNG (%s)", name, ctx->msg);
 }
@@ -181,18 +201,42 @@ static or_status png_decode(png_ctx *ctx, const char *name, const or_image_limit
     out->src_color_key = has_trns && color_type != PNG_COLOR_TYPE_PALETTE;
     OR_TRY(png_read_pixels(ctx, out, interlaced, name, err));
     png_read_end(ctx->png, NULL); /* checks the chunks after IDAT, up to IEND */
+    if (ctx->corrupt) /* only when allowed: else it longjmp'ed */
+        snprintf(out->src_corrupt, sizeof out->src_corrupt, "%s", ctx->warn);
     return OR_OK;
+}
+
+/* The least a PNG of IHDR's size takes: its filtered rows, deflated at half
+ * deflate's best ratio (1032:1; the half covers Adam7's extra filter bytes
+ * and the zlib framing). */
+static double png_min_bytes(const uint8_t *ihdr_data)
+{
+    static const int channels[7] = {1, 0, 3, 1, 2, 0, 4}; /* by colour type */
+    int depth = ihdr_data[8], ct = ihdr_data[9];
+    int nch = ct < 7 && channels[ct] ? channels[ct] : 1;
+    double rowbytes = ceil((double)be32(ihdr_data) * nch * depth / 8.0);
+    return (double)be32(ihdr_data + 4) * (1.0 + rowbytes) / (2.0 * 1032.0);
+}
+
+/* Refuse oversized images, and sizes the file cannot hold, from IHDR
+ * itself, before libpng reads on. */
+static or_status png_check_ihdr(const uint8_t *buf, size_t len, const char *name,
+                                const or_image_limits *lim, or_err *err)
+{
+    if (len < 26 || memcmp(buf + 12, "IHDR", 4) != 0)
+        return OR_OK; /* libpng reports it */
+    long w = be32(buf + 16), h = be32(buf + 20);
+    OR_TRY(or_image_check_size(name, w, h, lim, err));
+    return or_image_check_claim(name, w, h, png_min_bytes(buf + 16), len, err);
 }
 
 or_status or_png_read_mem(const uint8_t *buf, size_t len, const char *name,
                           const or_image_limits *lim, or_image *out, or_err *err)
 {
-    /* Refuse oversized images from IHDR itself, before libpng reads on. */
-    if (len >= 24 && memcmp(buf + 12, "IHDR", 4) == 0)
-        OR_TRY(or_image_check_size(name, be32(buf + 16), be32(buf + 20), lim, err));
-    png_ctx ctx = {.buf = buf, .len = len};
+    OR_TRY(png_check_ihdr(buf, len, name, lim, err));
+    png_ctx ctx = {.buf = buf, .len = len, .allow_corrupt = or_image_allow_corrupt(lim)};
     ctx.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, png_error_longjmp,
-                                     png_warning_ignore);
+                                     png_warning_corrupt);
     if (ctx.png)
         ctx.info = png_create_info_struct(ctx.png);
     if (!ctx.png || !ctx.info) {
