@@ -21,6 +21,7 @@ void cli_opts_init(cli_opts *o, const char *prog, const char *default_model)
     o->load_threads = 1, o->proc_threads = 2, o->save_threads = 2;
     o->crf = -1;
     o->scene_threshold = OR_SCENE_THRESHOLD;
+    o->max_pixels = OR_IMAGE_MAX_PIXELS;
 }
 
 void cli_usage_common(FILE *f)
@@ -41,9 +42,14 @@ void cli_usage_common(FILE *f)
             "  -M DIR       models folder (default $OPRESTORE_MODELS, else ./models)\n"
             "  --fp32       compute in f32 on CUDA (default f16; the CPU always computes f32)\n"
             "  --overwrite  replace existing outputs (never an input)\n"
+            "  --max-pixels N  largest image read or made, in pixels (default %ld); checked\n"
+            "               from the header, before decoding\n"
+            "  --allow-corrupt  decode corrupt image data anyway (a warning names the file);\n"
+            "               by default a corrupt or truncated image is an error\n"
             "  -v           verbose (backend, models, per-image details)\n"
             "  -q           quiet: no progress, only errors\n"
-            "  -h           this help\n");
+            "  -h           this help\n",
+            OR_IMAGE_MAX_PIXELS);
 }
 
 void cli_usage_video(FILE *f)
@@ -109,7 +115,8 @@ static int parse_valued(cli_opts *o, int argc, char **argv, int *i)
 {
     static const char *const valued[] = {"-i", "-o", "-m", "-s", "-t", "-g", "-j", "-n", "-f",
                                          "-M", "--codec", "--crf", "--preset",
-                                         "--scene-threshold", "--render-factor", NULL};
+                                         "--scene-threshold", "--render-factor",
+                                         "--max-pixels", NULL};
     const char *opt = argv[*i];
     int k = 0;
     while (valued[k] && strcmp(valued[k], opt))
@@ -144,6 +151,11 @@ static int parse_valued(cli_opts *o, int argc, char **argv, int *i)
     } else if (!strcmp(opt, "--scene-threshold")) {
         if (cli_parse_double(v, 0, 1, &o->scene_threshold))
             return cli_fail_usage(o, "--scene-threshold %s: expected an SSIM 0..1", v);
+    } else if (!strcmp(opt, "--max-pixels")) {
+        double d;
+        if (cli_parse_double(v, 1, 1e15, &d) || d != (double)(long)d)
+            return cli_fail_usage(o, "--max-pixels %s: expected a number of pixels", v);
+        o->max_pixels = (long)d;
     } else if (!strcmp(opt, "-j")) {
         if (or_pipe_parse_threads(v, &o->load_threads, &o->proc_threads, &o->save_threads,
                                   &err) != OR_OK)
@@ -177,6 +189,7 @@ int cli_parse_loose(cli_opts *o, int argc, char **argv, cli_extra_fn extra, void
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o->verbose = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o->quiet = 1;
         else if (!strcmp(a, "--overwrite")) o->overwrite = 1;
+        else if (!strcmp(a, "--allow-corrupt")) o->allow_corrupt = 1;
         else {
             int r = parse_valued(o, argc, argv, &i);
             if (r == 2)
@@ -305,6 +318,11 @@ int cli_load_net(const cli_opts *o, or_backend *be, const char *name, const char
         return 1;
     }
     return -1;
+}
+
+void cli_read_scale_upscale(cli_opts *o, const or_net *net)
+{
+    o->read_scale = o->scale > net->scale ? o->scale : net->scale;
 }
 
 volatile sig_atomic_t cli_stop;

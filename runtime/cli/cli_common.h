@@ -21,6 +21,7 @@
  * Common flags (cli_opts fields; the ncnn-vulkan tools' letters where they overlap):
  *   -i IN  -o OUT  -m MODEL  -s SCALE  -t TILE  -g GPU|cpu  -j LOAD:PROC:SAVE
  *   -n MULTIPLIER  -f png|jpg|webp  -v  -q  -M MODELS_DIR  --fp32  --overwrite  -h
+ *   --max-pixels N  --allow-corrupt (images read through cli_read_image)
  * and the video ones: --codec h264|h265|ffv1  --crf N  --preset P
  *   --scene-threshold X  --render-factor N.
  * Exit codes: 0 success, 1 runtime error (anything failed), 2 usage error,
@@ -33,6 +34,7 @@
 #include <stdio.h>
 
 #include "runtime/backend.h"
+#include "runtime/image.h"
 #include "runtime/net.h"
 
 #define CLI_EXIT_INTERRUPTED 130
@@ -55,6 +57,12 @@ typedef struct {
     const char *preset;      /* --preset */
     double scene_threshold;  /* --scene-threshold; default OR_SCENE_THRESHOLD */
     int render_factor;       /* --render-factor; 0: the stage's default */
+    /* reading images (cli_read_image) */
+    long max_pixels;         /* --max-pixels; default OR_IMAGE_MAX_PIXELS */
+    int allow_corrupt;       /* --allow-corrupt: decode corrupt data, with a warning */
+    double read_scale;       /* set by the command: its output is this many times the
+                                input per side (upscale: the network's scale or -s);
+                                checked from the header against max_pixels; 0: 1 */
 } cli_opts;
 
 /* cli_parse's callback for the options of one command. */
@@ -96,6 +104,10 @@ or_dtype cli_net_dtype(const cli_opts *o, const or_backend *be);
 /* Resolve + load.  Returns -1 to go on, else the exit code. */
 int cli_load_net(const cli_opts *o, or_backend *be, const char *name, const char *stage,
                  or_net **net);
+
+/* o->read_scale for a command whose output is upscaled by net (x net->scale,
+ * then resized to -s): the larger of the two. */
+void cli_read_scale_upscale(cli_opts *o, const or_net *net);
 
 /* Output format for a file name: 'j' JPEG (.jpg/.jpeg or -f jpg), 'w' WebP, 'p' PNG. */
 int cli_image_format(const cli_opts *o, const char *out_name);

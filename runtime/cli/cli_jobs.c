@@ -194,6 +194,19 @@ int cli_make_jobs(const cli_opts *o, cli_job_list *jobs)
     return -1;
 }
 
+or_status cli_read_image(const cli_opts *o, const char *path, or_image *img, or_err *err)
+{
+    or_image_limits lim = {.max_pixels = o->max_pixels, .scale = o->read_scale,
+                           .verb = "upscale", .flag = "--max-pixels",
+                           .allow_corrupt = o->allow_corrupt};
+    OR_TRY(or_image_read(path, &lim, img, err));
+    if (img->src_corrupt[0]) /* one fprintf: the load threads share stderr */
+        fprintf(stderr, "%s: warning: %s: corrupt %s data (%s), decoded anyway (--allow-corrupt)\n",
+                o->prog, path, img->src_format == OR_IMAGE_FMT_JPEG ? "JPEG" : "PNG",
+                img->src_corrupt);
+    return OR_OK;
+}
+
 or_status cli_write_image(const char *path, int fmt, const or_image *img, or_err *err)
 {
     if (fmt == 'j')
@@ -227,7 +240,7 @@ static or_status load_job(void *c, int i, or_image *img, or_err *err)
             return or_errf(err, OR_EINVAL, "%s: skipped: %s exists (add --overwrite to replace it)",
                            j->in, j->out);
     }
-    return or_image_read(j->in, NULL, img, err);
+    return cli_read_image(r->o, j->in, img, err);
 }
 
 static or_status process_job(void *c, int i, const or_image *in, or_image *out, or_err *err)

@@ -36,6 +36,12 @@ typedef or_status (*cli_image_fn)(void *ctx, const cli_job *j, const or_image *i
 /* Run fn on every job; returns the exit code (0, 1, or 130 when interrupted). */
 int cli_run_images(const cli_opts *o, const cli_job_list *jobs, cli_image_fn fn, void *ctx);
 
+/* Read an input image under the command's limits: --max-pixels for the
+ * image and for the command's output (o->read_scale), checked from the
+ * header; corrupt data is an error unless --allow-corrupt, which decodes it
+ * and prints one warning line naming the file. */
+or_status cli_read_image(const cli_opts *o, const char *path, or_image *img, or_err *err);
+
 /* Write img to path as fmt ('p': PNG at 16 bits when img->src_bit_depth is 16, 'j': JPEG 95). */
 or_status cli_write_image(const char *path, int fmt, const or_image *img, or_err *err);
 

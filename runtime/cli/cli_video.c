@@ -36,6 +36,8 @@ int cli_chain_load(cli_chain *c)
         cli_say(&c->o, "%s: %s is not an image upscaler", c->upscale, c->net_u->arch);
         rc = 1;
     }
+    if (rc < 0 && c->net_u)
+        cli_read_scale_upscale(&c->o, c->net_u);
     if (rc < 0 && c->net_i && !c->net_i->interpolate) {
         cli_say(&c->o, "%s: %s is not an interpolation network", c->interpolate,
                 c->net_i->arch);
@@ -333,7 +335,7 @@ static or_status seq_read(void *ctx, or_image *img, int64_t *pts, int *got, or_e
         return OR_OK;
     char path[8192];
     snprintf(path, sizeof path, "%s/%s", q->c->o.in, q->names[q->next]);
-    OR_TRY(or_image_read(path, NULL, img, err));
+    OR_TRY(cli_read_image(&q->c->o, path, img, err));
     *pts = q->next++;
     *got = 1;
     return OR_OK;

@@ -111,7 +111,7 @@ static int check_usage(ip_ctx *c)
 static int read_frame(const cli_opts *o, const char *path, or_image *img)
 {
     or_err err;
-    if (or_image_read(path, NULL, img, &err) != OR_OK) {
+    if (cli_read_image(o, path, img, &err) != OR_OK) {
         cli_say(o, "%s", err.msg);
         return 1;
     }

@@ -105,6 +105,7 @@ int cmd_upscale(int argc, char **argv)
                 u.net->arch ? u.net->arch : "this model");
         rc = 1;
     } else {
+        cli_read_scale_upscale(o, u.net);
         if (o->verbose)
             cli_say(o, "%s (%s, x%d, %s) on %s, %d image%s", model, u.net->arch, u.net->scale,
                     or_dtype_name(dt), be->name, jobs.n, jobs.n == 1 ? "" : "s");
