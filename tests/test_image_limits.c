@@ -257,3 +257,88 @@ Test(image, decoders_print_nothing)
     png_made_free(&m);
 }
 
+
+/* ---- issue 16: stage output size, header claims, corrupt data -------------------- */
+
+Test(image, stage_output_size_checked_from_the_header)
+{
+    png_made m;
+    make_png(&m, (png_case){17, 23, 8, PNG_COLOR_TYPE_GRAY, 1, 0});
+    or_image img;
+    or_err err = {0};
+    or_image_limits lim = {.max_pixels = 1000, .scale = 4, .verb = "upscale",
+                           .flag = "--max-pixels"};
+    or_status s = or_image_read_mem(m.file.data, m.file.len, "s.png", &lim, &img, &err);
+    assert_clean_error(s, &err, "s.png", &img);
+    cr_assert_str_eq(err.msg, "s.png: 17x23 would upscale to 68x92, more than the 1000-pixel "
+                              "limit (--max-pixels)");
+    lim.max_pixels = 68 * 92;
+    cr_assert_eq(or_image_read_mem(m.file.data, m.file.len, "s.png", &lim, &img, &err), OR_OK,
+                 "%s", err.msg);
+    or_image_free(&img);
+    png_made_free(&m);
+}
+
+Test(image, header_claim_against_file_length)
+{
+    /* 20000x20000 RGB in a few hundred bytes: refused before allocating. */
+    membuf png = forged_png(20000, 20000, 8, PNG_COLOR_TYPE_RGB);
+    or_image img;
+    or_err err = {0};
+    or_status s = or_image_read_mem(png.data, png.len, "claim.png", NULL, &img, &err);
+    assert_clean_error(s, &err, "claim.png", &img);
+    cr_assert(strstr(err.msg, "claim.png: the header claims 20000x20000 pixels"), "%s", err.msg);
+    free(png.data);
+}
+
+Test(image, corrupt_jpeg_refused_or_allowed)
+{
+    uint8_t *pix = smooth_pixels(40, 33, 3);
+    membuf jpg = make_jpeg(pix, 40, 33, 3, JCS_RGB, JCS_UNKNOWN, 0, 90);
+    size_t cut = jpg.len * 2 / 3;
+    jpg.data[cut] = 0xFF, jpg.data[cut + 1] = 0xD9; /* cut and closed with EOI */
+    or_image img;
+    or_err err = {0};
+    or_status s = or_image_read_mem(jpg.data, cut + 2, "eoi.jpg", NULL, &img, &err);
+    assert_clean_error(s, &err, "eoi.jpg", &img);
+    cr_assert(strstr(err.msg, "eoi.jpg: corrupt JPEG data ("), "%s", err.msg);
+    or_image_limits lim = {.allow_corrupt = 1};
+    cr_assert_eq(or_image_read_mem(jpg.data, cut + 2, "eoi.jpg", &lim, &img, &err), OR_OK, "%s",
+                 err.msg);
+    cr_assert(img.src_corrupt[0] && img.width == 40 && img.height == 33);
+    or_image_free(&img);
+    free(jpg.data);
+    jpg = make_jpeg(pix, 40, 33, 3, JCS_RGB, JCS_UNKNOWN, 0, 90);
+    cr_assert_eq(or_image_read_mem(jpg.data, jpg.len - 40, "cut.jpg", &lim, &img, &err), OR_OK,
+                 "%s", err.msg);
+    cr_assert_str_eq(img.src_corrupt, "premature end of data");
+    or_image_free(&img);
+    cr_assert_eq(or_image_read_mem(jpg.data, jpg.len, "ok.jpg", &lim, &img, &err), OR_OK);
+    cr_assert_str_eq(img.src_corrupt, "");
+    or_image_free(&img);
+    free(jpg.data);
+    free(pix);
+}
+
+Test(image, not_a_regular_file)
+{
+    or_image img;
+    or_err err = {0};
+    const char *fifo = tu_tmp("fifo.png");
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    or_status s = or_image_read(fifo, NULL, &img, &err);
+    assert_clean_error(s, &err, fifo, &img);
+    cr_assert(strstr(err.msg, "not a regular file (a FIFO)"), "%s", err.msg);
+    s = or_image_read("/dev/zero", NULL, &img, &err);
+    assert_clean_error(s, &err, "/dev/zero", &img);
+    cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
+    png_made m;
+    make_png(&m, (png_case){17, 23, 8, PNG_COLOR_TYPE_GRAY, 1, 0});
+    const char *path = tu_tmp("big.png");
+    cr_assert_eq(tu_write_file(path, m.file.data, m.file.len), 0);
+    or_image_limits lim = {.max_file_bytes = 10};
+    s = or_image_read(path, &lim, &img, &err);
+    assert_clean_error(s, &err, path, &img);
+    cr_assert(strstr(err.msg, "-byte limit"), "%s", err.msg);
+    png_made_free(&m);
+}
