@@ -10,6 +10,7 @@ extern "C" {
 #endif
 
 #include <stdarg.h>
+#include <stddef.h>
 
 typedef enum {
     OR_OK = 0,
@@ -36,6 +37,32 @@ or_status or_err_prefix(or_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 const char *or_status_name(or_status s);
+
+/* Escaping what a message echoes.  A key, a tensor name, a metadata value, a
+ * colour string or a file name comes from a file or the command line and may
+ * hold a newline (which would split the one-line message and could forge a
+ * line in a log), other control bytes or bytes that are not UTF-8.
+ *
+ * or_esc writes a C-style escaped copy of s into dst (cap bytes, NUL
+ * included) and returns dst: \n \t \r, \xNN for other control bytes, DEL
+ * and bytes that are not valid UTF-8, \\ for a backslash; valid UTF-8 is kept.
+ * A copy that does not fit ends with "..." (cut at a character).  NULL gives
+ * "(null)".  Pass every user-controlled string of a message through it, most
+ * simply as OR_ESC(s) (a bounded temporary that lives until the end of the
+ * enclosing block: use it in the call's arguments, do not keep it):
+ *     or_errf(err, OR_EFORMAT, "%s: tensor %s: ...", OR_ESC(path), OR_ESC(name));
+ *
+ * or_esc_line escapes only what breaks a line (control bytes, DEL, invalid
+ * UTF-8) and leaves backslashes alone, so it can be applied to a message
+ * that is already escaped.  or_errf and or_err_prefix pass the whole
+ * formatted message through it, and the tools print their own lines through
+ * it: whatever a caller forgets, a message stays one line. */
+char *or_esc(char *dst, size_t cap, const char *s);
+char *or_esc_line(char *dst, size_t cap, const char *s);
+#define OR_ESC_CAP 512
+#ifndef __cplusplus
+#define OR_ESC(s) or_esc((char[OR_ESC_CAP]){0}, OR_ESC_CAP, (s))
+#endif
 
 #define OR_TRY(expr)                    \
     do {                                \

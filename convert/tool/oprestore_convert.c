@@ -1,5 +1,6 @@
 /* oprestore-convert: PyTorch checkpoint -> oprestore model file (safetensors).
  * Exit codes: 0 success, 1 runtime error, 2 usage error. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,20 @@ static void usage(FILE *f)
             "one safetensors file with the architecture and its hyperparameters as metadata.\n");
 }
 
+/* "oprestore-convert: <message>" as one line on stderr (control bytes
+ * escaped); returns rc. */
+static int fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int rc, const char *fmt, ...)
+{
+    char line[4096], safe[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "oprestore-convert: %s\n", or_esc_line(safe, sizeof safe, line));
+    return rc;
+}
+
 static int list_archs(void)
 {
     for (int i = 0; i < or_arch_count(); i++)
@@ -37,14 +52,16 @@ static int inspect_safetensors(const char *path)
 {
     st_file f;
     or_err err;
-    if (st_open(path, &f, &err) != OR_OK) {
-        fprintf(stderr, "oprestore-convert: %s\n", err.msg);
-        return 1;
+    if (st_open(path, &f, &err) != OR_OK)
+        return fail(1, "%s", err.msg);
+    if (!f.n) {
+        st_close(&f);
+        return fail(1, "%s: the header holds no tensors", OR_ESC(path));
     }
     for (int i = 0; i < f.n_meta; i++)
-        printf("meta %s = %s\n", f.meta_keys[i], f.meta_vals[i]);
+        printf("meta %s = %s\n", OR_ESC(f.meta_keys[i]), OR_ESC(f.meta_vals[i]));
     for (int i = 0; i < f.n; i++) {
-        printf("%-48s %-4s [", f.t[i].name, st_dtype_name(f.t[i].dtype));
+        printf("%-48s %-4s [", OR_ESC(f.t[i].name), st_dtype_name(f.t[i].dtype));
         for (int d = 0; d < f.t[i].ndim; d++)
             printf("%s%lld", d ? "," : "", (long long)f.t[i].shape[d]);
         printf("]\n");
@@ -60,14 +77,16 @@ static int inspect(const char *path)
         return inspect_safetensors(path);
     ck_state_dict sd;
     or_err err;
-    if (ckpt_read_state_dict(path, &sd, &err) != OR_OK) {
-        fprintf(stderr, "oprestore-convert: %s\n", err.msg);
-        return 1;
+    if (ckpt_read_state_dict(path, &sd, &err) != OR_OK)
+        return fail(1, "%s", err.msg);
+    if (!sd.n) {
+        ckpt_free(&sd);
+        return fail(1, "%s: the checkpoint holds no tensors", OR_ESC(path));
     }
-    printf("format %s, wrapper %s%s, %d tensors\n", sd.format, sd.wrapper[0] ? sd.wrapper : "(bare)",
+    printf("format %s, wrapper %s%s, %d tensors\n", sd.format, sd.wrapper[0] ? OR_ESC(sd.wrapper) : "(bare)",
            sd.stripped_module_prefix ? ", 'module.' prefix removed" : "", sd.n);
     for (int i = 0; i < sd.n; i++) {
-        printf("%-48s %-5s [", sd.t[i].name, ck_dtype_name(sd.t[i].src_dtype));
+        printf("%-48s %-5s [", OR_ESC(sd.t[i].name), ck_dtype_name(sd.t[i].src_dtype));
         for (int d = 0; d < sd.t[i].ndim; d++)
             printf("%s%lld", d ? "," : "", (long long)sd.t[i].shape[d]);
         printf("]\n");
@@ -105,48 +124,81 @@ static int output_in_dir(const char *in, const char *dir, char *out, size_t n, o
     return same;
 }
 
+#define USAGE_LINE                                                                          \
+    "usage: oprestore-convert IN.pth -o OUT.safetensors | -M DIR [--arch NAME] [--dtype f32|f16] " \
+    "[-v], or --inspect FILE, or --list-archs (see oprestore-convert -h)"
+
+/* A flag that takes a value: the value, or NULL when the line ends (message printed). */
+static const char *value_of(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fail(2, "%s needs a value (see oprestore-convert -h)", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+typedef struct {
+    const char *in, *out, *into;
+    or_convert_opts o;
+} args;
+
+/* One argument at argv[*i]: -1 to go on, else the exit code (0: -h/--list-archs/--inspect done). */
+static int parse_arg(args *g, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v = NULL;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(a, "--list-archs"))
+        return list_archs();
+    if (!strcmp(a, "-v")) {
+        g->o.verbose = 1;
+        return -1;
+    }
+    int valued = !strcmp(a, "--inspect") || !strcmp(a, "-o") || !strcmp(a, "-M") ||
+                 !strcmp(a, "--arch") || !strcmp(a, "--dtype");
+    if (valued && !(v = value_of(argc, argv, i)))
+        return 2;
+    if (!strcmp(a, "--inspect"))
+        return inspect(v);
+    if (!strcmp(a, "-o"))
+        g->out = v;
+    else if (!strcmp(a, "-M"))
+        g->into = v;
+    else if (!strcmp(a, "--arch"))
+        g->o.arch = v;
+    else if (!strcmp(a, "--dtype")) {
+        if (strcmp(v, "f32") && strcmp(v, "f16"))
+            return fail(2, "--dtype %s: expected f32 or f16 (see oprestore-convert -h)", v);
+        g->o.dtype = strcmp(v, "f16") ? MB_F32 : MB_F16;
+    } else if (a[0] == '-' && a[1])
+        return fail(2, "unknown option '%s' (see oprestore-convert -h)", a);
+    else if (!g->in)
+        g->in = a;
+    else
+        return fail(2, "more than one input (%s, %s) (see oprestore-convert -h)", g->in, a);
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL, *into = NULL;
-    or_convert_opts o = {NULL, MB_F32, 0};
+    if (argc < 2)
+        return fail(2, "%s", USAGE_LINE);
+    args g = {.o = {NULL, MB_F32, 0}};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--list-archs")) {
-            return list_archs();
-        } else if (!strcmp(a, "--inspect") && i + 1 < argc) {
-            return inspect(argv[i + 1]);
-        } else if (!strcmp(a, "-o") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(a, "-M") && i + 1 < argc) {
-            into = argv[++i];
-        } else if (!strcmp(a, "--arch") && i + 1 < argc) {
-            o.arch = argv[++i];
-        } else if (!strcmp(a, "--dtype") && i + 1 < argc) {
-            const char *d = argv[++i];
-            if (strcmp(d, "f32") && strcmp(d, "f16")) {
-                fprintf(stderr, "oprestore-convert: --dtype %s: expected f32 or f16\n", d);
-                return 2;
-            }
-            o.dtype = strcmp(d, "f16") ? MB_F32 : MB_F16;
-        } else if (!strcmp(a, "-v")) {
-            o.verbose = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "oprestore-convert: unknown or incomplete option %s (see -h)\n", a);
-            return 2;
-        } else if (!in) {
-            in = a;
-        } else {
-            fprintf(stderr, "oprestore-convert: more than one input (%s, %s)\n", in, a);
-            return 2;
-        }
+        int rc = parse_arg(&g, argc, argv, &i);
+        if (rc >= 0)
+            return rc;
     }
-    if (!in || !(out || into) || (out && into)) {
-        usage(stderr);
-        return 2;
-    }
+    const char *in = g.in, *out = g.out, *into = g.into;
+    or_convert_opts o = g.o;
+    if (!in)
+        return fail(2, "no input checkpoint given (see oprestore-convert -h)");
+    if (!out == !into)
+        return fail(2, "%s: give -o OUT.safetensors or -M MODELS_DIR, one of them (see "
+                    "oprestore-convert -h)", in);
     or_err err;
     char dir_out[4096 + 300];
     if (into) {
@@ -156,20 +208,14 @@ int main(int argc, char **argv)
             printf("%s: up to date (from %s)\n", dir_out, in);
             return 0;
         }
-        if (failed) {
-            fprintf(stderr, "oprestore-convert: %s\n", err.msg);
-            return 1;
-        }
+        if (failed)
+            return fail(1, "%s", err.msg);
         out = dir_out;
     }
-    if (!strcmp(in, out) || or_same_file(in, out)) {
-        fprintf(stderr, "oprestore-convert: %s: the output would overwrite the input\n", out);
-        return 2;
-    }
-    if (or_convert_file(in, out, &o, &err) != OR_OK) {
-        fprintf(stderr, "oprestore-convert: %s\n", err.msg);
-        return 1;
-    }
+    if (!strcmp(in, out) || or_same_file(in, out))
+        return fail(2, "%s: the output would overwrite the input", out);
+    if (or_convert_file(in, out, &o, &err) != OR_OK)
+        return fail(1, "%s", err.msg);
     st_file f;
     if (st_open(out, &f, &err) == OR_OK) {
         printf("%s: %s, %d tensors, %s\n", out, st_meta(&f, "arch"), f.n, st_meta(&f, "dtype"));

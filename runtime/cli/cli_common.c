@@ -67,13 +67,22 @@ void cli_usage_video(FILE *f)
             OR_SCENE_THRESHOLD);
 }
 
+/* "<prog>: <fmt...><tail>" as one line on stderr: control bytes escaped
+ * (or_esc_line), so a file name or a value with a newline stays on it. */
+static void say_line(const cli_opts *o, const char *tail, const char *fmt, va_list ap)
+{
+    char line[4096], safe[4096];
+    vsnprintf(line, sizeof line, fmt, ap);
+    fprintf(stderr, "%s: %s%s\n", o->prog, or_esc_line(safe, sizeof safe, line), tail);
+}
+
 int cli_fail_usage(const cli_opts *o, const char *fmt, ...)
 {
+    char tail[256];
+    snprintf(tail, sizeof tail, " (see %s -h)", o->prog);
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", o->prog);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see %s -h)\n", o->prog);
+    say_line(o, tail, fmt, ap);
     va_end(ap);
     return 2;
 }
@@ -82,9 +91,7 @@ void cli_say(const cli_opts *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", o->prog);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say_line(o, "", fmt, ap);
     va_end(ap);
 }
 

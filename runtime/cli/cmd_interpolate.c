@@ -141,10 +141,8 @@ static int may_write(const cli_opts *o, const char *out, const char *in0, const 
     struct stat sb;
     if (stat(out, &sb) != 0)
         return 0;
-    if ((in0 && or_same_file(out, in0)) || (in1 && or_same_file(out, in1))) {
-        cli_say(o, "%s: is an input; inputs are never overwritten", out);
-        return 1;
-    }
+    if ((in0 && or_same_file(out, in0)) || (in1 && or_same_file(out, in1)))
+        return cli_fail_usage(o, "-o %s is an input; an input is never overwritten", out);
     if (!o->overwrite) {
         cli_say(o, "%s: exists (use --overwrite to replace it)", out);
         return 1;

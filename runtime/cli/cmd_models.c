@@ -39,6 +39,10 @@ int cmd_models(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-M") && i + 1 < argc)
             flag = argv[++i];
+        else if (!strcmp(argv[i], "-M")) {
+            fprintf(stderr, "oprestore-gpu models: -M needs a value (see oprestore-gpu models -h)\n");
+            return 2;
+        }
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: oprestore-gpu models [-M DIR]\n"
                    "Lists the converted models in DIR (default $OPRESTORE_MODELS, else ./models):\n"
@@ -46,8 +50,9 @@ int cmd_models(int argc, char **argv)
                    "then the registered models that are missing, with where to get them.\n");
             return 0;
         } else {
-            fprintf(stderr, "oprestore-gpu models: unknown option %s\n", argv[i]);
-            return 2;
+            cli_opts o;
+            cli_opts_init(&o, "oprestore-gpu models", NULL);
+            return cli_fail_usage(&o, "unknown option '%s'", OR_ESC(argv[i]));
         }
     }
     const char *dir = cli_models_dir(flag);
@@ -82,7 +87,15 @@ int cmd_models(int argc, char **argv)
 
 int cmd_devices(int argc, char **argv)
 {
-    (void)argc, (void)argv;
+    if (argc && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
+        printf("usage: oprestore-gpu devices\nLists the backends this build can use.\n");
+        return 0;
+    }
+    if (argc) {
+        cli_opts o;
+        cli_opts_init(&o, "oprestore-gpu devices", NULL);
+        return cli_fail_usage(&o, "unexpected argument '%s'", OR_ESC(argv[0]));
+    }
     return devices();
 }
 

@@ -51,9 +51,14 @@ static int stage_command(const char *stage, int (*images)(int, char **), int arg
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    cli_opts top;
+    cli_opts_init(&top, "oprestore-gpu", NULL);
+    if (argc < 2)
+        return cli_fail_usage(&top, "usage: oprestore-gpu COMMAND [options]; commands: "
+                              "colorize, upscale, interpolate, restore, models, devices, version");
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(stdout);
+        return 0;
     }
     const char *cmd = argv[1];
     int n = argc - 2;
@@ -70,10 +75,11 @@ int main(int argc, char **argv)
         return cmd_models(n, a);
     if (!strcmp(cmd, "devices"))
         return cmd_devices(n, a);
+    if ((!strcmp(cmd, "version") || !strcmp(cmd, "--version")) && n)
+        return cli_fail_usage(&top, "%s takes no arguments ('%s')", cmd, OR_ESC(a[0]));
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("oprestore-gpu %s\n", OR_VERSION);
         return 0;
     }
-    fprintf(stderr, "oprestore-gpu: unknown command '%s' (see oprestore-gpu -h)\n", cmd);
-    return 2;
+    return cli_fail_usage(&top, "unknown command '%s'", OR_ESC(cmd));
 }
