@@ -7,6 +7,48 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The umask, read from /proc/self/status ("Umask:\t0022", Linux 4.7+), which
+ * changes nothing; -1 when it is not there.  umask(0) + umask(old) would
+ * change it for every thread for a moment: a file another thread creates
+ * meanwhile would get 0666. */
+static int umask_from_proc(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    int m = -1;
+    while (m < 0 && fgets(line, sizeof line, f))
+        if (!strncmp(line, "Umask:", 6))
+            m = (int)strtol(line + 6, NULL, 8);
+    fclose(f);
+    return m;
+}
+
+unsigned or_output_mode(void)
+{
+    int m = umask_from_proc();
+    if (m < 0) { /* no /proc: the race above, at worst a 0666 file of another thread */
+        mode_t old = umask(022);
+        umask(old);
+        m = (int)old;
+    }
+    return 0666u & ~(unsigned)m;
+}
+
+int or_mkstemp_output(char *tmpl)
+{
+    int fd = mkstemp(tmpl);
+    if (fd >= 0 && fchmod(fd, (mode_t)or_output_mode()) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmpl);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 or_status or_atomic_open(or_atomic_file *af, const char *path, or_err *err)
 {
     memset(af, 0, sizeof *af);
@@ -14,13 +56,12 @@ or_status or_atomic_open(or_atomic_file *af, const char *path, or_err *err)
         snprintf(af->tmp_path, sizeof af->tmp_path, "%s.tmp-XXXXXX", path) >=
             (int)sizeof af->tmp_path)
         return or_errf(err, OR_EINVAL, "%s: path too long", path);
-    int fd = mkstemp(af->tmp_path);
+    int fd = or_mkstemp_output(af->tmp_path);
     if (fd < 0) {
         af->tmp_path[0] = 0;
         return or_errf(err, OR_EIO, "%s: cannot create a temporary file beside it: %s", path,
                        strerror(errno));
     }
-    fchmod(fd, 0644);
     af->f = fdopen(fd, "wb");
     if (!af->f) {
         int e = errno;

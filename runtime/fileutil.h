@@ -18,7 +18,15 @@ typedef struct {
     char path[4096];
 } or_atomic_file;
 
-/* Create "<path>.tmp-XXXXXX" in the target's directory. */
+/* The mode a new output gets: 0666 & ~umask, as cp, ffmpeg or a shell
+ * redirection would give it (0644 under umask 022, 0640 under 027). */
+unsigned or_output_mode(void);
+/* mkstemp(tmpl) (0600), then fchmod to or_output_mode(): the one way every
+ * writer (images, videos, model files, JSON) creates its temporary.  Returns
+ * the descriptor, -1 with errno set. */
+int or_mkstemp_output(char *tmpl);
+
+/* Create "<path>.tmp-XXXXXX" in the target's directory (or_mkstemp_output). */
 or_status or_atomic_open(or_atomic_file *af, const char *path, or_err *err);
 /* Flush, fsync, close and rename over path. On failure the temporary is removed. */
 or_status or_atomic_commit(or_atomic_file *af, or_err *err);

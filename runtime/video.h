@@ -70,12 +70,26 @@ typedef struct {
  * such as PNG or JPEG, unreadable files). */
 int or_video_probe(const char *path);
 
+/* What path holds, by content: OR_MEDIA_VIDEO (a video stream to decode),
+ * OR_MEDIA_OTHER (not a regular file, a still image, or nothing libavformat
+ * recognises: the image readers say what), OR_MEDIA_BAD (a media file that
+ * is no usable video; err says why in words: "no video stream (mov,mp4,...:
+ * 1 audio stream, 0 other)", "truncated: moov atom missing ..."). */
+enum { OR_MEDIA_OTHER = 0, OR_MEDIA_VIDEO = 1, OR_MEDIA_BAD = -1 };
+int or_video_classify(const char *path, or_err *err);
+
 or_status or_video_open(const char *path, or_video_reader **r, or_video_info *info, or_err *err);
 /* The next frame, as a new 3-channel image (src_bit_depth = the stream's bit
  * depth) and its pts in the info's time base.  *got = 0 at the end of the
  * stream (frame untouched).  Decoder errors are one line naming the file. */
 or_status or_video_read(or_video_reader *r, or_image *frame, int64_t *pts, int *got, or_err *err);
 void or_video_close(or_video_reader *r);
+/* A stream whose frame size changes is read at its first frame's size
+ * (*out_w x *out_h), the other frames scaled to it, as ffmpeg does.  Returns
+ * how many frames were scaled; *w x *h is the size of the first of them and
+ * *first its index (call after reading, from the reading thread or after it). */
+int64_t or_video_resized(const or_video_reader *r, int *w, int *h, int64_t *first,
+                         int *out_w, int *out_h);
 /* Keep the audio/subtitle packets from now on, for a writer opened later
  * (or_video_writer_open does this too). */
 void or_video_keep_streams(or_video_reader *r);
@@ -100,6 +114,11 @@ typedef struct {
 } or_video_out_opts;
 
 or_video_out_opts or_video_out_defaults(void);
+
+/* OR_OK when name is an x264/x265 preset (ultrafast ... placebo); else OR_EINVAL
+ * with "preset NAME: expected ultrafast, ..." (checked before the encoder opens:
+ * x264 would print its own lines). */
+or_status or_video_preset_check(const char *name, or_err *err);
 
 /* Parse "h264", "x264", "avc", "h265", "x265", "hevc", "ffv1"; OR_EINVAL otherwise. */
 or_status or_vcodec_parse(const char *name, or_vcodec *out, or_err *err);

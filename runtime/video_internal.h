@@ -20,6 +20,11 @@ struct or_video_reader {
     int flushing;          /* the decoder was sent the end of the stream */
     int64_t next_pts;      /* for frames without a time stamp */
     struct SwsContext *sws;
+    int out_w, out_h;      /* the first frame's size: every frame is scaled to it */
+    int64_t decoded;       /* frames converted so far */
+    int64_t resized;       /* frames of another size, scaled */
+    int resized_w, resized_h;
+    int64_t resized_at;    /* index of the first of them */
     or_video_info info;
     int *copy;             /* per input stream: 1 when its packets are kept for a writer */
     /* packets of the copied streams, handed to the writer's thread */

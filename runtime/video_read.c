@@ -1,7 +1,9 @@
 /* video_read.c: decoding the first video stream of a file into RGB frames
  * (see video.h), and keeping its audio/subtitle packets for a writer. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libavutil/imgutils.h>
 #include <libavutil/log.h>
@@ -11,11 +13,42 @@
 #include "video_internal.h"
 
 static int log_level_set;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_last[256]; /* the last error libav logged, one line */
+
+/* libav's log: kept (the last error, for or_video_averr's words) and passed
+ * on to the default callback only at the level asked for (quiet by default). */
+static void log_cb(void *avcl, int level, const char *fmt, va_list vl)
+{
+    if (level <= AV_LOG_ERROR) {
+        char line[256];
+        int prefix = 0;
+        av_log_format_line2(NULL, level, fmt, vl, line, sizeof line, &prefix);
+        line[strcspn(line, "\r\n")] = 0;
+        pthread_mutex_lock(&log_lock);
+        if (line[0])
+            snprintf(log_last, sizeof log_last, "%s", line);
+        pthread_mutex_unlock(&log_lock);
+    }
+    if (level <= av_log_get_level())
+        av_log_default_callback(avcl, level, fmt, vl);
+}
 
 void or_video_log_level(int level)
 {
     av_log_set_level(level);
+    av_log_set_callback(log_cb);
     log_level_set = 1;
+}
+
+/* Take the last logged error (empty when none) into dst[256]; NULL forgets it. */
+static void take_last_log(char *dst)
+{
+    pthread_mutex_lock(&log_lock);
+    if (dst)
+        memcpy(dst, log_last, sizeof log_last);
+    log_last[0] = 0;
+    pthread_mutex_unlock(&log_lock);
 }
 
 static void quiet_by_default(void)
@@ -26,9 +59,15 @@ static void quiet_by_default(void)
 
 or_status or_video_averr(or_err *err, or_status code, int averr, const char *path, const char *what)
 {
-    char msg[AV_ERROR_MAX_STRING_SIZE] = "";
+    char msg[AV_ERROR_MAX_STRING_SIZE] = "", last[256];
     av_strerror(averr, msg, sizeof msg);
-    return or_errf(err, code, "%s: %s (%s)", path, what, msg);
+    take_last_log(last);
+    if (strstr(last, "moov atom not found"))
+        return or_errf(err, code, "%s: truncated: moov atom missing (the index an MP4/MOV "
+                       "writes at its end)", OR_ESC(path));
+    if (last[0])
+        return or_errf(err, code, "%s: %s (%s: %s)", OR_ESC(path), what, msg, last);
+    return or_errf(err, code, "%s: %s (%s)", OR_ESC(path), what, msg);
 }
 
 const int *or_video_sws_coeffs(int matrix)
@@ -52,25 +91,77 @@ or_video_colour or_video_resolve_colour(or_video_colour t, int height, int pix_f
     return c;
 }
 
-int or_video_probe(const char *path)
+/* The demuxer that recognises the file by its first bytes (not its name) with
+ * some confidence; NULL when none does. */
+static const AVInputFormat *sniff(const char *path)
+{
+    unsigned char buf[4096 + AVPROBE_PADDING_SIZE] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t n = fread(buf, 1, 4096, f);
+    fclose(f);
+    AVProbeData pd = {.filename = "", .buf = buf, .buf_size = (int)n};
+    int score = 0;
+    const AVInputFormat *fmt = av_probe_input_format3(&pd, 1, &score);
+    return fmt && score > AVPROBE_SCORE_MAX / 2 ? fmt : NULL;
+}
+
+static int is_still(const AVInputFormat *f)
+{
+    size_t n = strlen(f->name);
+    return strstr(f->name, "image2") || (n > 5 && !strcmp(f->name + n - 5, "_pipe"));
+}
+
+/* "no video stream (2 audio streams)" for a container without a usable video stream. */
+static or_status no_video(const char *path, AVFormatContext *fmt, or_err *err)
+{
+    int audio = 0, other = 0;
+    for (unsigned i = 0; i < fmt->nb_streams; i++)
+        audio += fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+    other = (int)fmt->nb_streams - audio;
+    char what[96] = "no streams at all";
+    if (fmt->nb_streams)
+        snprintf(what, sizeof what, "%d audio stream%s, %d other", audio, audio == 1 ? "" : "s",
+                 other);
+    return or_errf(err, OR_EFORMAT, "%s: no video stream (%s: %s)", OR_ESC(path),
+                   fmt->iformat->name, what);
+}
+
+int or_video_classify(const char *path, or_err *err)
 {
     quiet_by_default();
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return OR_MEDIA_OTHER; /* missing, a folder, a FIFO: the image side says what */
+    const AVInputFormat *guess = sniff(path);
     AVFormatContext *fmt = NULL;
-    or_err err;
-    if (or_check_input(path, 0, &err) != OR_OK) /* a FIFO would hang FFmpeg */
-        return 0;
-    if (avformat_open_input(&fmt, path, NULL, NULL) < 0)
-        return 0;
-    const char *name = fmt->iformat->name;
-    size_t n = strlen(name);
-    int still = strstr(name, "image2") || (n > 5 && !strcmp(name + n - 5, "_pipe"));
-    int video = 0;
-    if (!still && avformat_find_stream_info(fmt, NULL) >= 0) {
-        int s = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
-        video = s >= 0 && !(fmt->streams[s]->disposition & AV_DISPOSITION_ATTACHED_PIC);
+    take_last_log(NULL);
+    int e = avformat_open_input(&fmt, path, NULL, NULL);
+    if (e < 0) {
+        if (!guess || is_still(guess))
+            return OR_MEDIA_OTHER;
+        or_video_averr(err, OR_EFORMAT, e, path, "cannot open as a video");
+        return OR_MEDIA_BAD;
+    }
+    int kind = OR_MEDIA_OTHER;
+    if (!is_still(fmt->iformat)) {
+        int s = avformat_find_stream_info(fmt, NULL) >= 0
+                    ? av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0) : -1;
+        if (s >= 0 && !(fmt->streams[s]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            kind = OR_MEDIA_VIDEO;
+        else if (guess && !is_still(guess)) {
+            no_video(path, fmt, err);
+            kind = OR_MEDIA_BAD;
+        }
     }
     avformat_close_input(&fmt);
-    return video;
+    return kind;
+}
+
+int or_video_probe(const char *path)
+{
+    return or_video_classify(path, NULL) == OR_MEDIA_VIDEO;
 }
 
 static or_status open_decoder(or_video_reader *r, or_err *err)
@@ -134,6 +225,7 @@ or_status or_video_open(const char *path, or_video_reader **out, or_video_info *
     r->vstream = -1;
     /* Only regular files: a FIFO would block FFmpeg, and refusing it keeps
      * video inputs consistent with every other input. */
+    take_last_log(NULL);
     or_status st = or_check_input(path, 0, err);
     if (st != OR_OK)
         goto fail;
@@ -149,7 +241,7 @@ or_status or_video_open(const char *path, or_video_reader **out, or_video_info *
     }
     r->vstream = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
     if (r->vstream < 0) {
-        st = or_errf(err, OR_EFORMAT, "%s: no video stream", path);
+        st = no_video(path, r->fmt, err);
         goto fail;
     }
     r->copy = calloc(r->fmt->nb_streams, sizeof *r->copy);
@@ -196,7 +288,12 @@ static or_status convert(or_video_reader *r, const AVFrame *f, or_image *img, or
     if (f->colorspace != AVCOL_SPC_UNSPECIFIED)
         tag.matrix = f->colorspace;
     or_video_colour c = or_video_resolve_colour(tag, f->height, f->format);
-    r->sws = sws_getCachedContext(r->sws, f->width, f->height, f->format, f->width, f->height,
+    if (!r->out_w) /* every frame comes out at the first frame's size, as ffmpeg does */
+        r->out_w = f->width, r->out_h = f->height;
+    if ((f->width != r->out_w || f->height != r->out_h) && !r->resized++)
+        r->resized_w = f->width, r->resized_h = f->height, r->resized_at = r->decoded;
+    r->decoded++;
+    r->sws = sws_getCachedContext(r->sws, f->width, f->height, f->format, r->out_w, r->out_h,
                                   dst, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
                                   NULL, NULL, NULL);
     if (!r->sws)
@@ -205,18 +302,18 @@ static or_status convert(or_video_reader *r, const AVFrame *f, or_image *img, or
     const int *coef = or_video_sws_coeffs(c.matrix);
     sws_setColorspaceDetails(r->sws, coef, c.range == AVCOL_RANGE_JPEG, coef, 1, 0, 1 << 16,
                              1 << 16);
-    OR_TRY(or_image_alloc(img, f->width, f->height, 3, 0, err));
+    OR_TRY(or_image_alloc(img, r->out_w, r->out_h, 3, 0, err));
     int bpp = deep ? 2 : 1;
-    size_t plane = (size_t)f->width * f->height;
+    size_t plane = (size_t)r->out_w * r->out_h;
     uint8_t *buf = malloc(plane * 3 * bpp);
     if (!buf) {
         or_image_free(img);
-        return or_errf(err, OR_ENOMEM, "%s: out of memory for a %dx%d frame", r->path, f->width,
-                       f->height);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory for a %dx%d frame", OR_ESC(r->path),
+                       r->out_w, r->out_h);
     }
     /* GBRP planes: 0 = G, 1 = B, 2 = R */
     uint8_t *planes[4] = {buf, buf + plane * bpp, buf + 2 * plane * bpp, NULL};
-    int strides[4] = {f->width * bpp, f->width * bpp, f->width * bpp, 0};
+    int strides[4] = {r->out_w * bpp, r->out_w * bpp, r->out_w * bpp, 0};
     sws_scale(r->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes,
               strides);
     static const int to_rgb[3] = {2, 0, 1}; /* R from plane 2, G from 0, B from 1 */
@@ -333,6 +430,14 @@ or_status or_video_read(or_video_reader *r, or_image *img, int64_t *pts, int *go
             av_packet_unref(r->pkt);
         }
     }
+}
+
+int64_t or_video_resized(const or_video_reader *r, int *w, int *h, int64_t *first,
+                         int *out_w, int *out_h)
+{
+    *w = r->resized_w, *h = r->resized_h, *first = r->resized_at;
+    *out_w = r->out_w, *out_h = r->out_h;
+    return r->resized;
 }
 
 void or_video_close(or_video_reader *r)

@@ -9,6 +9,7 @@
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 
+#include "fileutil.h"
 #include "video_internal.h"
 
 struct or_video_writer {
@@ -52,8 +53,19 @@ or_status or_vcodec_parse(const char *s, or_vcodec *out, or_err *err)
     else if (!strcmp(s, "ffv1"))
         *out = OR_VCODEC_FFV1;
     else
-        return or_errf(err, OR_EINVAL, "unknown video codec '%s' (h264, h265 or ffv1)", s);
+        return or_errf(err, OR_EINVAL, "unknown video codec '%s' (h264, h265 or ffv1)", OR_ESC(s));
     return OR_OK;
+}
+
+or_status or_video_preset_check(const char *name, or_err *err)
+{
+    static const char *const presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                          "medium", "slow", "slower", "veryslow", "placebo"};
+    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
+        if (!strcmp(name, presets[i]))
+            return OR_OK;
+    return or_errf(err, OR_EINVAL, "preset '%s': expected ultrafast, superfast, veryfast, "
+                   "faster, fast, medium, slow, slower, veryslow or placebo", OR_ESC(name));
 }
 
 const char *or_vcodec_name(or_vcodec c)
@@ -137,6 +149,8 @@ static or_status open_encoder(or_video_writer *w, or_err *err)
         c->gop_size = 1;
         av_opt_set(c->priv_data, "slicecrc", "1", 0);
     } else {
+        if (o->preset && or_video_preset_check(o->preset, err) != OR_OK)
+            return or_err_prefix(err, "%s", OR_ESC(w->path));
         snprintf(crf, sizeof crf, "%d", o->crf >= 0 ? o->crf : o->codec == OR_VCODEC_H265 ? 20 : 18);
         av_opt_set(c->priv_data, "crf", crf, 0);
         av_opt_set(c->priv_data, "preset", o->preset ? o->preset : "medium", 0);
@@ -195,7 +209,7 @@ static or_status make_temp(or_video_writer *w, or_err *err)
 {
     if (snprintf(w->tmp, sizeof w->tmp, "%s.tmp-XXXXXX", w->path) >= (int)sizeof w->tmp)
         return or_errf(err, OR_EINVAL, "%s: path too long", w->path);
-    int fd = mkstemp(w->tmp);
+    int fd = or_mkstemp_output(w->tmp);
     if (fd < 0)
         return or_errf(err, OR_EIO, "%s: cannot create a temporary file beside it: %s", w->path,
                        strerror(errno));

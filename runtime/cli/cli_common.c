@@ -139,7 +139,11 @@ static int parse_valued(cli_opts *o, int argc, char **argv, int *i)
     else if (!strcmp(opt, "-m")) o->model = v;
     else if (!strcmp(opt, "-g")) o->gpu = v;
     else if (!strcmp(opt, "-M")) o->models_flag = v;
-    else if (!strcmp(opt, "--preset")) o->preset = v;
+    else if (!strcmp(opt, "--preset")) {
+        if (or_video_preset_check(v, &err) != OR_OK)
+            return cli_fail_usage(o, "--preset: %s", err.msg);
+        o->preset = v;
+    }
     else if (!strcmp(opt, "-s")) {
         if (cli_parse_double(v, 1e-3, 16, &o->scale))
             return cli_fail_usage(o, "-s %s: expected a scale > 0 and <= 16", v);
@@ -255,9 +259,17 @@ int cli_image_format(const cli_opts *o, const char *out_name)
     return cli_ends_with_ci(out_name, ".jpg") || cli_ends_with_ci(out_name, ".jpeg") ? 'j' : 'p';
 }
 
-int cli_is_video(const char *path)
+int cli_is_video(const char *prog, const char *path)
 {
-    return or_video_probe(path);
+    or_err err;
+    int kind = or_video_classify(path, &err);
+    if (kind == OR_MEDIA_BAD) {
+        cli_opts o;
+        cli_opts_init(&o, prog, NULL);
+        cli_say(&o, "%s", err.msg);
+        return -1;
+    }
+    return kind == OR_MEDIA_VIDEO;
 }
 
 int cli_resolve_model(const cli_opts *o, const char *m, const char *stage, char *path, size_t len)

@@ -113,8 +113,11 @@ void cli_read_scale_upscale(cli_opts *o, const or_net *net);
 int cli_image_format(const cli_opts *o, const char *out_name);
 int cli_is_image_name(const char *name);
 int cli_ends_with_ci(const char *s, const char *suffix);
-/* 1 when path is a video by content (libavformat probe), not a still image. */
-int cli_is_video(const char *path);
+/* 1 when path is a video by content (libavformat probe), 0 when it is not
+ * media (a still image, a folder, a missing file), -1 when it is a media file
+ * that is no usable video (audio only, truncated MP4): the one-line reason is
+ * printed as "<prog>: <file>: ..." (exit 1). */
+int cli_is_video(const char *prog, const char *path);
 
 /* SIGINT/SIGTERM set cli_stop (the pipelines stop after the current frame);
  * a second signal restores the default action. */

@@ -226,6 +226,18 @@ static void set_out_opts(video_ctx *v)
     wo->src_pix_fmt = v->info.pix_fmt;
 }
 
+/* One line when the input's frame size changed mid-stream (the reader scaled
+ * those frames to the first frame's size, as ffmpeg does). */
+static void warn_resized(const video_ctx *v)
+{
+    int w, h, ow, oh;
+    int64_t first, n = or_video_resized(v->r, &w, &h, &first, &ow, &oh);
+    if (n && !v->c->o.quiet)
+        cli_say(&v->c->o, "warning: %s: the frame size changes mid-stream (%dx%d from frame "
+                "%lld); %lld frame%s scaled to %dx%d, the first frame's size", v->c->o.in, w, h,
+                (long long)first + 1, (long long)n, n == 1 ? "" : "s", ow, oh);
+}
+
 static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or_pipe_stats *s)
 {
     const cli_opts *o = &v->c->o;
@@ -251,6 +263,7 @@ static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or
         cli_say(o, "%s", err.msg);
         return 1;
     }
+    warn_resized(v);
     if (left && !o->quiet)
         cli_say(o, "%d audio/subtitle stream%s could not go into %s and %s left out (use .mkv)",
                 left, left == 1 ? "" : "s", o->out, left == 1 ? "was" : "were");

@@ -62,8 +62,9 @@ static int run_chain(cli_chain *c)
     cli_opts *o = &c->o;
     if (o->multiplier && !c->interpolate)
         return cli_fail_usage(o, "-n needs --interpolate MODEL");
-    if (cli_is_video(o->in))
-        return cli_video_run(c);
+    int video = cli_is_video(o->prog, o->in);
+    if (video)
+        return video < 0 ? 1 : cli_video_run(c);
     struct stat si;
     int exists = stat(o->in, &si) == 0, folder = exists && S_ISDIR(si.st_mode);
     or_err err;

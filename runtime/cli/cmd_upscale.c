@@ -80,8 +80,9 @@ int cmd_upscale(int argc, char **argv)
     int rc = cli_parse(o, argc, argv, NULL, NULL, usage);
     if (rc >= 0)
         return rc;
-    if (cli_is_video(o->in))
-        return cmd_restore_single("upscale", argc, argv);
+    int video = cli_is_video(o->prog, o->in);
+    if (video)
+        return video < 0 ? 1 : cmd_restore_single("upscale", argc, argv);
 
     cli_job_list jobs = {0};
     rc = cli_make_jobs(o, &jobs);

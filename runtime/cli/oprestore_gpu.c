@@ -44,8 +44,11 @@ static int has_help(int argc, char **argv)
 static int stage_command(const char *stage, int (*images)(int, char **), int argc, char **argv)
 {
     const char *in = input_of(argc, argv);
-    if (!has_help(argc, argv) && in && cli_is_video(in))
-        return cmd_restore_single(stage, argc, argv);
+    char prog[64];
+    snprintf(prog, sizeof prog, "oprestore-gpu %s", stage);
+    int video = !has_help(argc, argv) && in ? cli_is_video(prog, in) : 0;
+    if (video)
+        return video < 0 ? 1 : cmd_restore_single(stage, argc, argv);
     return images(argc, argv);
 }
 
