@@ -215,6 +215,6 @@ or_status arch_copy(const ck_state_dict *sd, or_model_builder *mb, const char *s
 {
     const ck_tensor *t = ckpt_find(sd, src);
     if (!t)
-        return or_errf(err, OR_EFORMAT, "tensor %s: missing", src);
+        return or_errf(err, OR_EFORMAT, "tensor %s: missing", OR_ESC(src));
     return mb_add(mb, dst, t->ndim, t->shape, t->data, err);
 }

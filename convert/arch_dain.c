@@ -126,11 +126,11 @@ static or_status fold_bn_stats(const ck_state_dict *sd, or_model_builder *mb,
     snprintf(name, sizeof name, "%s.running_var", y->bn);
     const ck_tensor *var = ckpt_find(sd, name);
     if (!w || !mean || !var) /* arch_check ran first: cannot happen */
-        return or_errf(err, OR_EFORMAT, "dain: %s incomplete", y->src);
+        return or_errf(err, OR_EFORMAT, "dain: %s incomplete", OR_ESC(y->src));
     int64_t o = w->shape[0];
     float *ones = malloc((size_t)o * 2 * sizeof(float));
     if (!ones)
-        return or_errf(err, OR_ENOMEM, "dain: out of memory folding %s", y->src);
+        return or_errf(err, OR_ENOMEM, "dain: out of memory folding %s", OR_ESC(y->src));
     float *zeros = ones + o;
     for (int64_t c = 0; c < o; c++) {
         ones[c] = 1.0f;
@@ -176,7 +176,7 @@ static or_status out_ch(const ck_state_dict *sd, const char *prefix, int64_t *v,
     }
     if (*v <= 0)
         return or_errf(err, OR_EFORMAT, "dain: cannot infer a width: %s.weight is missing",
-                       prefix);
+                       OR_ESC(prefix));
     return OR_OK;
 }
 

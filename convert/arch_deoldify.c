@@ -73,7 +73,7 @@ static or_status infer_blocks(const ck_state_dict *sd, deo_net *n, or_err *err)
                             deo_name(bn, sizeof bn, "layers.%d.%s.2", li, c1));
         if (n->nf[i] <= 0)
             return or_errf(err, OR_EFORMAT, "deoldify: cannot find the width of U-Net block %d "
-                           "(%s.weight_orig)", i, conv);
+                           "(%s.weight_orig)", i, OR_ESC(conv));
         /* Deep halves the channels coming up; Wide shuffles to its own output width. */
         n->up_out[i] = n->deep ? n->up_in[i] / 2 : n->nf[i];
     }
@@ -189,10 +189,10 @@ static or_status fold_sn_bn(const ck_state_dict *sd, or_model_builder *mb, const
     const ck_tensor *m = ckpt_find(sd, deo_name(a, sizeof a, "%s.running_mean", bn));
     const ck_tensor *var = ckpt_find(sd, deo_name(a, sizeof a, "%s.running_var", bn));
     if (!w || !u || !v || !g || !b || !m || !var)
-        return or_errf(err, OR_EFORMAT, "tensor %s / %s: missing", conv, bn);
+        return or_errf(err, OR_EFORMAT, "tensor %s / %s: missing", OR_ESC(conv), OR_ESC(bn));
     float *sn = malloc((size_t)w->numel * sizeof *sn);
     if (!sn)
-        return or_errf(err, OR_ENOMEM, "tensor %s.weight_orig: out of memory", conv);
+        return or_errf(err, OR_ENOMEM, "tensor %s.weight_orig: out of memory", OR_ESC(conv));
     double sigma = fold_spectral_norm(w->data, w->ndim, w->shape, 0, u->data, v->data, sn);
     int64_t o = w->shape[0];
     float *wo = mb_add_empty(mb, deo_name(a, sizeof a, "%s.weight", dst), w->ndim, w->shape, err);
@@ -204,8 +204,8 @@ static or_status fold_sn_bn(const ck_state_dict *sd, or_model_builder *mb, const
     if (!bo)
         return err ? err->code : OR_ENOMEM;
     if (!(fabs(sigma) > 0) || !isfinite(sigma))
-        return or_errf(err, OR_EFORMAT, "tensor %s.weight_orig: spectral norm sigma is %g", conv,
-                       sigma);
+        return or_errf(err, OR_EFORMAT, "tensor %s.weight_orig: spectral norm sigma is %g",
+                       OR_ESC(conv), sigma);
     return OR_OK;
 }
 
@@ -218,15 +218,15 @@ static or_status fold_sn_matrix(const ck_state_dict *sd, or_model_builder *mb,
     const ck_tensor *u = ckpt_find(sd, deo_name(a, sizeof a, "%s.weight_u", conv));
     const ck_tensor *v = ckpt_find(sd, deo_name(a, sizeof a, "%s.weight_v", conv));
     if (!w || !u || !v)
-        return or_errf(err, OR_EFORMAT, "tensor %s: missing", conv);
+        return or_errf(err, OR_EFORMAT, "tensor %s: missing", OR_ESC(conv));
     int64_t shape[2] = {w->shape[0], w->numel / w->shape[0]};
     float *wo = mb_add_empty(mb, deo_name(a, sizeof a, "%s.weight", dst), 2, shape, err);
     if (!wo)
         return err ? err->code : OR_ENOMEM;
     double sigma = fold_spectral_norm(w->data, w->ndim, w->shape, 0, u->data, v->data, wo);
     if (!(fabs(sigma) > 0) || !isfinite(sigma))
-        return or_errf(err, OR_EFORMAT, "tensor %s.weight_orig: spectral norm sigma is %g", conv,
-                       sigma);
+        return or_errf(err, OR_EFORMAT, "tensor %s.weight_orig: spectral norm sigma is %g",
+                       OR_ESC(conv), sigma);
     return OR_OK;
 }
 
@@ -238,7 +238,7 @@ static or_status fold_weight_norm(const ck_state_dict *sd, or_model_builder *mb,
     const ck_tensor *g = ckpt_find(sd, deo_name(a, sizeof a, "%s.weight_g", conv));
     const ck_tensor *v = ckpt_find(sd, deo_name(a, sizeof a, "%s.weight_v", conv));
     if (!g || !v)
-        return or_errf(err, OR_EFORMAT, "tensor %s.weight_g/_v: missing", conv);
+        return or_errf(err, OR_EFORMAT, "tensor %s.weight_g/_v: missing", OR_ESC(conv));
     float *wo = mb_add_empty(mb, deo_name(a, sizeof a, "%s.weight", dst), v->ndim, v->shape, err);
     if (!wo)
         return err ? err->code : OR_ENOMEM;
@@ -249,7 +249,7 @@ static or_status fold_weight_norm(const ck_state_dict *sd, or_model_builder *mb,
         for (int64_t j = 0; j < k; j++)
             ss += (double)row[j] * row[j];
         if (!(ss > 0))
-            return or_errf(err, OR_EFORMAT, "tensor %s.weight_v: row %lld is zero", conv,
+            return or_errf(err, OR_EFORMAT, "tensor %s.weight_v: row %lld is zero", OR_ESC(conv),
                            (long long)r);
         double s = (double)g->data[r] / sqrt(ss);
         for (int64_t j = 0; j < k; j++)

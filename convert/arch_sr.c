@@ -76,7 +76,7 @@ static or_status layers_check_and_copy(const char *arch, const ck_state_dict *sd
                                        const sr_layers *l, or_model_builder *mb, or_err *err)
 {
     if (l->oom)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory building the layer table", arch);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory building the layer table", OR_ESC(arch));
     arch_expect_list ex = {0};
     char name[160];
     for (int i = 0; i < l->n; i++) {
@@ -140,7 +140,7 @@ static or_status need_dim(const char *arch, const ck_state_dict *sd, const char 
     *out = arch_dim(sd, name, dim);
     if (*out <= 0)
         return or_errf(err, OR_EFORMAT, "%s: cannot infer %s: tensor %s missing or not %d-d",
-                       arch, what, name, dim + 1);
+                       OR_ESC(arch), what, OR_ESC(name), dim + 1);
     return OR_OK;
 }
 
@@ -240,8 +240,9 @@ static or_status rrdb_infer(const ck_state_dict *sd, rrdb_hparams *h, or_err *er
 {
     int naming = rrdb_naming_of(sd);
     if (naming < 0)
-        return or_errf(err, OR_EFORMAT, "rrdbnet: none of %s, %s, %s present", naming_markers[0],
-                       naming_markers[1], naming_markers[2]);
+        return or_errf(err, OR_EFORMAT, "rrdbnet: none of %s, %s, %s present",
+                       OR_ESC(naming_markers[0]), OR_ESC(naming_markers[1]),
+                       OR_ESC(naming_markers[2]));
     h->naming = (rrdb_naming)naming;
     h->num_block = rrdb_count_blocks(sd, h->naming);
     h->num_upconv = rrdb_count_upconv(sd, h->naming, err);
@@ -388,7 +389,8 @@ static or_status srvgg_infer(const ck_state_dict *sd, srvgg_hparams *h, or_err *
     if (h->scale < 1)
         return or_errf(err, OR_ESHAPE,
                        "srvgg: tensor %s: %lld output channels is not num_out_ch*scale^2 "
-                       "with num_out_ch %lld", name, (long long)out, (long long)h->num_out_ch);
+                       "with num_out_ch %lld",
+                       OR_ESC(name), (long long)out, (long long)h->num_out_ch);
     /* PReLU has a weight per channel; ReLU / LeakyReLU(0.1) have none and
      * cannot be told apart: Real-ESRGAN's non-PReLU option is LeakyReLU. */
     h->prelu = arch_has(sd, "body.1.weight");

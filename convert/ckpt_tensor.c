@@ -200,7 +200,7 @@ static or_status tensor_dtype(ck_reader *r, const char *name, const pk_tensor *t
     if (!t->dtype) {
         if (!s->supported)
             return or_errf(r->err, OR_EUNSUPPORTED, "%s: tensor %s: storage class %s is not "
-                           "supported", r->name, name, s->cls);
+                           "supported", OR_ESC(r->name), OR_ESC(name), OR_ESC(s->cls));
         *dt = s->dtype;
         return OR_OK;
     }
@@ -209,8 +209,8 @@ static or_status tensor_dtype(ck_reader *r, const char *name, const pk_tensor *t
             *dt = DTYPE_NAMES[i].dtype;
             return OR_OK;
         }
-    return or_errf(r->err, OR_EUNSUPPORTED, "%s: tensor %s: dtype %s is not supported", r->name,
-                   name, t->dtype);
+    return or_errf(r->err, OR_EUNSUPPORTED, "%s: tensor %s: dtype %s is not supported",
+                   OR_ESC(r->name), OR_ESC(name), OR_ESC(t->dtype));
 }
 
 /* The storage behind a tensor, its bytes present, and the byte range
@@ -222,16 +222,17 @@ static or_status tensor_storage(ck_reader *r, const char *name, const pk_tensor 
     const char *why = ck_parse_pid(t->storage, &p);
     ck_storage *s = why ? NULL : ck_find_storage(r, p.key);
     if (!s)
-        return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: %s", r->name, name,
+        return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: %s", OR_ESC(r->name), OR_ESC(name),
                        why ? why : "storage not found");
     OR_TRY(ck_load_storage(r, s));
     if (!s->data)
-        return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: storage %s has no data", r->name, name,
-                       s->key);
+        return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: storage %s has no data", OR_ESC(r->name),
+                       OR_ESC(name), OR_ESC(s->key));
     uint64_t n = s->nbytes / s->elsize;
     if ((uint64_t)s->numel > n)
         return or_errf(r->err, OR_EFORMAT, "%s: storage %s holds %llu bytes, fewer than its %lld "
-                       "elements of %zu bytes", r->name, s->key, (unsigned long long)s->nbytes,
+                       "elements of %zu bytes",
+                       OR_ESC(r->name), OR_ESC(s->key), (unsigned long long)s->nbytes,
                        (long long)s->numel, s->elsize);
     *out = s;
     *base = 0;
@@ -239,7 +240,7 @@ static or_status tensor_storage(ck_reader *r, const char *name, const pk_tensor 
     if (p.has_view) {
         if ((uint64_t)p.view_offset > n || (uint64_t)p.view_numel > n - (uint64_t)p.view_offset)
             return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: storage view outside storage %s",
-                           r->name, name, s->key);
+                           OR_ESC(r->name), OR_ESC(name), OR_ESC(s->key));
         *base = (uint64_t)p.view_offset * s->elsize;
         *avail = (uint64_t)p.view_numel * s->elsize;
     }
@@ -252,14 +253,16 @@ static or_status check_layout(ck_reader *r, const char *name, const pk_tensor *t
                               int64_t *numel)
 {
     if (t->offset < 0)
-        return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: negative storage offset", r->name, name);
+        return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: negative storage offset",
+                       OR_ESC(r->name), OR_ESC(name));
     int64_t n = 1, last = t->offset;
     for (int d = 0; d < t->ndim; d++) {
         if (t->size[d] < 0 || t->stride[d] < 0)
-            return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: negative size or stride", r->name,
-                           name);
+            return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: negative size or stride",
+                           OR_ESC(r->name), OR_ESC(name));
         if (t->size[d] && n > CK_MAX_NUMEL / t->size[d])
-            return or_errf(r->err, OR_ENOMEM, "%s: tensor %s is too large", r->name, name);
+            return or_errf(r->err, OR_ENOMEM, "%s: tensor %s is too large", OR_ESC(r->name),
+                           OR_ESC(name));
         n *= t->size[d];
     }
     *numel = n;
@@ -268,12 +271,13 @@ static or_status check_layout(ck_reader *r, const char *name, const pk_tensor *t
     for (int d = 0; d < t->ndim; d++) {
         int64_t reach = t->size[d] - 1;
         if (reach && t->stride[d] > (INT64_MAX - last) / reach)
-            return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: strides overflow", r->name, name);
+            return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: strides overflow", OR_ESC(r->name),
+                           OR_ESC(name));
         last += reach * t->stride[d];
     }
     if (last >= avail)
         return or_errf(r->err, OR_EFORMAT, "%s: tensor %s reaches element %lld of a storage of "
-                       "%lld", r->name, name, (long long)last, (long long)avail);
+                       "%lld", OR_ESC(r->name), OR_ESC(name), (long long)last, (long long)avail);
     return OR_OK;
 }
 
@@ -287,11 +291,13 @@ or_status ck_materialise(ck_reader *r, const char *name, const pk_tensor *t, ck_
     OR_TRY(tensor_dtype(r, name, t, s, &dt));
     size_t es = ck_dtype_size(dt);
     if (base % es)
-        return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: misaligned storage view", r->name, name);
+        return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: misaligned storage view",
+                       OR_ESC(r->name), OR_ESC(name));
     OR_TRY(check_layout(r, name, t, (int64_t)(avail / es), &numel));
     if ((uint64_t)numel > r->out_left)
         return or_errf(r->err, OR_ENOMEM, "%s: tensor %s expands to %lld elements, more than this "
-                       "file can hold (stride-0 broadcast?)", r->name, name, (long long)numel);
+                       "file can hold (stride-0 broadcast?)",
+                       OR_ESC(r->name), OR_ESC(name), (long long)numel);
     r->out_left -= (uint64_t)numel;
     out->src_dtype = dt;
     out->ndim = t->ndim;
@@ -301,7 +307,7 @@ or_status ck_materialise(ck_reader *r, const char *name, const pk_tensor *t, ck_
     out->data = malloc(numel ? (size_t)numel * sizeof(float) : sizeof(float));
     if (!out->data)
         return or_errf(r->err, OR_ENOMEM, "%s: out of memory for tensor %s (%lld elements)",
-                       r->name, name, (long long)numel);
+                       OR_ESC(r->name), OR_ESC(name), (long long)numel);
     copy_strided(out->data, s->data + base, dt, t, t->offset, numel);
     return OR_OK;
 }

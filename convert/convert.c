@@ -23,7 +23,7 @@ or_status or_convert_state_dict(const ck_state_dict *sd, const or_convert_opts *
         arch = or_arch_find(o->arch);
         if (!arch)
             return or_errf(err, OR_EINVAL, "--arch %s: unknown architecture (see --list-archs)",
-                           o->arch);
+                           OR_ESC(o->arch));
     } else {
         arch = or_arch_detect(sd);
         if (!arch) {
@@ -32,12 +32,12 @@ or_status or_convert_state_dict(const ck_state_dict *sd, const or_convert_opts *
             return or_errf(err, OR_EUNSUPPORTED,
                            "unknown checkpoint layout: no supported architecture has tensors named "
                            "like %s (use --arch to force one)",
-                           names);
+                           OR_ESC(names));
         }
     }
     if (!arch->convert)
         return or_errf(err, OR_EUNSUPPORTED, "%s: converter not available in this build",
-                       arch->name);
+                       OR_ESC(arch->name));
     mb_meta_str(mb, "arch", arch->name);
     OR_TRY(arch->convert(sd, mb, err));
     mb_meta_str(mb, "arch", arch->name);
@@ -58,7 +58,7 @@ or_status or_convert_file(const char *in_path, const char *out_path, const or_co
     char sha[65];
     or_status s = or_convert_state_dict(&sd, o, &mb, &arch, err);
     if (s != OR_OK)
-        or_err_prefix(err, "%s", in_path);
+        or_err_prefix(err, "%s", OR_ESC(in_path));
     if (s == OR_OK)
         s = or_sha256_file(in_path, sha, err);
     if (s == OR_OK) {

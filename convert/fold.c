@@ -78,7 +78,7 @@ static const ck_tensor *need(const ck_state_dict *sd, const char *name, or_err *
 {
     const ck_tensor *t = ckpt_find(sd, name);
     if (!t)
-        or_errf(err, OR_EFORMAT, "tensor %s: missing", name);
+        or_errf(err, OR_EFORMAT, "tensor %s: missing", OR_ESC(name));
     return t;
 }
 
@@ -98,8 +98,8 @@ static or_status need_bn(const ck_state_dict *sd, const char *bn, int64_t c,
         if (!t[i])
             return OR_EFORMAT;
         if (t[i]->numel != c)
-            return or_errf(err, OR_ESHAPE, "tensor %s: expected %lld values, got %lld", name,
-                           (long long)c, (long long)t[i]->numel);
+            return or_errf(err, OR_ESHAPE, "tensor %s: expected %lld values, got %lld",
+                           OR_ESC(name), (long long)c, (long long)t[i]->numel);
     }
     return OR_OK;
 }
@@ -164,15 +164,15 @@ or_status arch_fold_sn(const ck_state_dict *sd, or_model_builder *mb, const char
     if (dim < 0 || dim >= w->ndim || u->numel != w->shape[dim] ||
         v->numel * w->shape[dim] != w->numel)
         return or_errf(err, OR_ESHAPE, "tensor %s.weight_orig: u/v sizes (%lld, %lld) do not fit",
-                       conv, (long long)u->numel, (long long)v->numel);
+                       OR_ESC(conv), (long long)u->numel, (long long)v->numel);
     set_name(name, sizeof name, dst, "weight");
     float *wo = mb_add_empty(mb, name, w->ndim, w->shape, err);
     if (!wo)
         return err ? err->code : OR_ENOMEM;
     double sigma = fold_spectral_norm(w->data, w->ndim, w->shape, dim, u->data, v->data, wo);
     if (!(fabs(sigma) > 0) || !isfinite(sigma))
-        return or_errf(err, OR_EFORMAT, "tensor %s.weight_orig: spectral norm sigma is %g", conv,
-                       sigma);
+        return or_errf(err, OR_EFORMAT, "tensor %s.weight_orig: spectral norm sigma is %g",
+                       OR_ESC(conv), sigma);
     const ck_tensor *b = ckpt_find(sd, cat2(name, sizeof name, conv, "bias"));
     if (b) {
         set_name(name, sizeof name, dst, "bias");

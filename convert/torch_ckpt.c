@@ -42,7 +42,7 @@ static or_status build_storage_table(ck_reader *r)
     size_t n = pk_doc_persid_count(r->doc);
     r->st = calloc(n ? n : 1, sizeof *r->st);
     if (!r->st)
-        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", r->name);
+        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", OR_ESC(r->name));
     for (size_t i = 0; i < n; i++) {
         ck_pid p;
         if (ck_parse_pid(pk_doc_persid(r->doc, i), &p))
@@ -61,7 +61,8 @@ static or_status build_storage_table(ck_reader *r)
         if (w && !strcmp(r->st[w - 1].key, r->st[i].key)) {
             if (strcmp(r->st[w - 1].cls, r->st[i].cls))
                 return or_errf(r->err, OR_EFORMAT, "%s: storage %s is used as %s and as %s",
-                               r->name, r->st[i].key, r->st[w - 1].cls, r->st[i].cls);
+                               OR_ESC(r->name), OR_ESC(r->st[i].key), OR_ESC(r->st[w - 1].cls),
+                               OR_ESC(r->st[i].cls));
             if (r->st[i].numel > r->st[w - 1].numel)
                 r->st[w - 1].numel = r->st[i].numel;
             continue;
@@ -109,9 +110,10 @@ static or_status zip_read_named(ck_reader *r, const char *entry, const uint8_t *
 {
     const zip_entry *e = zip_find(&r->zip, entry);
     if (!e)
-        return or_errf(r->err, OR_EFORMAT, "%s: zip entry %s is missing", r->name, entry);
+        return or_errf(r->err, OR_EFORMAT, "%s: zip entry %s is missing", OR_ESC(r->name),
+                       OR_ESC(entry));
     if (zip_read(&r->zip, e, data, owned, r->err) != OR_OK)
-        return or_err_prefix(r->err, "%s", r->name);
+        return or_err_prefix(r->err, "%s", OR_ESC(r->name));
     *size = e->usize;
     return OR_OK;
 }
@@ -129,27 +131,29 @@ static or_status check_byteorder(ck_reader *r)
     OR_TRY(zip_read_named(r, name, &data, &owned, &size));
     int big = size >= 3 && !memcmp(data, "big", 3);
     free(owned);
-    return big ? or_errf(r->err, OR_EUNSUPPORTED, "%s: big-endian checkpoint", r->name) : OR_OK;
+    return big ? or_errf(r->err, OR_EUNSUPPORTED, "%s: big-endian checkpoint",
+                         OR_ESC(r->name)) : OR_OK;
 }
 
 static or_status load_zip(ck_reader *r)
 {
     snprintf(r->format, sizeof r->format, "zip");
     if (zip_open(&r->zip, r->buf, r->len, r->err) != OR_OK)
-        return or_err_prefix(r->err, "%s", r->name);
+        return or_err_prefix(r->err, "%s", OR_ESC(r->name));
     r->have_zip = 1;
     const zip_entry *pkl = find_data_pkl(&r->zip);
     if (!pkl)
         return or_errf(r->err, OR_EFORMAT, "%s: zip archive without <name>/data.pkl: not a PyTorch "
-                       "checkpoint", r->name);
+                       "checkpoint", OR_ESC(r->name));
     size_t plen = (size_t)(strchr(pkl->name, '/') - pkl->name) + 1;
     if (plen >= sizeof r->prefix)
-        return or_errf(r->err, OR_EFORMAT, "%s: zip archive name too long", r->name);
+        return or_errf(r->err, OR_EFORMAT, "%s: zip archive name too long", OR_ESC(r->name));
     memcpy(r->prefix, pkl->name, plen);
     r->prefix[plen] = 0;
     if (is_torchscript(&r->zip, r->prefix))
         return or_errf(r->err, OR_EUNSUPPORTED, "%s: TorchScript archive (torch.jit.save), not a "
-                       "state dict; save model.state_dict() with torch.save instead", r->name);
+                       "state dict; save model.state_dict() with torch.save instead",
+                       OR_ESC(r->name));
     OR_TRY(check_byteorder(r));
     const uint8_t *data = NULL;
     uint8_t *owned = NULL;
@@ -158,7 +162,7 @@ static or_status load_zip(ck_reader *r)
     or_status st = pk_parse(r->doc, data, (size_t)size, NULL, &r->root, r->err);
     free(owned);
     if (st != OR_OK)
-        return or_err_prefix(r->err, "%s: %sdata.pkl", r->name, r->prefix);
+        return or_err_prefix(r->err, "%s: %sdata.pkl", OR_ESC(r->name), OR_ESC(r->prefix));
     return build_storage_table(r);
 }
 
@@ -171,7 +175,7 @@ or_status ck_load_storage(ck_reader *r, ck_storage *s)
     size_t n = strlen(r->prefix) + strlen(s->key) + 8;
     char *entry = malloc(n);
     if (!entry)
-        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", r->name);
+        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", OR_ESC(r->name));
     snprintf(entry, n, "%sdata/%s", r->prefix, s->key);
     or_status st = zip_read_named(r, entry, &s->data, &s->owned, &s->nbytes);
     free(entry);
@@ -184,7 +188,7 @@ static or_status legacy_pickle(ck_reader *r, size_t *pos, const char *what, pk_v
 {
     size_t used = 0;
     if (pk_parse(r->doc, r->buf + *pos, r->len - *pos, &used, v, r->err) != OR_OK)
-        return or_err_prefix(r->err, "%s: legacy checkpoint, %s", r->name, what);
+        return or_err_prefix(r->err, "%s: legacy checkpoint, %s", OR_ESC(r->name), what);
     *pos += used;
     return OR_OK;
 }
@@ -196,15 +200,15 @@ static or_status legacy_header(ck_reader *r, size_t *pos)
     if (magic->kind != PK_BIGINT || magic->len != sizeof LEGACY_MAGIC ||
         memcmp(magic->s, LEGACY_MAGIC, sizeof LEGACY_MAGIC))
         return or_errf(r->err, OR_EFORMAT, "%s: not a PyTorch checkpoint (a pickle without the "
-                       "torch.save magic number)", r->name);
+                       "torch.save magic number)", OR_ESC(r->name));
     OR_TRY(legacy_pickle(r, pos, "protocol version", &proto));
     if (proto->kind != PK_INT || proto->i != LEGACY_PROTOCOL)
         return or_errf(r->err, OR_EUNSUPPORTED, "%s: legacy checkpoint protocol version is not %d",
-                       r->name, LEGACY_PROTOCOL);
+                       OR_ESC(r->name), LEGACY_PROTOCOL);
     OR_TRY(legacy_pickle(r, pos, "system info", &info));
     pk_value *le = pk_dict_get(info, "little_endian");
     if (le && le->kind == PK_BOOL && !le->i)
-        return or_errf(r->err, OR_EUNSUPPORTED, "%s: big-endian checkpoint", r->name);
+        return or_errf(r->err, OR_EUNSUPPORTED, "%s: big-endian checkpoint", OR_ESC(r->name));
     return OR_OK;
 }
 
@@ -214,15 +218,16 @@ static or_status legacy_storages(ck_reader *r, size_t pos, const pk_value *keys)
 {
     if (keys->kind != PK_LIST)
         return or_errf(r->err, OR_EFORMAT, "%s: legacy checkpoint: storage key list is a %s",
-                       r->name, pk_kind_name(keys->kind));
+                       OR_ESC(r->name), pk_kind_name(keys->kind));
     for (size_t i = 0; i < keys->n; i++) {
         const pk_value *k = keys->items[i];
         ck_storage *s = k->kind == PK_STR ? ck_find_storage(r, k->s) : NULL;
         if (!s || s->data)
             return or_errf(r->err, OR_EFORMAT, "%s: legacy checkpoint: storage key #%zu is unknown "
-                           "or listed twice", r->name, i);
+                           "or listed twice", OR_ESC(r->name), i);
         if (r->len - pos < 8)
-            return or_errf(r->err, OR_EFORMAT, "%s: truncated (storage %s missing)", r->name, s->key);
+            return or_errf(r->err, OR_EFORMAT, "%s: truncated (storage %s missing)",
+                           OR_ESC(r->name), OR_ESC(s->key));
         uint64_t numel = 0;
         for (int b = 7; b >= 0; b--)
             numel = numel << 8 | r->buf[pos + (size_t)b];
@@ -230,7 +235,7 @@ static or_status legacy_storages(ck_reader *r, size_t pos, const pk_value *keys)
         uint64_t es = s->elsize;
         if (numel > (r->len - pos) / es)
             return or_errf(r->err, OR_EFORMAT, "%s: truncated (storage %s needs %llu bytes, %zu "
-                           "left)", r->name, s->key, (unsigned long long)numel,
+                           "left)", OR_ESC(r->name), OR_ESC(s->key), (unsigned long long)numel,
                            r->len - pos);
         s->data = r->buf + pos;
         s->nbytes = numel * es;
@@ -264,7 +269,8 @@ static int has_tensor(const pk_value *d)
 static or_status refuse_object(ck_reader *r, const char *where, const pk_value *obj)
 {
     return or_errf(r->err, OR_EUNSUPPORTED, "%s: %s is a pickled object of class %s (needs code to "
-                   "load); save model.state_dict() instead", r->name, where, obj->s);
+                   "load); save model.state_dict() instead",
+                   OR_ESC(r->name), OR_ESC(where), OR_ESC(obj->s));
 }
 
 static or_status no_state_dict(ck_reader *r, const pk_value *root)
@@ -280,7 +286,8 @@ static or_status no_state_dict(ck_reader *r, const pk_value *root)
         }
         used += (size_t)snprintf(keys + used, sizeof keys - used, "%s%s", i ? ", " : "", s);
     }
-    return or_errf(r->err, OR_EFORMAT, "%s: no state dict found (top-level keys: %s)", r->name, keys);
+    return or_errf(r->err, OR_EFORMAT, "%s: no state dict found (top-level keys: %s)",
+                   OR_ESC(r->name), OR_ESC(keys));
 }
 
 static or_status locate_state_dict(ck_reader *r, const pk_value **sd)
@@ -290,7 +297,7 @@ static or_status locate_state_dict(ck_reader *r, const pk_value **sd)
         return refuse_object(r, "the checkpoint", root);
     if (root->kind != PK_DICT)
         return or_errf(r->err, OR_EFORMAT, "%s: no state dict found (the checkpoint holds a %s)",
-                       r->name, pk_kind_name(root->kind));
+                       OR_ESC(r->name), pk_kind_name(root->kind));
     for (size_t w = 0; w < sizeof WRAPPERS / sizeof *WRAPPERS; w++) {
         const pk_value *v = pk_dict_get(root, WRAPPERS[w]);
         char where[64];
@@ -332,13 +339,14 @@ static or_status check_unique(ck_reader *r, const ck_state_dict *sd)
         return OR_OK;
     ck_tensor *c = malloc((size_t)sd->n * sizeof *c);
     if (!c)
-        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", r->name);
+        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", OR_ESC(r->name));
     memcpy(c, sd->t, (size_t)sd->n * sizeof *c);
     qsort(c, (size_t)sd->n, sizeof *c, cmp_name);
     or_status st = OR_OK;
     for (int i = 1; i < sd->n && st == OR_OK; i++)
         if (!strcmp(c[i - 1].name, c[i].name))
-            st = or_errf(r->err, OR_EFORMAT, "%s: tensor %s appears twice", r->name, c[i].name);
+            st = or_errf(r->err, OR_EFORMAT, "%s: tensor %s appears twice", OR_ESC(r->name),
+                         OR_ESC(c[i].name));
     free(c);
     return st;
 }
@@ -363,13 +371,13 @@ static or_status add_entry(ck_reader *r, ck_state_dict *sd, const pk_value *k, c
      * sparse...) must not vanish silently; other objects are metadata. */
     if (v->kind == PK_OPAQUE && has_prefix(v->s, "torch."))
         return or_errf(r->err, OR_EUNSUPPORTED, "%s: tensor %s is stored as %s, which is not "
-                       "supported", r->name, k->s, v->s);
+                       "supported", OR_ESC(r->name), OR_ESC(k->s), OR_ESC(v->s));
     if (v->kind != PK_TENSOR)
         return OR_OK;
     ck_tensor *t = &sd->t[sd->n];
     memset(t, 0, sizeof *t);
     if (!(t->name = strdup(k->s)))
-        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", r->name);
+        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", OR_ESC(r->name));
     sd->n++;
     return ck_materialise(r, k->s, v->t, t);
 }
@@ -378,10 +386,10 @@ static or_status collect(ck_reader *r, const pk_value *d, ck_state_dict *sd)
 {
     size_t n = pk_dict_len(d);
     if (n > (size_t)INT32_MAX)
-        return or_errf(r->err, OR_ENOMEM, "%s: too many entries", r->name);
+        return or_errf(r->err, OR_ENOMEM, "%s: too many entries", OR_ESC(r->name));
     sd->t = calloc(n ? n : 1, sizeof *sd->t);
     if (!sd->t)
-        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", r->name);
+        return or_errf(r->err, OR_ENOMEM, "%s: out of memory", OR_ESC(r->name));
     for (size_t i = 0; i < n; i++)
         OR_TRY(add_entry(r, sd, pk_dict_key(d, i), pk_dict_val(d, i)));
     strip_module_prefix(sd);
@@ -412,16 +420,16 @@ static const char *file_kind_hint(const uint8_t *buf, size_t len)
 static or_status read_container(ck_reader *r)
 {
     if (r->len == 0)
-        return or_errf(r->err, OR_EFORMAT, "%s: empty file", r->name);
+        return or_errf(r->err, OR_EFORMAT, "%s: empty file", OR_ESC(r->name));
     if (zip_sniff(r->buf, r->len))
         return load_zip(r);
     if (r->buf[0] == 0x80 && r->len >= 2 && r->buf[1] >= 2 && r->buf[1] <= 5)
         return load_legacy(r);
     if (looks_like_tar(r->buf, r->len))
         return or_errf(r->err, OR_EUNSUPPORTED, "%s: tar checkpoint (torch < 0.4), not supported; "
-                       "re-save it with a newer torch", r->name);
+                       "re-save it with a newer torch", OR_ESC(r->name));
     return or_errf(r->err, OR_EFORMAT, "%s: not a PyTorch checkpoint (neither zip nor legacy "
-                   "pickle)%s", r->name, file_kind_hint(r->buf, r->len));
+                   "pickle)%s", OR_ESC(r->name), file_kind_hint(r->buf, r->len));
 }
 
 static void reader_free(ck_reader *r)
@@ -461,7 +469,7 @@ or_status ckpt_read_state_dict_mem(const uint8_t *buf, size_t len, const char *n
     r.out_left = len < ((uint64_t)1 << 40) ? 64 * (uint64_t)len + ((uint64_t)1 << 24) : (uint64_t)1 << 46;
     r.doc = pk_doc_new(pickle_budget(len));
     if (!r.doc)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", r.name);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(r.name));
     const pk_value *d = NULL;
     or_status st = read_container(&r);
     if (st == OR_OK)
@@ -492,7 +500,7 @@ or_status ckpt_read_state_dict(const char *path, ck_state_dict *sd, or_err *err)
     void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED)
-        return or_errf(err, OR_EIO, "%s: cannot map (%s)", path, strerror(errno));
+        return or_errf(err, OR_EIO, "%s: cannot map (%s)", OR_ESC(path), strerror(errno));
     or_status st = ckpt_read_state_dict_mem(map, len, path, sd, err);
     munmap(map, len);
     return st;

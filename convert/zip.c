@@ -98,7 +98,8 @@ static or_status apply_zip64_extra(zip_entry *e, const uint8_t *x, size_t xlen, 
                 if (*fields[i] != 0xffffffffu)
                     continue;
                 if (end - q < 8)
-                    return or_errf(err, OR_EFORMAT, "zip: short ZIP64 extra field for %s", e->name);
+                    return or_errf(err, OR_EFORMAT, "zip: short ZIP64 extra field for %s",
+                                   OR_ESC(e->name));
                 *fields[i] = rd64(q);
                 q += 8;
             }
@@ -163,7 +164,7 @@ or_status zip_open(zip_archive *z, const uint8_t *buf, size_t len, or_err *err)
     qsort(z->e, z->n, sizeof *z->e, cmp_entry);
     for (size_t i = 1; i < z->n; i++)
         if (!strcmp(z->e[i - 1].name, z->e[i].name)) {
-            or_errf(err, OR_EFORMAT, "zip: duplicate entry %s", z->e[i].name);
+            or_errf(err, OR_EFORMAT, "zip: duplicate entry %s", OR_ESC(z->e[i].name));
             zip_close(z);
             return OR_EFORMAT;
         }
@@ -191,13 +192,14 @@ const zip_entry *zip_find(const zip_archive *z, const char *name)
 static or_status data_offset(const zip_archive *z, const zip_entry *e, uint64_t *off, or_err *err)
 {
     if (!fits(e->local_off, LOCAL_LEN, z->len) || rd32(z->buf + e->local_off) != SIG_LOCAL)
-        return or_errf(err, OR_EFORMAT, "zip: entry %s: bad local header offset %llu", e->name,
-                       (unsigned long long)e->local_off);
+        return or_errf(err, OR_EFORMAT, "zip: entry %s: bad local header offset %llu",
+                       OR_ESC(e->name), (unsigned long long)e->local_off);
     const uint8_t *h = z->buf + e->local_off;
     *off = e->local_off + LOCAL_LEN + rd16(h + 26) + rd16(h + 28);
     if (!fits(*off, e->csize, z->len))
         return or_errf(err, OR_EFORMAT, "zip: entry %s (%llu bytes at offset %llu) runs past the "
-                       "end of the file (truncated?)", e->name, (unsigned long long)e->csize,
+                       "end of the file (truncated?)",
+                       OR_ESC(e->name), (unsigned long long)e->csize,
                        (unsigned long long)*off);
     return OR_OK;
 }
@@ -235,14 +237,14 @@ static or_status read_deflated(const zip_archive *z, const zip_entry *e, uint64_
 {
     if (e->usize / DEFLATE_MAX_RATIO > e->csize + 1 || e->usize >= SIZE_MAX)
         return or_errf(err, OR_EFORMAT, "zip: entry %s claims %llu bytes from %llu compressed",
-                       e->name, (unsigned long long)e->usize, (unsigned long long)e->csize);
+                       OR_ESC(e->name), (unsigned long long)e->usize, (unsigned long long)e->csize);
     uint8_t *dst = malloc(e->usize ? (size_t)e->usize : 1);
     if (!dst)
-        return or_errf(err, OR_ENOMEM, "zip: out of memory inflating %s (%llu bytes)", e->name,
-                       (unsigned long long)e->usize);
+        return or_errf(err, OR_ENOMEM, "zip: out of memory inflating %s (%llu bytes)",
+                       OR_ESC(e->name), (unsigned long long)e->usize);
     if (!inflate_exact(z->buf + off, e->csize, dst, e->usize)) {
         free(dst);
-        return or_errf(err, OR_EFORMAT, "zip: entry %s: corrupt deflate data", e->name);
+        return or_errf(err, OR_EFORMAT, "zip: entry %s: corrupt deflate data", OR_ESC(e->name));
     }
     uLong crc = crc32(0, Z_NULL, 0);
     for (uint64_t done = 0; done < e->usize;) {
@@ -252,7 +254,8 @@ static or_status read_deflated(const zip_archive *z, const zip_entry *e, uint64_
     }
     if (crc != e->crc) {
         free(dst);
-        return or_errf(err, OR_EFORMAT, "zip: entry %s: CRC mismatch (corrupt file)", e->name);
+        return or_errf(err, OR_EFORMAT, "zip: entry %s: CRC mismatch (corrupt file)",
+                       OR_ESC(e->name));
     }
     *owned = dst;
     return OR_OK;
@@ -264,13 +267,14 @@ or_status zip_read(const zip_archive *z, const zip_entry *e, const uint8_t **dat
     *data = NULL;
     *owned = NULL;
     if (e->flags & 1)
-        return or_errf(err, OR_EUNSUPPORTED, "zip: entry %s is encrypted", e->name);
+        return or_errf(err, OR_EUNSUPPORTED, "zip: entry %s is encrypted", OR_ESC(e->name));
     uint64_t off = 0;
     OR_TRY(data_offset(z, e, &off, err));
     if (e->method == 0) {
         if (e->csize != e->usize)
             return or_errf(err, OR_EFORMAT, "zip: stored entry %s has different sizes (%llu, %llu)",
-                           e->name, (unsigned long long)e->csize, (unsigned long long)e->usize);
+                           OR_ESC(e->name), (unsigned long long)e->csize,
+                           (unsigned long long)e->usize);
         *data = z->buf + off;
         return OR_OK;
     }
@@ -280,5 +284,6 @@ or_status zip_read(const zip_archive *z, const zip_entry *e, const uint8_t **dat
         return OR_OK;
     }
     return or_errf(err, OR_EUNSUPPORTED, "zip: entry %s uses compression method %u (only stored and "
-                   "deflated entries are read); re-save it with torch.save", e->name, e->method);
+                   "deflated entries are read); re-save it with torch.save",
+                   OR_ESC(e->name), e->method);
 }

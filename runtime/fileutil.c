@@ -55,12 +55,12 @@ or_status or_atomic_open(or_atomic_file *af, const char *path, or_err *err)
     if (snprintf(af->path, sizeof af->path, "%s", path) >= (int)sizeof af->path ||
         snprintf(af->tmp_path, sizeof af->tmp_path, "%s.tmp-XXXXXX", path) >=
             (int)sizeof af->tmp_path)
-        return or_errf(err, OR_EINVAL, "%s: path too long", path);
+        return or_errf(err, OR_EINVAL, "%s: path too long", OR_ESC(path));
     int fd = or_mkstemp_output(af->tmp_path);
     if (fd < 0) {
         af->tmp_path[0] = 0;
-        return or_errf(err, OR_EIO, "%s: cannot create a temporary file beside it: %s", path,
-                       strerror(errno));
+        return or_errf(err, OR_EIO, "%s: cannot create a temporary file beside it: %s",
+                       OR_ESC(path), strerror(errno));
     }
     af->f = fdopen(fd, "wb");
     if (!af->f) {
@@ -68,7 +68,7 @@ or_status or_atomic_open(or_atomic_file *af, const char *path, or_err *err)
         close(fd);
         unlink(af->tmp_path);
         af->tmp_path[0] = 0;
-        return or_errf(err, OR_EIO, "%s: %s", path, strerror(e));
+        return or_errf(err, OR_EIO, "%s: %s", OR_ESC(path), strerror(e));
     }
     return OR_OK;
 }
@@ -82,13 +82,14 @@ or_status or_atomic_commit(or_atomic_file *af, or_err *err)
     if (!ok) {
         unlink(af->tmp_path);
         af->tmp_path[0] = 0;
-        return or_errf(err, OR_EIO, "%s: write failed: %s", af->path, strerror(e ? e : EIO));
+        return or_errf(err, OR_EIO, "%s: write failed: %s", OR_ESC(af->path),
+                       strerror(e ? e : EIO));
     }
     if (rename(af->tmp_path, af->path) != 0) {
         e = errno;
         unlink(af->tmp_path);
         af->tmp_path[0] = 0;
-        return or_errf(err, OR_EIO, "%s: cannot rename the temporary file: %s", af->path,
+        return or_errf(err, OR_EIO, "%s: cannot rename the temporary file: %s", OR_ESC(af->path),
                        strerror(e));
     }
     af->tmp_path[0] = 0;

@@ -50,26 +50,27 @@ static or_status parse_entry(const char *path, size_t i, const json_value *e, or
                              or_err *err)
 {
     if (e->type != JSON_OBJECT)
-        return or_errf(err, OR_EINVAL, "%s: entry %zu: expected an object {\"x\", \"y\", \"color\"}",
-                       path, i);
+        return or_errf(err, OR_EINVAL,
+                       "%s: entry %zu: expected an object {\"x\", \"y\", \"color\"}", OR_ESC(path),
+                       i);
     for (size_t k = 0; k < e->n; k++)
         if (strcmp(e->keys[k], "x") && strcmp(e->keys[k], "y") && strcmp(e->keys[k], "color"))
-            return or_errf(err, OR_EINVAL, "%s: entry %zu: unknown member \"%s\"", path, i,
-                           e->keys[k]);
+            return or_errf(err, OR_EINVAL, "%s: entry %zu: unknown member \"%s\"", OR_ESC(path), i,
+                           OR_ESC(e->keys[k]));
     if (!pixel_coord(json_get(e, "x"), &h->x))
         return or_errf(err, OR_EINVAL, "%s: entry %zu: \"x\" must be a pixel column (integer >= 0)",
-                       path, i);
+                       OR_ESC(path), i);
     if (!pixel_coord(json_get(e, "y"), &h->y))
         return or_errf(err, OR_EINVAL, "%s: entry %zu: \"y\" must be a pixel row (integer >= 0)",
-                       path, i);
+                       OR_ESC(path), i);
     const json_value *c = json_get(e, "color");
     float rgb[3];
     if (!c || c->type != JSON_STRING)
         return or_errf(err, OR_EINVAL, "%s: entry %zu: \"color\" missing (expected \"#rrggbb\")",
-                       path, i);
+                       OR_ESC(path), i);
     if (!parse_color(c->str, rgb))
-        return or_errf(err, OR_EINVAL, "%s: entry %zu: color \"%.16s\": expected #rrggbb", path, i,
-                       c->str);
+        return or_errf(err, OR_EINVAL, "%s: entry %zu: color \"%s\": expected #rrggbb",
+                       OR_ESC(path), i, or_esc((char[32]){0}, 32, c->str));
     h->r = rgb[0], h->g = rgb[1], h->b = rgb[2];
     return OR_OK;
 }
@@ -82,13 +83,14 @@ or_status or_hints_load(const char *path, or_color_hint **hints, int *n, or_err 
     OR_TRY(json_parse_file(path, &root, err));
     or_status s = OR_OK;
     if (root->type != JSON_ARRAY) {
-        s = or_errf(err, OR_EINVAL, "%s: expected a JSON array of hints", path);
+        s = or_errf(err, OR_EINVAL, "%s: expected a JSON array of hints", OR_ESC(path));
     } else if (root->n > OR_HINTS_MAX) {
-        s = or_errf(err, OR_EINVAL, "%s: %zu hints (at most %d)", path, root->n, OR_HINTS_MAX);
+        s = or_errf(err, OR_EINVAL, "%s: %zu hints (at most %d)", OR_ESC(path), root->n,
+                    OR_HINTS_MAX);
     } else if (root->n > 0) {
         or_color_hint *h = calloc(root->n, sizeof *h);
         if (!h)
-            s = or_errf(err, OR_ENOMEM, "%s: out of memory", path);
+            s = or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(path));
         for (size_t i = 0; !s && i < root->n; i++)
             s = parse_entry(path, i, &root->items[i], &h[i], err);
         if (s)

@@ -34,19 +34,19 @@ or_status or_netw_init(or_net_weights *w, const st_file *f, or_backend *be, or_d
             max_numel = (size_t)f->t[i].numel;
     }
     if (w->size == 0)
-        return or_errf(err, OR_EFORMAT, "%s: the model file holds no tensors", f->path);
+        return or_errf(err, OR_EFORMAT, "%s: the model file holds no tensors", OR_ESC(f->path));
     w->names = malloc(w->names_size);
     w->host = malloc(max_numel * sizeof(float));
     w->host_cap = max_numel;
     if (!w->names || !w->host) {
         or_netw_free(w);
-        return or_errf(err, OR_ENOMEM, "%s: out of host memory for the weights", f->path);
+        return or_errf(err, OR_ENOMEM, "%s: out of host memory for the weights", OR_ESC(f->path));
     }
     w->base = be->mem_alloc(be, w->size);
     if (!w->base) {
         or_netw_free(w);
         return or_errf(err, OR_ENOMEM, "%s: cannot allocate %zu MiB for the weights on %s",
-                       f->path, (w->size + (1 << 20) - 1) >> 20, be->name);
+                       OR_ESC(f->path), (w->size + (1 << 20) - 1) >> 20, OR_ESC(be->name));
     }
     return OR_OK;
 }
@@ -102,7 +102,8 @@ static or_status netw_store(or_net_weights *w, const char *name, int ndim, const
     const st_tensor *st;
     OR_TRY(st_expect(w->f, name, ndim, shape, &st, err));
     if ((size_t)st->numel > w->host_cap)
-        return or_errf(err, OR_EFORMAT, "%s: tensor %s: larger than planned", w->f->path, name);
+        return or_errf(err, OR_EFORMAT, "%s: tensor %s: larger than planned", OR_ESC(w->f->path),
+                       OR_ESC(name));
     OR_TRY(st_read_f32(w->f, st, w->host, err));
     if (l == OR_NHWC)
         OR_TRY(permute_to_krsc(w->host, n, c, h, wd, err));
@@ -114,8 +115,8 @@ static or_status netw_store(or_net_weights *w, const char *name, int ndim, const
     size_t bytes = align_up(or_nbytes(t));
     size_t len = strlen(name) + 1;
     if (w->off + bytes > w->size || w->names_off + len > w->names_size)
-        return or_errf(err, OR_EFORMAT, "%s: tensor %s: weight memory exhausted", w->f->path,
-                       name);
+        return or_errf(err, OR_EFORMAT, "%s: tensor %s: weight memory exhausted",
+                       OR_ESC(w->f->path), OR_ESC(name));
     t->data = w->base + w->off;
     w->off += bytes;
     memcpy(w->names + w->names_off, name, len);
@@ -123,7 +124,7 @@ static or_status netw_store(or_net_weights *w, const char *name, int ndim, const
     w->names_off += len;
     or_status s = or_tensor_upload_f32(t, w->host, err);
     if (s != OR_OK)
-        or_err_prefix(err, "%s: tensor %s", w->f->path, name);
+        or_err_prefix(err, "%s: tensor %s", OR_ESC(w->f->path), OR_ESC(name));
     return s;
 }
 
@@ -178,7 +179,7 @@ or_status or_net_meta_str(const st_file *f, const char *key, const char **out, o
 {
     *out = st_meta(f, key);
     if (!*out)
-        return or_errf(err, OR_EFORMAT, "%s: metadata %s: missing", f->path, key);
+        return or_errf(err, OR_EFORMAT, "%s: metadata %s: missing", OR_ESC(f->path), OR_ESC(key));
     return OR_OK;
 }
 
@@ -192,7 +193,7 @@ or_status or_net_meta_int(const st_file *f, const char *key, int lo, int hi, int
     long x = strtol(v, &end, 10);
     if (errno || end == v || *end || x < lo || x > hi)
         return or_errf(err, OR_EFORMAT, "%s: metadata %s = '%s': expected an integer in [%d, %d]",
-                       f->path, key, v, lo, hi);
+                       OR_ESC(f->path), OR_ESC(key), OR_ESC(v), lo, hi);
     *out = (int)x;
     return OR_OK;
 }
@@ -238,23 +239,24 @@ or_status or_net_check_io(const or_net *net, const or_tensor *x, const or_tensor
     char a[64], b[64];
     const char *m = net->model_path;
     if (x->be != net->be || y->be != net->be || !x->data || !y->data)
-        return or_errf(err, OR_EINVAL, "%s: input and output must live on %s", m, net->be->name);
+        return or_errf(err, OR_EINVAL, "%s: input and output must live on %s", OR_ESC(m),
+                       OR_ESC(net->be->name));
     if (x->dtype != net->dtype || y->dtype != net->dtype)
-        return or_errf(err, OR_EINVAL, "%s: input %s and output %s: the network computes in %s", m,
-                       or_dtype_name(x->dtype), or_dtype_name(y->dtype),
+        return or_errf(err, OR_EINVAL, "%s: input %s and output %s: the network computes in %s",
+                       OR_ESC(m), or_dtype_name(x->dtype), or_dtype_name(y->dtype),
                        or_dtype_name(net->dtype));
     if (x->n != 1 || x->c != net->in_ch)
-        return or_errf(err, OR_ESHAPE, "%s: input %s: expected [1,%d,H,W]", m,
+        return or_errf(err, OR_ESHAPE, "%s: input %s: expected [1,%d,H,W]", OR_ESC(m),
                        or_shape_str(x, a, sizeof a), net->in_ch);
     int k = net->size_multiple;
     if (x->h % k || x->w % k)
         return or_errf(err, OR_ESHAPE,
                        "%s (%s x%d): input size %dx%d (HxW) is not a multiple of %d: pad it first",
-                       m, net->arch, net->scale, x->h, x->w, k);
+                       OR_ESC(m), OR_ESC(net->arch), net->scale, x->h, x->w, k);
     if (y->n != 1 || y->c != net->out_ch || y->h != x->h * net->scale ||
         y->w != x->w * net->scale) {
         snprintf(b, sizeof b, "[1,%d,%d,%d]", net->out_ch, x->h * net->scale, x->w * net->scale);
-        return or_errf(err, OR_ESHAPE, "%s: output %s: expected %s", m,
+        return or_errf(err, OR_ESHAPE, "%s: output %s: expected %s", OR_ESC(m),
                        or_shape_str(y, a, sizeof a), b);
     }
     return OR_OK;
@@ -270,7 +272,7 @@ or_status or_net_forward_scoped(or_net *net, const or_tensor *x, or_tensor *y,
     or_status s = run(net->impl, x, y, err);
     or_arena_reset(&net->be->arena, mk);
     if (s != OR_OK)
-        or_err_prefix(err, "%s", net->model_path);
+        or_err_prefix(err, "%s", OR_ESC(net->model_path));
     return s;
 }
 
@@ -327,16 +329,17 @@ or_status or_net_load_st(const st_file *f, or_backend *be, or_dtype dtype, or_ne
     *out = NULL;
     if (be->kind == OR_BACKEND_CPU && dtype != OR_F32)
         return or_errf(err, OR_EUNSUPPORTED, "%s: the CPU backend computes in f32, not %s",
-                       f->path, or_dtype_name(dtype));
+                       OR_ESC(f->path), or_dtype_name(dtype));
     const char *arch = st_meta(f, "arch");
     if (!arch)
         return or_errf(err, OR_EFORMAT,
                        "%s: no 'arch' in the metadata (not a model file from oprestore-convert?)",
-                       f->path);
+                       OR_ESC(f->path));
     for (size_t i = 0; i < sizeof net_ctors / sizeof net_ctors[0]; i++)
         if (strcmp(arch, net_ctors[i].arch) == 0)
             return net_ctors[i].load(f, be, dtype, out, err);
-    return or_errf(err, OR_EUNSUPPORTED, "%s: architecture '%s' has no network", f->path, arch);
+    return or_errf(err, OR_EUNSUPPORTED, "%s: architecture '%s' has no network", OR_ESC(f->path),
+                   OR_ESC(arch));
 }
 
 or_status or_net_load(const char *model_path, or_backend *be, or_dtype dtype, or_net **out,
@@ -345,7 +348,7 @@ or_status or_net_load(const char *model_path, or_backend *be, or_dtype dtype, or
     *out = NULL;
     if (be->kind == OR_BACKEND_CPU && dtype != OR_F32)
         return or_errf(err, OR_EUNSUPPORTED, "%s: the CPU backend computes in f32, not %s",
-                       model_path, or_dtype_name(dtype));
+                       OR_ESC(model_path), or_dtype_name(dtype));
     st_file f;
     OR_TRY(st_open(model_path, &f, err));
     or_status s = or_net_load_st(&f, be, dtype, out, err);

@@ -110,7 +110,7 @@ static int run_stages(run_state *s, item *it)
         memset(&out, 0, sizeof out);
         if (p->stages[k].run(p->stages[k].ctx, &it->img, &out, &e) != OR_OK) {
             or_image_free(&out);
-            or_err_prefix(&e, "frame %lld, %s", (long long)it->in_index, p->stages[k].name);
+            or_err_prefix(&e, "frame %lld, %s", (long long)it->in_index, OR_ESC(p->stages[k].name));
             fail(s, &e);
             return -1;
         }

@@ -66,7 +66,7 @@ or_status or_video_averr(or_err *err, or_status code, int averr, const char *pat
         return or_errf(err, code, "%s: truncated: moov atom missing (the index an MP4/MOV "
                        "writes at its end)", OR_ESC(path));
     if (last[0])
-        return or_errf(err, code, "%s: %s (%s: %s)", OR_ESC(path), what, msg, last);
+        return or_errf(err, code, "%s: %s (%s: %s)", OR_ESC(path), what, msg, OR_ESC(last));
     return or_errf(err, code, "%s: %s (%s)", OR_ESC(path), what, msg);
 }
 
@@ -125,7 +125,7 @@ static or_status no_video(const char *path, AVFormatContext *fmt, or_err *err)
         snprintf(what, sizeof what, "%d audio stream%s, %d other", audio, audio == 1 ? "" : "s",
                  other);
     return or_errf(err, OR_EFORMAT, "%s: no video stream (%s: %s)", OR_ESC(path),
-                   fmt->iformat->name, what);
+                   OR_ESC(fmt->iformat->name), what);
 }
 
 int or_video_classify(const char *path, or_err *err)
@@ -169,11 +169,11 @@ static or_status open_decoder(or_video_reader *r, or_err *err)
     AVStream *st = r->fmt->streams[r->vstream];
     const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
     if (!codec)
-        return or_errf(err, OR_EUNSUPPORTED, "%s: no decoder for the video codec %s", r->path,
-                       avcodec_get_name(st->codecpar->codec_id));
+        return or_errf(err, OR_EUNSUPPORTED, "%s: no decoder for the video codec %s",
+                       OR_ESC(r->path), avcodec_get_name(st->codecpar->codec_id));
     r->dec = avcodec_alloc_context3(codec);
     if (!r->dec)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", r->path);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(r->path));
     int e = avcodec_parameters_to_context(r->dec, st->codecpar);
     if (e < 0)
         return or_video_averr(err, OR_EFORMAT, e, r->path, "bad video stream parameters");
@@ -219,7 +219,7 @@ or_status or_video_open(const char *path, or_video_reader **out, or_video_info *
     *out = NULL;
     or_video_reader *r = calloc(1, sizeof *r);
     if (!r)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", path);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(path));
     snprintf(r->path, sizeof r->path, "%s", path);
     pthread_mutex_init(&r->lock, NULL);
     r->vstream = -1;
@@ -248,7 +248,7 @@ or_status or_video_open(const char *path, or_video_reader **out, or_video_info *
     r->pkt = av_packet_alloc();
     r->frame = av_frame_alloc();
     if (!r->copy || !r->pkt || !r->frame) {
-        st = or_errf(err, OR_ENOMEM, "%s: out of memory", path);
+        st = or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(path));
         goto fail;
     }
     for (unsigned i = 0; i < r->fmt->nb_streams; i++) {
@@ -263,7 +263,7 @@ or_status or_video_open(const char *path, or_video_reader **out, or_video_info *
         goto fail;
     fill_info(r);
     if (r->info.width <= 0 || r->info.height <= 0) {
-        st = or_errf(err, OR_EFORMAT, "%s: the video stream has no frame size", path);
+        st = or_errf(err, OR_EFORMAT, "%s: the video stream has no frame size", OR_ESC(path));
         goto fail;
     }
     r->next_pts = AV_NOPTS_VALUE;
@@ -297,7 +297,7 @@ static or_status convert(or_video_reader *r, const AVFrame *f, or_image *img, or
                                   dst, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
                                   NULL, NULL, NULL);
     if (!r->sws)
-        return or_errf(err, OR_EUNSUPPORTED, "%s: cannot convert %s frames to RGB", r->path,
+        return or_errf(err, OR_EUNSUPPORTED, "%s: cannot convert %s frames to RGB", OR_ESC(r->path),
                        av_get_pix_fmt_name(f->format));
     const int *coef = or_video_sws_coeffs(c.matrix);
     sws_setColorspaceDetails(r->sws, coef, c.range == AVCOL_RANGE_JPEG, coef, 1, 0, 1 << 16,
@@ -409,7 +409,7 @@ or_status or_video_read(or_video_reader *r, or_image *img, int64_t *pts, int *go
         if (e != AVERROR(EAGAIN))
             return or_video_averr(err, OR_EFORMAT, e, r->path, "video decoding failed");
         if (r->flushing)
-            return or_errf(err, OR_EFORMAT, "%s: the decoder stalled at the end", r->path);
+            return or_errf(err, OR_EFORMAT, "%s: the decoder stalled at the end", OR_ESC(r->path));
         e = av_read_frame(r->fmt, r->pkt);
         if (e == AVERROR_EOF) {
             r->flushing = 1;

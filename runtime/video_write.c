@@ -117,21 +117,21 @@ static or_status open_encoder(or_video_writer *w, or_err *err)
     const AVCodec *codec = avcodec_find_encoder_by_name(name);
     if (!codec)
         return or_errf(err, OR_EUNSUPPORTED, "%s: this FFmpeg has no %s encoder (try --codec %s)",
-                       w->path, name, o->codec == OR_VCODEC_FFV1 ? "h264" : "ffv1");
+                       OR_ESC(w->path), OR_ESC(name), o->codec == OR_VCODEC_FFV1 ? "h264" : "ffv1");
     int q = avformat_query_codec(w->fmt->oformat, codec->id, FF_COMPLIANCE_NORMAL);
     if (q == 0)
-        return or_errf(err, OR_EINVAL, "%s: a %s file cannot hold %s video (use .mkv)", w->path,
-                       w->fmt->oformat->name, or_vcodec_name(o->codec));
+        return or_errf(err, OR_EINVAL, "%s: a %s file cannot hold %s video (use .mkv)",
+                       OR_ESC(w->path), OR_ESC(w->fmt->oformat->name), or_vcodec_name(o->codec));
     AVCodecContext *c = w->enc = avcodec_alloc_context3(codec);
     if (!c)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", w->path);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(w->path));
     c->pix_fmt = pick_pix_fmt(codec, o->src_pix_fmt);
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(c->pix_fmt);
     c->width = o->width & ~((1 << d->log2_chroma_w) - 1);
     c->height = o->height & ~((1 << d->log2_chroma_h) - 1);
     if (c->width <= 0 || c->height <= 0)
-        return or_errf(err, OR_EINVAL, "%s: frames of %dx%d are too small to encode", w->path,
-                       o->width, o->height);
+        return or_errf(err, OR_EINVAL, "%s: frames of %dx%d are too small to encode",
+                       OR_ESC(w->path), o->width, o->height);
     w->deep = d->comp[0].depth > 8;
     c->time_base = (AVRational){o->tb_num, o->tb_den};
     c->framerate = (AVRational){o->rate_num, o->rate_den};
@@ -162,7 +162,7 @@ static or_status open_encoder(or_video_writer *w, or_err *err)
         return or_video_averr(err, OR_EUNSUPPORTED, e, w->path, "cannot open the video encoder");
     w->vst = avformat_new_stream(w->fmt, NULL);
     if (!w->vst)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", w->path);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(w->path));
     w->vst->time_base = c->time_base;
     w->vst->avg_frame_rate = c->framerate;
     if ((e = avcodec_parameters_from_context(w->vst->codecpar, c)) < 0)
@@ -178,7 +178,7 @@ static or_status add_copied_streams(or_video_writer *w, or_err *err)
     int n = (int)r->fmt->nb_streams;
     w->map = malloc((size_t)n * sizeof *w->map);
     if (!w->map)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", w->path);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(w->path));
     for (int i = 0; i < n; i++) {
         w->map[i] = -1;
         if (!r->copy[i])
@@ -191,7 +191,7 @@ static or_status add_copied_streams(or_video_writer *w, or_err *err)
         }
         AVStream *os = avformat_new_stream(w->fmt, NULL);
         if (!os)
-            return or_errf(err, OR_ENOMEM, "%s: out of memory", w->path);
+            return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(w->path));
         int e = avcodec_parameters_copy(os->codecpar, is->codecpar);
         if (e < 0)
             return or_video_averr(err, OR_EFORMAT, e, w->path, "cannot copy a stream");
@@ -208,11 +208,11 @@ static or_status add_copied_streams(or_video_writer *w, or_err *err)
 static or_status make_temp(or_video_writer *w, or_err *err)
 {
     if (snprintf(w->tmp, sizeof w->tmp, "%s.tmp-XXXXXX", w->path) >= (int)sizeof w->tmp)
-        return or_errf(err, OR_EINVAL, "%s: path too long", w->path);
+        return or_errf(err, OR_EINVAL, "%s: path too long", OR_ESC(w->path));
     int fd = or_mkstemp_output(w->tmp);
     if (fd < 0)
-        return or_errf(err, OR_EIO, "%s: cannot create a temporary file beside it: %s", w->path,
-                       strerror(errno));
+        return or_errf(err, OR_EIO, "%s: cannot create a temporary file beside it: %s",
+                       OR_ESC(w->path), strerror(errno));
     close(fd);
     w->file_open = 1;
     return OR_OK;
@@ -224,7 +224,7 @@ or_status or_video_writer_open(const char *path, const or_video_out_opts *o, or_
     *out = NULL;
     or_video_writer *w = calloc(1, sizeof *w);
     if (!w)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", path);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(path));
     snprintf(w->path, sizeof w->path, "%s", path);
     w->o = *o;
     w->src = src;
@@ -233,7 +233,7 @@ or_status or_video_writer_open(const char *path, const or_video_out_opts *o, or_
     const AVOutputFormat *ofmt = av_guess_format(NULL, path, NULL);
     if (!ofmt) {
         st = or_errf(err, OR_EINVAL, "%s: unknown video container (use .mkv, .mp4, .mov, ...)",
-                     path);
+                     OR_ESC(path));
         goto fail;
     }
     if ((st = make_temp(w, err)) != OR_OK)
@@ -250,7 +250,7 @@ or_status or_video_writer_open(const char *path, const or_video_out_opts *o, or_
     size_t plane = (size_t)o->width * o->height;
     w->rgb = malloc(plane * 3 * (w->deep ? 2 : 1));
     if (!w->frame || !w->pkt || !w->rgb) {
-        st = or_errf(err, OR_ENOMEM, "%s: out of memory", path);
+        st = or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(path));
         goto fail;
     }
     w->frame->format = w->enc->pix_fmt;
@@ -265,7 +265,7 @@ or_status or_video_writer_open(const char *path, const or_video_out_opts *o, or_
                             w->enc->height, w->enc->pix_fmt,
                             SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, NULL, NULL, NULL);
     if (!w->sws) {
-        st = or_errf(err, OR_EUNSUPPORTED, "%s: cannot convert RGB to %s", path,
+        st = or_errf(err, OR_EUNSUPPORTED, "%s: cannot convert RGB to %s", OR_ESC(path),
                      av_get_pix_fmt_name(w->enc->pix_fmt));
         goto fail;
     }
@@ -362,8 +362,9 @@ or_status or_video_write(or_video_writer *w, const or_image *img, int64_t pts, o
 {
     if (img->width != w->o.width || img->height != w->o.height ||
         (img->channels != 1 && img->channels != 3))
-        return or_errf(err, OR_ESHAPE, "%s: frame of %dx%dx%d, the video is %dx%dx3", w->path,
-                       img->width, img->height, img->channels, w->o.width, w->o.height);
+        return or_errf(err, OR_ESHAPE, "%s: frame of %dx%dx%d, the video is %dx%dx3",
+                       OR_ESC(w->path), img->width, img->height, img->channels, w->o.width,
+                       w->o.height);
     OR_TRY(copy_packets(w, err));
     int e = av_frame_make_writable(w->frame);
     if (e < 0)
@@ -408,8 +409,8 @@ or_status or_video_writer_finish(or_video_writer *w, or_err *err)
             st = or_video_averr(err, OR_EIO, e, w->path, "writing failed");
     }
     if (st == OR_OK && rename(w->tmp, w->path) != 0)
-        st = or_errf(err, OR_EIO, "%s: cannot rename the finished file into place: %s", w->path,
-                     strerror(errno));
+        st = or_errf(err, OR_EIO, "%s: cannot rename the finished file into place: %s",
+                     OR_ESC(w->path), strerror(errno));
     if (st == OR_OK)
         w->file_open = 0;
     or_video_writer_abort(w);

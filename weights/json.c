@@ -17,8 +17,8 @@ typedef struct {
 
 static or_status jfail(jparser *p, const char *what)
 {
-    return or_errf(p->err, OR_EFORMAT, "%s: malformed JSON at byte %zu: %s", p->name, p->pos,
-                   what);
+    return or_errf(p->err, OR_EFORMAT, "%s: malformed JSON at byte %zu: %s", OR_ESC(p->name),
+                   p->pos, what);
 }
 
 static void skip_ws(jparser *p)
@@ -73,7 +73,7 @@ static or_status parse_string(jparser *p, char **out)
         return jfail(p, "unterminated string");
     char *o = malloc(end - start + 1);
     if (!o)
-        return or_errf(p->err, OR_ENOMEM, "%s: out of memory parsing JSON", p->name);
+        return or_errf(p->err, OR_ENOMEM, "%s: out of memory parsing JSON", OR_ESC(p->name));
     size_t k = 0;
     while (p->pos < end) {
         unsigned char c = (unsigned char)p->s[p->pos];
@@ -124,12 +124,12 @@ static or_status grow(jparser *p, json_value *v, size_t *cap, int obj)
     size_t nc = *cap ? *cap * 2 : 8;
     json_value *ni = realloc(v->items, nc * sizeof *ni);
     if (!ni)
-        return or_errf(p->err, OR_ENOMEM, "%s: out of memory parsing JSON", p->name);
+        return or_errf(p->err, OR_ENOMEM, "%s: out of memory parsing JSON", OR_ESC(p->name));
     v->items = ni;
     if (obj) {
         char **nk = realloc(v->keys, nc * sizeof *nk);
         if (!nk)
-            return or_errf(p->err, OR_ENOMEM, "%s: out of memory parsing JSON", p->name);
+            return or_errf(p->err, OR_ENOMEM, "%s: out of memory parsing JSON", OR_ESC(p->name));
         v->keys = nk;
     }
     *cap = nc;
@@ -246,7 +246,7 @@ or_status json_parse(const char *text, size_t len, const char *name, json_value 
     jparser p = {text, len, 0, name, err};
     json_value *v = calloc(1, sizeof *v);
     if (!v)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory parsing JSON", name);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory parsing JSON", OR_ESC(name));
     or_status s = parse_value(&p, v, 0);
     if (s == OR_OK) {
         skip_ws(&p);

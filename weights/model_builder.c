@@ -38,18 +38,18 @@ float *mb_add_empty(or_model_builder *mb, const char *name, int ndim, const int6
                     or_err *err)
 {
     if (ndim < 0 || ndim > MB_MAX_DIMS) {
-        or_errf(err, OR_EINVAL, "tensor %s: %d dimensions (at most %d supported)", name, ndim,
-                MB_MAX_DIMS);
+        or_errf(err, OR_EINVAL, "tensor %s: %d dimensions (at most %d supported)", OR_ESC(name),
+                ndim, MB_MAX_DIMS);
         return NULL;
     }
     if (mb_find(mb, name)) {
-        or_errf(err, OR_EINVAL, "tensor %s: written twice", name);
+        or_errf(err, OR_EINVAL, "tensor %s: written twice", OR_ESC(name));
         return NULL;
     }
     int64_t numel = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0 || (shape[i] && numel > INT64_MAX / shape[i])) {
-            or_errf(err, OR_EINVAL, "tensor %s: bad shape", name);
+            or_errf(err, OR_EINVAL, "tensor %s: bad shape", OR_ESC(name));
             return NULL;
         }
         numel *= shape[i];
@@ -58,7 +58,7 @@ float *mb_add_empty(or_model_builder *mb, const char *name, int ndim, const int6
         int nc = mb->cap ? mb->cap * 2 : 64;
         mb_tensor *nt = realloc(mb->t, (size_t)nc * sizeof *nt);
         if (!nt) {
-            or_errf(err, OR_ENOMEM, "tensor %s: out of memory", name);
+            or_errf(err, OR_ENOMEM, "tensor %s: out of memory", OR_ESC(name));
             return NULL;
         }
         mb->t = nt;
@@ -71,7 +71,7 @@ float *mb_add_empty(or_model_builder *mb, const char *name, int ndim, const int6
     if (!t->name || !t->data) {
         free(t->name);
         free(t->data);
-        or_errf(err, OR_ENOMEM, "tensor %s: out of memory", name);
+        or_errf(err, OR_ENOMEM, "tensor %s: out of memory", OR_ESC(name));
         return NULL;
     }
     t->ndim = ndim;
@@ -261,7 +261,7 @@ or_status mb_write_safetensors(const or_model_builder *mb, const char *path, mb_
 {
     const mb_tensor **order = malloc((size_t)(mb->n ? mb->n : 1) * sizeof *order);
     if (!order)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", path);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(path));
     for (int i = 0; i < mb->n; i++)
         order[i] = &mb->t[i];
     qsort(order, (size_t)mb->n, sizeof *order, cmp_tensor_ptr);
@@ -279,7 +279,7 @@ or_status mb_write_safetensors(const or_model_builder *mb, const char *path, mb_
         for (int i = 0; ok && i < mb->n; i++)
             ok = write_tensor_data(af.f, order[i], dtype) == OR_OK;
         s = ok ? or_atomic_commit(&af, err)
-               : (or_atomic_abort(&af), or_errf(err, OR_EIO, "%s: write failed: %s", path,
+               : (or_atomic_abort(&af), or_errf(err, OR_EIO, "%s: write failed: %s", OR_ESC(path),
                                                 strerror(errno)));
     }
     free(hdr.s);

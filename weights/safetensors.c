@@ -43,14 +43,15 @@ static int is_uint(const json_value *v, double max)
 static or_status parse_meta(st_file *f, const json_value *m, const char *name, or_err *err)
 {
     if (m->type != JSON_OBJECT)
-        return or_errf(err, OR_EFORMAT, "%s: __metadata__ is not an object", name);
+        return or_errf(err, OR_EFORMAT, "%s: __metadata__ is not an object", OR_ESC(name));
     f->meta_keys = calloc(m->n ? m->n : 1, sizeof(char *));
     f->meta_vals = calloc(m->n ? m->n : 1, sizeof(char *));
     if (!f->meta_keys || !f->meta_vals)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", name);
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(name));
     for (size_t i = 0; i < m->n; i++) {
         if (m->items[i].type != JSON_STRING)
-            return or_errf(err, OR_EFORMAT, "%s: __metadata__.%s is not a string", name, m->keys[i]);
+            return or_errf(err, OR_EFORMAT, "%s: __metadata__.%s is not a string", OR_ESC(name),
+                           OR_ESC(m->keys[i]));
         f->meta_keys[f->n_meta] = strdup(m->keys[i]);
         f->meta_vals[f->n_meta] = strdup(m->items[i].str);
         f->n_meta++;
@@ -65,32 +66,37 @@ static or_status parse_tensor(st_tensor *t, const char *key, const json_value *v
                      *off = json_get(v, "data_offsets");
     if (v->type != JSON_OBJECT || !dt || dt->type != JSON_STRING || !sh ||
         sh->type != JSON_ARRAY || !off || off->type != JSON_ARRAY || off->n != 2)
-        return or_errf(err, OR_EFORMAT, "%s: tensor %s: needs dtype, shape and data_offsets", name, key);
+        return or_errf(err, OR_EFORMAT, "%s: tensor %s: needs dtype, shape and data_offsets",
+                       OR_ESC(name), OR_ESC(key));
     if (!parse_dtype(dt->str, &t->dtype))
-        return or_errf(err, OR_EFORMAT, "%s: tensor %s: unknown dtype %s", name, key, dt->str);
+        return or_errf(err, OR_EFORMAT, "%s: tensor %s: unknown dtype %s", OR_ESC(name),
+                       OR_ESC(key), OR_ESC(dt->str));
     if (sh->n > ST_MAX_DIMS)
-        return or_errf(err, OR_EFORMAT, "%s: tensor %s: %zu dimensions", name, key, sh->n);
+        return or_errf(err, OR_EFORMAT, "%s: tensor %s: %zu dimensions", OR_ESC(name), OR_ESC(key),
+                       sh->n);
     t->ndim = (int)sh->n;
     t->numel = 1;
     for (size_t i = 0; i < sh->n; i++) {
         if (!is_uint(&sh->items[i], 9.0e15))
-            return or_errf(err, OR_EFORMAT, "%s: tensor %s: bad shape", name, key);
+            return or_errf(err, OR_EFORMAT, "%s: tensor %s: bad shape", OR_ESC(name), OR_ESC(key));
         t->shape[i] = (int64_t)sh->items[i].num;
         if (t->shape[i] && t->numel > (INT64_MAX / 8) / t->shape[i])
-            return or_errf(err, OR_EFORMAT, "%s: tensor %s: shape too large", name, key);
+            return or_errf(err, OR_EFORMAT, "%s: tensor %s: shape too large", OR_ESC(name),
+                           OR_ESC(key));
         t->numel *= t->shape[i];
     }
     if (!is_uint(&off->items[0], (double)data_len) || !is_uint(&off->items[1], (double)data_len))
-        return or_errf(err, OR_EFORMAT, "%s: tensor %s: data_offsets outside the file (%zu data bytes)",
-                       name, key, data_len);
+        return or_errf(err, OR_EFORMAT,
+                       "%s: tensor %s: data_offsets outside the file (%zu data bytes)",
+                       OR_ESC(name), OR_ESC(key), data_len);
     size_t b = (size_t)off->items[0].num, e = (size_t)off->items[1].num;
     if (e < b || e - b != (size_t)t->numel * st_dtype_size(t->dtype))
-        return or_errf(err, OR_EFORMAT, "%s: tensor %s: %zu bytes for %lld %s values", name, key,
-                       e < b ? 0 : e - b, (long long)t->numel, dt->str);
+        return or_errf(err, OR_EFORMAT, "%s: tensor %s: %zu bytes for %lld %s values", OR_ESC(name),
+                       OR_ESC(key), e < b ? 0 : e - b, (long long)t->numel, OR_ESC(dt->str));
     t->data = data + b;
     t->nbytes = e - b;
     t->name = strdup(key);
-    return t->name ? OR_OK : or_errf(err, OR_ENOMEM, "%s: out of memory", name);
+    return t->name ? OR_OK : or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(name));
 }
 
 static int cmp_by_offset(const void *a, const void *b)
@@ -104,12 +110,13 @@ static or_status check_overlaps(st_file *f, const char *name, or_err *err)
     for (int i = 0; i < f->n; i++) /* a JSON object may repeat a key */
         for (int j = i + 1; j < f->n; j++)
             if (strcmp(f->t[i].name, f->t[j].name) == 0)
-                return or_errf(err, OR_EFORMAT, "%s: tensor %s appears twice", name, f->t[i].name);
+                return or_errf(err, OR_EFORMAT, "%s: tensor %s appears twice", OR_ESC(name),
+                               OR_ESC(f->t[i].name));
     qsort(f->t, (size_t)f->n, sizeof *f->t, cmp_by_offset);
     for (int i = 1; i < f->n; i++)
         if (f->t[i].data < f->t[i - 1].data + f->t[i - 1].nbytes)
-            return or_errf(err, OR_EFORMAT, "%s: tensors %s and %s overlap", name, f->t[i - 1].name,
-                           f->t[i].name);
+            return or_errf(err, OR_EFORMAT, "%s: tensors %s and %s overlap", OR_ESC(name),
+                           OR_ESC(f->t[i - 1].name), OR_ESC(f->t[i].name));
     return OR_OK;
 }
 
@@ -117,20 +124,22 @@ static or_status parse_header(const uint8_t *buf, size_t len, const char *name, 
                               or_err *err)
 {
     if (len < 8)
-        return or_errf(err, OR_EFORMAT, "%s: not a safetensors file (%zu bytes)", name, len);
+        return or_errf(err, OR_EFORMAT, "%s: not a safetensors file (%zu bytes)", OR_ESC(name),
+                       len);
     uint64_t n = 0;
     for (int i = 7; i >= 0; i--)
         n = n << 8 | buf[i];
     if (n < 2 || n > ST_MAX_HEADER || n > len - 8)
-        return or_errf(err, OR_EFORMAT, "%s: bad safetensors header length %llu (file is %zu bytes)",
-                       name, (unsigned long long)n, len);
+        return or_errf(err, OR_EFORMAT,
+                       "%s: bad safetensors header length %llu (file is %zu bytes)", OR_ESC(name),
+                       (unsigned long long)n, len);
     json_value *root = NULL;
     OR_TRY(json_parse((const char *)buf + 8, (size_t)n, name, &root, err));
     or_status s = OR_OK;
     if (root->type != JSON_OBJECT)
-        s = or_errf(err, OR_EFORMAT, "%s: safetensors header is not a JSON object", name);
+        s = or_errf(err, OR_EFORMAT, "%s: safetensors header is not a JSON object", OR_ESC(name));
     if (s == OR_OK && !(f->t = calloc(root->n ? root->n : 1, sizeof *f->t)))
-        s = or_errf(err, OR_ENOMEM, "%s: out of memory", name);
+        s = or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(name));
     const uint8_t *data = buf + 8 + n;
     size_t data_len = len - 8 - (size_t)n;
     for (size_t i = 0; s == OR_OK && i < root->n; i++) {
@@ -164,12 +173,12 @@ or_status st_open(const char *path, st_file *f, or_err *err)
     OR_TRY(or_open_input(path, 0, &fd, &size, err)); /* mmap'd: no size limit */
     if (size < 8) {
         close(fd);
-        return or_errf(err, OR_EFORMAT, "%s: not a safetensors file (%zu bytes)", path, size);
+        return or_errf(err, OR_EFORMAT, "%s: not a safetensors file (%zu bytes)", OR_ESC(path), size);
     }
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED)
-        return or_errf(err, OR_EIO, "%s: cannot map: %s", path, strerror(errno));
+        return or_errf(err, OR_EIO, "%s: cannot map: %s", OR_ESC(path), strerror(errno));
     or_status s = st_parse(map, size, path, f, err);
     if (s != OR_OK) {
         munmap(map, size);
@@ -226,7 +235,7 @@ or_status st_expect(const st_file *f, const char *name, int ndim, const int64_t 
 {
     const st_tensor *t = st_find(f, name);
     if (!t)
-        return or_errf(err, OR_EFORMAT, "%s: tensor %s: missing", f->path, name);
+        return or_errf(err, OR_EFORMAT, "%s: tensor %s: missing", OR_ESC(f->path), OR_ESC(name));
     int ok = t->ndim == ndim;
     for (int i = 0; ok && i < ndim; i++)
         ok = t->shape[i] == shape[i];
@@ -234,7 +243,8 @@ or_status st_expect(const st_file *f, const char *name, int ndim, const int64_t 
         char a[128], b[128];
         shape_str(a, sizeof a, ndim, shape);
         shape_str(b, sizeof b, t->ndim, t->shape);
-        return or_errf(err, OR_ESHAPE, "%s: tensor %s: expected %s, got %s", f->path, name, a, b);
+        return or_errf(err, OR_ESHAPE, "%s: tensor %s: expected %s, got %s", OR_ESC(f->path),
+                       OR_ESC(name), a, b);
     }
     if (out)
         *out = t;
@@ -266,7 +276,7 @@ or_status st_read_f32(const st_file *f, const st_tensor *t, float *dst, or_err *
         }
         default:
             return or_errf(err, OR_EUNSUPPORTED, "%s: tensor %s: %s is not a floating dtype",
-                           f->path, t->name, st_dtype_name(t->dtype));
+                           OR_ESC(f->path), OR_ESC(t->name), st_dtype_name(t->dtype));
         }
     }
     return OR_OK;
