@@ -49,7 +49,7 @@ static void vc_write(AVFormatContext *fmt, AVPacket *p, int stream, AVRational f
     cr_assert_geq(av_interleaved_write_frame(fmt, p), 0);
 }
 
-static void vc_make(const char *path, const vc_spec *s)
+static inline void vc_make(const char *path, const vc_spec *s)
 {
     AVFormatContext *fmt = NULL;
     cr_assert_geq(avformat_alloc_output_context2(&fmt, NULL, "matroska", path), 0);
@@ -135,9 +135,113 @@ static void vc_make(const char *path, const vc_spec *s)
     avformat_free_context(fmt);
 }
 
+/* A clip of `frames` frames of the vc_fill picture encoded with the encoder
+ * named `codec` ("mjpeg", "libx264", "mpeg4", ...) in the container the file
+ * name says, at 25 fps; from frame change_at on (0: never) the frames are
+ * w2 x h2 instead of w x h, which needs a codec that carries the size in
+ * every frame (mjpeg: each packet is a whole JPEG).  0 when the encoder is
+ * not in this build. */
+static inline int vc_make_coded(const char *path, const char *codec, int w, int h, int frames,
+                         int change_at, int w2, int h2)
+{
+    const AVCodec *c = avcodec_find_encoder_by_name(codec);
+    if (!c)
+        return 0;
+    AVFormatContext *fmt = NULL;
+    cr_assert_geq(avformat_alloc_output_context2(&fmt, NULL, NULL, path), 0);
+    AVCodecContext *enc[2] = {NULL, NULL};
+    int pix = !strcmp(codec, "mjpeg") ? AV_PIX_FMT_YUVJ420P : AV_PIX_FMT_YUV420P;
+    for (int k = 0; k < (change_at ? 2 : 1); k++) {
+        enc[k] = avcodec_alloc_context3(c);
+        enc[k]->width = k ? w2 : w, enc[k]->height = k ? h2 : h, enc[k]->pix_fmt = pix;
+        enc[k]->time_base = (AVRational){1, 25};
+        enc[k]->framerate = (AVRational){25, 1};
+        if (fmt->oformat->flags & AVFMT_GLOBALHEADER)
+            enc[k]->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+        cr_assert_geq(avcodec_open2(enc[k], c, NULL), 0, "%s", codec);
+    }
+    AVStream *vs = avformat_new_stream(fmt, NULL);
+    vs->time_base = enc[0]->time_base;
+    avcodec_parameters_from_context(vs->codecpar, enc[0]);
+    cr_assert_geq(avio_open(&fmt->pb, path, AVIO_FLAG_WRITE), 0);
+    cr_assert_geq(avformat_write_header(fmt, NULL), 0);
+    AVPacket *p = av_packet_alloc();
+    for (int t = 0; t < frames; t++) {
+        AVCodecContext *e = change_at && t >= change_at ? enc[1] : enc[0];
+        vc_spec s = {.w = e->width, .h = e->height, .full_range = pix == AV_PIX_FMT_YUVJ420P};
+        AVFrame *f = av_frame_alloc();
+        f->format = pix, f->width = s.w, f->height = s.h;
+        cr_assert_geq(av_frame_get_buffer(f, 0), 0);
+        vc_fill(&s, f, t);
+        f->pts = t;
+        cr_assert_geq(avcodec_send_frame(e, f), 0);
+        av_frame_free(&f);
+        if (change_at && t == change_at - 1)
+            avcodec_send_frame(e, NULL); /* drain the first encoder before switching */
+        while (avcodec_receive_packet(e, p) == 0)
+            vc_write(fmt, p, vs->index, e->time_base);
+    }
+    AVCodecContext *last = change_at && frames > change_at ? enc[1] : enc[0];
+    avcodec_send_frame(last, NULL);
+    while (avcodec_receive_packet(last, p) == 0)
+        vc_write(fmt, p, vs->index, last->time_base);
+    cr_assert_geq(av_write_trailer(fmt), 0);
+    avio_closep(&fmt->pb);
+    av_packet_free(&p);
+    avcodec_free_context(&enc[0]);
+    avcodec_free_context(&enc[1]);
+    avformat_free_context(fmt);
+    return 1;
+}
+
+/* An audio-only file (AAC, a second of a tone) in the container the name says. */
+static inline void vc_make_audio_only(const char *path)
+{
+    const AVCodec *c = avcodec_find_encoder(AV_CODEC_ID_AAC);
+    cr_assert(c, "no AAC encoder");
+    AVFormatContext *fmt = NULL;
+    cr_assert_geq(avformat_alloc_output_context2(&fmt, NULL, NULL, path), 0);
+    AVCodecContext *enc = avcodec_alloc_context3(c);
+    enc->sample_rate = 44100, enc->sample_fmt = AV_SAMPLE_FMT_FLTP, enc->bit_rate = 64000;
+    av_channel_layout_default(&enc->ch_layout, 1);
+    enc->time_base = (AVRational){1, 44100};
+    if (fmt->oformat->flags & AVFMT_GLOBALHEADER)
+        enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    cr_assert_geq(avcodec_open2(enc, c, NULL), 0);
+    AVStream *st = avformat_new_stream(fmt, NULL);
+    st->time_base = enc->time_base;
+    avcodec_parameters_from_context(st->codecpar, enc);
+    cr_assert_geq(avio_open(&fmt->pb, path, AVIO_FLAG_WRITE), 0);
+    cr_assert_geq(avformat_write_header(fmt, NULL), 0);
+    AVPacket *p = av_packet_alloc();
+    for (int k = 0; k <= 44; k++) {
+        if (k < 44) {
+            AVFrame *f = av_frame_alloc();
+            f->format = AV_SAMPLE_FMT_FLTP, f->nb_samples = enc->frame_size;
+            f->sample_rate = 44100;
+            av_channel_layout_copy(&f->ch_layout, &enc->ch_layout);
+            cr_assert_geq(av_frame_get_buffer(f, 0), 0);
+            for (int i = 0; i < f->nb_samples; i++)
+                ((float *)f->data[0])[i] = ((k * f->nb_samples + i) / 50) & 1 ? 0.3f : -0.3f;
+            f->pts = (int64_t)k * enc->frame_size;
+            cr_assert_geq(avcodec_send_frame(enc, f), 0);
+            av_frame_free(&f);
+        } else {
+            avcodec_send_frame(enc, NULL);
+        }
+        while (avcodec_receive_packet(enc, p) == 0)
+            vc_write(fmt, p, st->index, enc->time_base);
+    }
+    cr_assert_geq(av_write_trailer(fmt), 0);
+    avio_closep(&fmt->pb);
+    av_packet_free(&p);
+    avcodec_free_context(&enc);
+    avformat_free_context(fmt);
+}
+
 /* Concatenated payloads of every packet of the first stream of `type`, and
  * their count; *len = 0 and NULL when there is no such stream. */
-static uint8_t *vc_payloads(const char *path, enum AVMediaType type, size_t *len, int *packets)
+static inline uint8_t *vc_payloads(const char *path, enum AVMediaType type, size_t *len, int *packets)
 {
     AVFormatContext *fmt = NULL;
     cr_assert_geq(avformat_open_input(&fmt, path, NULL, NULL), 0, "%s", path);
@@ -168,7 +272,7 @@ typedef struct {
     double duration;
 } vc_facts;
 
-static vc_facts vc_probe(const char *path)
+static inline vc_facts vc_probe(const char *path)
 {
     vc_facts v;
     memset(&v, 0, sizeof v);
