@@ -106,3 +106,18 @@ or_status or_err_prefix(or_err *err, const char *fmt, ...)
     or_esc_line(err->msg, sizeof err->msg, line);
     return err->code;
 }
+
+const char *or_status_name(or_status s)
+{
+    switch (s) {
+    case OR_OK: return "ok";
+    case OR_EINVAL: return "invalid argument";
+    case OR_EIO: return "i/o error";
+    case OR_EFORMAT: return "malformed file";
+    case OR_EUNSUPPORTED: return "unsupported";
+    case OR_ENOMEM: return "out of memory";
+    case OR_EDEVICE: return "device error";
+    case OR_ESHAPE: return "shape mismatch";
+    }
+    return "unknown";
+}

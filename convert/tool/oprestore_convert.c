@@ -205,7 +205,7 @@ int main(int argc, char **argv)
         int failed;
         mkdir(into, 0755);
         if (output_in_dir(in, into, dir_out, sizeof dir_out, &err, &failed)) {
-            printf("%s: up to date (from %s)\n", dir_out, in);
+            printf("%s: up to date (from %s)\n", OR_ESC(dir_out), OR_ESC(in));
             return 0;
         }
         if (failed)
@@ -218,7 +218,8 @@ int main(int argc, char **argv)
         return fail(1, "%s", err.msg);
     st_file f;
     if (st_open(out, &f, &err) == OR_OK) {
-        printf("%s: %s, %d tensors, %s\n", out, st_meta(&f, "arch"), f.n, st_meta(&f, "dtype"));
+        printf("%s: %s, %d tensors, %s\n", OR_ESC(out), OR_ESC(st_meta(&f, "arch")), f.n,
+               OR_ESC(st_meta(&f, "dtype")));
         st_close(&f);
     }
     return 0;

@@ -88,9 +88,10 @@ static or_status colorize_one(void *ctx, const cli_job *j, const or_image *img, 
     or_colorize_info info;
     OR_TRY(or_colorize_image(c->net, img, &co, res, &info, err));
     if (c->o.verbose)
-        fprintf(stderr, "%s -> %s: %dx%d, network %dx%d%s, %d hint%s, %.2f s\n", j->in, j->out,
-                img->width, img->height, info.net_w, info.net_h, info.was_gray ? ", gray" : "",
-                info.hints_used, info.hints_used == 1 ? "" : "s", now_s() - t0);
+        fprintf(stderr, "%s -> %s: %dx%d, network %dx%d%s, %d hint%s, %.2f s\n", OR_ESC(j->in),
+                OR_ESC(j->out), img->width, img->height, info.net_w, info.net_h,
+                info.was_gray ? ", gray" : "", info.hints_used, info.hints_used == 1 ? "" : "s",
+                now_s() - t0);
     return OR_OK;
 }
 

@@ -22,14 +22,16 @@ static void print_model_file(const char *dir, const char *name)
     or_err err;
     struct stat sb;
     if (st_open(path, &f, &err) != OR_OK) {
-        printf("  %-28s unreadable: %s\n", name, err.msg);
+        printf("  %-28s unreadable: %s\n", OR_ESC(name), err.msg);
         return;
     }
     stat(path, &sb);
-    const char *sha = st_meta(&f, "source_sha256");
-    printf("  %-28s %-10s %7.1f MB  %-3s  source sha256 %.16s%s\n", name,
-           st_meta(&f, "arch") ? st_meta(&f, "arch") : "?", (double)sb.st_size / 1e6,
-           st_meta(&f, "dtype") ? st_meta(&f, "dtype") : "?", sha ? sha : "?", sha ? "..." : "");
+    const char *sha = st_meta(&f, "source_sha256"), *arch = st_meta(&f, "arch"),
+               *dtype = st_meta(&f, "dtype");
+    /* metadata and file names are escaped: one line per model */
+    printf("  %-28s %-10s %7.1f MB  %-3s  source sha256 %.16s%s\n", OR_ESC(name),
+           arch ? OR_ESC(arch) : "?", (double)sb.st_size / 1e6, dtype ? OR_ESC(dtype) : "?",
+           sha ? OR_ESC(sha) : "?", sha ? "..." : "");
     st_close(&f);
 }
 
