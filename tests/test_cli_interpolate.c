@@ -115,8 +115,8 @@ Test(cli_interpolate, bad_inputs_exit_1)
     snprintf(args, sizeof args, "-0 '%s' -1 '%s' -o '%s' -m nomodel", a, b, tu_tmp("m.png"));
     cr_expect_eq(run_ip(args), 1);
     assert_one_line("nomodel");
-    snprintf(args, sizeof args, "-0 '%s' -1 '%s' -o '%s'", a, b, a); /* never an input */
-    cr_expect_eq(run_tiny(args), 1);
+    snprintf(args, sizeof args, "-0 '%s' -1 '%s' -o '%s'", a, b, a); /* never an input: */
+    cr_expect_eq(run_tiny(args), 2);                                  /* a usage error */
     assert_one_line("input");
     /* a folder whose frames differ in size */
     const char *dir = frames_dir("mixed", 2, 20, 12), *out = ct_tmp("mixed_out");
