@@ -14,18 +14,10 @@
 #include <string.h>
 
 #include "cli_test_util.h"
+#include "stage_case_util.h"
 #include "runtime/video.h"
 #include "test_util.h"
 #include "video_clip.h"
-
-/* sig (siggraph17), deo (DeOldify deep), rife (v4.6), tiny (SRVGG x4): all seeded. */
-static const char *models(void)
-{
-    ct_model("zhang_siggraph17.zip.pth", "sig");
-    ct_model("deoldify_deep_r34.zip.pth", "deo");
-    ct_model("rife_v4_6.zip.pth", "rife");
-    return ct_model("sr_srvgg_x4_prelu.zip.pth", "tiny");
-}
 
 #define CLIP_W 64
 #define CLIP_H 48
@@ -34,23 +26,7 @@ static const char *models(void)
 /* An n-frame 64x48 clip at 12 fps with 8 kHz PCM audio (and no subtitles). */
 static const char *clip(const char *name, int frames)
 {
-    const char *p = ct_tmp(name);
-    vc_spec s = {CLIP_W, CLIP_H, frames, CLIP_RATE, 0, 1, 0, 0};
-    vc_make(p, &s);
-    return p;
-}
-
-static void same_audio(const char *a, const char *b)
-{
-    size_t la, lb;
-    int pa, pb;
-    uint8_t *x = vc_payloads(a, AVMEDIA_TYPE_AUDIO, &la, &pa);
-    uint8_t *y = vc_payloads(b, AVMEDIA_TYPE_AUDIO, &lb, &pb);
-    cr_assert_gt(la, 0, "no audio in %s", a);
-    cr_assert(pa == pb && la == lb && !memcmp(x, y, la), "audio: %d packets/%zu bytes vs %d/%zu",
-              pa, la, pb, lb);
-    free(x);
-    free(y);
+    return sc_clip(name, CLIP_W, CLIP_H, frames, CLIP_RATE);
 }
 
 /* The output has frames x w x h at rate fps (Matroska keeps milliseconds, so
@@ -98,10 +74,10 @@ Test(cli_restore_chain, colorize_siggraph17_keeps_frames_rate_and_audio)
 {
     const char *in = clip("c_sig.mkv", 8), *out = ct_tmp("c_sig_out.mkv");
     cr_assert_eq(ct_run("restore -i '%s' -o '%s' --colorize sig -M '%s' -g cpu -q --codec ffv1",
-                        in, out, models()), 0, "%s", ct_err);
+                        in, out, sc_models()), 0, "%s", ct_err);
     cr_expect_eq(ct_err[0], 0, "-q: %s", ct_err);
     expect_video(out, 8, CLIP_W, CLIP_H, CLIP_RATE);
-    same_audio(in, out);
+    sc_expect_same_audio(in, out);
     /* the clip has colour of its own: the network's chroma replaces it */
     cr_expect_gt(first_frame_diff(in, out), 1e-3, "colorize changed nothing");
 }
@@ -113,25 +89,25 @@ Test(cli_restore_chain, deoldify_uses_render_factor_21_on_video)
     /* one frame: DeOldify at 336x336 is the slowest network here */
     const char *in = clip("c_deo.mkv", 1), *out = ct_tmp("c_deo_out.mkv");
     cr_assert_eq(ct_run("restore -i '%s' -o '%s' --colorize deo -M '%s' -g cpu -v --codec ffv1",
-                        in, out, models()), 0, "%s", ct_err);
+                        in, out, sc_models()), 0, "%s", ct_err);
     cr_expect(strstr(ct_err, "DeOldify render factor 21 (network 336x336, the video default)"),
               "%s", ct_err);
     expect_video(out, 1, CLIP_W, CLIP_H, 0);
-    same_audio(in, out);
+    sc_expect_same_audio(in, out);
     /* the colorize command given a video: the same path; -r overrides */
     cr_assert_eq(ct_run("colorize -i '%s' -o '%s' -m deo -r 4 -M '%s' -g cpu -v --codec ffv1 "
-                        "--overwrite", in, out, models()), 0, "%s", ct_err);
+                        "--overwrite", in, out, sc_models()), 0, "%s", ct_err);
     cr_expect(strstr(ct_err, "DeOldify render factor 4 (network 64x64, given)"), "%s", ct_err);
     cr_assert_eq(ct_run("restore -i '%s' -o '%s' --colorize deo --render-factor 5 -M '%s' -g cpu "
-                        "-v --codec ffv1 --overwrite", in, out, models()), 0, "%s", ct_err);
+                        "-v --codec ffv1 --overwrite", in, out, sc_models()), 0, "%s", ct_err);
     cr_expect(strstr(ct_err, "DeOldify render factor 5 (network 80x80, given)"), "%s", ct_err);
     /* Zhang's networks have no render factor: nothing is said */
     cr_assert_eq(ct_run("restore -i '%s' -o '%s' --colorize sig -M '%s' -g cpu -v --codec ffv1 "
-                        "--overwrite", in, out, models()), 0, "%s", ct_err);
+                        "--overwrite", in, out, sc_models()), 0, "%s", ct_err);
     cr_expect_null(strstr(ct_err, "render factor"), "%s", ct_err);
     /* image-only flags of colorize are refused on a video */
     cr_expect_eq(ct_run("colorize -i '%s' -o '%s' -m deo -M '%s' -g cpu --hints h.json", in, out,
-                        models()), 2, "%s", ct_err);
+                        sc_models()), 2, "%s", ct_err);
     ct_assert_one_line("oprestore-gpu colorize", "--hints");
 }
 
@@ -141,10 +117,10 @@ Test(cli_restore_chain, interpolate_rife_doubles_frames_and_rate)
 {
     const char *in = clip("c_rife.mkv", 8), *out = ct_tmp("c_rife_out.mkv");
     cr_assert_eq(ct_run("restore -i '%s' -o '%s' --interpolate rife -n 2 -M '%s' -g cpu -v "
-                        "--codec ffv1", in, out, models()), 0, "%s", ct_err);
+                        "--codec ffv1", in, out, sc_models()), 0, "%s", ct_err);
     cr_expect(strstr(ct_err, "8 frames in, 16 out"), "%s", ct_err);
     expect_video(out, 16, CLIP_W, CLIP_H, 2 * CLIP_RATE);
-    same_audio(in, out);
+    sc_expect_same_audio(in, out);
     cr_expect_leq(fabs(vc_probe(out).duration - vc_probe(in).duration), 0.1,
                   "duration kept: %g vs %g", vc_probe(out).duration, vc_probe(in).duration);
 }
@@ -153,23 +129,43 @@ Test(cli_restore_chain, interpolate_command_routes_a_video)
 {
     const char *in = clip("c_route.mkv", 4), *out = ct_tmp("c_route_out.mkv");
     cr_assert_eq(ct_run("interpolate -i '%s' -o '%s' -m rife -n 2 --scale 0.5 -M '%s' -g cpu -q "
-                        "--codec ffv1", in, out, models()), 0, "%s", ct_err);
+                        "--codec ffv1", in, out, sc_models()), 0, "%s", ct_err);
     expect_video(out, 8, CLIP_W, CLIP_H, 2 * CLIP_RATE);
-    same_audio(in, out);
+    sc_expect_same_audio(in, out);
     /* the pair flags are for images */
     cr_expect_eq(ct_run("interpolate -i '%s' -o '%s' -m rife --time 0.3 -M '%s' -g cpu", in, out,
-                        models()), 2, "%s", ct_err);
+                        sc_models()), 2, "%s", ct_err);
     ct_assert_one_line("oprestore-gpu interpolate", "--time");
+}
+
+/* The shared video cases (tests/stage_case_util.c) at -g cpu: the restore
+ * chain (one worker per stage), and each single-stage command given a video. */
+static void video_case(const sc_video_case *c, const char *tag, int frames, const char *extra)
+{
+    char name[64];
+    snprintf(name, sizeof name, "c_%s.mkv", tag);
+    const char *in = clip(name, frames);
+    snprintf(name, sizeof name, "c_%s_out.mkv", tag);
+    const char *out = ct_tmp(name);
+    cr_assert_eq(ct_run("%s -i '%s' -o '%s' -M '%s' -g cpu -v --codec ffv1 %s", c->args, in, out,
+                        sc_models(), extra),
+                 0, "%s: %s", c->args, ct_err);
+    sc_expect_said(c, frames, ct_err);
+    /* libavformat guesses a rate only from enough frames (8 here) */
+    expect_video(out, frames * c->per_frame, c->scale * CLIP_W, c->scale * CLIP_H,
+                 frames >= 8 ? c->per_frame * CLIP_RATE : 0);
+    sc_expect_same_audio(in, out);
 }
 
 Test(cli_restore_chain, colorize_upscale_interpolate_chained)
 {
-    const char *in = clip("c_all.mkv", 8), *out = ct_tmp("c_all_out.mkv");
-    cr_assert_eq(ct_run("restore -i '%s' -o '%s' --colorize sig --upscale tiny --interpolate rife "
-                        "-n 2 -M '%s' -g cpu -v -j 1:1:1 --codec ffv1", in, out, models()),
-                 0, "%s", ct_err);
-    cr_expect(strstr(ct_err, "colorize sig upscale tiny interpolate rife"), "%s", ct_err);
-    cr_expect(strstr(ct_err, "8 frames in, 16 out"), "%s", ct_err);
-    expect_video(out, 16, 4 * CLIP_W, 4 * CLIP_H, 2 * CLIP_RATE);
-    same_audio(in, out);
+    video_case(&sc_chain, "all", 8, "-j 1:1:1");
+}
+
+Test(cli_restore_chain, single_stage_commands_given_a_video)
+{
+    video_case(&sc_upscale, "up", 2, "");
+    video_case(&sc_colorize_deo, "deo2", 2, "");
+    video_case(&sc_interpolate_rife, "rife2", 3, "");
+    video_case(&sc_interpolate_dain, "dain", 2, "");
 }

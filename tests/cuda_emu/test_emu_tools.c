@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cli_test_util.h"
+#include "stage_case_util.h"
 #include "runtime/video.h"
 #include "test_util.h"
 #include "video_clip.h"
@@ -205,15 +206,6 @@ Test(emu_bench, upscale_nchw_like_the_session_and_f32, .timeout = 300)
 
 /* ---- the user's command ------------------------------------------------------------------ */
 
-static const char *cli_models(void)
-{
-    ct_model("sr_srvgg_x4_prelu.zip.pth", "srvgg");
-    ct_model("zhang_siggraph17.zip.pth", "sig");
-    ct_model("deoldify_deep_r34.zip.pth", "deo");
-    ct_model("dain_best.zip.pth", "dain");
-    return ct_model("rife_v4_6.zip.pth", "rife");
-}
-
 /* How a -g 0 output is held against -g cpu: PSNR >= min_psnr, and every pixel
  * within max_diff in each channel except at most max_frac_off of them.
  *
@@ -278,7 +270,7 @@ static int dain_discrete;
 static void cli_three_ways(const char *cmd, const char *model, const char *io_fmt,
                            const char *tag, const char *said)
 {
-    const char *models = cli_models();
+    const char *models = sc_models();
     static const char *const modes[3] = {"-g cpu", "-g 0", "-g 0 --fp32"};
     static const char *const names[3] = {"cpu", "gpu16", "gpu32"};
     char out[3][512], io[4096];
@@ -382,14 +374,6 @@ Test(emu_cli, interpolate_dain_g0_matches_cpu, .timeout = 120)
 #define VID_H 24
 #define VID_RATE 10
 
-static const char *emu_clip(const char *name, int frames)
-{
-    const char *p = ct_tmp(name);
-    vc_spec s = {VID_W, VID_H, frames, VID_RATE, 0, 1, 0, 0};
-    vc_make(p, &s);
-    return p;
-}
-
 /* Every frame of two videos compared (same count, size, pts); returns the count. */
 static int compare_videos(const char *gpu, const char *cpu, emu_tol tol, const char *what)
 {
@@ -433,10 +417,13 @@ static int compare_videos(const char *gpu, const char *cpu, emu_tol tol, const c
  * steps of R, G or B (limited range): max |diff| <= 3/255 and PSNR >= 60 dB
  * (at most a few percent of the samples one step off).  DAIN: 3/255 with the
  * discrete allowance of emu_tol. */
-static void video_three_ways(const char *args, const char *in, int frames, int w, int h,
-                             const char *tag, const char *said)
+static void video_three_ways(const sc_video_case *c, int frames_in, const char *tag)
 {
-    const char *models = cli_models();
+    const char *models = sc_models(), *args = c->args;
+    char clip_name[128];
+    snprintf(clip_name, sizeof clip_name, "%s.mkv", tag);
+    const char *in = sc_clip(clip_name, VID_W, VID_H, frames_in, VID_RATE);
+    int frames = frames_in * c->per_frame, w = c->scale * VID_W, h = c->scale * VID_H;
     static const char *const modes[3] = {"-g cpu", "-g 0", "-g 0 --fp32"};
     static const char *const names[3] = {"cpu", "gpu16", "gpu32"};
     char out[3][512];
@@ -452,20 +439,12 @@ static void video_three_ways(const char *args, const char *in, int frames, int w
         const char *dev = m ? "on cuda:0 oprestore CUDA emulator (CPU)" : "on cpu";
         cr_expect(strstr(out_log, dev), "%s %s: expected '%s' in:\n%s", args, modes[m], dev,
                   out_log);
-        if (said)
-            cr_expect(strstr(out_log, said), "%s %s: expected '%s' in:\n%s", args, modes[m],
-                      said, out_log);
+        sc_expect_said(c, frames_in, out_log);
         vc_facts f = vc_probe(out[m]);
         cr_expect(f.frames == frames && f.width == w && f.height == h,
                   "%s %s: %d frames of %dx%d, expected %d of %dx%d", args, modes[m], f.frames,
                   f.width, f.height, frames, w, h);
-        size_t la, lb;
-        int pa, pb;
-        uint8_t *a = vc_payloads(in, AVMEDIA_TYPE_AUDIO, &la, &pa);
-        uint8_t *b = vc_payloads(out[m], AVMEDIA_TYPE_AUDIO, &lb, &pb);
-        cr_expect(la > 0 && la == lb && !memcmp(a, b, la), "%s %s: audio not kept", args,
-                  modes[m]);
-        free(a), free(b);
+        sc_expect_same_audio(in, out[m]);
     }
     const emu_tol f16 = {40.0, 0.05, 0}, f32 = {60.0, 3.0 / 255, 0};
     const emu_tol dain = {DAIN_MIN_PSNR, 3.0 / 255, DAIN_FRAC_OFF};
@@ -479,34 +458,27 @@ static void video_three_ways(const char *args, const char *in, int frames, int w
 }
 
 /* The restore chain: colorize -> upscale -> interpolate in one pass, the
- * three networks on the device at once. */
+ * three networks on the device at once; then the single-stage commands given
+ * a video (cmd_restore_single).  The cases are tests/stage_case_util.c's. */
 Test(emu_video, restore_chain_g0_matches_cpu, .timeout = 300)
 {
-    const char *in = emu_clip("chain.mkv", 3);
-    video_three_ways("restore --colorize sig --upscale srvgg --interpolate rife -n 2", in, 6,
-                     4 * VID_W, 4 * VID_H, "chain", "3 frames in, 6 out");
+    video_three_ways(&sc_chain, 3, "chain");
 }
 
-/* The single-stage commands given a video (cmd_restore_single). */
 Test(emu_video, upscale_command_g0_matches_cpu, .timeout = 120)
 {
-    const char *in = emu_clip("up.mkv", 2);
-    video_three_ways("upscale -m srvgg", in, 2, 4 * VID_W, 4 * VID_H, "vid-upscale", NULL);
+    video_three_ways(&sc_upscale, 2, "vid-upscale");
 }
 
 Test(emu_video, colorize_deoldify_command_g0_matches_cpu, .timeout = 120)
 {
-    const char *in = emu_clip("deo.mkv", 2);
-    video_three_ways("colorize -m deo -r 2", in, 2, VID_W, VID_H, "vid-deo",
-                     "DeOldify render factor 2 (network 32x32, given)");
+    video_three_ways(&sc_colorize_deo, 2, "vid-deo");
 }
 
 Test(emu_video, interpolate_dain_command_g0_matches_cpu, .timeout = 120)
 {
-    const char *in = emu_clip("dain.mkv", 2);
     dain_discrete = 1;
-    video_three_ways("interpolate -m dain -n 2", in, 4, VID_W, VID_H, "vid-dain",
-                     "2 frames in, 4 out");
+    video_three_ways(&sc_interpolate_dain, 2, "vid-dain");
 }
 
 /* Without -g: device 0 when a CUDA device exists (the emulator's one), said with -v. */
@@ -515,7 +487,7 @@ Test(emu_cli, default_device_is_0_and_said, .timeout = 60)
     const char *in = ct_tmp("def-in.png"), *out = ct_tmp("def-out.png");
     ct_write_png(in, 12, 10, 3, 0, 8, 11);
     int rc = run_tool(OR_EMU_CLI, "def.log", "upscale -m srvgg -M '%s' -i '%s' -o '%s' -v",
-                      cli_models(), in, out);
+                      sc_models(), in, out);
     cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out_log);
     cr_expect(strstr(out_log, "on cuda:0 oprestore CUDA emulator (CPU)"), "%s", out_log);
     cr_expect(strstr(out_log, "f16"), "the CUDA default dtype: %s", out_log);
