@@ -47,4 +47,4 @@ for f in "$checkpoints"/*.pth "$checkpoints"/*.pkl "$checkpoints"/*.pt; do
 done
 echo "== $found checkpoint(s) found, $failed failed to convert"
 "$build/oprestore-gpu" models -M "$models" | sed -n '1,/registered but missing/p' | head -n -1
-echo "== done. Run the tests with: ctest --test-dir $build --output-on-failure"
+echo "== done. Run the tests with: tests/run_all.sh"
