@@ -16,7 +16,24 @@
 
 char ct_err[8192];
 
-const char *ct_tmp(const char *name) { return strdup(tu_tmp(name)); }
+/* The copies live as long as the test process: they stay reachable from this
+ * list, so that LeakSanitizer (the sanitizer tree) does not report them. */
+const char *ct_dup(const char *s)
+{
+    static char **kept;
+    static size_t n_kept, cap_kept;
+    char *p = strdup(s);
+    cr_assert(p, "out of memory");
+    if (n_kept == cap_kept) {
+        char **k = realloc(kept, (cap_kept = cap_kept ? cap_kept * 2 : 64) * sizeof *k);
+        cr_assert(k, "out of memory");
+        kept = k;
+    }
+    kept[n_kept++] = p;
+    return p;
+}
+
+const char *ct_tmp(const char *name) { return ct_dup(tu_tmp(name)); }
 
 int ct_run(const char *fmt, ...)
 {

@@ -11,7 +11,10 @@
 /* stderr of the last ct_run, NUL-terminated (truncated to 8 KiB). */
 extern char ct_err[8192];
 
-/* A copy of tu_tmp(name) (tu_tmp rotates static buffers); never freed. */
+/* A copy of s that lives as long as the test process (kept reachable, so
+ * LeakSanitizer does not report it). */
+const char *ct_dup(const char *s);
+/* A copy of tu_tmp(name) (tu_tmp rotates static buffers), as ct_dup. */
 const char *ct_tmp(const char *name);
 /* Run `OR_BINARY_DIR/oprestore-gpu ARGS` through the shell, ARGS formatted
  * printf-style (quote paths with '...'); stdout dropped, stderr into ct_err.

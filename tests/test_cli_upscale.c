@@ -190,9 +190,9 @@ Test(cli_upscale, missing_model_and_usage_errors)
  * LR): the x4 result must be close to the HR original, and tiles invisible. */
 Test(cli_upscale, realesr_animevideov3_end_to_end)
 {
-    const char *ckpt = strdup(tu_shared("weights/realesr-animevideov3.pth"));
-    const char *lr_path = strdup(tu_shared("testdata/sr/Set5/LR_bicubic_x4/baby.png"));
-    const char *hr_path = strdup(tu_shared("testdata/sr/Set5/HR/baby.png"));
+    const char *ckpt = ct_dup(tu_shared("weights/realesr-animevideov3.pth"));
+    const char *lr_path = ct_dup(tu_shared("testdata/sr/Set5/LR_bicubic_x4/baby.png"));
+    const char *hr_path = ct_dup(tu_shared("testdata/sr/Set5/HR/baby.png"));
     if (!ct_exists(ckpt) || !ct_exists(lr_path) || !ct_exists(hr_path))
         cr_skip_test("../shared weights or test data missing");
     const char *dir = ct_tmp("real_models");

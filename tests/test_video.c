@@ -18,7 +18,7 @@
 #include "test_util.h"
 #include "video_clip.h"
 
-static const char *tmp(const char *name) { return strdup(tu_tmp(name)); }
+static const char *tmp(const char *name) { return ct_tmp(name); }
 
 /* ---- a reader -> pipeline -> writer run, as the CLI does it ------------------------- */
 
