@@ -10,7 +10,7 @@
 # Environment: BUILD_DIR (default build), SANITIZE_DIR (default
 # build-sanitize), OPRESTORE_SKIP_SANITIZE=1 runs only the first pass.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 build=${BUILD_DIR:-build}
 san=${SANITIZE_DIR:-build-sanitize}
 jobs=$(nproc)
