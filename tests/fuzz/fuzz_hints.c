@@ -2,7 +2,9 @@
  * and the JSON reader under it (weights/json.c).  or_hints_load takes a path,
  * so the input is written to a memfd and read back through /proc/self/fd/N,
  * as the CLI would read a file.  Any input must give hints or a clean
- * error: no crash, hang, leak or out-of-bounds access.
+ * error: no crash, hang, leak or out-of-bounds access, and an error message
+ * that is one line with no control characters (names and colours from the
+ * file are escaped: or_esc, runtime/status.h).
  * Seed corpus: tests/fuzz/corpus/fuzz_hints/ (make_seeds.sh writes the first seeds). */
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,16 @@ static int write_all(int fd, const uint8_t *data, size_t size)
     return 0;
 }
 
+/* Traps unless msg says something, on one line, with no raw control byte. */
+static void check_message(const char *msg)
+{
+    if (!msg[0])
+        __builtin_trap();
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            __builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* The JSON reader straight from memory (no NUL terminator after the input). */
@@ -32,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     or_err err = {0};
     if (json_parse((const char *)data, size, "fuzz", &root, &err) == OR_OK)
         json_free(root);
-    else if (!err.msg[0])
-        __builtin_trap(); /* every error must say what went wrong */
+    else
+        check_message(err.msg); /* every error says what went wrong, on one line */
 
     int fd = memfd_create("fuzz_hints", MFD_CLOEXEC);
     if (fd < 0 || write_all(fd, data, size) != 0) {
@@ -52,8 +64,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             sum += h[i].r + h[i].g + h[i].b + (float)h[i].x + (float)h[i].y;
         (void)sum;
         free(h);
-    } else if (!err.msg[0] || h || n) {
-        __builtin_trap(); /* an error leaves no hints behind and says why */
+    } else {
+        check_message(err.msg);
+        if (h || n)
+            __builtin_trap(); /* an error leaves no hints behind */
     }
     close(fd);
     return 0;
