@@ -1,5 +1,5 @@
 /* attention_cpu.c: the plain-C kernel of the "attention" op family
- * (runtime/ops_attention.h): fastai's SelfAttention with OpenBLAS sgemm.
+ * (runtime/core/ops_attention.h): fastai's SelfAttention with OpenBLAS sgemm.
  *
  * Per batch item, with X = x viewed as [C,P] (row-major):
  *   F = Wq X [Cq,P], G = Wk X [Cq,P], H = Wv X [C,P]
@@ -12,7 +12,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../runtime/ops_attention.h"
+#include "runtime/core/ops_attention.h"
 #include "attention_kernels.h"
 
 /* Row-wise softmax of s [rows, n] in place. */

@@ -1,6 +1,6 @@
-/* color_cpu.c: the plain-C kernels of the "color" op family (runtime/ops_color.h).
+/* color_cpu.c: the plain-C kernels of the "color" op family (runtime/core/ops_color.h).
  * One pass over the pixels; the formulas (double math) are in color_px.h. */
-#include "../runtime/ops_color.h"
+#include "runtime/core/ops_color.h"
 #include "color_px.h"
 
 #include <math.h>

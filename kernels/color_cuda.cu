@@ -1,11 +1,11 @@
-// color_cuda.cu: the CUDA kernels of the "color" op family (runtime/ops_color.h).
+// color_cuda.cu: the CUDA kernels of the "color" op family (runtime/core/ops_color.h).
 // The per-pixel formulas are color_px.h's (shared with color_cpu.c), in double:
 // these ops touch 3 values per pixel, so double math costs nothing visible and
 // the results equal the CPU's up to the final rounding.  f32 and f16 storage.
 #include <cuda_fp16.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_color.h"
+#include "runtime/core/backend_cuda.h"
+#include "runtime/core/ops_color.h"
 #include "color_px.h"
 #include "cuda_common.cuh"
 

@@ -4,7 +4,7 @@
 
 #include <cuda_runtime.h>
 
-#include "../runtime/status.h"
+#include "runtime/core/status.h"
 
 // Blocks of 256 threads for `count` elements, capped: the kernels grid-stride.
 // At least one block: a launch of zero blocks is an error (an empty tensor is a

@@ -1,4 +1,4 @@
-/* deconv_cpu.c: transposed convolution on the CPU (runtime/ops_deconv.h).
+/* deconv_cpu.c: transposed convolution on the CPU (runtime/core/ops_deconv.h).
  * The naive kernel gathers each output from the inputs that reach it (double
  * accumulation): the reference.  The backend runs the gemm kernel: for a block
  * of input rows, cols [co*kh*kw, rows*w] = w^T [co*kh*kw, ci] x [ci, rows*w]
@@ -8,7 +8,7 @@
 #include <cblas.h>
 #include <string.h>
 
-#include "../runtime/ops_deconv.h"
+#include "runtime/core/ops_deconv.h"
 #include "deconv_cpu.h"
 #include "kernels.h"
 

@@ -1,4 +1,4 @@
-/* flow_cpu.c: the plain-C kernels of the "flow" op family (runtime/ops_flow.h),
+/* flow_cpu.c: the plain-C kernels of the "flow" op family (runtime/core/ops_flow.h),
  * DAIN's custom layers.  f32 only (the CPU backend).  The per-pixel arithmetic
  * is shared with the CUDA kernels through flow_px.h (the filter interpolation
  * restates FPX_FILTER_PIXEL's expressions, in its order, with the per-pixel part
@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../runtime/ops_flow.h"
+#include "runtime/core/ops_flow.h"
 #include "flow_px.h"
 
 /* Correlation, one output row (image n, row i) at a time: for each displacement

@@ -1,4 +1,4 @@
-// flow_cuda.cu: the CUDA kernels of the "flow" op family (runtime/ops_flow.h),
+// flow_cuda.cu: the CUDA kernels of the "flow" op family (runtime/core/ops_flow.h),
 // DAIN's custom layers.  Each tensor is f32 or f16 storage on its own (read
 // and written through ldv/stv), arithmetic in f32, the per-pixel expressions
 // shared with the plain-C references (flow_cpu.c) through flow_px.h.  The
@@ -7,8 +7,8 @@
 #include <cuda_fp16.h>
 #include <math.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_flow.h"
+#include "runtime/core/backend_cuda.h"
+#include "runtime/core/ops_flow.h"
 #include "cuda_common.cuh"
 #include "flow_px.h"
 

@@ -1,7 +1,7 @@
-/* math_cpu.c: the plain-C kernels of the "math" op family (runtime/ops_math.h).
+/* math_cpu.c: the plain-C kernels of the "math" op family (runtime/core/ops_math.h).
  * f32 only (the CPU backend's dtype), threaded with OpenMP.  The CUDA twins are
  * in math_cuda.cu and compute the same expressions in f32. */
-#include "../runtime/ops_math.h"
+#include "runtime/core/ops_math.h"
 #include "math_kernels.h"
 
 /* y[b,k,p] = a[b,k,p] * m[b, bc ? k : 0, p]: bc = 1 when m has a's channels. */

@@ -1,10 +1,10 @@
-// math_cuda.cu: the CUDA kernels of the "math" op family (runtime/ops_math.h).
+// math_cuda.cu: the CUDA kernels of the "math" op family (runtime/core/ops_math.h).
 // Templated on the storage type (float or __half); arithmetic in f32.  The
 // plain-C references are in math_cpu.c.
 #include <cuda_fp16.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_math.h"
+#include "runtime/core/backend_cuda.h"
+#include "runtime/core/ops_math.h"
 #include "cuda_common.cuh"
 
 namespace {

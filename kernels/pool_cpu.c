@@ -1,9 +1,9 @@
-/* pool_cpu.c: the plain-C kernels of the "pool" op family (runtime/ops_pool.h):
+/* pool_cpu.c: the plain-C kernels of the "pool" op family (runtime/core/ops_pool.h):
  * max/avg pooling as F.max_pool2d / F.avg_pool2d (ceil_mode=False) and padding
  * as F.pad (constant 0, replicate, reflect).  One OpenMP task per plane. */
 #include <float.h>
 
-#include "../runtime/ops_pool.h"
+#include "runtime/core/ops_pool.h"
 #include "pool_kernels.h"
 
 void maxpool2d_f32(const float *x, float *y, int planes, int h, int w, int kh, int kw, int sh,

@@ -1,11 +1,11 @@
-// pool_cuda.cu: the CUDA kernels of the "pool" op family (runtime/ops_pool.h),
+// pool_cuda.cu: the CUDA kernels of the "pool" op family (runtime/core/ops_pool.h),
 // f32 and f16 (f16 storage, arithmetic in f32).  One thread per output element,
 // the same index helpers as the plain-C kernels (pool_kernels.h).
 #include <cuda_fp16.h>
 #include <float.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_pool.h"
+#include "runtime/core/backend_cuda.h"
+#include "runtime/core/ops_pool.h"
 #include "cuda_common.cuh"
 #include "pool_kernels.h"
 

@@ -1,10 +1,10 @@
 /* resample_cpu.c: the plain-C kernels of the "resample" op family
- * (runtime/ops_resample.h), threaded with OpenMP over output rows.  The
+ * (runtime/core/ops_resample.h), threaded with OpenMP over output rows.  The
  * coordinate rules (resample_coords.h) are PyTorch's, in f32; the CUDA twins
  * in resample_cuda.cu share them. */
 #include <math.h>
 
-#include "../runtime/ops_resample.h"
+#include "runtime/core/ops_resample.h"
 #include "resample_coords.h"
 #include "resample_kernels.h"
 

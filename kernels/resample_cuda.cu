@@ -1,12 +1,12 @@
-// resample_cuda.cu: the CUDA kernels of the "resample" op family (runtime/ops_resample.h).
+// resample_cuda.cu: the CUDA kernels of the "resample" op family (runtime/core/ops_resample.h).
 // One thread per output element, grid-stride; storage float or __half, coordinates
 // and interpolation in f32 through the same helpers as the C references in
 // resample_cpu.c (resample_coords.h).  FMA contraction is avoided with __fmul_rn /
 // __fadd_rn so that f32 results match the CPU to the last bits.
 #include <cuda_fp16.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_resample.h"
+#include "runtime/core/backend_cuda.h"
+#include "runtime/core/ops_resample.h"
 #include "cuda_common.cuh"
 #include "resample_coords.h"
 

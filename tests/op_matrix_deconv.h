@@ -5,7 +5,7 @@
 #ifndef OR_OP_MATRIX_DECONV_H
 #define OR_OP_MATRIX_DECONV_H
 
-#include "runtime/ops_deconv.h"
+#include "runtime/core/ops_deconv.h"
 
 /* Tolerances as op_matrix.h: f32 1e-5 x max(1, max|ref|), f16 PSNR >= 45 dB. */
 int om_deconv_cases(or_backend *be, or_dtype dt);

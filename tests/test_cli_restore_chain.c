@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cli_test_util.h"
-#include "runtime/video.h"
+#include "runtime/io/video.h"
 #include "test_util.h"
 #include "video_clip.h"
 

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "../runtime/status.h"
+#include "runtime/core/status.h"
 
 typedef enum { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT } json_type;
 

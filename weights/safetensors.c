@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime/tensor.h"
+#include "runtime/core/tensor.h"
 #include "json.h"
 
 static const struct {

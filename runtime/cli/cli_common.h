@@ -32,8 +32,8 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "runtime/backend.h"
-#include "runtime/net.h"
+#include "runtime/core/backend.h"
+#include "runtime/nets/net.h"
 
 #define CLI_EXIT_INTERRUPTED 130
 

@@ -44,7 +44,7 @@ typedef struct {
     const struct or_ops_flow *flow;
 } or_op_families;
 
-/* The family tables of a backend kind (runtime/backend.c). */
+/* The family tables of a backend kind (runtime/core/backend.c). */
 or_op_families or_op_families_for(int backend_kind);
 
 struct or_backend {

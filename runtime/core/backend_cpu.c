@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../kernels/kernels.h"
+#include "kernels/kernels.h"
 #include "backend.h"
 #include "ops.h"
 

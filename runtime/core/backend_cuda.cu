@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernels/kernels_cuda.h"
+#include "kernels/kernels_cuda.h"
 #include "backend.h"
 #include "backend_cuda.h"
 #include "ops.h"

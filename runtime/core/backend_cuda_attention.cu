@@ -1,5 +1,5 @@
 // attention_cuda.cu: the CUDA kernel of the "attention" op family
-// (runtime/ops_attention.h): fastai's SelfAttention with cuBLAS strided-batched
+// (runtime/core/ops_attention.h): fastai's SelfAttention with cuBLAS strided-batched
 // GEMMs (f32 accumulation) and a row softmax kernel, f32 or f16 storage.
 //
 // cuBLAS is column-major: a row-major [r][c] matrix is a column-major c x r
@@ -14,9 +14,9 @@
 #include <cuda_fp16.h>
 #include <math.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_attention.h"
-#include "cuda_common.cuh"
+#include "backend_cuda.h"
+#include "ops_attention.h"
+#include "kernels/cuda_common.cuh"
 
 namespace {
 

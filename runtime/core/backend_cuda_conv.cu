@@ -16,8 +16,8 @@
 #include <limits.h>
 #include <string.h>
 
-#include "cuda_common.cuh"
-#include "kernels_cuda.h"
+#include "kernels/cuda_common.cuh"
+#include "kernels/kernels_cuda.h"
 
 #define CUDNN_TRY(call, what)                                                               \
     do {                                                                                    \

@@ -10,10 +10,10 @@
 // Then the shared epilogue kernel (bias, activation, residual).
 #include <stdint.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_deconv.h"
-#include "cuda_common.cuh"
-#include "kernels_cuda.h"
+#include "backend_cuda.h"
+#include "ops_deconv.h"
+#include "kernels/cuda_common.cuh"
+#include "kernels/kernels_cuda.h"
 
 #define DC_CUDNN_TRY(call, what)                                                             \
     do {                                                                                     \

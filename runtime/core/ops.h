@@ -96,7 +96,7 @@ or_status or_upsample_nearest(const or_tensor *x, int s, or_tensor *y, or_err *e
  * preallocated buffer and reads a prefix of it. */
 or_status or_tensor_channels(const or_tensor *t, int c0, int c, or_tensor *view, or_err *err);
 
-/* The backend implementation table (runtime/backend_cpu.c, runtime/backend_cuda.cu).
+/* The backend implementation table (runtime/core/backend_cpu.c, runtime/core/backend_cuda.cu).
  * Arguments are already validated by the or_<op> wrappers. */
 struct or_ops {
     or_status (*conv2d)(or_backend *be, const or_tensor *x, const or_tensor *w,

@@ -1,5 +1,5 @@
 /* ops_attention.c: argument checks and dispatch of the "attention" op family
- * (fastai's SelfAttention; kernels/attention_cpu.c, kernels/attention_cuda.cu). */
+ * (fastai's SelfAttention; kernels/attention_cpu.c, runtime/core/backend_cuda_attention.cu). */
 #include "ops_attention.h"
 #include "ops.h"
 

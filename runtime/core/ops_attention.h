@@ -1,6 +1,6 @@
 /* ops_attention.h: self-attention as fastai's SelfAttention (SAGAN), used by
  * DeOldify's decoder (family "attention"; kernels/attention_cpu.c,
- * kernels/attention_cuda.cu: cuBLAS batched GEMM on the GPU). */
+ * runtime/core/backend_cuda_attention.cu: cuBLAS batched GEMM on the GPU). */
 #ifndef OR_OPS_ATTENTION_H
 #define OR_OPS_ATTENTION_H
 

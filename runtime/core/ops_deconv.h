@@ -1,5 +1,5 @@
 /* ops_deconv.h: transposed convolution (family "deconv"; kernels/deconv_cpu.c,
- * kernels/deconv_cuda.cu).  f32, or f16 on CUDA with f16 weights. */
+ * runtime/core/backend_cuda_deconv.cu).  f32, or f16 on CUDA with f16 weights. */
 #ifndef OR_OPS_DECONV_H
 #define OR_OPS_DECONV_H
 

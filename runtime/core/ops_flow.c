@@ -1,5 +1,5 @@
 /* ops_flow.c: argument checks and dispatch of the "flow" op family (DAIN's
- * layers; runtime/ops_flow.h, kernels/flow_cpu.c, kernels/flow_cuda.cu). */
+ * layers; runtime/core/ops_flow.h, kernels/flow_cpu.c, kernels/flow_cuda.cu). */
 #include "ops_flow.h"
 #include "ops.h"
 

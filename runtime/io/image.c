@@ -1,6 +1,6 @@
 /* image.c: or_image memory, format detection, file reading, atomic writes
  * and small conversions. The codecs live in image_png.c and image_jpeg.c. */
-#include "runtime/image_internal.h"
+#include "image_internal.h"
 
 #include <errno.h>
 #include <math.h>

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/status.h"
+#include "runtime/core/status.h"
 
 typedef enum {
     OR_IMAGE_FMT_NONE = 0, /* made in memory (or_image_alloc) */

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "runtime/image.h"
+#include "image.h"
 
 /* Decoders: buf holds the whole file; the signature is already checked. */
 or_status or_png_read_mem(const uint8_t *buf, size_t len, const char *name,
@@ -30,8 +30,8 @@ static inline unsigned or_image_quantize(float x, float maxval)
     return (unsigned)(x * maxval + 0.5f);
 }
 
-/* Outputs go through runtime/fileutil.h: a temporary file beside the target,
+/* Outputs go through runtime/core/fileutil.h: a temporary file beside the target,
  * renamed over it only on success. */
-#include "fileutil.h"
+#include "runtime/core/fileutil.h"
 
 #endif

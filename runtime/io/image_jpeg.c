@@ -4,7 +4,7 @@
  * longjmps back. Its warnings are silent, except "premature end of data":
  * libjpeg would pad a truncated file with gray and carry on, which would
  * feed half an image to the networks, so that warning becomes an error. */
-#include "runtime/image_internal.h"
+#include "image_internal.h"
 
 #include <errno.h>
 #include <setjmp.h>

@@ -6,7 +6,7 @@
  * State that must survive the longjmp lives in a struct owned by the caller
  * of the setjmp function, so no local of that function is relied upon after
  * the jump. */
-#include "runtime/image_internal.h"
+#include "image_internal.h"
 
 #include <errno.h>
 #include <png.h>

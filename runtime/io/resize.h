@@ -6,7 +6,7 @@
 extern "C" {
 #endif
 
-#include "status.h"
+#include "runtime/core/status.h"
 
 /* Resize c planes of sh x sw (plane-major) to dh x dw as OpenCV's
  * cv2.resize(..., interpolation=INTER_LANCZOS4) does on float images:

@@ -20,7 +20,7 @@ extern "C" {
 #include <stddef.h>
 #include <stdint.h>
 
-#include "status.h"
+#include "runtime/core/status.h"
 
 /* The values of PIL.Image.Resampling (NEAREST = 0 is not offered). */
 typedef enum {
@@ -39,7 +39,7 @@ or_status or_resize_pil_u8(const uint8_t *src, int sw, int sh, int planes, uint8
 or_status or_resize_pil_f32(const float *src, int sw, int sh, int planes, float *dst, int dw,
                             int dh, or_pil_filter filter, or_err *err);
 
-/* Planes in [0,1] (runtime/image.h) <-> 8-bit as PIL would hold the image:
+/* Planes in [0,1] (runtime/io/image.h) <-> 8-bit as PIL would hold the image:
  * round(v * 255) clamped to [0,255]; and u / 255. */
 void or_planes_to_u8(const float *x, size_t count, uint8_t *y);
 void or_u8_to_planes(const uint8_t *x, size_t count, float *y);

@@ -1,7 +1,7 @@
 /* video.h: reading and writing video through FFmpeg's libraries
  * (libavformat, libavcodec, libswscale, libavutil).
  *
- * Reading (runtime/video_read.c): the first video stream is decoded and each
+ * Reading (runtime/io/video_read.c): the first video stream is decoded and each
  * frame converted by swscale to planar RGB floats in [0,1] (an or_image with 3
  * channels), using the stream's own YUV matrix and range: limited ("tv",
  * 16..235) or full ("pc", 0..255), so nothing comes out washed out or crushed.
@@ -10,7 +10,7 @@
  * limited.  Audio and subtitle packets are kept aside, unchanged, for the
  * writer to copy (or_video_writer_open with the reader as source).
  *
- * Writing (runtime/video_write.c): RGB frames are converted back to YUV with
+ * Writing (runtime/io/video_write.c): RGB frames are converted back to YUV with
  * the source's matrix and range (or_video_colour), tagged with the source's
  * range, primaries, transfer and matrix, and encoded with
  *   H.264 (libx264, CRF 18, preset medium)     OR_VCODEC_H264, the default
@@ -37,7 +37,7 @@ extern "C" {
 #include <stdint.h>
 
 #include "image.h"
-#include "status.h"
+#include "runtime/core/status.h"
 
 typedef struct or_video_reader or_video_reader;
 typedef struct or_video_writer or_video_writer;

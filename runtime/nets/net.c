@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernels/kernels.h"
+#include "kernels/kernels.h"
 #include "net_internal.h"
 
 static size_t align_up(size_t x)

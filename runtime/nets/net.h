@@ -11,7 +11,7 @@
 extern "C" {
 #endif
 
-#include "ops.h"
+#include "runtime/core/ops.h"
 
 typedef struct or_net or_net;
 

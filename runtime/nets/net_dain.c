@@ -19,9 +19,9 @@
 #include <string.h>
 
 #include "net_dain_parts.h"
-#include "ops_flow.h"
-#include "ops_math.h"
-#include "ops_resample.h"
+#include "runtime/core/ops_flow.h"
+#include "runtime/core/ops_math.h"
+#include "runtime/core/ops_resample.h"
 
 #define DAIN_MULTIPLE 64
 

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "net_dain_parts.h"
-#include "ops_pool.h"
+#include "runtime/core/ops_pool.h"
 
 enum { A128_32, A128_64, A256, B256, A256_32, B128_32, C128_32, D128_16, E128_16 };
 

@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "net_dain_parts.h"
-#include "ops_deconv.h"
-#include "ops_pool.h"
-#include "ops_resample.h"
+#include "runtime/core/ops_deconv.h"
+#include "runtime/core/ops_pool.h"
+#include "runtime/core/ops_resample.h"
 
 /* ---- weights ---------------------------------------------------------------------- */
 

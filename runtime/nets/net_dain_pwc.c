@@ -12,9 +12,9 @@
 #include <stdio.h>
 
 #include "net_dain_parts.h"
-#include "ops_deconv.h"
-#include "ops_flow.h"
-#include "ops_math.h"
+#include "runtime/core/ops_deconv.h"
+#include "runtime/core/ops_flow.h"
+#include "runtime/core/ops_math.h"
 
 static int dense_sum(const dn_pwc_net *p)
 {

@@ -23,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net_deoldify.h"
-#include "ops_attention.h"
-#include "ops_math.h"
-#include "ops_pool.h"
-#include "ops_resample.h"
+#include "net_deoldify_enc.h"
+#include "runtime/core/ops_attention.h"
+#include "runtime/core/ops_math.h"
+#include "runtime/core/ops_pool.h"
+#include "runtime/core/ops_resample.h"
 
 typedef struct {
     dd_conv shuf;               /* 1x1 to 4*up channels (SN + BN folded) */

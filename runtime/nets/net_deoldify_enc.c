@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net_deoldify.h"
-#include "ops_pool.h"
+#include "net_deoldify_enc.h"
+#include "runtime/core/ops_pool.h"
 
 
 /* Mirrors net.c's loader for the shapes or_netw_conv cannot express (no bias,

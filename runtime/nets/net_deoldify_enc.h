@@ -1,6 +1,6 @@
 /* net_deoldify.h: DeOldify's generators, shared by net_deoldify.c (loading,
  * U-Net decoder, head, forward) and net_deoldify_enc.c (the ResNet encoder).
- * Not a public interface: see runtime/net.h and docs/stages/deoldify.md. */
+ * Not a public interface: see runtime/nets/net.h and docs/stages/deoldify.md. */
 #ifndef OR_NET_DEOLDIFY_H
 #define OR_NET_DEOLDIFY_H
 

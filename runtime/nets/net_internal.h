@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../weights/safetensors.h"
+#include "weights/safetensors.h"
 #include "net.h"
 
 /* Weights of one network: a single backend allocation (be->mem_alloc, not the
@@ -119,7 +119,7 @@ or_status or_net_rife_load(const st_file *f, or_backend *be, or_dtype dtype, or_
 or_status or_net_dain_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
                            or_err *err);
 
-/* ---- seeded weights: the discovery pass (runtime/net_seeded.c) ----------------------
+/* ---- seeded weights: the discovery pass (runtime/nets/net_seeded.c) ----------------------
  * While or_net_seeded_weights() runs a loader on the metadata-only file f,
  * or_net_discovery_of(f) is that pass's recorder: or_netw_init reserves
  * nothing, or_netw_tensor records each (name, shape) and hands back a tensor without

@@ -21,9 +21,9 @@
 #include <string.h>
 
 #include "net_rife.h"
-#include "ops_deconv.h"
-#include "ops_math.h"
-#include "ops_resample.h"
+#include "runtime/core/ops_deconv.h"
+#include "runtime/core/ops_math.h"
+#include "runtime/core/ops_resample.h"
 
 static int valid_flow_scale(float fs)
 {

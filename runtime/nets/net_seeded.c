@@ -1,7 +1,7 @@
 /* net_seeded.c: networks from metadata alone with deterministic random weights
  * (net_seeded.h).  Two passes over the network's own loader:
  *   1. discovery: the metadata as a safetensors file without tensors; while it
- *      runs, or_net_discovery_of(f) is set and runtime/net.c records every
+ *      runs, or_net_discovery_of(f) is set and runtime/nets/net.c records every
  *      (name, shape) the loader asks for instead of reading it;
  *   2. load: an in-memory safetensors file (f32) with seeded values for exactly
  *      those tensors, parsed by st_parse and given to the same loader. */
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../weights/json.h"
+#include "weights/json.h"
 #include "net_internal.h"
 
 /* ---- metadata: JSON object or key=value pairs ------------------------------------ */

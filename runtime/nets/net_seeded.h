@@ -5,7 +5,7 @@
  * The metadata are exactly the keys a converter writes ("arch" plus the
  * hyperparameters, docs/converters/ (*.md)).  The weights are whatever the
  * network's own loader asks for: a discovery pass runs the loader with
- * weight reads recorded instead of performed (runtime/net.c, or_netw_tensor), an
+ * weight reads recorded instead of performed (runtime/nets/net.c, or_netw_tensor), an
  * in-memory safetensors file is filled with seeded values for exactly those
  * names and shapes, and the normal loader builds the network from it.  So any
  * architecture whose loader reads its hyperparameters from the metadata only

@@ -33,10 +33,10 @@
 #include <string.h>
 
 #include "net_internal.h"
-#include "ops_color.h"
-#include "ops_deconv.h"
-#include "ops_math.h"
-#include "ops_resample.h"
+#include "runtime/core/ops_color.h"
+#include "runtime/core/ops_deconv.h"
+#include "runtime/core/ops_math.h"
+#include "runtime/core/ops_resample.h"
 
 #define ZH_BLOCKS 7
 

@@ -38,10 +38,10 @@ extern "C" {
 #include <signal.h>
 #include <stdint.h>
 
-#include "image.h"
-#include "status.h"
+#include "runtime/io/image.h"
+#include "runtime/core/status.h"
 
-/* ---- bounded queue of pointers (runtime/pipeline_queue.c) ---------------------- */
+/* ---- bounded queue of pointers (runtime/pipeline/pipeline_queue.c) ---------------------- */
 typedef struct or_queue or_queue;
 or_status or_queue_new(int capacity, or_queue **q, or_err *err);
 void or_queue_free(or_queue *q);

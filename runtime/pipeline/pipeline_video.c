@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "pipeline.h"
-#include "scene.h"
+#include "runtime/stages/scene.h"
 
 typedef struct {
     or_image img;

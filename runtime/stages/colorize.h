@@ -1,10 +1,10 @@
 /* colorize.h: colourising a whole image as the official pipelines do.
  *
- *   DeOldify (arch "deoldify", runtime/colorize_deoldify.c): DeOldify's
+ *   DeOldify (arch "deoldify", runtime/stages/colorize_deoldify.c): DeOldify's
  *     ModelImageVisualizer/ColorizerFilter: gray 3-channel input resized to
  *     render_factor*16 square, ImageNet normalisation, network, denormalisation,
  *     resized back, then only the chroma is taken (YUV): the original luminance is kept.
- *   Zhang et al. (arch "siggraph17" / "eccv16", runtime/colorize_zhang.c): CIE Lab;
+ *   Zhang et al. (arch "siggraph17" / "eccv16", runtime/stages/colorize_zhang.c): CIE Lab;
  *     L at 256x256 into the network, ab upsampled to the full size and recombined
  *     with the original L.  SIGGRAPH17 takes user colour hints (ab values with a
  *     mask over a small patch); without hints it colourises automatically.
@@ -18,8 +18,8 @@
 extern "C" {
 #endif
 
-#include "image.h"
-#include "net.h"
+#include "runtime/io/image.h"
+#include "runtime/nets/net.h"
 
 #define OR_DEOLDIFY_RENDER_FACTOR_IMAGE 35
 #define OR_DEOLDIFY_RENDER_FACTOR_VIDEO 21
@@ -49,14 +49,14 @@ or_colorize_opts or_colorize_defaults(void);
 or_status or_colorize_image(or_net *net, const or_image *in, const or_colorize_opts *o,
                             or_image *out, or_colorize_info *info, or_err *err);
 
-/* The pipelines themselves (runtime/colorize_deoldify.c, runtime/colorize_zhang.c). */
+/* The pipelines themselves (runtime/stages/colorize_deoldify.c, runtime/stages/colorize_zhang.c). */
 or_status or_colorize_deoldify(or_net *net, const or_image *in, const or_colorize_opts *o,
                                or_image *out, or_colorize_info *info, or_err *err);
 or_status or_colorize_zhang(or_net *net, const or_image *in, const or_colorize_opts *o,
                             or_image *out, or_colorize_info *info, or_err *err);
 
 /* --hints FILE: [{"x": 10, "y": 20, "color": "#rrggbb"}, ...] in input pixels
- * (runtime/hints.c).  *hints is malloc'ed; errors name the file and the entry. */
+ * (runtime/stages/hints.c).  *hints is malloc'ed; errors name the file and the entry. */
 or_status or_hints_load(const char *path, or_color_hint **hints, int *n, or_err *err);
 
 #ifdef __cplusplus

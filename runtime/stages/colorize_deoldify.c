@@ -10,7 +10,7 @@
  *   raw   = raw.resize(orig.size, BILINEAR)
  *   final = YUV2BGR(Y of BGR2YUV(orig), U,V of BGR2YUV(raw))  (OpenCV, 8-bit)
  *
- * Every step on 8-bit data is integer-exact: PIL's resize (runtime/resize_pil.h),
+ * Every step on 8-bit data is integer-exact: PIL's resize (runtime/io/resize_pil.h),
  * PIL's L conversion (L = (19595 R + 38470 G + 7471 B + 2^15) >> 16, Pillow >= 9)
  * and OpenCV's fixed-point YUV (below).  DeOldify hands RGB arrays to OpenCV's
  * *BGR* conversions; that is kept: the "luma" it preserves weighs R by 0.114
@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "colorize.h"
-#include "resize_pil.h"
+#include "runtime/io/resize_pil.h"
 
 static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f};
 static const float imagenet_std[3] = {0.229f, 0.224f, 0.225f};

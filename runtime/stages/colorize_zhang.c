@@ -3,7 +3,7 @@
  *
  *   load_img:         np.asarray(Image.open(path)); gray (2-D) tiled to 3 channels
  *   preprocess_img:   img_rs = Image.fromarray(uint8 RGB).resize((256, 256), BICUBIC)
- *                     (runtime/resize_pil.c, bit-exact); L_rs = rgb2lab(img_rs)[..., 0];
+ *                     (runtime/io/resize_pil.c, bit-exact); L_rs = rgb2lab(img_rs)[..., 0];
  *                     L_orig = rgb2lab(img)[..., 0]
  *   network:          ab = net(L_rs) (+ hints for siggraph17: input_B, mask_B)
  *   postprocess_tens: ab_orig = F.interpolate(ab, size=(H, W), mode='bilinear')
@@ -33,12 +33,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernels/color_px.h"
+#include "kernels/color_px.h"
 #include "colorize.h"
 #include "colorize_zhang.h"
-#include "ops_color.h"
-#include "ops_resample.h"
-#include "resize_pil.h"
+#include "runtime/core/ops_color.h"
+#include "runtime/core/ops_resample.h"
+#include "runtime/io/resize_pil.h"
 
 #define ZH_NET_SIDE 256
 #define ZH_HINT_RADIUS 2

@@ -1,4 +1,4 @@
-/* colorize_zhang.h: internals of runtime/colorize_zhang.c exposed for tests. */
+/* colorize_zhang.h: internals of runtime/stages/colorize_zhang.c exposed for tests. */
 #ifndef OR_COLORIZE_ZHANG_H
 #define OR_COLORIZE_ZHANG_H
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../weights/json.h"
+#include "weights/json.h"
 #include "colorize.h"
 
 #define OR_HINTS_MAX 100000

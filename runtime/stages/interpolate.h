@@ -21,8 +21,8 @@
 extern "C" {
 #endif
 
-#include "image.h"
-#include "net.h"
+#include "runtime/io/image.h"
+#include "runtime/nets/net.h"
 
 typedef struct {
     float flow_scale;  /* RIFE's scale: 1, or 0.5 for 4K (the official UHD mode); 0.25, 0.5,

@@ -14,7 +14,7 @@
 #ifndef OR_SCENE_H
 #define OR_SCENE_H
 
-#include "image.h"
+#include "runtime/io/image.h"
 
 #define OR_SCENE_THRESHOLD 0.2 /* --scene-threshold default (RIFE's) */
 #define OR_SCENE_THUMB 32

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resize.h"
+#include "runtime/io/resize.h"
 
 int or_upscale_out_size(int n, double outscale)
 {

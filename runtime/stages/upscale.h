@@ -14,7 +14,7 @@
  *                   gray image, taken back to one channel (alpha_upsampler='realesrgan')
  *   outscale     -> when it differs from the network's scale, the result is
  *                   quantised to the source bit depth and resized with
- *                   OpenCV's INTER_LANCZOS4 (runtime/resize.c), as Real-ESRGAN does.
+ *                   OpenCV's INTER_LANCZOS4 (runtime/io/resize.c), as Real-ESRGAN does.
  *
  * Memory: tile 0 picks the largest tile that fits the backend's free memory
  * (or the whole image), and a tile whose allocation fails is retried at half
@@ -29,8 +29,8 @@ extern "C" {
 
 #include <stddef.h>
 
-#include "image.h"
-#include "net.h"
+#include "runtime/io/image.h"
+#include "runtime/nets/net.h"
 
 #define OR_UPSCALE_TILE_PAD 10      /* Real-ESRGAN's default tile_pad */
 #define OR_UPSCALE_MIN_TILE 32      /* smallest tile tried after allocation failures */

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "cli_test_util.h"
-#include "runtime/video.h"
+#include "runtime/io/video.h"
 #include "test_util.h"
 #include "video_clip.h"
 #include "weights/json.h"
@@ -103,7 +103,7 @@ static size_t check_results(const json_value *root, const char *dtype, int iters
         cr_expect(av->num, "%s: unavailable at -g 0: %s", name, json_str(r, "reason", ""));
         if (!av->num)
             continue;
-        /* DAIN computes in f32 whatever is asked (runtime/net_dain.c) */
+        /* DAIN computes in f32 whatever is asked (runtime/nets/net_dain.c) */
         cr_expect_str_eq(json_str(r, "dtype", ""), strcmp(name, "dain") ? dtype : "f32", "%s",
                          name);
         const json_value *t = json_get(r, "ms_per_frame"); /* CUDA events */
@@ -233,7 +233,7 @@ static void compare(const char *gpu_png, const char *cpu_png, double min_psnr, d
     or_image_free(&b);
 }
 
-/* DAIN computes in f32 even at -g 0 without --fp32 (runtime/net_dain.c: f16
+/* DAIN computes in f32 even at -g 0 without --fp32 (runtime/nets/net_dain.c: f16
  * flows flip its discrete steps; 15-35 dB against the CPU when it ran in f16):
  * its "f16" run is held to the f32 bound.  Set by the DAIN tests. */
 static const char *f16_runs_f32;
@@ -315,7 +315,7 @@ Test(emu_cli, colorize_deoldify_g0_matches_cpu, .timeout = 120)
     cli_three_ways("colorize", "deo", io, "colorize-deo", "network 32x32");
 }
 
-/* SIGGRAPH17 with two colour hints (runtime/hints.c: the hint planes go to the
+/* SIGGRAPH17 with two colour hints (runtime/stages/hints.c: the hint planes go to the
  * device with the L channel). */
 Test(emu_cli, colorize_hints_g0_matches_cpu, .timeout = 120)
 {
