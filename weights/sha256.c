@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../convert/convert.h"
 #include "sha256.h"
 
 static const uint32_t K[64] = {
