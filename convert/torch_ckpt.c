@@ -26,12 +26,6 @@ static int cmp_storage(const void *a, const void *b)
     return strcmp(((const ck_storage *)a)->key, ((const ck_storage *)b)->key);
 }
 
-ck_storage *ck_find_storage(const ck_reader *r, const char *key)
-{
-    ck_storage k = {.key = (char *)key};
-    return r->n_st ? bsearch(&k, r->st, r->n_st, sizeof *r->st, cmp_storage) : NULL;
-}
-
 /* One entry per storage key named by a well-formed persistent id; ids that
  * are not storages (a legacy pickled module's source) are skipped here and
  * only refused if a tensor points at one. */
@@ -162,7 +156,7 @@ static or_status load_zip(ck_reader *r)
 
 /* Bytes of a zip storage, read (inflated if need be) on first use only: the
  * optimizer state of a training checkpoint is never touched. */
-or_status ck_load_storage(ck_reader *r, ck_storage *s)
+static or_status load_storage(ck_reader *r, ck_storage *s)
 {
     if (s->data || !r->have_zip)
         return OR_OK;
@@ -455,7 +449,8 @@ or_status ckpt_read_state_dict_mem(const uint8_t *buf, size_t len, const char *n
                                    ck_state_dict *sd, or_err *err)
 {
     memset(sd, 0, sizeof *sd);
-    ck_reader r = {.name = name ? name : "<memory>", .buf = buf, .len = len, .err = err};
+    ck_reader r = {.name = name ? name : "<memory>", .buf = buf, .len = len, .err = err,
+                   .load_storage = load_storage};
     r.out_left = len < ((uint64_t)1 << 40) ? 64 * (uint64_t)len + ((uint64_t)1 << 24) : (uint64_t)1 << 46;
     r.doc = pk_doc_new(pickle_budget(len));
     if (!r.doc)

@@ -6,44 +6,6 @@
 
 #include "ops.h"
 
-/* The family tables, one per backend kind, defined beside the kernels. */
-extern const struct or_ops_math or_ops_math_cpu;
-extern const struct or_ops_resample or_ops_resample_cpu;
-extern const struct or_ops_deconv or_ops_deconv_cpu;
-extern const struct or_ops_pool or_ops_pool_cpu;
-extern const struct or_ops_color or_ops_color_cpu;
-extern const struct or_ops_attention or_ops_attention_cpu;
-extern const struct or_ops_flow or_ops_flow_cpu;
-#ifdef OR_HAVE_CUDA
-extern const struct or_ops_math or_ops_math_cuda;
-extern const struct or_ops_resample or_ops_resample_cuda;
-extern const struct or_ops_deconv or_ops_deconv_cuda;
-extern const struct or_ops_pool or_ops_pool_cuda;
-extern const struct or_ops_color or_ops_color_cuda;
-extern const struct or_ops_attention or_ops_attention_cuda;
-extern const struct or_ops_flow or_ops_flow_cuda;
-#endif
-
-or_op_families or_op_families_for(int backend_kind)
-{
-    or_op_families f = {0};
-    if (backend_kind == OR_BACKEND_CPU) {
-        f.math = &or_ops_math_cpu, f.resample = &or_ops_resample_cpu;
-        f.deconv = &or_ops_deconv_cpu, f.pool = &or_ops_pool_cpu;
-        f.color = &or_ops_color_cpu, f.attention = &or_ops_attention_cpu;
-        f.flow = &or_ops_flow_cpu;
-    }
-#ifdef OR_HAVE_CUDA
-    if (backend_kind == OR_BACKEND_CUDA) {
-        f.math = &or_ops_math_cuda, f.resample = &or_ops_resample_cuda;
-        f.deconv = &or_ops_deconv_cuda, f.pool = &or_ops_pool_cuda;
-        f.color = &or_ops_color_cuda, f.attention = &or_ops_attention_cuda;
-        f.flow = &or_ops_flow_cuda;
-    }
-#endif
-    return f;
-}
-
 or_status or_backend_open(const char *spec, or_backend **out, or_err *err)
 {
     if (!spec || !*spec || strcmp(spec, "cpu") == 0)

@@ -23,8 +23,7 @@ typedef struct or_backend or_backend;
 
 /* Op families beyond the core ops (ops.h).  Each family has its calls and its
  * table in runtime/ops_<family>.h, its argument checks and dispatch in
- * runtime/ops_<family>.c, and one table per backend defined beside its kernels
- * (kernels/<family>_cpu.c, kernels/<family>_cuda.cu).  A NULL table or slot is
+ * runtime/ops_<family>.c, and one table per backend (backend_tables.h).  A NULL table or slot is
  * reported by the family's wrapper as "not implemented on <backend>". */
 struct or_ops_math;      /* ops_math.h:      mul, scale_shift, fill, clamp       */
 struct or_ops_resample;  /* ops_resample.h:  bilinear/nearest resize, warp       */
@@ -43,9 +42,6 @@ typedef struct {
     const struct or_ops_attention *attention;
     const struct or_ops_flow *flow;
 } or_op_families;
-
-/* The family tables of a backend kind (runtime/core/backend.c). */
-or_op_families or_op_families_for(int backend_kind);
 
 struct or_backend {
     or_backend_kind kind;

@@ -11,6 +11,7 @@
 
 #include "kernels/kernels.h"
 #include "backend.h"
+#include "backend_tables.h"
 #include "ops.h"
 
 /* Convolution scratch (padded input rows, or im2col; at most
@@ -230,7 +231,9 @@ or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err)
     be->ops = &cpu_ops;
     be->act_layout[OR_F32] = OR_NCHW; /* tests may ask for NHWC */
     be->act_layout[OR_F16] = OR_NCHW;
-    be->fam = or_op_families_for(OR_BACKEND_CPU);
+    be->fam = (or_op_families){&or_ops_math_cpu,  &or_ops_resample_cpu,  &or_ops_deconv_cpu,
+                               &or_ops_pool_cpu,  &or_ops_color_cpu,     &or_ops_attention_cpu,
+                               &or_ops_flow_cpu};
     be->mem_alloc = cpu_alloc;
     be->mem_free = cpu_free;
     be->copy_in = cpu_copy;

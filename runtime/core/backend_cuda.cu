@@ -10,6 +10,7 @@
 #include "kernels/kernels_cuda.h"
 #include "backend.h"
 #include "backend_cuda.h"
+#include "backend_tables.h"
 #include "ops.h"
 
 typedef struct {
@@ -308,7 +309,9 @@ extern "C" or_status or_backend_cuda_create(int device, or_backend **out, or_err
     be->ops = &cuda_ops;
     be->act_layout[OR_F32] = OR_NCHW;
     be->act_layout[OR_F16] = OR_NHWC;
-    be->fam = or_op_families_for(OR_BACKEND_CUDA);
+    be->fam = or_op_families{&or_ops_math_cuda, &or_ops_resample_cuda, &or_ops_deconv_cuda,
+                             &or_ops_pool_cuda, &or_ops_color_cuda,    &or_ops_attention_cuda,
+                             &or_ops_flow_cuda};
     be->mem_alloc = cuda_alloc;
     be->mem_free = cuda_free;
     be->copy_in = cuda_copy_in;

@@ -119,19 +119,7 @@ or_status or_net_rife_load(const st_file *f, or_backend *be, or_dtype dtype, or_
 or_status or_net_dain_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
                            or_err *err);
 
-/* ---- seeded weights: the discovery pass (runtime/nets/net_seeded.c) ----------------------
- * While or_net_seeded_weights() runs a loader on the metadata-only file f,
- * or_net_discovery_of(f) is that pass's recorder: or_netw_init reserves
- * nothing, or_netw_tensor records each (name, shape) and hands back a tensor without
- * data, and or_net_finish_load destroys the network and returns the pass's
- * marker error.  Loaders must therefore only read weights while loading (no
- * ops on them).  NULL outside a discovery pass, and for any other file. */
-typedef struct or_net_weight_list or_net_discovery;
-or_net_discovery *or_net_discovery_of(const st_file *f);
-or_status or_net_discovery_record(or_net_discovery *d, const char *name, int ndim,
-                                  const int64_t *shape, or_err *err);
-/* The loader asked for every weight: mark the list complete and return the
- * marker error that stops the constructor. */
-or_status or_net_discovery_finish(or_net_discovery *d, const st_file *f, or_err *err);
+/* ---- seeded weights: the discovery pass (net_discovery.h) ---- */
+#include "net_discovery.h"
 
 #endif

@@ -28,6 +28,7 @@ extern "C" {
 #include <stdint.h>
 
 #include "net.h"
+#include "net_discovery.h" /* or_net_weight_list */
 
 /* meta: a JSON object ({"arch": "rrdbnet", "num_feat": 64, ...}, values strings
  * or numbers) or key=value pairs separated by spaces, tabs, newlines or ';'
@@ -36,23 +37,9 @@ extern "C" {
 or_status or_net_load_seeded(const char *meta, or_backend *be, or_dtype dtype, uint64_t seed,
                              or_net **out, or_err *err);
 
-/* The weights a network of this metadata loads, in load order. */
-typedef struct {
-    char *name;
-    int ndim;
-    int64_t shape[4];
-} or_net_weight_spec;
-
-typedef struct or_net_weight_list {
-    or_net_weight_spec *w;
-    int n, cap;
-    int complete;  /* the loader asked for every weight it needs */
-} or_net_weight_list;
-
 /* Run the discovery pass only (nothing is allocated on be). */
 or_status or_net_seeded_weights(const char *meta, or_backend *be, or_dtype dtype,
                                 or_net_weight_list *out, or_err *err);
-void or_net_weight_list_free(or_net_weight_list *l);
 
 /* The metadata of the official release of a registry model ("realesrgan-x4plus",
  * "deoldify-artistic", "rife-v4.6", ...) as key=value pairs, as the converter
