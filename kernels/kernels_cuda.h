@@ -8,7 +8,7 @@
 #include <cudnn.h>
 
 #include "runtime/core/arena.h"
-#include "runtime/core/status.h"
+#include "runtime/core/backend_cuda.h" /* or_status, or_launched: pending (issue 18) */
 #include "kernels.h"
 
 /* ---- eltwise_cuda.cu: T is float (f16 == 0) or __half (f16 == 1); math in f32 ---- */

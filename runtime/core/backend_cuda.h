@@ -17,4 +17,19 @@ cublasHandle_t or_cuda_cublas(or_backend *be); /* bound to or_cuda_stream(be) */
 cudnnHandle_t or_cuda_cudnn(or_backend *be);   /* bound to or_cuda_stream(be) */
 }
 
+/* A kernel launcher's result (kernels/: cudaError_t) as an or_status naming the op. */
+static inline or_status or_cuda_launched(const char *what, cudaError_t e, or_err *err)
+{
+    if (e != cudaSuccess)
+        return or_errf(err, OR_EDEVICE, "%s: %s", what, cudaGetErrorString(e));
+    return OR_OK;
+}
+
+/* The last launch's error, if any, as an or_status naming the kernel (for the
+ * kernel files that still launch from their op tables). */
+static inline or_status or_launched(const char *what, or_err *err)
+{
+    return or_cuda_launched(what, cudaGetLastError(), err);
+}
+
 #endif
