@@ -35,7 +35,6 @@ PENDING = {
     "kernels/cuda_eltwise.cuh", "kernels/deconv_cpu.c", "kernels/eltwise_cpu.c",
     "kernels/eltwise_cuda.cu", "kernels/eltwise_nhwc_cpu.c", "kernels/eltwise_nhwc_cuda.cu",
     "kernels/flow_cpu.c", "kernels/flow_cuda.cu", "kernels/kernels_cuda.h",
-    "kernels/pool_cpu.c", "kernels/pool_cuda.cu",
 }
 pending_seen = set()
 srcs = []
