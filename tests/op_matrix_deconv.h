@@ -1,5 +1,5 @@
 /* op_matrix_deconv.h: or_conv_transpose2d on a backend and dtype against the
- * double-accumulating naive kernel (kernels/deconv_cpu.h) on awkward shapes,
+ * double-accumulating naive kernel (kernels/deconv_kernels.h) on awkward shapes,
  * with every epilogue, and against PyTorch's F.conv_transpose2d values
  * (tests/fixtures/zhang/deconv_torch.bin, make_zhang_fixtures.py). */
 #ifndef OR_OP_MATRIX_DECONV_H

@@ -1,10 +1,12 @@
-// deconv_cuda.cu: transposed convolution on CUDA through cuDNN (the CPU twin is
-// deconv_cpu.c).  ConvTranspose2d is the data gradient of the convolution that
-// maps y [n,co,ho,wo] to x [n,ci,h,w] with PyTorch's weight [ci,co,kh,kw] read
-// as a cuDNN filter [K=ci, C=co, kh, kw]: cudnnConvolutionBackwardData(dy = x,
-// dx = y).  output_padding below the stride only enlarges dx (the forward size
-// formula floors it away); beyond it, see cuda_conv_transpose2d.  f32: FMA math
-// (no TF32); f16: tensor-core math, f32 accumulation.
+// backend_cuda_deconv.cu: the CUDA backend's table of the "deconv" op family
+// (ops_deconv.h): transposed convolution through cuDNN (the CPU twin is
+// kernels/deconv_cpu.c).  ConvTranspose2d is the data gradient of the
+// convolution that maps y [n,co,ho,wo] to x [n,ci,h,w] with PyTorch's weight
+// [ci,co,kh,kw] read as a cuDNN filter [K=ci, C=co, kh, kw]:
+// cudnnConvolutionBackwardData(dy = x, dx = y).  output_padding below the
+// stride only enlarges dx (the forward size formula floors it away); beyond it,
+// see cuda_conv_transpose2d.  f32: FMA math (no TF32); f16: tensor-core math,
+// f32 accumulation.
 // Descriptors are host objects made per call; the algorithm comes from cuDNN's
 // heuristics (no measuring, no device allocation); the workspace from the arena.
 // Then the shared epilogue kernel (bias, activation, residual).
@@ -12,7 +14,7 @@
 
 #include "backend_cuda.h"
 #include "ops_deconv.h"
-#include "kernels/cuda_common.cuh"
+#include "kernels/deconv_kernels_cuda.h"
 #include "kernels/kernels_cuda.h"
 
 #define DC_CUDNN_TRY(call, what)                                                             \
@@ -101,31 +103,13 @@ static or_status dc_copy(void *dst, const void *src, size_t bytes, cudaStream_t 
     return OR_OK;
 }
 
-// dst [planes, dh, dw] = the top-left dh x dw window of src [planes, sh, sw], zeros
-// where the window passes src's edge.  Bit copies: T is the storage's width.
-template <typename T>
-static __global__ void window_kernel(const T *src, int sh, int sw, T *dst, int dh, int dw,
-                                     size_t count)
-{
-    OR_GRID_STRIDE_LOOP(i, count)
-    {
-        size_t plane = i / ((size_t)dh * dw);
-        int r = (int)(i / dw % dh), c = (int)(i % dw);
-        dst[i] = r < sh && c < sw ? src[(plane * sh + r) * sw + c] : (T)0;
-    }
-}
-
+// dst [planes, dh, dw] = the top-left dh x dw window of src [planes, sh, sw]
+// (kernels/deconv_cuda.cu).
 static or_status dc_window(cudaStream_t st, int f16, const void *src, int sh, int sw, void *dst,
                            int planes, int dh, int dw, or_err *err)
 {
-    size_t count = (size_t)planes * dh * dw;
-    if (f16)
-        window_kernel<<<or_grid_for(count), 256, 0, st>>>((const uint16_t *)src, sh, sw,
-                                                          (uint16_t *)dst, dh, dw, count);
-    else
-        window_kernel<<<or_grid_for(count), 256, 0, st>>>((const uint32_t *)src, sh, sw,
-                                                          (uint32_t *)dst, dh, dw, count);
-    return or_launched("conv_transpose2d window", err);
+    return or_cuda_launched("conv_transpose2d window",
+                            deconv_window_cuda(st, f16, src, sh, sw, dst, planes, dh, dw), err);
 }
 
 // Rows of dy that the forward convolution of `dx` rows gives (cuDNN's check).

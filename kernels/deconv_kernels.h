@@ -1,7 +1,9 @@
-/* deconv_cpu.h: raw-pointer kernels of the "deconv" family (kernels/deconv_cpu.c),
- * shared by the CPU backend table and the tests (the naive kernel is the reference). */
-#ifndef OR_DECONV_CPU_H
-#define OR_DECONV_CPU_H
+/* deconv_kernels.h: raw-pointer CPU kernels of the "deconv" family
+ * (kernels/deconv_cpu.c), shared by the CPU backend table
+ * (runtime/core/backend_cpu_deconv.c) and the tests (the naive kernel is the
+ * reference). */
+#ifndef OR_DECONV_KERNELS_H
+#define OR_DECONV_KERNELS_H
 
 #ifdef __cplusplus
 extern "C" {
