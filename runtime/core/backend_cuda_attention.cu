@@ -1,6 +1,7 @@
-// attention_cuda.cu: the CUDA kernel of the "attention" op family
-// (runtime/core/ops_attention.h): fastai's SelfAttention with cuBLAS strided-batched
-// GEMMs (f32 accumulation) and a row softmax kernel, f32 or f16 storage.
+// backend_cuda_attention.cu: the CUDA backend's table of the "attention" op family
+// (ops_attention.h): fastai's SelfAttention with cuBLAS strided-batched GEMMs
+// (f32 accumulation) and the row softmax kernel of kernels/attention_cuda.cu, f32
+// or f16 storage.
 //
 // cuBLAS is column-major: a row-major [r][c] matrix is a column-major c x r
 // matrix with leading dimension c.  With X = x[b] as row-major [C][P]:
@@ -15,55 +16,11 @@
 #include <math.h>
 
 #include "backend_cuda.h"
+#include "backend_tables.h"
 #include "ops_attention.h"
-#include "kernels/cuda_common.cuh"
+#include "kernels/attention_kernels_cuda.h"
 
 namespace {
-
-__device__ inline void st(float *p, size_t i, float v) { p[i] = v; }
-__device__ inline void st(__half *p, size_t i, float v) { p[i] = __float2half_rn(v); }
-
-// Reduce over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
-template <bool IsMax>
-__device__ float block_reduce(float v, float *red)
-{
-    for (int o = 16; o > 0; o >>= 1) {
-        float u = __shfl_xor_sync(0xffffffffu, v, o);
-        v = IsMax ? fmaxf(v, u) : v + u;
-    }
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
-    __syncthreads(); // red may still be read from a previous reduction
-    if (lane == 0)
-        red[warp] = v;
-    __syncthreads();
-    v = lane < nw ? red[lane] : (IsMax ? -INFINITY : 0.0f);
-    for (int o = 16; o > 0; o >>= 1) {
-        float u = __shfl_xor_sync(0xffffffffu, v, o);
-        v = IsMax ? fmaxf(v, u) : v + u;
-    }
-    return v;
-}
-
-// One block per row of s [rows, n] (f32): out = softmax(row), max subtracted.
-// out may be s itself (each element is read and written by the same thread).
-template <typename TO>
-__global__ void softmax_rows_kernel(const float *s, TO *out, int n)
-{
-    __shared__ float red[32];
-    const float *v = s + (size_t)blockIdx.x * n;
-    TO *o = out + (size_t)blockIdx.x * n;
-    float m = -INFINITY;
-    for (int i = threadIdx.x; i < n; i += blockDim.x)
-        m = fmaxf(m, v[i]);
-    m = block_reduce<true>(m, red);
-    float sum = 0.0f;
-    for (int i = threadIdx.x; i < n; i += blockDim.x)
-        sum += expf(v[i] - m);
-    sum = block_reduce<false>(sum, red);
-    float inv = 1.0f / sum;
-    for (int i = threadIdx.x; i < n; i += blockDim.x)
-        st(o, i, expf(v[i] - m) * inv);
-}
 
 or_status blas_check(cublasStatus_t s, const char *what, or_err *err)
 {
@@ -126,11 +83,10 @@ or_status cuda_self_attention(or_backend *be, const or_tensor *x, const or_tenso
                   (long long)pp, n, "scores", err);
     if (!st) {
         unsigned rows = (unsigned)((size_t)n * p);
-        if (half)
-            softmax_rows_kernel<<<rows, 256, 0, s>>>((const float *)sc, (__half *)prob, p);
-        else
-            softmax_rows_kernel<<<rows, 256, 0, s>>>((const float *)sc, (float *)sc, p);
-        st = or_launched("self_attention softmax", err);
+        st = or_cuda_launched("self_attention softmax",
+                              softmax_rows_cuda(s, (const float *)sc, half ? prob : sc, half,
+                                                rows, p),
+                              err);
     }
     if (!st && cudaMemcpyAsync(y->data, x->data, or_nbytes(x), cudaMemcpyDeviceToDevice, s) !=
                    cudaSuccess)
