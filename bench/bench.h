@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/net.h"
+#include "runtime/nets/net.h"
 
 #define BENCH_MAX_ITERS 10000
 #define BENCH_ROTATE 3 /* input buffers rotated between iterations */

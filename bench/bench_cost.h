@@ -11,14 +11,14 @@
 #define OR_BENCH_COST_H
 
 #include "bench.h"
-#include "runtime/ops.h"
-#include "runtime/ops_attention.h"
-#include "runtime/ops_color.h"
-#include "runtime/ops_deconv.h"
-#include "runtime/ops_flow.h"
-#include "runtime/ops_math.h"
-#include "runtime/ops_pool.h"
-#include "runtime/ops_resample.h"
+#include "runtime/core/ops.h"
+#include "runtime/core/ops_attention.h"
+#include "runtime/core/ops_color.h"
+#include "runtime/core/ops_deconv.h"
+#include "runtime/core/ops_flow.h"
+#include "runtime/core/ops_math.h"
+#include "runtime/core/ops_pool.h"
+#include "runtime/core/ops_resample.h"
 
 bench_cost cost_conv2d(const or_tensor *x, const or_tensor *w, const or_tensor *b,
                        const or_conv2d_params *p, const or_tensor *y, char *key, size_t n);

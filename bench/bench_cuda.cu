@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "runtime/backend_cuda.h"
+#include "runtime/core/backend_cuda.h"
 
 extern "C" {
 #include "bench.h"

@@ -2,7 +2,7 @@
  *
  * A workload is a stage, a model of the registry and a size.  Weights come
  * from -M DIR/<model>.safetensors when present, else are seeded
- * (runtime/net_seeded.h) with the official release's metadata (--tiny: the
+ * (runtime/nets/net_seeded.h) with the official release's metadata (--tiny: the
  * small widths of the converter fixtures, for the CI smoke run).  A workload
  * whose network or pipeline is not available yet is reported as unavailable
  * with the reason (the library's one-line error), never a crash.
@@ -21,10 +21,10 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "runtime/colorize.h"
-#include "runtime/interpolate.h"
-#include "runtime/net_seeded.h"
-#include "runtime/upscale.h"
+#include "runtime/stages/colorize.h"
+#include "runtime/stages/interpolate.h"
+#include "runtime/nets/net_seeded.h"
+#include "runtime/stages/upscale.h"
 
 typedef enum { K_NET, K_INTERP, K_UPSCALE_PIPE, K_COLORIZE_PIPE, K_CONV } wl_kind;
 

@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
 
 ROTATE = 3
 
-# The same metadata as runtime/net_seeded.c (official) and bench_workloads.c (tiny).
+# The same metadata as runtime/nets/net_seeded.c (official) and bench_workloads.c (tiny).
 OFFICIAL = {
     "realesrgan-x4plus": dict(arch="rrdbnet", naming="real-esrgan", num_in_ch="3", num_out_ch="3",
                               num_feat="64", num_grow_ch="32", num_block="23", num_upconv="2",

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "runtime/backend.h"
-#include "runtime/fileutil.h"
-#include "runtime/image_internal.h" /* or_image_quantize: the PNG writer's rounding */
-#include "runtime/upscale.h"
+#include "runtime/core/backend.h"
+#include "runtime/core/fileutil.h"
+#include "runtime/io/image_internal.h" /* or_image_quantize: the PNG writer's rounding */
+#include "runtime/stages/upscale.h"
 
 /* ---- the metric --------------------------------------------------------------------- */
 

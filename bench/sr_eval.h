@@ -18,8 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "runtime/image.h"
-#include "runtime/net.h"
+#include "runtime/io/image.h"
+#include "runtime/nets/net.h"
 
 #define SR_EVAL_MAX_IMAGES 256
 #define SR_EVAL_MAX_SETS 8

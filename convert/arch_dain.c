@@ -36,30 +36,6 @@ typedef struct {
 
 /* ---- layer table ---------------------------------------------------------------- */
 
-dain_layer *dain_add(dain_layers *t, dain_kind kind, const char *dst, const char *src,
-                     int64_t o, int64_t i, int64_t kh, int64_t kw, int bias)
-{
-    if (t->n == t->cap) {
-        int nc = t->cap ? t->cap * 2 : 256;
-        dain_layer *nv = realloc(t->v, (size_t)nc * sizeof *nv);
-        if (!nv) {
-            t->oom = 1;
-            return NULL;
-        }
-        t->v = nv;
-        t->cap = nc;
-    }
-    dain_layer *y = &t->v[t->n++];
-    memset(y, 0, sizeof *y);
-    y->kind = kind;
-    y->bias = bias;
-    int64_t s[4] = {o, i, kh, kw};
-    memcpy(y->shape, s, sizeof s);
-    snprintf(y->src, sizeof y->src, "%s", src);
-    snprintf(y->dst, sizeof y->dst, "%s", dst);
-    return y;
-}
-
 /* Formatted source name: the tables below name most layers with an index. */
 static dain_layer *add_f(dain_layers *t, dain_kind kind, const char *dst, int64_t o, int64_t i,
                          int64_t k, int bias, const char *src_fmt, int a)

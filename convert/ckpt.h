@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime/status.h"
+#include "runtime/core/status.h"
 
 #define CK_MAX_DIMS 8
 

@@ -34,7 +34,7 @@ typedef struct {
     int64_t view_offset, view_numel;
 } ck_pid;
 
-typedef struct {
+typedef struct ck_reader {
     const char *name;           /* path, for messages */
     const uint8_t *buf;
     size_t len;
@@ -49,12 +49,16 @@ typedef struct {
     ck_storage *st;             /* sorted by key */
     size_t n_st;
     uint64_t out_left;          /* float32 elements we may still produce */
+    /* The bytes of s, read on first use (zip) or already there (legacy): set by
+     * the container reader (torch_ckpt.c), so that ckpt_tensor.c, below it,
+     * calls nothing of torch_ckpt.c. */
+    or_status (*load_storage)(struct ck_reader *r, ck_storage *s);
 } ck_reader;
 
 /* NULL when v is a well-formed storage id, else why not. */
 const char *ck_parse_pid(const pk_value *v, ck_pid *p);
+/* The storage of that key in r->st (sorted by key; ckpt_tensor.c), or NULL. */
 ck_storage *ck_find_storage(const ck_reader *r, const char *key);
-or_status ck_load_storage(ck_reader *r, ck_storage *s);
 or_status ck_materialise(ck_reader *r, const char *name, const pk_tensor *t, ck_tensor *out);
 size_t ck_dtype_size(ck_dtype d);
 

@@ -42,6 +42,17 @@ static const struct {
     {"torch.bool", CK_BOOL},
 };
 
+static int cmp_storage(const void *a, const void *b)
+{
+    return strcmp(((const ck_storage *)a)->key, ((const ck_storage *)b)->key);
+}
+
+ck_storage *ck_find_storage(const ck_reader *r, const char *key)
+{
+    ck_storage k = {.key = (char *)key};
+    return r->n_st ? bsearch(&k, r->st, r->n_st, sizeof *r->st, cmp_storage) : NULL;
+}
+
 const char *ck_dtype_name(ck_dtype d)
 {
     static const char *names[] = {"float32", "float16", "bfloat16", "float64", "int64",
@@ -224,7 +235,7 @@ static or_status tensor_storage(ck_reader *r, const char *name, const pk_tensor 
     if (!s)
         return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: %s", OR_ESC(r->name), OR_ESC(name),
                        why ? why : "storage not found");
-    OR_TRY(ck_load_storage(r, s));
+    OR_TRY(r->load_storage(r, s));
     if (!s->data)
         return or_errf(r->err, OR_EFORMAT, "%s: tensor %s: storage %s has no data", OR_ESC(r->name),
                        OR_ESC(name), OR_ESC(s->key));

@@ -3,6 +3,7 @@
 #define OR_CONVERT_H
 
 #include "../weights/model_builder.h"
+#include "../weights/sha256.h" /* or_sha256_file */
 #include "arch.h"
 
 #define OR_CONVERTER_VERSION "1"
@@ -20,8 +21,5 @@ or_status or_convert_state_dict(const ck_state_dict *sd, const or_convert_opts *
 /* Read in_path, convert, write out_path (temporary file + rename). */
 or_status or_convert_file(const char *in_path, const char *out_path, const or_convert_opts *o,
                           or_err *err);
-
-/* sha256 of a file as 64 hex characters + NUL (weights/sha256.c). */
-or_status or_sha256_file(const char *path, char hex[65], or_err *err);
 
 #endif

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime/status.h"
+#include "runtime/core/status.h"
 
 #define PK_MAX_DIMS 8
 

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime/fileutil.h"
+#include "runtime/core/fileutil.h"
 
 /* pickle.dump(0x1950a86a20f9469cfc6c) in the legacy format, little-endian. */
 static const uint8_t LEGACY_MAGIC[10] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
@@ -26,12 +26,6 @@ static const char *const WRAPPERS[] = {"params_ema", "params", "model", "state_d
 static int cmp_storage(const void *a, const void *b)
 {
     return strcmp(((const ck_storage *)a)->key, ((const ck_storage *)b)->key);
-}
-
-ck_storage *ck_find_storage(const ck_reader *r, const char *key)
-{
-    ck_storage k = {.key = (char *)key};
-    return r->n_st ? bsearch(&k, r->st, r->n_st, sizeof *r->st, cmp_storage) : NULL;
 }
 
 /* One entry per storage key named by a well-formed persistent id; ids that
@@ -168,7 +162,7 @@ static or_status load_zip(ck_reader *r)
 
 /* Bytes of a zip storage, read (inflated if need be) on first use only: the
  * optimizer state of a training checkpoint is never touched. */
-or_status ck_load_storage(ck_reader *r, ck_storage *s)
+static or_status load_storage(ck_reader *r, ck_storage *s)
 {
     if (s->data || !r->have_zip)
         return OR_OK;
@@ -465,7 +459,8 @@ or_status ckpt_read_state_dict_mem(const uint8_t *buf, size_t len, const char *n
                                    ck_state_dict *sd, or_err *err)
 {
     memset(sd, 0, sizeof *sd);
-    ck_reader r = {.name = name ? name : "<memory>", .buf = buf, .len = len, .err = err};
+    ck_reader r = {.name = name ? name : "<memory>", .buf = buf, .len = len, .err = err,
+                   .load_storage = load_storage};
     r.out_left = len < ((uint64_t)1 << 40) ? 64 * (uint64_t)len + ((uint64_t)1 << 24) : (uint64_t)1 << 46;
     r.doc = pk_doc_new(pickle_budget(len));
     if (!r.doc)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime/status.h"
+#include "runtime/core/status.h"
 
 typedef struct {
     char *name;                 /* NUL-terminated */

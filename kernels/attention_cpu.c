@@ -1,5 +1,6 @@
 /* attention_cpu.c: the plain-C kernel of the "attention" op family
- * (runtime/ops_attention.h): fastai's SelfAttention with OpenBLAS sgemm.
+ * (attention_kernels.h; the op table that calls it is
+ * runtime/core/backend_cpu_attention.c): fastai's SelfAttention with OpenBLAS sgemm.
  *
  * Per batch item, with X = x viewed as [C,P] (row-major):
  *   F = Wq X [Cq,P], G = Wk X [Cq,P], H = Wv X [C,P]
@@ -7,12 +8,11 @@
  *                                          that torch's softmax over dim 1 (i) is a row)
  *   S[j][:] = softmax(S[j][:])           (max subtracted, sum in double)
  *   Y = gamma * H S^T + X                 (sgemm with beta = 1 on a copy of X)
- * Scratch (F, G, H, S) comes from the backend arena and is given back. */
+ * Scratch (F, G, H, S) is the caller's (the backend's arena). */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
-#include "../runtime/ops_attention.h"
 #include "attention_kernels.h"
 
 /* Row-wise softmax of s [rows, n] in place. */
@@ -60,24 +60,3 @@ void self_attention_f32(const float *x, const float *wq, const float *wk, const 
                     p);
     }
 }
-
-static or_status cpu_self_attention(or_backend *be, const or_tensor *x, const or_tensor *wq,
-                                    const or_tensor *wk, const or_tensor *wv, float gamma,
-                                    or_tensor *y, or_err *err)
-{
-    if (x->dtype != OR_F32)
-        return or_errf(err, OR_EUNSUPPORTED,
-                       "self_attention: %s is f16: the CPU backend computes in f32",
-                       x->name ? x->name : "tensor");
-    int p = x->h * x->w;
-    size_t bytes = self_attention_scratch_floats(x->c, wq->n, (size_t)p) * sizeof(float);
-    or_arena_mark m = or_arena_get_mark(&be->arena);
-    void *scratch;
-    OR_TRY(or_arena_alloc(&be->arena, bytes, &scratch, err));
-    self_attention_f32(x->data, wq->data, wk->data, wv->data, gamma, y->data, x->n, x->c, wq->n, p,
-                       scratch);
-    or_arena_reset(&be->arena, m);
-    return OR_OK;
-}
-
-const struct or_ops_attention or_ops_attention_cpu = {cpu_self_attention};

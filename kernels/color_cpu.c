@@ -1,12 +1,13 @@
-/* color_cpu.c: the plain-C kernels of the "color" op family (runtime/ops_color.h).
+/* color_cpu.c: the plain-C kernels of the "color" op family (color_kernels.h; the
+ * op table that calls them is runtime/core/backend_cpu_color.c).
  * One pass over the pixels; the formulas (double math) are in color_px.h. */
-#include "../runtime/ops_color.h"
+#include "color_kernels.h"
 #include "color_px.h"
 
 #include <math.h>
 
 /* x, y [n,3,h,w] f32 (y may be x: each pixel is read fully before it is written). */
-static void color_convert_nchw_f32(int kind, const float *x, float *y, int n, size_t hw)
+void color_convert_nchw_f32(int kind, const float *x, float *y, int n, size_t hw)
 {
     const double m[9] = OR_XYZ_FROM_RGB;
     double minv[9];
@@ -23,33 +24,9 @@ static void color_convert_nchw_f32(int kind, const float *x, float *y, int n, si
     }
 }
 
-static or_status convert(int kind, const or_tensor *x, or_tensor *y)
-{
-    color_convert_nchw_f32(kind, (const float *)x->data, (float *)y->data, x->n,
-                           (size_t)x->h * x->w);
-    return OR_OK;
-}
-
-static or_status rgb_to_lab(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
-{
-    return convert(OR_COLOR_RGB2LAB, x, y);
-}
-static or_status lab_to_rgb(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
-{
-    return convert(OR_COLOR_LAB2RGB, x, y);
-}
-static or_status rgb_to_yuv(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
-{
-    return convert(OR_COLOR_RGB2YUV, x, y);
-}
-static or_status yuv_to_rgb(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
-{
-    return convert(OR_COLOR_YUV2RGB, x, y);
-}
-
 /* y[b,j,p] = scale * sum_q softmax(z[b,:,p] / T)[q] * w[j*Q + q], double sums. */
-static void class_to_ab_nchw_f32(const float *z, const float *w, float T, float scale, float *y,
-                                 int n, int q, size_t hw)
+void class_to_ab_nchw_f32(const float *z, const float *w, float T, float scale, float *y,
+                          int n, int q, size_t hw)
 {
     for (int b = 0; b < n; b++) {
         const float *zb = z + (size_t)b * q * hw;
@@ -69,13 +46,3 @@ static void class_to_ab_nchw_f32(const float *z, const float *w, float T, float 
         }
     }
 }
-
-static or_status class_to_ab(or_backend *be, const or_tensor *z, const or_tensor *w, float T,
-                             float scale, or_tensor *y, or_err *err)
-{
-    class_to_ab_nchw_f32(z->data, w->data, T, scale, y->data, z->n, z->c, (size_t)z->h * z->w);
-    return OR_OK;
-}
-
-const struct or_ops_color or_ops_color_cpu = {rgb_to_lab, lab_to_rgb, rgb_to_yuv, yuv_to_rgb,
-                                              class_to_ab};

@@ -1,11 +1,11 @@
-// color_cuda.cu: the CUDA kernels of the "color" op family (runtime/ops_color.h).
+// color_cuda.cu: the CUDA kernels of the "color" op family (color_kernels_cuda.h;
+// the op table that launches them is runtime/core/backend_cuda_color.cu).
 // The per-pixel formulas are color_px.h's (shared with color_cpu.c), in double:
 // these ops touch 3 values per pixel, so double math costs nothing visible and
 // the results equal the CPU's up to the final rounding.  f32 and f16 storage.
 #include <cuda_fp16.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_color.h"
+#include "color_kernels_cuda.h"
 #include "color_px.h"
 #include "cuda_common.cuh"
 
@@ -35,37 +35,20 @@ __global__ void color_kernel(int kind, const T *x, T *y, size_t hw, size_t count
     }
 }
 
-static or_status convert(or_backend *be, int kind, const or_tensor *x, or_tensor *y, or_err *err)
+cudaError_t color_convert_cuda(cudaStream_t st, int kind, const void *x, void *y, int f16, int n,
+                               size_t hw)
 {
     const double m[9] = OR_XYZ_FROM_RGB;
     color_minv minv;
     color_inv3(m, minv.m);
-    size_t hw = (size_t)x->h * x->w, count = (size_t)x->n * hw;
-    cudaStream_t s = or_cuda_stream(be);
-    if (x->dtype == OR_F16)
-        color_kernel<<<or_grid_for(count), 256, 0, s>>>(kind, (const __half *)x->data,
-                                                        (__half *)y->data, hw, count, minv);
+    size_t count = (size_t)n * hw;
+    if (f16)
+        color_kernel<<<or_grid_for(count), 256, 0, st>>>(kind, (const __half *)x, (__half *)y, hw,
+                                                         count, minv);
     else
-        color_kernel<<<or_grid_for(count), 256, 0, s>>>(kind, (const float *)x->data,
-                                                        (float *)y->data, hw, count, minv);
-    return or_launched("color conversion", err);
-}
-
-static or_status rgb_to_lab(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
-{
-    return convert(be, OR_COLOR_RGB2LAB, x, y, err);
-}
-static or_status lab_to_rgb(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
-{
-    return convert(be, OR_COLOR_LAB2RGB, x, y, err);
-}
-static or_status rgb_to_yuv(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
-{
-    return convert(be, OR_COLOR_RGB2YUV, x, y, err);
-}
-static or_status yuv_to_rgb(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
-{
-    return convert(be, OR_COLOR_YUV2RGB, x, y, err);
+        color_kernel<<<or_grid_for(count), 256, 0, st>>>(kind, (const float *)x, (float *)y, hw,
+                                                         count, minv);
+    return cudaGetLastError();
 }
 
 // One thread per pixel: two passes over the q class planes (max, then the
@@ -94,22 +77,15 @@ __global__ void class_to_ab_kernel(const T *z, const T *w, float inv_t, float sc
     }
 }
 
-static or_status class_to_ab(or_backend *be, const or_tensor *z, const or_tensor *w, float T,
-                             float scale, or_tensor *y, or_err *err)
+cudaError_t class_to_ab_cuda(cudaStream_t st, const void *z, const void *w, float T, float scale,
+                             void *y, int f16, int n, int q, size_t hw)
 {
-    size_t hw = (size_t)z->h * z->w, count = (size_t)z->n * hw;
-    cudaStream_t s = or_cuda_stream(be);
-    if (z->dtype == OR_F16)
-        class_to_ab_kernel<<<or_grid_for(count), 256, 0, s>>>(
-            (const __half *)z->data, (const __half *)w->data, 1.0f / T, scale, (__half *)y->data,
-            z->c, hw, count);
+    size_t count = (size_t)n * hw;
+    if (f16)
+        class_to_ab_kernel<<<or_grid_for(count), 256, 0, st>>>(
+            (const __half *)z, (const __half *)w, 1.0f / T, scale, (__half *)y, q, hw, count);
     else
-        class_to_ab_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)z->data,
-                                                              (const float *)w->data, 1.0f / T,
-                                                              scale, (float *)y->data, z->c, hw,
-                                                              count);
-    return or_launched("class_to_ab", err);
+        class_to_ab_kernel<<<or_grid_for(count), 256, 0, st>>>(
+            (const float *)z, (const float *)w, 1.0f / T, scale, (float *)y, q, hw, count);
+    return cudaGetLastError();
 }
-
-extern "C" const struct or_ops_color or_ops_color_cuda = {rgb_to_lab, lab_to_rgb, rgb_to_yuv,
-                                                          yuv_to_rgb, class_to_ab};

@@ -4,8 +4,6 @@
 
 #include <cuda_runtime.h>
 
-#include "../runtime/status.h"
-
 // Blocks of 256 threads for `count` elements, capped: the kernels grid-stride.
 // At least one block: a launch of zero blocks is an error (an empty tensor is a
 // no-op, not a failure).
@@ -15,15 +13,6 @@ static inline unsigned or_grid_for(size_t count)
     if (blocks == 0)
         return 1;
     return (unsigned)(blocks > 65535u * 16u ? 65535u * 16u : blocks);
-}
-
-// The launch error, if any, as an or_status naming the kernel.
-static inline or_status or_launched(const char *what, or_err *err)
-{
-    cudaError_t e = cudaGetLastError();
-    if (e != cudaSuccess)
-        return or_errf(err, OR_EDEVICE, "%s: %s", what, cudaGetErrorString(e));
-    return OR_OK;
 }
 
 #define OR_GRID_STRIDE_LOOP(i, count)                                            \

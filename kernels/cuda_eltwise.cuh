@@ -6,7 +6,7 @@
 
 #include <cuda_fp16.h>
 
-#include "../runtime/ops.h"
+#include "runtime/core/ops.h"
 
 static __device__ __forceinline__ float ld(const float *p, size_t i) { return p[i]; }
 static __device__ __forceinline__ float ld(const __half *p, size_t i) { return __half2float(p[i]); }

@@ -1,4 +1,5 @@
-/* deconv_cpu.c: transposed convolution on the CPU (runtime/ops_deconv.h).
+/* deconv_cpu.c: transposed convolution on the CPU (deconv_kernels.h; the op table
+ * that calls it is runtime/core/backend_cpu_deconv.c).
  * The naive kernel gathers each output from the inputs that reach it (double
  * accumulation): the reference.  The backend runs the gemm kernel: for a block
  * of input rows, cols [co*kh*kw, rows*w] = w^T [co*kh*kw, ci] x [ci, rows*w]
@@ -8,9 +9,7 @@
 #include <cblas.h>
 #include <string.h>
 
-#include "../runtime/ops_deconv.h"
-#include "deconv_cpu.h"
-#include "kernels.h"
+#include "deconv_kernels.h"
 
 void deconv2d_nchw_f32_naive(const float *x, const float *w, const float *bias, float *y,
                              const or_deconv_shape *s)
@@ -103,29 +102,3 @@ void deconv2d_nchw_f32_gemm(const float *x, const float *w, float *y, const or_d
         }
     }
 }
-
-/* ---- the CPU backend's table ---- */
-
-#define DECONV_CPU_BUDGET ((size_t)64 << 20)
-
-static or_status cpu_conv_transpose2d(or_backend *be, const or_tensor *x, const or_tensor *w,
-                                      const or_tensor *b, const or_deconv2d_params *p,
-                                      or_tensor *y, or_err *err)
-{
-    or_deconv_shape s = {x->n, x->c, x->h, x->w, w->c, w->h, w->w, p->stride_h, p->stride_w,
-                         p->pad_h, p->pad_w, p->dil_h, p->dil_w, y->h, y->w};
-    size_t bytes = deconv2d_gemm_scratch_bytes(&s, DECONV_CPU_BUDGET);
-    or_arena_mark m = or_arena_get_mark(&be->arena);
-    void *scratch = NULL;
-    OR_TRY(or_arena_alloc(&be->arena, bytes, &scratch, err));
-    deconv2d_nchw_f32_gemm(x->data, w->data, y->data, &s, scratch, bytes);
-    or_arena_reset(&be->arena, m);
-    const or_epilogue *ep = &p->ep;
-    or_epilogue_f32 e = {b ? (const float *)b->data : NULL, ep->act, ep->alpha,
-                         ep->prelu ? (const float *)ep->prelu->data : NULL,
-                         ep->residual ? (const float *)ep->residual->data : NULL, ep->res_scale};
-    epilogue_nchw_f32(y->data, y->n, y->c, (size_t)y->h * y->w, &e);
-    return OR_OK;
-}
-
-const struct or_ops_deconv or_ops_deconv_cpu = {cpu_conv_transpose2d};

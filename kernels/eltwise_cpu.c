@@ -2,8 +2,8 @@
  * epilogue, add, per-channel affine, dtype casts), threaded with OpenMP. */
 #include <math.h>
 
-#include "../runtime/ops.h"
-#include "../runtime/tensor.h"
+#include "runtime/core/ops.h"
+#include "runtime/core/tensor.h"
 #include "kernels.h"
 
 float act_apply_f32(float v, int act, float alpha, float prelu_slope)

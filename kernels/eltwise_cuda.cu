@@ -2,7 +2,7 @@
 // Templated on the storage type; arithmetic in f32 as on the CPU.
 #include <cuda_fp16.h>
 
-#include "../runtime/ops.h"
+#include "runtime/core/ops.h"
 #include "cuda_common.cuh"
 #include "cuda_eltwise.cuh"
 #include "kernels_cuda.h"

@@ -6,7 +6,7 @@
 // arithmetic in f32 in the same order as the NCHW kernels.
 #include <cuda_fp16.h>
 
-#include "../runtime/ops.h"
+#include "runtime/core/ops.h"
 #include "cuda_common.cuh"
 #include "cuda_eltwise.cuh"
 #include "kernels_cuda.h"

@@ -1,30 +1,29 @@
-/* flow_cpu.c: the plain-C kernels of the "flow" op family (runtime/ops_flow.h),
- * DAIN's custom layers.  f32 only (the CPU backend).  The per-pixel arithmetic
- * is shared with the CUDA kernels through flow_px.h (the filter interpolation
- * restates FPX_FILTER_PIXEL's expressions, in its order, with the per-pixel part
- * hoisted out of the channel loop: see there).  The flow projection runs
+/* flow_cpu.c: the plain-C kernels of the "flow" op family (flow_kernels.h; the op
+ * table that calls them is runtime/core/backend_cpu_flow.c), DAIN's custom
+ * layers.  f32 only (the CPU backend).  The per-pixel arithmetic is shared
+ * with the CUDA kernels through flow_px.h (the filter interpolation restates
+ * FPX_FILTER_PIXEL's expressions, in its order, with the per-pixel part hoisted
+ * out of the channel loop: see there).  The flow projection runs
  * its pixels in row-major order: that fixes the float summation order the
  * official CUDA kernel leaves to its atomics (docs/stages/dain.md). */
-#include <limits.h>
 #include <math.h>
 #include <string.h>
 
-#include "../runtime/ops_flow.h"
+#include "flow_kernels.h"
 #include "flow_px.h"
 
 /* Correlation, one output row (image n, row i) at a time: for each displacement
  * the row's sums run channel by channel over the columns (in channel order, as
  * each sum is defined, and vectorisable over the columns); a's row i and b's
  * rows i-md .. i+md are reused by all (2md+1)^2 displacements. */
-static or_status cpu_correlation(or_backend *be, const or_tensor *a, const or_tensor *b, int md,
-                                 or_tensor *y, or_err *err)
+void correlation_nchw_f32(const float *a, const float *b, float *y, int n_img, int c, int h, int w,
+                          int md)
 {
-    (void)be, (void)err;
-    const int c = a->c, h = a->h, w = a->w, d = 2 * md + 1;
+    const int d = 2 * md + 1;
     const long hw = (long)h * w;
     const float inv = (float)c; /* the official kernel divides by kernel^2 * C */
 #pragma omp parallel for collapse(2) schedule(static)
-    for (int n = 0; n < a->n; n++)
+    for (int n = 0; n < n_img; n++)
         for (int i = 0; i < h; i++)
             for (int k = 0; k < d * d; k++) {
                 const int dy = k / d - md, dx = k % d - md, i2 = i + dy;
@@ -32,8 +31,8 @@ static or_status cpu_correlation(or_backend *be, const or_tensor *a, const or_te
                 /* the columns j with j + dx inside; the others (all when row i2 is out) are 0 */
                 const int j0 = out ? w : dx < 0 ? -dx : 0, j1 = dx > 0 ? w - dx : w;
                 const long ra = (long)n * c * hw + (long)i * w, rb = ra + (long)(out ? 0 : dy) * w;
-                const float *pa = (const float *)a->data + ra, *pb = (const float *)b->data + rb;
-                float *py = (float *)y->data + ((long)n * d * d + k) * hw + (long)i * w;
+                const float *pa = a + ra, *pb = b + rb;
+                float *py = y + ((long)n * d * d + k) * hw + (long)i * w;
                 for (int j = 0; j < w; j++)
                     py[j] = 0.0f;
                 for (int ch = 0; ch < c; ch++)
@@ -42,35 +41,29 @@ static or_status cpu_correlation(or_backend *be, const or_tensor *a, const or_te
                 for (int j = j0; j < j1; j++)
                     py[j] /= inv;
             }
-    return OR_OK;
 }
 
-static or_status cpu_pwc_warp(or_backend *be, const or_tensor *x, const or_tensor *flow,
-                              or_tensor *y, or_err *err)
+void pwc_warp_nchw_f32(const float *x, const float *flow, float *y, int n_img, int c, int h, int w)
 {
-    (void)be, (void)err;
-    const int c = x->c, h = x->h, w = x->w;
     const long hw = (long)h * w;
 #pragma omp parallel for collapse(2) schedule(static)
-    for (int n = 0; n < x->n; n++)
+    for (int n = 0; n < n_img; n++)
         for (int i = 0; i < h; i++)
             for (int j = 0; j < w; j++) {
-                const float *f = (const float *)flow->data + (long)n * 2 * hw + (long)i * w + j;
+                const float *f = flow + (long)n * 2 * hw + (long)i * w + j;
                 float ix = fpx_warp_coord(j, f[0], w), iy = fpx_warp_coord(i, f[hw], h);
                 float wt[4];
                 long o[4];
                 int keep = fpx_bilinear(ix, iy, h, w, wt, o);
                 for (int ch = 0; ch < c; ch++) {
-                    const float *px = (const float *)x->data + ((long)n * c + ch) * hw;
+                    const float *px = x + ((long)n * c + ch) * hw;
                     float v = 0.0f;
                     for (int k = 0; k < 4; k++)
                         if (o[k] >= 0)
                             v += px[o[k]] * wt[k];
-                    ((float *)y->data)[((long)n * c + ch) * hw + (long)i * w + j] =
-                        keep ? v : 0.0f;
+                    y[((long)n * c + ch) * hw + (long)i * w + j] = keep ? v : 0.0f;
                 }
             }
-    return OR_OK;
 }
 
 /* One image: scatter (row-major), average, fill the holes. */
@@ -110,21 +103,17 @@ static void project_one(const float *fu, const float *fv, const float *dinv, int
         }
 }
 
-static or_status cpu_depth_flow_projection(or_backend *be, const or_tensor *flow,
-                                           const or_tensor *depth_inv, int fill_holes,
-                                           or_tensor *count, or_tensor *y, or_err *err)
+void depth_flow_projection_f32(const float *flow, const float *depth_inv, int fill_holes,
+                               float *count, float *y, int n_img, int h, int w)
 {
-    (void)be, (void)err;
-    const int h = flow->h, w = flow->w;
     const long hw = (long)h * w;
 #pragma omp parallel for schedule(static)
-    for (int n = 0; n < flow->n; n++) {
-        const float *f = (const float *)flow->data + (long)n * 2 * hw;
-        float *o = (float *)y->data + (long)n * 2 * hw;
-        project_one(f, f + hw, (const float *)depth_inv->data + (long)n * hw, h, w, fill_holes,
-                    (float *)count->data + (long)n * hw, o, o + hw);
+    for (int n = 0; n < n_img; n++) {
+        const float *f = flow + (long)n * 2 * hw;
+        float *o = y + (long)n * 2 * hw;
+        project_one(f, f + hw, depth_inv + (long)n * hw, h, w, fill_holes, count + (long)n * hw,
+                    o, o + hw);
     }
-    return OR_OK;
 }
 
 /* Filter interpolation.  A pixel's window depends on its flow and taps only,
@@ -267,31 +256,25 @@ static void fi_planes4_fs4(const float *img, float *out, long hw, int npx, const
     }
 }
 
-static or_status cpu_filter_interpolation(or_backend *be, const or_tensor *x,
-                                          const or_tensor *flow, const or_tensor *filter,
-                                          int fs, or_tensor *y, or_err *err)
+void filter_interpolation_nchw_f32(const float *x, const float *flow, const float *filter, int fs,
+                                   float *y, int n_img, int c, int h, int w)
 {
-    (void)be;
-    const int c = x->c, h = x->h, w = x->w, nt = fs * fs;
+    const int nt = fs * fs;
     const long hw = (long)h * w;
-    if (hw > INT_MAX)
-        return or_errf(err, OR_EUNSUPPORTED, "filter_interpolation: %d x %d pixels: at most %d",
-                       h, w, INT_MAX);
     /* tiles of FI_ROWS rows by cols columns: fs = 4 gives 64 columns */
     const int cols = FI_SLOTS / FI_ROWS / nt < w ? FI_SLOTS / FI_ROWS / nt : w;
     const int tiles_y = (h + FI_ROWS - 1) / FI_ROWS, tiles_x = (w + cols - 1) / cols;
 #pragma omp parallel for collapse(3) schedule(static)
-    for (int n = 0; n < x->n; n++)
+    for (int n = 0; n < n_img; n++)
         for (int ty = 0; ty < tiles_y; ty++)
             for (int tx = 0; tx < tiles_x; tx++) {
                 fi_tile t;
                 const int i0 = ty * FI_ROWS, rows = h - i0 < FI_ROWS ? h - i0 : FI_ROWS;
                 const int j0 = tx * cols, tc = w - j0 < cols ? w - j0 : cols;
-                const float *xn = (const float *)x->data + (long)n * c * hw;
-                float *yn = (float *)y->data + (long)n * c * hw;
-                fi_prepare((const float *)flow->data + (long)n * 2 * hw,
-                           (const float *)filter->data + (long)n * nt * hw, fs, h, w, i0, rows,
-                           j0, tc, &t);
+                const float *xn = x + (long)n * c * hw;
+                float *yn = y + (long)n * c * hw;
+                fi_prepare(flow + (long)n * 2 * hw, filter + (long)n * nt * hw, fs, h, w, i0,
+                           rows, j0, tc, &t);
                 for (int ch = 0; ch < c; ch += FI_PLANES) {
                     const int nc = c - ch < FI_PLANES ? c - ch : FI_PLANES;
                     if (fs == 4 && nc == FI_PLANES)
@@ -300,26 +283,11 @@ static or_status cpu_filter_interpolation(or_backend *be, const or_tensor *x,
                         fi_planes(xn + ch * hw, yn + ch * hw, hw, nc, fs, rows * tc, &t);
                 }
             }
-    return OR_OK;
 }
 
-static or_status cpu_inv_exp(or_backend *be, const or_tensor *x, float eps, or_tensor *y,
-                             or_err *err)
+void inv_exp_f32(const float *x, float eps, float *y, size_t count)
 {
-    (void)be, (void)err;
-    size_t count = or_numel(x);
-    const float *px = x->data;
-    float *py = y->data;
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < count; i++)
-        py[i] = eps + 1.0f / expf(px[i]);
-    return OR_OK;
+        y[i] = eps + 1.0f / expf(x[i]);
 }
-
-const struct or_ops_flow or_ops_flow_cpu = {
-    .correlation = cpu_correlation,
-    .pwc_warp = cpu_pwc_warp,
-    .depth_flow_projection = cpu_depth_flow_projection,
-    .filter_interpolation = cpu_filter_interpolation,
-    .inv_exp = cpu_inv_exp,
-};

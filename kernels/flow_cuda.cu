@@ -1,5 +1,6 @@
-// flow_cuda.cu: the CUDA kernels of the "flow" op family (runtime/ops_flow.h),
-// DAIN's custom layers.  Each tensor is f32 or f16 storage on its own (read
+// flow_cuda.cu: the CUDA kernels of the "flow" op family (flow_kernels_cuda.h; the
+// op table that launches them is runtime/core/backend_cuda_flow.cu), DAIN's
+// custom layers.  Each tensor is f32 or f16 storage on its own (read
 // and written through ldv/stv), arithmetic in f32, the per-pixel expressions
 // shared with the plain-C references (flow_cpu.c) through flow_px.h.  The
 // flow projection scatters with f32 atomicAdd as the official kernel does:
@@ -7,20 +8,14 @@
 #include <cuda_fp16.h>
 #include <math.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_flow.h"
 #include "cuda_common.cuh"
+#include "flow_kernels_cuda.h"
 #include "flow_px.h"
 
 namespace {
 
 // A tensor's data with its storage type, passed by value to the kernels.
-struct buf {
-    void *p;
-    int f16;
-};
-
-buf B(const or_tensor *t) { return buf{t->data, t->dtype == OR_F16}; }
+typedef flow_buf buf;
 
 __device__ __forceinline__ float ldv(buf b, long i)
 {
@@ -35,7 +30,7 @@ __device__ __forceinline__ void stv(buf b, long i, float v)
         ((float *)b.p)[i] = v;
 }
 
-// C reference: cpu_correlation.  One thread per output element.
+// C reference: correlation_nchw_f32.  One thread per output element.
 __global__ void correlation_kernel(buf a, buf b, buf y, int n, int c, int h, int w, int md)
 {
     const int d = 2 * md + 1;
@@ -58,7 +53,7 @@ __global__ void correlation_kernel(buf a, buf b, buf y, int n, int c, int h, int
     }
 }
 
-// C reference: cpu_pwc_warp.  One thread per output pixel, all channels.
+// C reference: pwc_warp_nchw_f32.  One thread per output pixel, all channels.
 __global__ void pwc_warp_kernel(buf x, buf flow, buf y, int n, int c, int h, int w)
 {
     const long hw = (long)h * w;
@@ -137,7 +132,7 @@ __global__ void project_fill_kernel(const float *count, float *out, int n, int h
     }
 }
 
-// C reference: cpu_filter_interpolation.  One thread per pixel, all channels.
+// C reference: filter_interpolation_nchw_f32.  One thread per pixel, all channels.
 __global__ void filter_interp_kernel(buf x, buf flow, buf filter, buf y, int n, int c, int h,
                                      int w, int fs)
 {
@@ -169,63 +164,53 @@ __global__ void inv_exp_kernel(buf x, float eps, buf y, size_t count)
     OR_GRID_STRIDE_LOOP(i, count) stv(y, (long)i, eps + 1.0f / expf(ldv(x, (long)i)));
 }
 
-or_status cuda_correlation(or_backend *be, const or_tensor *a, const or_tensor *b, int md,
-                           or_tensor *y, or_err *err)
-{
-    correlation_kernel<<<or_grid_for(or_numel(y)), 256, 0, or_cuda_stream(be)>>>(
-        B(a), B(b), B(y), a->n, a->c, a->h, a->w, md);
-    return or_launched("correlation", err);
-}
-
-or_status cuda_pwc_warp(or_backend *be, const or_tensor *x, const or_tensor *flow, or_tensor *y,
-                        or_err *err)
-{
-    size_t pixels = (size_t)x->n * x->h * x->w;
-    pwc_warp_kernel<<<or_grid_for(pixels), 256, 0, or_cuda_stream(be)>>>(B(x), B(flow), B(y),
-                                                                        x->n, x->c, x->h, x->w);
-    return or_launched("pwc_warp", err);
-}
-
-or_status cuda_depth_flow_projection(or_backend *be, const or_tensor *flow,
-                                     const or_tensor *depth_inv, int fill_holes, or_tensor *count,
-                                     or_tensor *y, or_err *err)
-{
-    cudaStream_t st = or_cuda_stream(be);
-    int n = flow->n, h = flow->h, w = flow->w;
-    size_t pixels = (size_t)n * h * w;
-    cudaError_t e = cudaMemsetAsync(count->data, 0, or_nbytes(count), st);
-    if (e == cudaSuccess)
-        e = cudaMemsetAsync(y->data, 0, or_nbytes(y), st);
-    if (e != cudaSuccess)
-        return or_errf(err, OR_EDEVICE, "depth_flow_projection: %s", cudaGetErrorString(e));
-    float *cn = (float *)count->data, *out = (float *)y->data;
-    project_scatter_kernel<<<or_grid_for(pixels), 256, 0, st>>>(B(flow), B(depth_inv), cn, out, n,
-                                                               h, w);
-    project_average_kernel<<<or_grid_for(pixels), 256, 0, st>>>(cn, out, n, (long)h * w);
-    if (fill_holes)
-        project_fill_kernel<<<or_grid_for(pixels), 256, 0, st>>>(cn, out, n, h, w);
-    return or_launched("depth_flow_projection", err);
-}
-
-or_status cuda_filter_interpolation(or_backend *be, const or_tensor *x, const or_tensor *flow,
-                                    const or_tensor *filter, int fs, or_tensor *y, or_err *err)
-{
-    size_t pixels = (size_t)x->n * x->h * x->w;
-    filter_interp_kernel<<<or_grid_for(pixels), 256, 0, or_cuda_stream(be)>>>(
-        B(x), B(flow), B(filter), B(y), x->n, x->c, x->h, x->w, fs);
-    return or_launched("filter_interpolation", err);
-}
-
-or_status cuda_inv_exp(or_backend *be, const or_tensor *x, float eps, or_tensor *y, or_err *err)
-{
-    size_t count = or_numel(x);
-    inv_exp_kernel<<<or_grid_for(count), 256, 0, or_cuda_stream(be)>>>(B(x), eps, B(y), count);
-    return or_launched("inv_exp", err);
-}
-
 } // namespace
 
-extern "C" const struct or_ops_flow or_ops_flow_cuda = {
-    cuda_correlation, cuda_pwc_warp, cuda_depth_flow_projection, cuda_filter_interpolation,
-    cuda_inv_exp,
-};
+cudaError_t correlation_cuda(cudaStream_t st, flow_buf a, flow_buf b, flow_buf y, int n, int c,
+                             int h, int w, int md)
+{
+    size_t count = (size_t)n * (2 * md + 1) * (2 * md + 1) * h * w;
+    correlation_kernel<<<or_grid_for(count), 256, 0, st>>>(a, b, y, n, c, h, w, md);
+    return cudaGetLastError();
+}
+
+cudaError_t pwc_warp_cuda(cudaStream_t st, flow_buf x, flow_buf flow, flow_buf y, int n, int c,
+                          int h, int w)
+{
+    size_t pixels = (size_t)n * h * w;
+    pwc_warp_kernel<<<or_grid_for(pixels), 256, 0, st>>>(x, flow, y, n, c, h, w);
+    return cudaGetLastError();
+}
+
+cudaError_t depth_flow_projection_cuda(cudaStream_t st, flow_buf flow, flow_buf depth_inv,
+                                       int fill_holes, float *count, float *y, int n, int h,
+                                       int w)
+{
+    size_t pixels = (size_t)n * h * w;
+    cudaError_t e = cudaMemsetAsync(count, 0, pixels * sizeof(float), st);
+    if (e == cudaSuccess)
+        e = cudaMemsetAsync(y, 0, 2 * pixels * sizeof(float), st);
+    if (e != cudaSuccess)
+        return e;
+    project_scatter_kernel<<<or_grid_for(pixels), 256, 0, st>>>(flow, depth_inv, count, y, n, h,
+                                                               w);
+    project_average_kernel<<<or_grid_for(pixels), 256, 0, st>>>(count, y, n, (long)h * w);
+    if (fill_holes)
+        project_fill_kernel<<<or_grid_for(pixels), 256, 0, st>>>(count, y, n, h, w);
+    return cudaGetLastError();
+}
+
+cudaError_t filter_interpolation_cuda(cudaStream_t st, flow_buf x, flow_buf flow,
+                                      flow_buf filter, int fs, flow_buf y, int n, int c, int h,
+                                      int w)
+{
+    size_t pixels = (size_t)n * h * w;
+    filter_interp_kernel<<<or_grid_for(pixels), 256, 0, st>>>(x, flow, filter, y, n, c, h, w, fs);
+    return cudaGetLastError();
+}
+
+cudaError_t inv_exp_cuda(cudaStream_t st, flow_buf x, float eps, flow_buf y, size_t count)
+{
+    inv_exp_kernel<<<or_grid_for(count), 256, 0, st>>>(x, eps, y, count);
+    return cudaGetLastError();
+}

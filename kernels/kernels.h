@@ -37,7 +37,7 @@ typedef struct {
 void conv2d_nchw_f32_naive(const float *x, const float *w, const float *bias, float *y,
                            const or_conv_shape *s);
 /* The scratch budget the CPU backend gives one convolution (backend_cpu.c); networks size
- * their memory estimates with it (or_net_conv_scratch_bound in runtime/net.c). */
+ * their memory estimates with it (or_net_conv_scratch_bound in runtime/nets/net.c). */
 #define OR_CPU_CONV_SCRATCH_BUDGET ((size_t)64 << 20)
 /* Bytes of scratch conv2d_nchw_f32_sgemm needs for shape s under a budget: <= budget, or one
  * output row of im2col when that alone is larger. */

@@ -1,5 +1,5 @@
 /* kernels_cuda.h: CUDA kernels and the cuDNN convolution, used by
- * runtime/backend_cuda.cu.  Each launches on the given stream and returns
+ * runtime/core/backend_cuda.cu.  Each launches on the given stream and returns
  * without synchronising; errors come back as or_status. */
 #ifndef OR_KERNELS_CUDA_H
 #define OR_KERNELS_CUDA_H
@@ -7,8 +7,8 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
-#include "../runtime/arena.h"
-#include "../runtime/status.h"
+#include "runtime/core/arena.h"
+#include "runtime/core/backend_cuda.h" /* or_status, or_launched: pending (issue 18) */
 #include "kernels.h"
 
 /* ---- eltwise_cuda.cu: T is float (f16 == 0) or __half (f16 == 1); math in f32 ---- */

@@ -1,7 +1,7 @@
-/* math_cpu.c: the plain-C kernels of the "math" op family (runtime/ops_math.h).
+/* math_cpu.c: the plain-C kernels of the "math" op family (math_kernels.h; the
+ * op table that calls them is runtime/core/backend_cpu_math.c).
  * f32 only (the CPU backend's dtype), threaded with OpenMP.  The CUDA twins are
  * in math_cuda.cu and compute the same expressions in f32. */
-#include "../runtime/ops_math.h"
 #include "math_kernels.h"
 
 /* y[b,k,p] = a[b,k,p] * m[b, bc ? k : 0, p]: bc = 1 when m has a's channels. */
@@ -40,36 +40,3 @@ void clamp_f32(const float *x, float lo, float hi, float *y, size_t count)
         y[i] = v < lo ? lo : v > hi ? hi : v;
     }
 }
-
-static or_status cpu_mul(or_backend *be, const or_tensor *a, const or_tensor *b, or_tensor *y,
-                         or_err *err)
-{
-    (void)be, (void)err;
-    mul_nchw_f32(a->data, b->data, y->data, a->n, a->c, (size_t)a->h * a->w, b->c == a->c);
-    return OR_OK;
-}
-
-static or_status cpu_scale_shift(or_backend *be, const or_tensor *x, float alpha, float beta,
-                                 or_tensor *y, or_err *err)
-{
-    (void)be, (void)err;
-    scale_shift_f32(x->data, alpha, beta, y->data, or_numel(x));
-    return OR_OK;
-}
-
-static or_status cpu_fill(or_backend *be, or_tensor *y, float v, or_err *err)
-{
-    (void)be, (void)err;
-    fill_f32(y->data, v, or_numel(y));
-    return OR_OK;
-}
-
-static or_status cpu_clamp(or_backend *be, const or_tensor *x, float lo, float hi, or_tensor *y,
-                           or_err *err)
-{
-    (void)be, (void)err;
-    clamp_f32(x->data, lo, hi, y->data, or_numel(x));
-    return OR_OK;
-}
-
-const struct or_ops_math or_ops_math_cpu = {cpu_mul, cpu_scale_shift, cpu_fill, cpu_clamp};

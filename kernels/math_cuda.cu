@@ -1,11 +1,11 @@
-// math_cuda.cu: the CUDA kernels of the "math" op family (runtime/ops_math.h).
+// math_cuda.cu: the CUDA kernels of the "math" op family (math_kernels_cuda.h; the
+// op table that launches them is runtime/core/backend_cuda_math.cu).
 // Templated on the storage type (float or __half); arithmetic in f32.  The
 // plain-C references are in math_cpu.c.
 #include <cuda_fp16.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_math.h"
 #include "cuda_common.cuh"
+#include "math_kernels_cuda.h"
 
 namespace {
 
@@ -50,65 +50,53 @@ __global__ void clamp_kernel(const T *x, float lo, float hi, T *y, size_t count)
     }
 }
 
-int is_f16(const or_tensor *t) { return t->dtype == OR_F16; }
-
-or_status cuda_mul(or_backend *be, const or_tensor *a, const or_tensor *b, or_tensor *y,
-                   or_err *err)
-{
-    size_t count = or_numel(a), hw = (size_t)a->h * a->w;
-    int bc = b->c == a->c;
-    cudaStream_t st = or_cuda_stream(be);
-    if (is_f16(a))
-        mul_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)a->data,
-                                                       (const __half *)b->data, (__half *)y->data,
-                                                       a->c, hw, bc, count);
-    else
-        mul_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)a->data,
-                                                       (const float *)b->data, (float *)y->data,
-                                                       a->c, hw, bc, count);
-    return or_launched("mul", err);
-}
-
-or_status cuda_scale_shift(or_backend *be, const or_tensor *x, float alpha, float beta,
-                           or_tensor *y, or_err *err)
-{
-    size_t count = or_numel(x);
-    cudaStream_t st = or_cuda_stream(be);
-    if (is_f16(x))
-        scale_shift_kernel<<<or_grid_for(count), 256, 0, st>>>(
-            (const __half *)x->data, alpha, beta, (__half *)y->data, count);
-    else
-        scale_shift_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x->data, alpha,
-                                                               beta, (float *)y->data, count);
-    return or_launched("scale_shift", err);
-}
-
-or_status cuda_fill(or_backend *be, or_tensor *y, float v, or_err *err)
-{
-    size_t count = or_numel(y);
-    cudaStream_t st = or_cuda_stream(be);
-    if (is_f16(y))
-        fill_kernel<<<or_grid_for(count), 256, 0, st>>>((__half *)y->data, v, count);
-    else
-        fill_kernel<<<or_grid_for(count), 256, 0, st>>>((float *)y->data, v, count);
-    return or_launched("fill", err);
-}
-
-or_status cuda_clamp(or_backend *be, const or_tensor *x, float lo, float hi, or_tensor *y,
-                     or_err *err)
-{
-    size_t count = or_numel(x);
-    cudaStream_t st = or_cuda_stream(be);
-    if (is_f16(x))
-        clamp_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)x->data, lo, hi,
-                                                         (__half *)y->data, count);
-    else
-        clamp_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x->data, lo, hi,
-                                                         (float *)y->data, count);
-    return or_launched("clamp", err);
-}
-
 } // namespace
 
-extern "C" const struct or_ops_math or_ops_math_cuda = {cuda_mul, cuda_scale_shift, cuda_fill,
-                                                        cuda_clamp};
+// Launchers: T is float (f16 == 0) or __half (f16 == 1); count elements; the
+// launch error (cudaGetLastError) is returned, nothing is synchronised.
+template <typename T> static T *P(void *p) { return (T *)p; }
+template <typename T> static const T *P(const void *p) { return (const T *)p; }
+
+cudaError_t mul_cuda(cudaStream_t st, const void *a, const void *m, void *y, int f16, int c,
+                     size_t hw, int bc, size_t count)
+{
+    if (f16)
+        mul_kernel<<<or_grid_for(count), 256, 0, st>>>(P<__half>(a), P<__half>(m), P<__half>(y),
+                                                       c, hw, bc, count);
+    else
+        mul_kernel<<<or_grid_for(count), 256, 0, st>>>(P<float>(a), P<float>(m), P<float>(y), c,
+                                                       hw, bc, count);
+    return cudaGetLastError();
+}
+
+cudaError_t scale_shift_cuda(cudaStream_t st, const void *x, float alpha, float beta, void *y,
+                             int f16, size_t count)
+{
+    if (f16)
+        scale_shift_kernel<<<or_grid_for(count), 256, 0, st>>>(P<__half>(x), alpha, beta,
+                                                               P<__half>(y), count);
+    else
+        scale_shift_kernel<<<or_grid_for(count), 256, 0, st>>>(P<float>(x), alpha, beta,
+                                                               P<float>(y), count);
+    return cudaGetLastError();
+}
+
+cudaError_t fill_cuda(cudaStream_t st, void *y, float v, int f16, size_t count)
+{
+    if (f16)
+        fill_kernel<<<or_grid_for(count), 256, 0, st>>>(P<__half>(y), v, count);
+    else
+        fill_kernel<<<or_grid_for(count), 256, 0, st>>>(P<float>(y), v, count);
+    return cudaGetLastError();
+}
+
+cudaError_t clamp_cuda(cudaStream_t st, const void *x, float lo, float hi, void *y, int f16,
+                       size_t count)
+{
+    if (f16)
+        clamp_kernel<<<or_grid_for(count), 256, 0, st>>>(P<__half>(x), lo, hi, P<__half>(y),
+                                                         count);
+    else
+        clamp_kernel<<<or_grid_for(count), 256, 0, st>>>(P<float>(x), lo, hi, P<float>(y), count);
+    return cudaGetLastError();
+}

@@ -1,13 +1,13 @@
-// pool_cuda.cu: the CUDA kernels of the "pool" op family (runtime/ops_pool.h),
+// pool_cuda.cu: the CUDA kernels of the "pool" op family (pool_kernels_cuda.h; the
+// op table that launches them is runtime/core/backend_cuda_pool.cu),
 // f32 and f16 (f16 storage, arithmetic in f32).  One thread per output element,
 // the same index helpers as the plain-C kernels (pool_kernels.h).
 #include <cuda_fp16.h>
 #include <float.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_pool.h"
 #include "cuda_common.cuh"
 #include "pool_kernels.h"
+#include "pool_kernels_cuda.h"
 
 namespace {
 
@@ -77,54 +77,42 @@ __global__ void pad_kernel(const T *x, T *y, size_t count, int h, int w, int lef
     }
 }
 
-pool_dims dims(const or_tensor *x, const or_tensor *y, int kh, int kw, int sh, int sw, int ph,
-               int pw)
-{
-    pool_dims d = {x->h, x->w, kh, kw, sh, sw, ph, pw, y->h, y->w};
-    return d;
-}
-
-or_status cuda_maxpool2d(or_backend *be, const or_tensor *x, int kh, int kw, int sh, int sw,
-                         int ph, int pw, or_tensor *y, or_err *err)
-{
-    size_t n = or_numel(y);
-    pool_dims d = dims(x, y, kh, kw, sh, sw, ph, pw);
-    cudaStream_t s = or_cuda_stream(be);
-    if (x->dtype == OR_F16)
-        maxpool_kernel<<<or_grid_for(n), 256, 0, s>>>((const __half *)x->data, (__half *)y->data, n, d);
-    else
-        maxpool_kernel<<<or_grid_for(n), 256, 0, s>>>((const float *)x->data, (float *)y->data, n, d);
-    return or_launched("maxpool2d", err);
-}
-
-or_status cuda_avgpool2d(or_backend *be, const or_tensor *x, int kh, int kw, int sh, int sw,
-                         int ph, int pw, int cip, or_tensor *y, or_err *err)
-{
-    size_t n = or_numel(y);
-    pool_dims d = dims(x, y, kh, kw, sh, sw, ph, pw);
-    cudaStream_t s = or_cuda_stream(be);
-    if (x->dtype == OR_F16)
-        avgpool_kernel<<<or_grid_for(n), 256, 0, s>>>((const __half *)x->data, (__half *)y->data, n, d, cip);
-    else
-        avgpool_kernel<<<or_grid_for(n), 256, 0, s>>>((const float *)x->data, (float *)y->data, n, d, cip);
-    return or_launched("avgpool2d", err);
-}
-
-or_status cuda_pad2d(or_backend *be, const or_tensor *x, int left, int right, int top, int bottom,
-                     or_pad_mode mode, or_tensor *y, or_err *err)
-{
-    (void)right, (void)bottom;
-    size_t n = or_numel(y);
-    cudaStream_t s = or_cuda_stream(be);
-    if (x->dtype == OR_F16)
-        pad_kernel<<<or_grid_for(n), 256, 0, s>>>((const __half *)x->data, (__half *)y->data, n,
-                                                  x->h, x->w, left, top, (int)mode, y->h, y->w);
-    else
-        pad_kernel<<<or_grid_for(n), 256, 0, s>>>((const float *)x->data, (float *)y->data, n,
-                                                  x->h, x->w, left, top, (int)mode, y->h, y->w);
-    return or_launched("pad2d", err);
-}
-
 } // namespace
 
-extern "C" const struct or_ops_pool or_ops_pool_cuda = {cuda_maxpool2d, cuda_avgpool2d, cuda_pad2d};
+cudaError_t maxpool2d_cuda(cudaStream_t st, const void *x, void *y, int f16, size_t planes, int h,
+                           int w, int kh, int kw, int sh, int sw, int ph, int pw, int ho, int wo)
+{
+    size_t n = planes * ho * wo;
+    pool_dims d = {h, w, kh, kw, sh, sw, ph, pw, ho, wo};
+    if (f16)
+        maxpool_kernel<<<or_grid_for(n), 256, 0, st>>>((const __half *)x, (__half *)y, n, d);
+    else
+        maxpool_kernel<<<or_grid_for(n), 256, 0, st>>>((const float *)x, (float *)y, n, d);
+    return cudaGetLastError();
+}
+
+cudaError_t avgpool2d_cuda(cudaStream_t st, const void *x, void *y, int f16, size_t planes, int h,
+                           int w, int kh, int kw, int sh, int sw, int ph, int pw, int cip, int ho,
+                           int wo)
+{
+    size_t n = planes * ho * wo;
+    pool_dims d = {h, w, kh, kw, sh, sw, ph, pw, ho, wo};
+    if (f16)
+        avgpool_kernel<<<or_grid_for(n), 256, 0, st>>>((const __half *)x, (__half *)y, n, d, cip);
+    else
+        avgpool_kernel<<<or_grid_for(n), 256, 0, st>>>((const float *)x, (float *)y, n, d, cip);
+    return cudaGetLastError();
+}
+
+cudaError_t pad2d_cuda(cudaStream_t st, const void *x, void *y, int f16, size_t planes, int h,
+                       int w, int left, int top, int mode, int ho, int wo)
+{
+    size_t n = planes * ho * wo;
+    if (f16)
+        pad_kernel<<<or_grid_for(n), 256, 0, st>>>((const __half *)x, (__half *)y, n, h, w, left,
+                                                  top, mode, ho, wo);
+    else
+        pad_kernel<<<or_grid_for(n), 256, 0, st>>>((const float *)x, (float *)y, n, h, w, left,
+                                                  top, mode, ho, wo);
+    return cudaGetLastError();
+}

@@ -1,10 +1,10 @@
 /* resample_cpu.c: the plain-C kernels of the "resample" op family
- * (runtime/ops_resample.h), threaded with OpenMP over output rows.  The
+ * (resample_kernels.h; the op table that calls them is
+ * runtime/core/backend_cpu_resample.c), threaded with OpenMP over output rows.  The
  * coordinate rules (resample_coords.h) are PyTorch's, in f32; the CUDA twins
  * in resample_cuda.cu share them. */
 #include <math.h>
 
-#include "../runtime/ops_resample.h"
 #include "resample_coords.h"
 #include "resample_kernels.h"
 
@@ -102,34 +102,3 @@ void warp_bilinear_f32(const float *x, const float *flow, float *y, int n, int c
             }
         }
 }
-
-static or_status cpu_resize_bilinear(or_backend *be, const or_tensor *x, int align_corners,
-                                     double scale_h, double scale_w, or_tensor *y, or_err *err)
-{
-    (void)be, (void)err;
-    resize_bilinear_f32(x->data, y->data, (size_t)x->n * x->c, x->h, x->w, y->h, y->w,
-                        rs_linear_scale(x->h, y->h, align_corners, scale_h),
-                        rs_linear_scale(x->w, y->w, align_corners, scale_w), align_corners);
-    return OR_OK;
-}
-
-static or_status cpu_resize_nearest(or_backend *be, const or_tensor *x, double scale_h,
-                                    double scale_w, or_tensor *y, or_err *err)
-{
-    (void)be, (void)err;
-    resize_nearest_f32(x->data, y->data, (size_t)x->n * x->c, x->h, x->w, y->h, y->w,
-                       rs_nearest_scale(x->h, y->h, scale_h), rs_nearest_scale(x->w, y->w, scale_w));
-    return OR_OK;
-}
-
-static or_status cpu_warp_bilinear(or_backend *be, const or_tensor *x, const or_tensor *flow,
-                                   or_grid_pad pad, int align_corners, or_tensor *y, or_err *err)
-{
-    (void)be, (void)err;
-    warp_bilinear_f32(x->data, flow->data, y->data, x->n, x->c, x->h, x->w, align_corners,
-                      pad == OR_GRID_PAD_BORDER);
-    return OR_OK;
-}
-
-const struct or_ops_resample or_ops_resample_cpu = {cpu_resize_bilinear, cpu_resize_nearest,
-                                                    cpu_warp_bilinear};

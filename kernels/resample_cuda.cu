@@ -1,14 +1,15 @@
-// resample_cuda.cu: the CUDA kernels of the "resample" op family (runtime/ops_resample.h).
+// resample_cuda.cu: the CUDA kernels of the "resample" op family
+// (resample_kernels_cuda.h; the op table that launches them is
+// runtime/core/backend_cuda_resample.cu).
 // One thread per output element, grid-stride; storage float or __half, coordinates
 // and interpolation in f32 through the same helpers as the C references in
 // resample_cpu.c (resample_coords.h).  FMA contraction is avoided with __fmul_rn /
 // __fadd_rn so that f32 results match the CPU to the last bits.
 #include <cuda_fp16.h>
 
-#include "../runtime/backend_cuda.h"
-#include "../runtime/ops_resample.h"
 #include "cuda_common.cuh"
 #include "resample_coords.h"
+#include "resample_kernels_cuda.h"
 
 namespace {
 
@@ -88,59 +89,46 @@ __global__ void warp_bilinear_kernel(const T *x, const T *flow, T *y, int c, int
     }
 }
 
-int is_f16(const or_tensor *t) { return t->dtype == OR_F16; }
-
-or_status cuda_resize_bilinear(or_backend *be, const or_tensor *x, int align_corners,
-                               double scale_h, double scale_w, or_tensor *y, or_err *err)
-{
-    size_t count = or_numel(y);
-    float sh = rs_linear_scale(x->h, y->h, align_corners, scale_h);
-    float sw = rs_linear_scale(x->w, y->w, align_corners, scale_w);
-    cudaStream_t st = or_cuda_stream(be);
-    if (is_f16(x))
-        resize_bilinear_kernel<<<or_grid_for(count), 256, 0, st>>>(
-            (const __half *)x->data, (__half *)y->data, x->h, x->w, y->h, y->w, sh, sw,
-            align_corners, count);
-    else
-        resize_bilinear_kernel<<<or_grid_for(count), 256, 0, st>>>(
-            (const float *)x->data, (float *)y->data, x->h, x->w, y->h, y->w, sh, sw,
-            align_corners, count);
-    return or_launched("resize_bilinear", err);
-}
-
-or_status cuda_resize_nearest(or_backend *be, const or_tensor *x, double scale_h, double scale_w,
-                              or_tensor *y, or_err *err)
-{
-    size_t count = or_numel(y);
-    float sh = rs_nearest_scale(x->h, y->h, scale_h), sw = rs_nearest_scale(x->w, y->w, scale_w);
-    cudaStream_t st = or_cuda_stream(be);
-    if (is_f16(x))
-        resize_nearest_kernel<<<or_grid_for(count), 256, 0, st>>>(
-            (const __half *)x->data, (__half *)y->data, x->h, x->w, y->h, y->w, sh, sw, count);
-    else
-        resize_nearest_kernel<<<or_grid_for(count), 256, 0, st>>>(
-            (const float *)x->data, (float *)y->data, x->h, x->w, y->h, y->w, sh, sw, count);
-    return or_launched("resize_nearest", err);
-}
-
-or_status cuda_warp_bilinear(or_backend *be, const or_tensor *x, const or_tensor *flow,
-                             or_grid_pad pad, int align_corners, or_tensor *y, or_err *err)
-{
-    size_t count = (size_t)x->n * x->h * x->w;
-    int border = pad == OR_GRID_PAD_BORDER;
-    cudaStream_t st = or_cuda_stream(be);
-    if (is_f16(x))
-        warp_bilinear_kernel<<<or_grid_for(count), 256, 0, st>>>(
-            (const __half *)x->data, (const __half *)flow->data, (__half *)y->data, x->c, x->h,
-            x->w, align_corners, border, count);
-    else
-        warp_bilinear_kernel<<<or_grid_for(count), 256, 0, st>>>(
-            (const float *)x->data, (const float *)flow->data, (float *)y->data, x->c, x->h,
-            x->w, align_corners, border, count);
-    return or_launched("warp_bilinear", err);
-}
-
 } // namespace
 
-extern "C" const struct or_ops_resample or_ops_resample_cuda = {
-    cuda_resize_bilinear, cuda_resize_nearest, cuda_warp_bilinear};
+cudaError_t resize_bilinear_cuda(cudaStream_t st, const void *x, void *y, int f16, size_t planes,
+                                 int h, int w, int ho, int wo, float scale_h, float scale_w,
+                                 int align_corners)
+{
+    size_t count = planes * ho * wo;
+    if (f16)
+        resize_bilinear_kernel<<<or_grid_for(count), 256, 0, st>>>(
+            (const __half *)x, (__half *)y, h, w, ho, wo, scale_h, scale_w, align_corners, count);
+    else
+        resize_bilinear_kernel<<<or_grid_for(count), 256, 0, st>>>(
+            (const float *)x, (float *)y, h, w, ho, wo, scale_h, scale_w, align_corners, count);
+    return cudaGetLastError();
+}
+
+cudaError_t resize_nearest_cuda(cudaStream_t st, const void *x, void *y, int f16, size_t planes,
+                                int h, int w, int ho, int wo, float scale_h, float scale_w)
+{
+    size_t count = planes * ho * wo;
+    if (f16)
+        resize_nearest_kernel<<<or_grid_for(count), 256, 0, st>>>(
+            (const __half *)x, (__half *)y, h, w, ho, wo, scale_h, scale_w, count);
+    else
+        resize_nearest_kernel<<<or_grid_for(count), 256, 0, st>>>(
+            (const float *)x, (float *)y, h, w, ho, wo, scale_h, scale_w, count);
+    return cudaGetLastError();
+}
+
+cudaError_t warp_bilinear_cuda(cudaStream_t st, const void *x, const void *flow, void *y, int f16,
+                               int n, int c, int h, int w, int align_corners, int border)
+{
+    size_t count = (size_t)n * h * w;
+    if (f16)
+        warp_bilinear_kernel<<<or_grid_for(count), 256, 0, st>>>(
+            (const __half *)x, (const __half *)flow, (__half *)y, c, h, w, align_corners, border,
+            count);
+    else
+        warp_bilinear_kernel<<<or_grid_for(count), 256, 0, st>>>(
+            (const float *)x, (const float *)flow, (float *)y, c, h, w, align_corners, border,
+            count);
+    return cudaGetLastError();
+}

@@ -6,7 +6,7 @@
 #ifndef OR_CLI_TEST_UTIL_H
 #define OR_CLI_TEST_UTIL_H
 
-#include "runtime/image.h"
+#include "runtime/io/image.h"
 
 /* stderr of the last ct_run, NUL-terminated (truncated to 8 KiB). */
 extern char ct_err[8192];

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "convert/convert.h"
-#include "runtime/net.h"
+#include "runtime/nets/net.h"
 #include "test_util.h"
 #include "weights/safetensors.h"
 

@@ -12,7 +12,7 @@
 
 #include <criterion/criterion.h>
 
-#include "runtime/backend.h"
+#include "runtime/core/backend.h"
 #include "test_util.h"
 
 /* Open CUDA device 0 into *gpu (skip the test without a device) and, when cpu

@@ -5,7 +5,7 @@
 #define OR_OP_MATRIX_H
 
 #include "op_matrix_util.h"
-#include "runtime/ops.h"
+#include "runtime/core/ops.h"
 
 /* Tolerances: op_matrix_util.h (f32 1e-5 x max(1, max|ref|), f16 45 dB, layout bit-exact). */
 

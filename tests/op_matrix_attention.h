@@ -7,7 +7,7 @@
 #ifndef OR_OP_MATRIX_ATTENTION_H
 #define OR_OP_MATRIX_ATTENTION_H
 
-#include "runtime/ops_attention.h"
+#include "runtime/core/ops_attention.h"
 
 int om_self_attention_cases(or_backend *be, or_dtype dt);
 

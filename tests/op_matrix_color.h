@@ -5,7 +5,7 @@
 #ifndef OR_OP_MATRIX_COLOR_H
 #define OR_OP_MATRIX_COLOR_H
 
-#include "runtime/ops_color.h"
+#include "runtime/core/ops_color.h"
 
 /* Every conversion on awkward shapes (1 pixel, odd sizes, batch 2), out of place
  * and in place; tolerances as op_matrix.h (f32 1e-5 x max(1,max|ref|), f16 45 dB). */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/deconv_cpu.h"
+#include "kernels/deconv_kernels.h"
 #include "op_matrix_util.h"
 #include "test_util.h"
 

@@ -1,4 +1,4 @@
-/* op_matrix_flow.h: the "flow" op family (DAIN's layers, runtime/ops_flow.h)
+/* op_matrix_flow.h: the "flow" op family (DAIN's layers, runtime/core/ops_flow.h)
  * on a given backend and dtype against independent references written here
  * from the official kernels' semantics (double accumulation; the discrete
  * decisions, i.e. which pixels and corners, from the same float positions).
@@ -12,7 +12,7 @@
 #ifndef OR_OP_MATRIX_FLOW_H
 #define OR_OP_MATRIX_FLOW_H
 
-#include "runtime/ops_flow.h"
+#include "runtime/core/ops_flow.h"
 
 /* Each returns the number of failed cases and prints one line per failure. */
 int om_flow_correlation_cases(or_backend *be, or_dtype dt);

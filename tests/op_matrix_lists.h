@@ -19,7 +19,7 @@
 #include "op_matrix_pool.h"
 #include "op_matrix_resample.h"
 
-/* Core ops (runtime/ops.h); om_cast_cases (f32 -> f16 -> f32, no dtype
+/* Core ops (runtime/core/ops.h); om_cast_cases (f32 -> f16 -> f32, no dtype
  * argument) is called on its own by both tests. */
 #define OM_CORE_CASES(X)                                                                      \
     X(conv2d) X(activation) X(add) X(channel_affine) X(pixel_shuffle) X(pixel_unshuffle)      \

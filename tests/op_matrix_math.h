@@ -6,7 +6,7 @@
 #ifndef OR_OP_MATRIX_MATH_H
 #define OR_OP_MATRIX_MATH_H
 
-#include "runtime/ops_math.h"
+#include "runtime/core/ops_math.h"
 
 /* Each returns the number of failed cases and prints one line per failure. */
 int om_mul_cases(or_backend *be, or_dtype dt);          /* same shape, 1-channel broadcast, in place */

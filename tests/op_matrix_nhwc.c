@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
-#include "runtime/ops_pool.h"
+#include "runtime/core/ops_pool.h"
 #include "test_util.h"
 
 /* ---- NHWC tensors on the backend: packed, or channel views of a wider buffer ---- */

@@ -10,7 +10,7 @@
 #define OR_OP_MATRIX_NHWC_H
 
 #include "op_matrix_util.h"
-#include "runtime/ops.h"
+#include "runtime/core/ops.h"
 
 /* Each returns the number of failed cases and prints one line per failure. */
 int om_nhwc_conv2d_cases(or_backend *be, or_dtype dt);

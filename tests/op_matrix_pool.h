@@ -5,7 +5,7 @@
 #ifndef OR_OP_MATRIX_POOL_H
 #define OR_OP_MATRIX_POOL_H
 
-#include "runtime/ops_pool.h"
+#include "runtime/core/ops_pool.h"
 
 int om_maxpool2d_cases(or_backend *be, or_dtype dt);
 int om_avgpool2d_cases(or_backend *be, or_dtype dt);

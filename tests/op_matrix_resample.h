@@ -7,7 +7,7 @@
 #ifndef OR_OP_MATRIX_RESAMPLE_H
 #define OR_OP_MATRIX_RESAMPLE_H
 
-#include "runtime/ops_resample.h"
+#include "runtime/core/ops_resample.h"
 
 /* Against PyTorch, f32: max abs <= OM_TORCH_TOL_F32 * max(1, max|ref|).  Resizes
  * compute the same f32 expressions as PyTorch (differences are the order of the

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "kernels/kernels.h"
-#include "runtime/ops.h"
+#include "runtime/core/ops.h"
 
 /* Tolerances (see docs/architecture.md, "Testing"):
  *  f32: max |out - ref| <= 1e-5 * max(1, max |ref|): the references accumulate in

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "convert/convert.h"
-#include "runtime/image.h"
+#include "runtime/io/image.h"
 #include "cli_test_util.h"
 #include "test_util.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "runtime/cli/cli_common.h"
-#include "runtime/scene.h"
+#include "runtime/stages/scene.h"
 #include "cli_test_util.h"
 #include "test_util.h"
 

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/video.h"
+#include "runtime/io/video.h"
 #include "cli_test_util.h"
 #include "test_util.h"
 #include "video_clip.h"

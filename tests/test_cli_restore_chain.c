@@ -15,7 +15,7 @@
 
 #include "cli_test_util.h"
 #include "stage_case_util.h"
-#include "runtime/video.h"
+#include "runtime/io/video.h"
 #include "test_util.h"
 #include "video_clip.h"
 

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runtime/image.h"
+#include "runtime/io/image.h"
 #include "cli_test_util.h"
 #include "test_util.h"
 

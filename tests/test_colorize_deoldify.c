@@ -1,5 +1,5 @@
 /* test_colorize_deoldify.c: DeOldify's whole image pipeline
- * (runtime/colorize_deoldify.c) on the CPU against the official pipeline
+ * (runtime/stages/colorize_deoldify.c) on the CPU against the official pipeline
  * written in PIL + numpy + our PyTorch definitions
  * (tests/fixtures/make_deoldify_fixtures.py: pipe_*.safetensors, crops of
  * shared/testdata/bw_photos stored as decoded 8-bit pixels, so no JPEG decoder
@@ -15,7 +15,7 @@
 #include <math.h>
 
 #include "deoldify_fixtures.h"
-#include "runtime/colorize.h"
+#include "runtime/stages/colorize.h"
 
 static or_backend *be;
 static or_net *net;

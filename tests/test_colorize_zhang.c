@@ -1,11 +1,11 @@
-/* test_colorize_zhang.c: the Zhang pipeline (runtime/colorize_zhang.c) on the CPU
+/* test_colorize_zhang.c: the Zhang pipeline (runtime/stages/colorize_zhang.c) on the CPU
  * against the official demo pipeline run in PyTorch by make_zhang_fixtures.py
  * (tests/fixtures/zhang/pipe_*.png, 16-bit) on crops of the shared photo
  * bw_photos/1890sMedStudents.png cut here the same way, with the seeded
  * checkpoints; PSNR >= 50 dB on the float RGB output (differences come from
  * f32 vs float64 Lab on the way in and the 16-bit quantisation of the
  * reference, ~1e-5).  Also the hint colour gamut snap and the hints parser
- * (runtime/hints.c). */
+ * (runtime/stages/hints.c). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "convert/convert.h"
-#include "runtime/colorize.h"
-#include "runtime/colorize_zhang.h"
+#include "runtime/stages/colorize.h"
+#include "runtime/stages/colorize_zhang.h"
 #include "test_util.h"
 
 #define PHOTO "testdata/bw_photos/1890sMedStudents.png"

@@ -44,7 +44,7 @@ static void compare(or_dtype dt)
 }
 
 Test(net_dain_cuda, f32_matches_cpu) { compare(OR_F32); }
-/* DAIN runs in f32 even when f16 is asked for (runtime/net_dain.c): f16 flows
+/* DAIN runs in f32 even when f16 is asked for (runtime/nets/net_dain.c): f16 flows
  * flip its discrete steps (45.4 dB, max abs 1.5 on dain_small_64x128_t050 on the
  * CUDA emulator). */
 Test(net_dain_cuda, f16_request_runs_f32)

@@ -8,7 +8,7 @@
 
 #include "gpu_test.h"
 #include "deoldify_fixtures.h"
-#include "runtime/colorize.h"
+#include "runtime/stages/colorize.h"
 
 GT_CUDA_CPU_FIXTURE(gpu, cpu, 0)
 

@@ -10,8 +10,8 @@
 
 #include "convert/convert.h"
 #include "gpu_test.h"
-#include "runtime/colorize.h"
-#include "runtime/net.h"
+#include "runtime/stages/colorize.h"
+#include "runtime/nets/net.h"
 #include "test_util.h"
 #include "weights/safetensors.h"
 

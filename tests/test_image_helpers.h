@@ -23,7 +23,7 @@
 #include <jpeglib.h>
 #include <png.h>
 
-#include "runtime/image.h"
+#include "runtime/io/image.h"
 #include "test_util.h"
 
 /* ---- small helpers ------------------------------------------------------------ */

@@ -1,6 +1,6 @@
 /* test_image_png.c: PNG reading (every bit depth x colour type, palette, tRNS,
  * interlace, ancillary chunks), PNG writing (exact round trips, clamping and
- * rounding) and the image conversions (runtime/image.h). */
+ * rounding) and the image conversions (runtime/io/image.h). */
 #include "test_image_helpers.h"
 
 /* What the reader must return for one raw sample of the file. */

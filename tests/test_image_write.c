@@ -1,5 +1,5 @@
 /* test_image_write.c: failed writes leave no file, no temporary and the previous
- * target intact (temp + rename, runtime/fileutil.h), for PNG and JPEG. */
+ * target intact (temp + rename, runtime/core/fileutil.h), for PNG and JPEG. */
 #include "test_image_helpers.h"
 
 /* ---- write failures ---------------------------------------------------------------- */

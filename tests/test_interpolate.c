@@ -1,9 +1,9 @@
-/* test_interpolate.c: the interpolation pipeline (runtime/interpolate.c) on the
+/* test_interpolate.c: the interpolation pipeline (runtime/stages/interpolate.c) on the
  * CPU: the whole official procedure (pad to max(128, 128/scale), network, crop,
  * clamp) against PyTorch on awkward sizes (tests/fixtures/rife/pipe_*), gray and
  * alpha handling, 1-pixel strips, the n-times helper, and the errors. */
 #include "rife_fixtures.h"
-#include "runtime/interpolate.h"
+#include "runtime/stages/interpolate.h"
 
 static or_backend *be;
 static or_net *net; /* a seeded checkpoint */

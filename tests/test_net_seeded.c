@@ -1,5 +1,5 @@
 /* test_net_seeded.c: networks built from metadata with seeded weights
- * (runtime/net_seeded.c) on the CPU backend.
+ * (runtime/nets/net_seeded.c) on the CPU backend.
  *   - a seeded rrdbnet / srvgg runs; the same seed gives bit-identical
  *     outputs, another seed a different output;
  *   - a converted model file and a seeded network of the same metadata ask for
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "convert/convert.h"
-#include "runtime/net_seeded.h"
+#include "runtime/nets/net_seeded.h"
 #include "test_util.h"
 #include "weights/safetensors.h"
 

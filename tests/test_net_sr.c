@@ -1,5 +1,5 @@
-/* test_net_sr.c: the super-resolution networks (runtime/net_rrdbnet.c,
- * runtime/net_srvgg.c) on the CPU backend against PyTorch's outputs
+/* test_net_sr.c: the super-resolution networks (runtime/nets/net_rrdbnet.c,
+ * runtime/nets/net_srvgg.c) on the CPU backend against PyTorch's outputs
  * (tests/fixtures/net/), plus the load-time failures and the steady state.
  *
  * Tolerance: max abs error <= 1e-4. Both sides compute in fp32; they differ

@@ -1,4 +1,4 @@
-/* test_pipeline.c: runtime/pipeline.h without files or networks: frame
+/* test_pipeline.c: runtime/pipeline/pipeline.h without files or networks: frame
  * multiplication, time stamps, scene-cut duplication, the last frame's
  * repeats, stopping, error propagation, bounded queues, the folder runner
  * with a failing item, and -j parsing.  Frames are 8x6 gray images whose value
@@ -7,8 +7,8 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "runtime/pipeline.h"
-#include "runtime/scene.h"
+#include "runtime/pipeline/pipeline.h"
+#include "runtime/stages/scene.h"
 
 #define MAXOUT 1024
 

@@ -1,4 +1,4 @@
-/* test_resize_pil.c: runtime/resize_pil.c against Pillow's Image.resize
+/* test_resize_pil.c: runtime/io/resize_pil.c against Pillow's Image.resize
  * (tests/fixtures/zhang/resize_pil.bin, written by make_zhang_fixtures.py with
  * Pillow 9.4): 8-bit images bit-exact; float ('F') images within 1e-6 (the same
  * double sums in the same order: equal unless a compiler contracts to FMA). */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/resize_pil.h"
+#include "runtime/io/resize_pil.h"
 #include "test_util.h"
 
 Test(resize_pil, equals_pillow)

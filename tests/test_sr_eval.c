@@ -19,7 +19,7 @@
 
 #include "bench/sr_eval.h"
 #include "fixtures/sr_eval/psnr_expected.h"
-#include "runtime/backend.h"
+#include "runtime/core/backend.h"
 #include "test_util.h"
 #include "weights/sha256.h"
 

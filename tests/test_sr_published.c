@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "bench/sr_eval.h"
-#include "runtime/backend.h"
+#include "runtime/core/backend.h"
 #include "test_util.h"
 
 #define CKPT "weights/RRDB_PSNR_x4.pth"

@@ -1,4 +1,4 @@
-/* test_upscale.c: the upscaling pipeline (runtime/upscale.c, tile.c, resize.c)
+/* test_upscale.c: the upscaling pipeline (runtime/stages/upscale.c, tile.c, resize.c)
  * on the CPU: first with small fake networks built here (nearest upsampling,
  * a 2-conv net with pixel-(un)shuffle, a spy that records its input), where
  * tiled and untiled runs must agree exactly; then with the real RRDBNet and
@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime/backend.h"
-#include "runtime/net.h"
-#include "runtime/ops.h"
-#include "runtime/resize.h"
-#include "runtime/upscale.h"
+#include "runtime/core/backend.h"
+#include "runtime/nets/net.h"
+#include "runtime/core/ops.h"
+#include "runtime/io/resize.h"
+#include "runtime/stages/upscale.h"
 #include "convert/convert.h"
 #include "test_util.h"
 

@@ -11,7 +11,7 @@
 #include <dirent.h>
 
 #include "convert/convert.h"
-#include "runtime/backend.h"
+#include "runtime/core/backend.h"
 
 static char tu_bufs[8][4096];
 static int tu_next;

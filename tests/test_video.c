@@ -1,4 +1,4 @@
-/* test_video.c: runtime/video.h and the video pipeline on small generated
+/* test_video.c: runtime/io/video.h and the video pipeline on small generated
  * clips (tests/video_clip.h): colour range and matrix kept, audio and
  * subtitle packets copied unchanged, frame count and rate (n-times with an
  * interpolation callback), scene cuts, an interrupted run leaving nothing,
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/pipeline.h"
-#include "runtime/video.h"
+#include "runtime/pipeline/pipeline.h"
+#include "runtime/io/video.h"
 #include "cli_test_util.h"
 #include "test_util.h"
 #include "video_clip.h"

@@ -9,7 +9,7 @@
 
 #include "convert/arch.h"
 #include "convert/convert.h"
-#include "runtime/tensor.h"
+#include "runtime/core/tensor.h"
 #include "test_util.h"
 #include "weights/json.h"
 #include "weights/registry.h"

@@ -1,5 +1,5 @@
 #include "json.h"
-#include "../runtime/fileutil.h"
+#include "runtime/core/fileutil.h"
 
 #include <errno.h>
 #include <stdio.h>

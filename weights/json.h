@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "../runtime/status.h"
+#include "runtime/core/status.h"
 
 typedef enum { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT } json_type;
 
@@ -23,7 +23,7 @@ struct json_value {
 /* Parse text[0..len). name is used in error messages. */
 or_status json_parse(const char *text, size_t len, const char *name, json_value **out,
                      or_err *err);
-/* At most JSON_MAX_FILE_BYTES, from a regular file only (runtime/fileutil.h). */
+/* At most JSON_MAX_FILE_BYTES, from a regular file only (runtime/core/fileutil.h). */
 #define JSON_MAX_FILE_BYTES ((size_t)64 << 20)
 or_status json_parse_file(const char *path, json_value **out, or_err *err);
 void json_free(json_value *v);

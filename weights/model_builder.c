@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime/fileutil.h"
-#include "../runtime/tensor.h"
+#include "runtime/core/fileutil.h"
+#include "runtime/core/tensor.h"
 
 void mb_init(or_model_builder *mb) { memset(mb, 0, sizeof *mb); }
 

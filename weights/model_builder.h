@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "../runtime/status.h"
+#include "runtime/core/status.h"
 
 #define MB_MAX_DIMS 4
 

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime/tensor.h"
+#include "runtime/core/tensor.h"
 #include "json.h"
-#include "../runtime/fileutil.h"
+#include "runtime/core/fileutil.h"
 
 static const struct {
     const char *name;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime/status.h"
+#include "runtime/core/status.h"
 
 #define ST_MAX_DIMS 8
 #define ST_MAX_HEADER ((uint64_t)100 << 20)

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "convert/convert.h"
-#include "runtime/fileutil.h"
+#include "runtime/core/fileutil.h"
 #include "weights/registry.h"
 #include "weights/safetensors.h"
 

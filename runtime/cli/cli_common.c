@@ -8,9 +8,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "runtime/pipeline.h"
-#include "runtime/scene.h"
-#include "runtime/video.h"
+#include "runtime/pipeline/pipeline.h"
+#include "runtime/stages/scene.h"
+#include "runtime/io/video.h"
 #include "weights/registry.h"
 
 void cli_opts_init(cli_opts *o, const char *prog, const char *default_model)

@@ -33,9 +33,9 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "runtime/backend.h"
-#include "runtime/image.h"
-#include "runtime/net.h"
+#include "runtime/core/backend.h"
+#include "runtime/io/image.h"
+#include "runtime/nets/net.h"
 
 #define CLI_EXIT_INTERRUPTED 130
 

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/fileutil.h"
-#include "runtime/pipeline.h"
-#include "runtime/progress.h"
+#include "runtime/core/fileutil.h"
+#include "runtime/pipeline/pipeline.h"
+#include "runtime/pipeline/progress.h"
 
 #define JPEG_QUALITY 95
 

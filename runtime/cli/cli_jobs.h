@@ -1,5 +1,5 @@
 /* cli_jobs.h: images and folders of images through a per-image function, on
- * the load/process/save threads of runtime/pipeline.h, with the safety rules
+ * the load/process/save threads of runtime/pipeline/pipeline.h, with the safety rules
  * of every command: outputs appear atomically, an existing output is kept
  * unless --overwrite, an input is never overwritten, and in a folder a bad
  * image is reported and skipped while the others are processed (exit 1). */
@@ -7,7 +7,7 @@
 #define OR_CLI_JOBS_H
 
 #include "cli_common.h"
-#include "runtime/image.h"
+#include "runtime/io/image.h"
 
 typedef struct {
     char in[4096], out[4096];

@@ -1,5 +1,5 @@
 /* cli_video.c: the restore chain over a video or a folder of frames, through
- * runtime/pipeline.h (see cli_video.h and docs/cli.md). */
+ * runtime/pipeline/pipeline.h (see cli_video.h and docs/cli.md). */
 #include "cli_video.h"
 
 #include <errno.h>
@@ -12,13 +12,13 @@
 #include <libavutil/mathematics.h>
 
 #include "cli_jobs.h"
-#include "runtime/colorize.h"
-#include "runtime/fileutil.h"
-#include "runtime/interpolate.h"
-#include "runtime/pipeline.h"
-#include "runtime/progress.h"
-#include "runtime/upscale.h"
-#include "runtime/video.h"
+#include "runtime/stages/colorize.h"
+#include "runtime/core/fileutil.h"
+#include "runtime/stages/interpolate.h"
+#include "runtime/pipeline/pipeline.h"
+#include "runtime/pipeline/progress.h"
+#include "runtime/stages/upscale.h"
+#include "runtime/io/video.h"
 
 /* ---- the chain ------------------------------------------------------------------- */
 

@@ -5,7 +5,7 @@
 #define OR_CLI_VIDEO_H
 
 #include "cli_common.h"
-#include "runtime/image.h"
+#include "runtime/io/image.h"
 
 typedef struct {
     cli_opts o;

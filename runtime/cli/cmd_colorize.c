@@ -1,5 +1,5 @@
 /* cmd_colorize.c: oprestore-gpu colorize: one image or a folder of images
- * through a colourisation network (runtime/colorize.h): DeOldify (default
+ * through a colourisation network (runtime/stages/colorize.h): DeOldify (default
  * deoldify-artistic, -r render factor) or Zhang et al. (siggraph17 with
  * optional --hints, eccv16).  Video inputs go to the restore machinery
  * (oprestore_gpu.c's stage_command).
@@ -13,9 +13,9 @@
 
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/cli_jobs.h"
-#include "runtime/colorize.h"
-#include "runtime/image.h"
-#include "runtime/net.h"
+#include "runtime/stages/colorize.h"
+#include "runtime/io/image.h"
+#include "runtime/nets/net.h"
 
 #define PROG "oprestore-gpu colorize"
 #define DEFAULT_MODEL "deoldify-artistic"

@@ -1,6 +1,6 @@
 /* cmd_interpolate.c: oprestore-gpu interpolate, after Practical-RIFE's
  * inference_img.py / inference_video.py: the frame between two images, or a
- * folder of ordered frames made N times as many (runtime/interpolate.h).
+ * folder of ordered frames made N times as many (runtime/stages/interpolate.h).
  * Video inputs go to the restore machinery (oprestore_gpu.c's stage_command).
  *
  *   interpolate -0 A -1 B -o MID [--time T] [--scale S] [-m MODEL] [-g ...]
@@ -20,10 +20,10 @@
 
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/cli_jobs.h"
-#include "runtime/fileutil.h"
-#include "runtime/image.h"
-#include "runtime/interpolate.h"
-#include "runtime/net.h"
+#include "runtime/core/fileutil.h"
+#include "runtime/io/image.h"
+#include "runtime/stages/interpolate.h"
+#include "runtime/nets/net.h"
 
 #define PROG "oprestore-gpu interpolate"
 #define DEFAULT_MODEL "rife-v4.6"

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/backend.h"
+#include "runtime/core/backend.h"
 #include "runtime/cli/cli_common.h"
 #include "weights/registry.h"
 #include "weights/safetensors.h"

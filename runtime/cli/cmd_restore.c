@@ -9,7 +9,7 @@
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/cli_jobs.h"
 #include "runtime/cli/cli_video.h"
-#include "runtime/fileutil.h"
+#include "runtime/core/fileutil.h"
 
 #define PROG "oprestore-gpu restore"
 

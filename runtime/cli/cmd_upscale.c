@@ -1,6 +1,6 @@
 /* cmd_upscale.c: oprestore-gpu upscale, after Real-ESRGAN's
  * inference_realesrgan.py and realesrgan-ncnn-vulkan: one image or a folder
- * of images through a super-resolution network (runtime/upscale.h).
+ * of images through a super-resolution network (runtime/stages/upscale.h).
  * Video inputs go to the restore machinery (cmd_restore_single).
  * Exit codes: 0 success, 1 runtime error (any image failed), 2 usage error,
  * 130 interrupted; every error is one line on stderr starting
@@ -10,9 +10,9 @@
 
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/cli_jobs.h"
-#include "runtime/image.h"
-#include "runtime/net.h"
-#include "runtime/upscale.h"
+#include "runtime/io/image.h"
+#include "runtime/nets/net.h"
+#include "runtime/stages/upscale.h"
 
 #define PROG "oprestore-gpu upscale"
 #define DEFAULT_MODEL "realesr-animevideov3"

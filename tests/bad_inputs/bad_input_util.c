@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli_test_util.h"
-#include "runtime/image.h"
+#include "runtime/io/image.h"
 #include "test_util.h"
 
 char bi_err[16384];

@@ -12,7 +12,7 @@
 
 #include "bad_inputs/bad_input_util.h"
 #include "cli_test_util.h"
-#include "runtime/status.h"
+#include "runtime/core/status.h"
 #include "test_util.h"
 #include "weights/model_builder.h"
 

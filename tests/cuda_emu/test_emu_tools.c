@@ -34,7 +34,7 @@
 
 #include "cli_test_util.h"
 #include "stage_case_util.h"
-#include "runtime/video.h"
+#include "runtime/io/video.h"
 #include "test_util.h"
 #include "video_clip.h"
 #include "weights/json.h"
@@ -104,7 +104,7 @@ static size_t check_results(const json_value *root, const char *dtype, int iters
         cr_expect(av->num, "%s: unavailable at -g 0: %s", name, json_str(r, "reason", ""));
         if (!av->num)
             continue;
-        /* DAIN computes in f32 whatever is asked (runtime/net_dain.c) */
+        /* DAIN computes in f32 whatever is asked (runtime/nets/net_dain.c) */
         cr_expect_str_eq(json_str(r, "dtype", ""), strcmp(name, "dain") ? dtype : "f32", "%s",
                          name);
         const json_value *t = json_get(r, "ms_per_frame"); /* CUDA events */
@@ -260,7 +260,7 @@ static void compare(const char *gpu_png, const char *cpu_png, emu_tol tol, const
 }
 
 /* Set by the DAIN tests: DAIN computes in f32 even at -g 0 without --fp32
- * (runtime/net_dain.c: f16 flows flip its discrete steps; 15-35 dB against the
+ * (runtime/nets/net_dain.c: f16 flows flip its discrete steps; 15-35 dB against the
  * CPU when it ran in f16), so its "f16" run is held to the f32 bounds, and
  * those are the discrete ones of emu_tol. */
 static int dain_discrete;
@@ -341,7 +341,7 @@ Test(emu_cli, colorize_deoldify_g0_matches_cpu, .timeout = 120)
     cli_three_ways("colorize", "deo", io, "colorize-deo", "network 32x32");
 }
 
-/* SIGGRAPH17 with two colour hints (runtime/hints.c: the hint planes go to the
+/* SIGGRAPH17 with two colour hints (runtime/stages/hints.c: the hint planes go to the
  * device with the L channel). */
 Test(emu_cli, colorize_hints_g0_matches_cpu, .timeout = 120)
 {

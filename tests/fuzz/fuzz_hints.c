@@ -1,10 +1,10 @@
-/* fuzz_hints.c: libFuzzer target for the --hints reader (runtime/hints.c)
+/* fuzz_hints.c: libFuzzer target for the --hints reader (runtime/stages/hints.c)
  * and the JSON reader under it (weights/json.c).  or_hints_load takes a path,
  * so the input is written to a memfd and read back through /proc/self/fd/N,
  * as the CLI would read a file.  Any input must give hints or a clean
  * error: no crash, hang, leak or out-of-bounds access, and an error message
  * that is one line with no control characters (names and colours from the
- * file are escaped: or_esc, runtime/status.h).
+ * file are escaped: or_esc, runtime/core/status.h).
  * Seed corpus: tests/fuzz/corpus/fuzz_hints/ (make_seeds.sh writes the first seeds). */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "runtime/colorize.h"
+#include "runtime/stages/colorize.h"
 #include "weights/json.h"
 
 static int write_all(int fd, const uint8_t *data, size_t size)

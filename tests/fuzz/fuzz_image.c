@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/image.h"
+#include "runtime/io/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,5 +1,5 @@
 /* fuzz_video.c: libFuzzer target for video demuxing and decoding through
- * runtime/video_read.c (libavformat/libavcodec/libswscale underneath).
+ * runtime/io/video_read.c (libavformat/libavcodec/libswscale underneath).
  * The input is written to a memfd and opened by name (/proc/self/fd/N), so
  * the container is found by content, as with a user's file.  At most
  * FUZZ_FRAMES frames are decoded and converted to RGB, and frames are capped
@@ -17,8 +17,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "runtime/video.h"
-#include "runtime/video_internal.h"
+#include "runtime/io/video.h"
+#include "runtime/io/video_internal.h"
 
 #define FUZZ_FRAMES 8
 #define FUZZ_MAX_PIXELS (512L * 512L)

@@ -1,0 +1,35 @@
+/* backend_cuda.h: what the CUDA kernels of the op families (kernels/<family>_cuda.cu)
+ * need from a CUDA backend: its stream and library handles.  Every family kernel
+ * launches on or_cuda_stream(be) and returns without synchronising.  Only for
+ * .cu files; be must be a CUDA backend (be->kind == OR_BACKEND_CUDA). */
+#ifndef OR_BACKEND_CUDA_H
+#define OR_BACKEND_CUDA_H
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include "backend.h"
+
+extern "C" {
+cudaStream_t or_cuda_stream(or_backend *be);
+cublasHandle_t or_cuda_cublas(or_backend *be); /* bound to or_cuda_stream(be) */
+cudnnHandle_t or_cuda_cudnn(or_backend *be);   /* bound to or_cuda_stream(be) */
+}
+
+/* A kernel launcher's result (kernels/: cudaError_t) as an or_status naming the op. */
+static inline or_status or_cuda_launched(const char *what, cudaError_t e, or_err *err)
+{
+    if (e != cudaSuccess)
+        return or_errf(err, OR_EDEVICE, "%s: %s", what, cudaGetErrorString(e));
+    return OR_OK;
+}
+
+/* The last launch's error, if any, as an or_status naming the kernel (for the
+ * kernel files that still launch from their op tables). */
+static inline or_status or_launched(const char *what, or_err *err)
+{
+    return or_cuda_launched(what, cudaGetLastError(), err);
+}
+
+#endif
