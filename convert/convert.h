@@ -3,7 +3,7 @@
 #define OR_CONVERT_H
 
 #include "../weights/model_builder.h"
-#include "../weights/sha256.h" /* or_sha256_file */
+#include "../runtime/core/sha256.h" /* or_sha256_file */
 #include "arch.h"
 
 #define OR_CONVERTER_VERSION "1"

@@ -21,7 +21,7 @@
 #include "fixtures/sr_eval/psnr_expected.h"
 #include "runtime/core/backend.h"
 #include "test_util.h"
-#include "weights/sha256.h"
+#include "runtime/core/sha256.h"
 
 #define PAIR_TOL 1e-6   /* dB: same formula, double precision on both sides */
 #define TORCH_TOL 0.01  /* dB: our f32 CPU output vs PyTorch's, after 8-bit rounding */

@@ -14,7 +14,7 @@
 #include "weights/json.h"
 #include "weights/registry.h"
 #include "weights/safetensors.h"
-#include "weights/sha256.h"
+#include "runtime/core/sha256.h"
 
 static void build_small(or_model_builder *mb)
 {

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runtime/core/status.h"
+#include "status.h"
 
 typedef struct {
     uint32_t h[8];
