@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "runtime/core/tensor.h"
+#include "embedded.h"
 #include "json.h"
 #include "runtime/core/fileutil.h"
 
@@ -165,9 +166,20 @@ or_status st_parse(const uint8_t *buf, size_t len, const char *name, st_file *f,
     return s;
 }
 
+/* "embedded:<name>": a model file built into the binary (embedded.h). */
+static or_status open_embedded(const char *path, st_file *f, or_err *err)
+{
+    const or_embedded_model *m = or_embedded_find(path);
+    if (!m)
+        return or_errf(err, OR_EIO, "%s: no such model is built in", path);
+    return st_parse(m->data, m->size, path, f, err);
+}
+
 or_status st_open(const char *path, st_file *f, or_err *err)
 {
     memset(f, 0, sizeof *f);
+    if (strncmp(path, OR_EMBEDDED_PREFIX, strlen(OR_EMBEDDED_PREFIX)) == 0)
+        return open_embedded(path, f, err);
     int fd;
     size_t size;
     OR_TRY(or_open_input(path, 0, &fd, &size, err)); /* mmap'd: no size limit */

@@ -37,6 +37,7 @@ typedef struct {
     int n_meta;
 } st_file;
 
+/* path "embedded:<name>" opens a model file built into the binary (embedded.h). */
 or_status st_open(const char *path, st_file *f, or_err *err);
 /* Parse a buffer the caller keeps alive (tests, fuzzing). */
 or_status st_parse(const uint8_t *buf, size_t len, const char *name, st_file *f, or_err *err);
