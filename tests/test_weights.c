@@ -197,7 +197,7 @@ Test(sha256, real_checkpoint_matches_manifest)
     char hex[65];
     or_err err;
     cr_assert_eq(or_sha256_file(p, hex, &err), OR_OK);
-    const or_model_info *m = or_registry_match_checkpoint("renamed.pth", hex);
+    const or_model_info *m = or_registry_match_checkpoint("renamed.pth", hex, NULL);
     cr_assert(m, "registry matches by sha256");
     cr_expect_str_eq(m->name, "realesr-animevideov3");
 }

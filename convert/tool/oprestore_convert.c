@@ -108,7 +108,11 @@ static int output_in_dir(const char *in, const char *dir, char *out, size_t n, o
         return 0;
     }
     const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
-    const or_model_info *m = or_registry_match_checkpoint(base, sha);
+    or_match_kind how;
+    const or_model_info *m = or_registry_match_checkpoint(base, sha, &how);
+    if (how == OR_MATCH_KNOWN_COPY)
+        printf("%s: %s: %s (sha256 %.16s...); converting it as %s\n", in, m->name, m->copy_note,
+               sha, m->name);
     char stem[256];
     snprintf(stem, sizeof stem, "%s", m ? m->name : base);
     if (!m && strrchr(stem, '.'))
