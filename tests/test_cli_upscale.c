@@ -157,11 +157,13 @@ Test(cli_upscale, missing_model_and_usage_errors)
     ct_write_png(in, 4, 4, 3, 0, 8, 3);
     mkdir(empty, 0755);
     char a[9000];
-    snprintf(a, sizeof a, "-i '%s' -o '%s' -M '%s' -g cpu", in, out, empty);
+    /* the default (realesr-animevideov3) is built in: test_cli_models.c */
+    snprintf(a, sizeof a, "-i '%s' -o '%s' -M '%s' -g cpu -m realesr-general-x4v3", in, out, empty);
     cr_assert_eq(run_up(a), 1);
-    assert_contains(ct_err, "oprestore-gpu upscale: model realesr-animevideov3 not found");
+    assert_contains(ct_err, "oprestore-gpu upscale: model realesr-general-x4v3 not found");
+    assert_contains(ct_err, "oprestore-gpu models --get realesr-general-x4v3 -M");
     assert_contains(ct_err, "https://github.com/xinntao/Real-ESRGAN/releases/");
-    assert_contains(ct_err, "oprestore-convert realesr-animevideov3.pth -M");
+    assert_contains(ct_err, "oprestore-convert realesr-general-x4v3.pth -M");
     cr_assert_eq(strchr(ct_err, '\n'), ct_err + strlen(ct_err) - 1, "one line: %s", ct_err);
     snprintf(a, sizeof a, "-i '%s' -o '%s' -M '%s' -m nosuch", in, out, empty);
     cr_assert_eq(run_up(a), 1);

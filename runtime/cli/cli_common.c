@@ -11,6 +11,7 @@
 #include "runtime/pipeline/pipeline.h"
 #include "runtime/stages/scene.h"
 #include "runtime/io/video.h"
+#include "weights/embedded.h"
 #include "weights/registry.h"
 
 void cli_opts_init(cli_opts *o, const char *prog, const char *default_model)
@@ -289,7 +290,18 @@ int cli_resolve_model(const cli_opts *o, const char *m, const char *stage, char 
         return cli_fail_usage(o, "%s is a %s model, not a %s model", m, info->stage, stage);
     if (access(path, R_OK) == 0)
         return -1;
-    if (info)
+    if (or_embedded_find(m)) {
+        if (o->verbose)
+            cli_say(o, "%s not found: using the built-in %s", path, m);
+        snprintf(path, len, "%s%s", OR_EMBEDDED_PREFIX, m);
+        return -1;
+    }
+    if (info && !info->url_is_page)
+        cli_say(o,
+                "model %s not found (%s): get it with 'oprestore-gpu models --get %s -M %s', or "
+                "download %s and run 'oprestore-convert %s -M %s'",
+                m, path, m, dir, info->url, info->checkpoint, dir);
+    else if (info)
         cli_say(o,
                 "model %s not found (%s): download %s from %s, then convert it with "
                 "'oprestore-convert %s -M %s'",
