@@ -35,19 +35,16 @@ const char *ct_dup(const char *s)
 
 const char *ct_tmp(const char *name) { return ct_dup(tu_tmp(name)); }
 
-int ct_run(const char *fmt, ...)
+static int vrun(const char *prefix, const char *fmt, va_list ap)
 {
     static const char *errf;
     if (!errf)
         errf = ct_tmp("stderr.txt");
     static char args[32768], cmd[40960];
-    va_list ap;
-    va_start(ap, fmt);
     int n_args = vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
     cr_assert(n_args >= 0 && (size_t)n_args < sizeof args, "arguments too long");
-    snprintf(cmd, sizeof cmd, "'%s/oprestore-gpu' %s >/dev/null 2>'%s'", OR_BINARY_DIR, args,
-             errf);
+    snprintf(cmd, sizeof cmd, "%s '%s/oprestore-gpu' %s >/dev/null 2>'%s'", prefix, OR_BINARY_DIR,
+             args, errf);
     int st = system(cmd);
     size_t n = 0;
     uint8_t *e = tu_read_file(errf, &n);
@@ -57,6 +54,24 @@ int ct_run(const char *fmt, ...)
     ct_err[e ? n : 0] = 0;
     free(e);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int ct_run(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vrun("", fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int ct_run_in(const char *prefix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vrun(prefix, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void ct_assert_one_line(const char *prog, const char *part)

@@ -20,6 +20,8 @@ const char *ct_tmp(const char *name);
  * printf-style (quote paths with '...'); stdout dropped, stderr into ct_err.
  * Returns the exit code, -1 when killed. */
 int ct_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with a shell prefix before the binary ("cd DIR && X=1", "setpriv ..."). */
+int ct_run_in(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ct_err is exactly one line, starting "<prog>: " and containing part. */
 void ct_assert_one_line(const char *prog, const char *part);
 /* The temporary models folder (created on the first call). */

@@ -2,10 +2,13 @@
  * from is listed in docs/weights.md, "The registry". */
 #include "registry.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "json.h"
 
 #define RELEASES "https://github.com/xinntao/Real-ESRGAN/releases/download/"
 #define ZHANG "https://colorizers.s3.us-east-2.amazonaws.com/"
@@ -96,23 +99,109 @@ static const or_model_info models[] = {
 
 #define N_MODELS (sizeof models / sizeof models[0])
 
-size_t or_registry_count(void) { return N_MODELS; }
-const or_model_info *or_registry_at(size_t i) { return i < N_MODELS ? &models[i] : NULL; }
+/* After or_registry_load: the built-in entries with the file's merged in. */
+static or_model_info *merged;
+static size_t n_merged;
+static json_value *merged_doc; /* the strings of the loaded entries live here */
+
+#define TABLE (merged ? merged : models)
+#define COUNT (merged ? n_merged : N_MODELS)
+
+size_t or_registry_count(void) { return COUNT; }
+const or_model_info *or_registry_at(size_t i) { return i < COUNT ? &TABLE[i] : NULL; }
 
 const or_model_info *or_registry_find(const char *name)
 {
-    for (size_t i = 0; i < N_MODELS; i++)
-        if (strcmp(models[i].name, name) == 0)
-            return &models[i];
+    for (size_t i = 0; i < COUNT; i++)
+        if (strcmp(TABLE[i].name, name) == 0)
+            return &TABLE[i];
     return NULL;
+}
+
+static int is_hex(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    return n >= 8 && n <= 64;
+}
+
+static or_status parse_entry(const json_value *e, size_t i, const char *path, or_model_info *m,
+                             or_err *err)
+{
+    memset(m, 0, sizeof *m);
+    const char **req[] = {&m->name, &m->arch, &m->stage, &m->checkpoint, &m->url};
+    const char *keys[] = {"name", "arch", "stage", "checkpoint", "url"};
+    for (size_t k = 0; k < 5; k++)
+        if (!(*req[k] = json_str(e, keys[k], NULL)) || !**req[k])
+            return or_errf(err, OR_EFORMAT, "%s: entry %zu: needs a string '%s'", path, i, keys[k]);
+    m->sha256 = json_str(e, "sha256", NULL);
+    if (m->sha256 && !is_hex(m->sha256))
+        return or_errf(err, OR_EFORMAT, "%s: %s: sha256 must be 8 to 64 hex digits", path, m->name);
+    m->license = json_str(e, "license", "?");
+    m->notes = json_str(e, "notes", "");
+    m->default_of = json_str(e, "default_of", NULL);
+    m->size = (int64_t)json_num(e, "size", 0);
+    m->url_is_page = json_num(e, "url_is_page", 0) != 0;
+    return OR_OK;
+}
+
+void or_registry_reset(void)
+{
+    free(merged);
+    json_free(merged_doc);
+    merged = NULL;
+    merged_doc = NULL;
+    n_merged = 0;
+}
+
+/* Merge the entries of doc (an array) into a copy of the built-in table. */
+static or_status merge(const json_value *doc, const char *path, or_model_info *t, size_t *n,
+                       or_err *err)
+{
+    memcpy(t, models, sizeof models);
+    *n = N_MODELS;
+    for (size_t i = 0; i < doc->n; i++) {
+        or_model_info m;
+        OR_TRY(parse_entry(&doc->items[i], i, path, &m, err));
+        size_t j = 0;
+        while (j < *n && strcmp(t[j].name, m.name) != 0)
+            j++;
+        t[j] = m;
+        *n += j == *n;
+    }
+    return OR_OK;
+}
+
+or_status or_registry_load(const char *path, or_err *err)
+{
+    json_value *doc;
+    OR_TRY(json_parse_file(path, &doc, err));
+    or_model_info *t = doc->type == JSON_ARRAY ? calloc(N_MODELS + doc->n, sizeof *t) : NULL;
+    size_t n = 0;
+    or_status st = doc->type != JSON_ARRAY
+                       ? or_errf(err, OR_EFORMAT, "%s: expected an array of models", path)
+                   : !t ? or_errf(err, OR_ENOMEM, "%s: out of memory", path)
+                        : merge(doc, path, t, &n, err);
+    if (st != OR_OK) {
+        free(t);
+        json_free(doc);
+        return st;
+    }
+    or_registry_reset();
+    merged = t;
+    n_merged = n;
+    merged_doc = doc;
+    return OR_OK;
 }
 
 static const or_model_info *match_sha(const char *sha256, int copies)
 {
-    for (size_t i = 0; i < N_MODELS; i++) {
-        const char *h = copies ? models[i].copy_sha256 : models[i].sha256;
+    for (size_t i = 0; i < COUNT; i++) {
+        const char *h = copies ? TABLE[i].copy_sha256 : TABLE[i].sha256;
         if (h && strncasecmp(h, sha256, strlen(h)) == 0)
-            return &models[i];
+            return &TABLE[i];
     }
     return NULL;
 }
@@ -127,9 +216,9 @@ const or_model_info *or_registry_match_checkpoint(const char *file_name, const c
     else if (sha256 && (m = match_sha(sha256, 1)))
         k = OR_MATCH_KNOWN_COPY;
     /* flownet.pkl is shared by every RIFE version: a name alone does not identify it */
-    for (size_t i = 0; !m && file_name && i < N_MODELS; i++)
-        if (strcmp(models[i].checkpoint, file_name) == 0 && strcmp(models[i].arch, "rife") != 0) {
-            m = &models[i];
+    for (size_t i = 0; !m && file_name && i < COUNT; i++)
+        if (strcmp(TABLE[i].checkpoint, file_name) == 0 && strcmp(TABLE[i].arch, "rife") != 0) {
+            m = &TABLE[i];
             k = OR_MATCH_NAME;
         }
     if (how)

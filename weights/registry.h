@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime/core/status.h"
+
 typedef struct {
     const char *name;        /* model name used with -m, and models/<name>.safetensors */
     const char *arch;        /* converter / network architecture */
@@ -39,6 +41,13 @@ const or_model_info *or_registry_find(const char *name);
  * copies), then by file name; *how (may be NULL) says which. */
 const or_model_info *or_registry_match_checkpoint(const char *file_name, const char *sha256,
                                                   or_match_kind *how);
+/* Add the models of a JSON file to the table (an entry of the same name
+ * replaces the built-in one): [{"name", "arch", "stage", "checkpoint", "url"
+ * (required), "sha256", "size", "license", "notes", "default_of",
+ * "url_is_page"}].  Private models, mirrors, tests; oprestore-gpu reads
+ * $OPRESTORE_REGISTRY.  Pointers from before a load or reset are invalid. */
+or_status or_registry_load(const char *path, or_err *err);
+void or_registry_reset(void); /* back to the built-in table */
 /* The download URL of m: $OPRESTORE_MODEL_BASE_URL/<checkpoint> when that is
  * set (a mirror, or a test server), else m->url; NULL when m->url is a page
  * (the user downloads it by hand). */

@@ -55,6 +55,7 @@ static void usage(FILE *f)
             "be downloaded; 'defaults': the default model of every command.  Models published\n"
             "on a web page (Google Drive, a model list) are named with what to download by hand.\n"
             "Environment: OPRESTORE_MODEL_BASE_URL (a mirror: BASE/<checkpoint file name>),\n"
+            "OPRESTORE_REGISTRY (a JSON file of more models: docs/weights.md),\n"
             "OPRESTORE_CONNECT_TIMEOUT, OPRESTORE_STALL_TIMEOUT (seconds), http(s)_proxy,\n"
             "no_proxy, CURL_CA_BUNDLE / SSL_CERT_FILE.\n");
 }
@@ -174,6 +175,10 @@ static int get_one(get_ctx *g, const or_model_info *m)
         return tell_by_hand(g, m);
     if (mkdir(g->dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, PROG ": %s: cannot create the models folder: %s\n", g->dir, strerror(errno));
+        return 1;
+    }
+    if (access(g->dir, W_OK) != 0) {
+        fprintf(stderr, PROG ": %s: the models folder is not writable: %s\n", g->dir, strerror(errno));
         return 1;
     }
     if (!g->tty && !g->a->quiet)
@@ -330,6 +335,12 @@ int cmd_models(int argc, char **argv)
     if (rc >= 0)
         return rc;
     const char *dir = cli_models_dir(a.dir);
+    const char *extra = getenv("OPRESTORE_REGISTRY");
+    or_err err;
+    if (extra && *extra && or_registry_load(extra, &err) != OR_OK) {
+        fprintf(stderr, PROG ": %s\n", err.msg);
+        return 1;
+    }
     if (a.n_get)
         return models_get(&a, dir);
     list_dir(dir);

@@ -21,7 +21,6 @@ typedef struct {
     CURL *curl;
     int64_t resumed;    /* bytes in the .part before this transfer */
     int64_t written;    /* bytes written by this transfer */
-    int started;        /* the first body bytes were seen */
     int write_failed;   /* errno of a failed write, or 0 */
     int stopped;        /* the progress callback asked to stop */
     struct timespec t0;
@@ -34,28 +33,9 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
 }
 
-/* A server that ignores Range answers 200 with the whole file: start over. */
-static int restart_if_not_partial(dl_state *s)
-{
-    long code = 0;
-    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
-    if (s->resumed > 0 && code == 200) {
-        if (ftruncate(fileno(s->f), 0) != 0 || fseek(s->f, 0, SEEK_SET) != 0)
-            return errno ? errno : EIO;
-        s->resumed = 0;
-    }
-    return 0;
-}
-
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 {
     dl_state *s = ctx;
-    if (!s->started) {
-        s->started = 1;
-        s->write_failed = restart_if_not_partial(s);
-        if (s->write_failed)
-            return 0;
-    }
     size_t w = fwrite(p, size, n, s->f);
     if (w != n) {
         s->write_failed = errno ? errno : EIO;
@@ -134,9 +114,10 @@ static or_status transfer_error(CURLcode rc, dl_state *s, const char *part, cons
 }
 
 /* Append the missing bytes to part.  A 416 on a part that holds the whole
- * file (size unknown) counts as done: the checks below decide. */
+ * file (size unknown) counts as done: the checks below decide.  *no_range:
+ * the server refused to resume (the caller starts over). */
 static or_status fetch(const or_download_req *r, const char *part, int64_t have,
-                       or_download_info *info, or_err *err)
+                       or_download_info *info, int *no_range, or_err *err)
 {
     dl_state s = {.req = r, .resumed = have};
     clock_gettime(CLOCK_MONOTONIC, &s.t0);
@@ -157,6 +138,7 @@ static or_status fetch(const or_download_req *r, const char *part, int64_t have,
     or_status st = OR_OK;
     if (rc == CURLE_HTTP_RETURNED_ERROR && code == 416 && have > 0)
         rc = CURLE_OK;
+    *no_range = rc == CURLE_RANGE_ERROR && have > 0;
     if (rc != CURLE_OK)
         st = transfer_error(rc, &s, part, errbuf, err);
     else if (!closed)
@@ -198,9 +180,10 @@ static or_status check(const or_download_req *r, const char *part, const char *b
     int kept = rename(part, bad) == 0;
     if (!size_ok)
         return or_errf(err, OR_EFORMAT,
-                       "%s: size mismatch: expected %lld bytes, got %lld (sha256 %s; %s%s; "
-                       "nothing installed)",
-                       r->url, (long long)r->size, (long long)info->bytes, info->sha256,
+                       "%s: size mismatch: expected %lld bytes (sha256 %s), got %lld (sha256 %s; "
+                       "%s%s; nothing installed)",
+                       r->url, (long long)r->size, n ? r->sha256 : "unknown", (long long)info->bytes,
+                       info->sha256,
                        kept ? "kept as " : "could not keep it as ", bad);
     return or_errf(err, OR_EFORMAT,
                    "%s: sha256 mismatch: expected %s%s, got %s (%s%s; nothing installed)", r->url,
@@ -228,19 +211,20 @@ or_status or_download(const or_download_req *r, or_download_info *info, or_err *
         have = unlink(part) == 0 ? 0 : have;
     info->resumed = have > 0 ? have : 0;
     if (!(r->size && have == r->size)) {
-        or_status st = fetch(r, part, info->resumed, info, err);
+        int no_range = 0;
+        or_status st = fetch(r, part, info->resumed, info, &no_range, err);
+        if (no_range && unlink(part) == 0) { /* the server cannot resume: start over */
+            info->resumed = 0;
+            st = fetch(r, part, 0, info, &no_range, err);
+        }
         if (st != OR_OK) {
             if (file_size(part) == 0)
                 unlink(part); /* nothing to resume */
             return st;
         }
-        have = file_size(part);
-        if (r->size && have < r->size)
-            return or_errf(err, OR_EIO,
-                           "%s: the connection ended after %lld of %lld bytes; kept in %s, the "
-                           "next try resumes there",
-                           r->url, (long long)have, (long long)r->size, part);
     }
+    /* a transfer that ended cleanly is the server's whole file: a short one
+     * is a wrong file (a cut connection is CURLE_PARTIAL_FILE, kept above) */
     OR_TRY(check(r, part, bad, info, err));
     if (rename(part, r->path) != 0)
         return or_errf(err, OR_EIO, "%s: cannot rename %s: %s", r->path, part, strerror(errno));
