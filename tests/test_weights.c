@@ -256,3 +256,45 @@ Test(registry, every_model_has_an_architecture_and_a_source)
         cr_expect(or_registry_find(names[i]) != NULL, "%s is not registered", names[i]);
     cr_expect_eq(or_arch_count(), 7, "every architecture family is linked in");
 }
+
+Test(registry, known_copies_and_a_registry_file)
+{
+    or_match_kind how;
+    const or_model_info *m = or_registry_match_checkpoint(
+        "realesrgan-x4plus.pth", "5ae005c712d4079f14ee7fd3e02a8151fd9c1e69e8015a3b5f8af43c0e4e6cbb", &how);
+    cr_assert(m);
+    cr_expect_str_eq(m->name, "realesrgan-x4plus");
+    cr_expect_eq(how, OR_MATCH_KNOWN_COPY, "the ncnn-recovered copy is not the release file");
+    m = or_registry_match_checkpoint("x.pth", m->sha256, &how);
+    cr_expect_eq(how, OR_MATCH_SHA256);
+    m = or_registry_match_checkpoint("RealESRGAN_x2plus.pth", "ab", &how);
+    cr_expect_eq(how, OR_MATCH_NAME);
+    cr_expect(or_registry_find("siggraph17")->sha256 && strlen(or_registry_find("siggraph17")->sha256) == 64);
+
+    size_t n0 = or_registry_count();
+    const char *p = tu_tmp("reg.json");
+    const char *text = "[{\"name\": \"mine\", \"arch\": \"srvgg\", \"stage\": \"upscale\", "
+                       "\"checkpoint\": \"mine.pth\", \"url\": \"https://example.org/mine.pth\", "
+                       "\"sha256\": \"00ff00ff\", \"size\": 12},"
+                       " {\"name\": \"realesr-animevideov3\", \"arch\": \"srvgg\", \"stage\": "
+                       "\"upscale\", \"checkpoint\": \"a.pth\", \"url\": \"https://m/a.pth\"}]";
+    cr_assert_eq(tu_write_file(p, text, strlen(text)), 0);
+    or_err err;
+    cr_assert_eq(or_registry_load(p, &err), OR_OK, "%s", err.msg);
+    cr_expect_eq(or_registry_count(), n0 + 1, "one added, one replaced");
+    cr_expect_eq(or_registry_find("mine")->size, 12);
+    cr_expect_str_eq(or_registry_find("realesr-animevideov3")->checkpoint, "a.pth");
+    setenv("OPRESTORE_MODEL_BASE_URL", "http://127.0.0.1:9/base/", 1);
+    char buf[256];
+    cr_expect_str_eq(or_registry_download_url(or_registry_find("mine"), buf, sizeof buf),
+                     "http://127.0.0.1:9/base/mine.pth");
+    unsetenv("OPRESTORE_MODEL_BASE_URL");
+    cr_expect_null(or_registry_download_url(or_registry_find("rife-v4.6"), buf, sizeof buf));
+    or_registry_reset();
+    cr_expect_eq(or_registry_count(), n0);
+    const char *bad = "[{\"name\": \"x\", \"arch\": \"srvgg\"}]";
+    cr_assert_eq(tu_write_file(p, bad, strlen(bad)), 0);
+    cr_expect_eq(or_registry_load(p, &err), OR_EFORMAT);
+    cr_expect(strstr(err.msg, "needs a string 'stage'"), "%s", err.msg);
+    cr_expect_eq(or_registry_count(), n0, "a bad file changes nothing");
+}

@@ -17,6 +17,7 @@ static void usage(FILE *f)
             "  interpolate -i IN -o OUT  make in-between frames (RIFE, DAIN)\n"
             "  restore -i IN -o OUT      chain colorize -> upscale -> interpolate in one pass\n"
             "  models [-M DIR]           list the models found in DIR and the registered ones missing\n"
+            "  models --get NAME...|all  download, check and convert official checkpoints\n"
             "  devices                   list the backends this build can use\n"
             "  version                   print the version\n"
             "The models folder is -M, else $OPRESTORE_MODELS, else ./models.\n"
