@@ -267,10 +267,13 @@ static void print_model_file(const char *path, const char *name, const char *lab
     double mb = em ? (double)em->size / 1e6 : stat(path, &sb) == 0 ? (double)sb.st_size / 1e6 : 0;
     const char *sha = st_meta(&f, "source_sha256"), *arch = st_meta(&f, "arch"),
                *dtype = st_meta(&f, "dtype");
+    or_match_kind how = OR_MATCH_NONE;
+    if (sha)
+        or_registry_match_checkpoint(NULL, sha, &how);
     /* metadata and file names are escaped: one line per model */
-    printf("  %-28s %-10s %7.1f MB  %-3s  source sha256 %.16s%s%s\n", OR_ESC(name),
+    printf("  %-28s %-10s %7.1f MB  %-3s  source sha256 %.16s%s%s%s\n", OR_ESC(name),
            arch ? OR_ESC(arch) : "?", mb, dtype ? OR_ESC(dtype) : "?", sha ? OR_ESC(sha) : "?",
-           sha ? "..." : "", label);
+           sha ? "..." : "", how == OR_MATCH_KNOWN_COPY ? "  (not the release file)" : "", label);
     st_close(&f);
 }
 
