@@ -145,7 +145,7 @@ static void say_done(const get_ctx *g, const or_model_info *m, const char *url,
                strlen(m->sha256 ? m->sha256 : "") == 8 ? " against the published prefix" : "");
 }
 
-/* Check the downloaded checkpoint's conversion, then drop the checkpoint. */
+/* Convert the checked checkpoint into out, then drop the checkpoint. */
 static int convert_into(const get_ctx *g, const or_model_info *m, const char *ckpt,
                         const char *out)
 {
