@@ -14,7 +14,10 @@
 # to the repository): weights/realesr-animevideov3.pth is converted with
 # oprestore-convert into a temporary folder and evaluated with
 # `oprestore-bench --sr-eval` (bench/sr_eval.c: protocol there and in the
-# output).  When weights/RRDB_PSNR_x4.pth is present, that model is evaluated
+# output); so are weights/realesrgan-x4plus.pth and realesrgan-x4plus-anime.pth
+# when present (the checkpoints recovered from Real-ESRGAN's ncnn files, see
+# shared/weights/MANIFEST.md; converting the ncnn files themselves gives the
+# same pictures, docs/converters/ncnn.md).  When weights/RRDB_PSNR_x4.pth is present, that model is evaluated
 # too and its means must be within 0.02 dB of ESRGAN's published Y-channel
 # numbers (Set5 32.73, Set14 28.99); the script then exits 1 if they are not
 # (the document is still written, saying so).  Exit 2: usage or missing input.
@@ -91,6 +94,21 @@ if [ -f "$RRDB_PTH" ]; then
     RRDB_ROW="| RRDB_PSNR_x4 (ESRGAN, PSNR-oriented) | $R5 | $R14 | 32.73 | 28.99 | $verdict (tolerance $TOLERANCE dB) |"
 fi
 
+# The Real-ESRGAN RRDBNet models (recovered from the official ncnn files).
+X4PLUS_ROWS=""
+X4PLUS_NAMES=()
+for spec in "realesrgan-x4plus|RealESRGAN_x4plus (Real-ESRGAN, RRDBNet 23 blocks)" \
+            "realesrgan-x4plus-anime|RealESRGAN_x4plus_anime_6B (Real-ESRGAN, RRDBNet 6 blocks)"; do
+    name=${spec%%|*} label=${spec#*|}
+    if [ -f "$SHARED/weights/$name.pth" ]; then
+        evaluate "$name" "$SHARED/weights/$name.pth"
+        X4PLUS_ROWS+="| $label | $(mean_of "$name" Set5) | $(mean_of "$name" Set14) | none | none | no published PSNR (GAN model) |"$'\n'
+        X4PLUS_NAMES+=("$name")
+    else
+        X4PLUS_ROWS+="| $label | not run | not run | none | none | checkpoint absent (\`$name.pth\`) |"$'\n'
+    fi
+done
+
 # ---- the machine ------------------------------------------------------------------
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 CPU_MODEL=${CPU_MODEL:-unknown}
@@ -157,12 +175,20 @@ The standard EDSR / RCAN / ESRGAN protocol, as BasicSR computes it
 | model | Set5 | Set14 | published Set5 | published Set14 | status |
 |---|---:|---:|---:|---:|---|
 | realesr-animevideov3 (Real-ESRGAN, SRVGGNetCompact) | $ANIME5 | $ANIME14 | none | none | no published PSNR |
-$RRDB_ROW
+${X4PLUS_ROWS}$RRDB_ROW
 
 **realesr-animevideov3** is a blind, real-world (GAN) model for anime video,
 trained on a synthetic degradation pipeline, not on bicubic downscaling; Real-ESRGAN
 publishes no Set5/Set14 PSNR, and a low PSNR on bicubic LR is expected. These numbers
 track regressions of the runtime, not the model's quality.
+
+**realesrgan-x4plus** and **realesrgan-x4plus-anime** (RealESRGAN_x4plus,
+RealESRGAN_x4plus_anime_6B) are GAN models for real-world degradations too: no
+published Set5/Set14 PSNR, and the same caveat applies. The checkpoints are the
+ones recovered from Real-ESRGAN's official ncnn files (\`shared/weights/MANIFEST.md\`:
+fp16-rounded weights, not the official \`.pth\` bytes); converting the ncnn
+\`.param\`/\`.bin\` pair with \`oprestore-convert\` gives the same 8-bit pictures
+(\`tests/test_sr_published_ncnn.c\`, \`docs/converters/ncnn.md\`).
 
 **ESRGAN RRDB_PSNR_x4** (\`RRDB_PSNR_x4.pth\`, BasicSR's
 \`ESRGAN_PSNR_SRx4_DF2K_official\`), published in the README of xinntao/ESRGAN
@@ -179,6 +205,9 @@ and RCAN 32.63 / 28.87 (Set5 / Set14).
 
 EOF
     cat "$TMP/realesr-animevideov3.md"
+    for name in "${X4PLUS_NAMES[@]}"; do
+        cat "$TMP/$name.md"
+    done
     if [ -f "$TMP/RRDB_PSNR_x4.md" ]; then
         cat "$TMP/RRDB_PSNR_x4.md"
     fi
