@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "arch_sr_ncnn.h"
+#include "ncnn_param.h"
+
 static or_status list_names(const ck_state_dict *sd, char *buf, size_t n)
 {
     size_t k = 0;
@@ -47,29 +50,83 @@ or_status or_convert_state_dict(const ck_state_dict *sd, const or_convert_opts *
     return OR_OK;
 }
 
+/* Source metadata and the file; sd and mb are consumed by the caller. */
+static or_status write_model(or_model_builder *mb, const char *in_path, const char *format,
+                             const char *wrapper, const char *out_path, const or_convert_opts *o,
+                             or_err *err)
+{
+    char sha[65];
+    OR_TRY(or_sha256_file(in_path, sha, err));
+    const char *base = strrchr(in_path, '/');
+    mb_meta_str(mb, "source_file", base ? base + 1 : in_path);
+    mb_meta_str(mb, "source_sha256", sha);
+    mb_meta_str(mb, "source_format", format);
+    mb_meta_str(mb, "source_wrapper", wrapper[0] ? wrapper : "(bare)");
+    mb_meta_str(mb, "dtype", o && o->dtype == MB_F16 ? "f16" : "f32");
+    return mb_write_safetensors(mb, out_path, o ? o->dtype : MB_F32, err);
+}
+
+int or_convert_is_ncnn_param(const char *path)
+{
+    uint8_t head[64];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return ncnn_param_sniff(head, n);
+}
+
+or_status or_convert_ncnn(const char *param_path, const char *bin_path, const char *out_path,
+                          const or_convert_opts *o, or_err *err)
+{
+    ck_state_dict sd;
+    ncnn_sr_info info;
+    OR_TRY(ncnn_sr_state_dict(param_path, bin_path, &sd, &info, err));
+    or_convert_opts oo = o ? *o : (or_convert_opts){NULL, MB_F32, 0};
+    if (oo.arch && strcmp(oo.arch, info.arch) != 0) {
+        ckpt_free(&sd);
+        return or_errf(err, OR_EINVAL, "%s: --arch %s, but the graph is %s", param_path, oo.arch,
+                       info.arch);
+    }
+    oo.arch = info.arch;
+    or_model_builder mb;
+    mb_init(&mb);
+    char sha[65];
+    or_status s = or_convert_state_dict(&sd, &oo, &mb, NULL, err);
+    if (s != OR_OK)
+        or_err_prefix(err, "%s", OR_ESC(param_path));
+    if (s == OR_OK)
+        s = or_sha256_file(bin_path, sha, err);
+    if (s == OR_OK) {
+        const char *base = strrchr(bin_path, '/');
+        mb_meta_str(&mb, "source_bin_file", base ? base + 1 : bin_path);
+        mb_meta_str(&mb, "source_bin_sha256", sha);
+        mb_meta_str(&mb, "source_weights_storage", info.storage);
+        s = write_model(&mb, param_path, "ncnn", "(ncnn graph)", out_path, &oo, err);
+    }
+    mb_free(&mb);
+    ckpt_free(&sd);
+    return s;
+}
+
 or_status or_convert_file(const char *in_path, const char *out_path, const or_convert_opts *o,
                           or_err *err)
 {
+    if (or_convert_is_ncnn_param(in_path)) {
+        char bin[4096];
+        ncnn_bin_path_for(in_path, bin, sizeof bin);
+        return or_convert_ncnn(in_path, bin, out_path, o, err);
+    }
     ck_state_dict sd;
     OR_TRY(ckpt_read_state_dict(in_path, &sd, err));
     or_model_builder mb;
     mb_init(&mb);
-    const or_arch *arch = NULL;
-    char sha[65];
-    or_status s = or_convert_state_dict(&sd, o, &mb, &arch, err);
+    or_status s = or_convert_state_dict(&sd, o, &mb, NULL, err);
     if (s != OR_OK)
-        or_err_prefix(err, "%s", OR_ESC(in_path));
+        or_err_prefix(err, "%s", in_path);
     if (s == OR_OK)
-        s = or_sha256_file(in_path, sha, err);
-    if (s == OR_OK) {
-        const char *base = strrchr(in_path, '/');
-        mb_meta_str(&mb, "source_file", base ? base + 1 : in_path);
-        mb_meta_str(&mb, "source_sha256", sha);
-        mb_meta_str(&mb, "source_format", sd.format);
-        mb_meta_str(&mb, "source_wrapper", sd.wrapper[0] ? sd.wrapper : "(bare)");
-        mb_meta_str(&mb, "dtype", o && o->dtype == MB_F16 ? "f16" : "f32");
-        s = mb_write_safetensors(&mb, out_path, o ? o->dtype : MB_F32, err);
-    }
+        s = write_model(&mb, in_path, sd.format, sd.wrapper, out_path, o, err);
     mb_free(&mb);
     ckpt_free(&sd);
     return s;

@@ -18,8 +18,16 @@ typedef struct {
  * (arch, converter version; source_* are added by or_convert_file). */
 or_status or_convert_state_dict(const ck_state_dict *sd, const or_convert_opts *o,
                                 or_model_builder *mb, const or_arch **arch_out, or_err *err);
-/* Read in_path, convert, write out_path (temporary file + rename). */
+/* Read in_path, convert, write out_path (temporary file + rename).  An ncnn
+ * .param (recognised by its content) is read with the .bin next to it. */
 or_status or_convert_file(const char *in_path, const char *out_path, const or_convert_opts *o,
                           or_err *err);
+/* An ncnn model (param_path + bin_path) of a super-resolution network
+ * (arch_sr_ncnn.h); metadata source_format "ncnn", source_bin_file,
+ * source_bin_sha256 and source_weights_storage ("fp16", "fp32", "mixed"). */
+or_status or_convert_ncnn(const char *param_path, const char *bin_path, const char *out_path,
+                          const or_convert_opts *o, or_err *err);
+/* 1 when path is an ncnn .param (starts with the magic line). */
+int or_convert_is_ncnn_param(const char *path);
 
 #endif

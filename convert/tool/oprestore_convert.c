@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include "convert/arch_sr_ncnn.h"
 #include "convert/convert.h"
 #include "runtime/core/fileutil.h"
 #include "weights/registry.h"
@@ -16,6 +17,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: oprestore-convert IN.pth -o OUT.safetensors [--arch NAME] [--dtype f32|f16] [-v]\n"
+            "       oprestore-convert MODEL.param [MODEL.bin] -o OUT.safetensors [...]\n"
+            "                         an ncnn model of a super-resolution network (RRDBNet,\n"
+            "                         SRVGGNetCompact; MODEL.bin defaults to the .param's sibling)\n"
             "       oprestore-convert IN.pth -M MODELS_DIR [...]  write MODELS_DIR/<model>.safetensors,\n"
             "                         naming the model from the registry (sha256, then file name);\n"
             "                         skipped when that file was already made from the same checkpoint\n"
@@ -143,7 +147,7 @@ static const char *value_of(int argc, char **argv, int *i)
 }
 
 typedef struct {
-    const char *in, *out, *into;
+    const char *in, *in_bin, *out, *into; /* in_bin: an ncnn model's .bin after its .param */
     or_convert_opts o;
 } args;
 
@@ -181,6 +185,8 @@ static int parse_arg(args *g, int argc, char **argv, int *i)
         return fail(2, "unknown option '%s' (see oprestore-convert -h)", a);
     else if (!g->in)
         g->in = a;
+    else if (!g->in_bin && or_convert_is_ncnn_param(g->in))
+        g->in_bin = a;
     else
         return fail(2, "more than one input (%s, %s) (see oprestore-convert -h)", g->in, a);
     return -1;
@@ -196,7 +202,7 @@ int main(int argc, char **argv)
         if (rc >= 0)
             return rc;
     }
-    const char *in = g.in, *out = g.out, *into = g.into;
+    const char *in = g.in, *in_bin = g.in_bin, *out = g.out, *into = g.into;
     or_convert_opts o = g.o;
     if (!in)
         return fail(2, "no input checkpoint given (see oprestore-convert -h)");
@@ -204,7 +210,11 @@ int main(int argc, char **argv)
         return fail(2, "%s: give -o OUT.safetensors or -M MODELS_DIR, one of them (see "
                     "oprestore-convert -h)", in);
     or_err err;
-    char dir_out[4096 + 300];
+    char dir_out[4096 + 300], bin_default[4096];
+    if (!in_bin && or_convert_is_ncnn_param(in)) {
+        ncnn_bin_path_for(in, bin_default, sizeof bin_default);
+        in_bin = bin_default;
+    }
     if (into) {
         int failed;
         mkdir(into, 0755);
@@ -216,9 +226,12 @@ int main(int argc, char **argv)
             return fail(1, "%s", err.msg);
         out = dir_out;
     }
-    if (!strcmp(in, out) || or_same_file(in, out))
+    if (!strcmp(in, out) || or_same_file(in, out) ||
+        (in_bin && (!strcmp(in_bin, out) || or_same_file(in_bin, out))))
         return fail(2, "%s: the output would overwrite the input", out);
-    if (or_convert_file(in, out, &o, &err) != OR_OK)
+    or_status s = in_bin ? or_convert_ncnn(in, in_bin, out, &o, &err)
+                         : or_convert_file(in, out, &o, &err);
+    if (s != OR_OK)
         return fail(1, "%s", err.msg);
     st_file f;
     if (st_open(out, &f, &err) == OR_OK) {
