@@ -451,24 +451,40 @@ float ncnn_half_to_float(uint16_t h)
     return f;
 }
 
+/* "x.bin: layer 17 'Conv_13' (Convolution): " + message. */
+static or_status bin_err(or_err *err, or_status code, const ncnn_bin *b, const ncnn_graph *g,
+                         int layer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static or_status bin_err(or_err *err, or_status code, const ncnn_bin *b, const ncnn_graph *g,
+                         int layer, const char *fmt, ...)
+{
+    char what[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    const ncnn_layer *l = &g->layers[layer];
+    return or_errf(err, code, "%s: layer %d '%s' (%s): %s", b->path, layer, l->name, l->type,
+                   what);
+}
+
 static or_status bin_need(ncnn_bin *b, const ncnn_graph *g, int layer, const char *what,
                           uint64_t bytes, or_err *err)
 {
     if (bytes > b->len - b->pos)
-        return ncnn_layer_err(err, OR_EFORMAT, g, layer,
-                              "%s: %s needs %llu bytes at offset %zu, the file has %zu left "
-                              "(truncated .bin, or one that does not belong to this .param)",
-                              b->path, what, (unsigned long long)bytes, b->pos, b->len - b->pos);
+        return bin_err(err, OR_EFORMAT, b, g, layer,
+                       "%s needs %llu bytes at offset %zu, the file has %zu left (truncated "
+                       ".bin, or one that does not belong to this .param)", what,
+                       (unsigned long long)bytes, b->pos, b->len - b->pos);
     return OR_OK;
 }
 
 static or_status check_finite(const float *x, int64_t n, const ncnn_graph *g, int layer,
-                              const char *what, const char *path, or_err *err)
+                              const char *what, const ncnn_bin *b, or_err *err)
 {
     for (int64_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
-            return ncnn_layer_err(err, OR_EFORMAT, g, layer, "%s: %s value %lld is not finite",
-                                  path, what, (long long)i);
+            return bin_err(err, OR_EFORMAT, b, g, layer, "%s value %lld is not finite", what,
+                           (long long)i);
     return OR_OK;
 }
 
@@ -486,7 +502,7 @@ or_status ncnn_bin_f32(ncnn_bin *b, const ncnn_graph *g, int layer, const char *
         memcpy(&out[i], &v, 4);
     }
     b->pos += (size_t)n * 4;
-    return check_finite(out, n, g, layer, what, b->path, err);
+    return check_finite(out, n, g, layer, what, b, err);
 }
 
 or_status ncnn_bin_tagged(ncnn_bin *b, const ncnn_graph *g, int layer, const char *what,
@@ -498,15 +514,14 @@ or_status ncnn_bin_tagged(ncnn_bin *b, const ncnn_graph *g, int layer, const cha
     uint32_t tag = rd32(b->buf + b->pos);
     size_t at = b->pos;
     if (tag == NCNN_TAG_INT8)
-        return ncnn_layer_err(err, OR_EUNSUPPORTED, g, layer,
-                              "%s: %s at offset %zu is int8-quantized (storage tag 0x%08X): not "
-                              "supported, use the fp32 or fp16 model files", b->path, what, at,
-                              tag);
+        return bin_err(err, OR_EUNSUPPORTED, b, g, layer,
+                       "%s at offset %zu is int8-quantized (storage tag 0x%08X): not supported, "
+                       "use the fp32 or fp16 model files", what, at, tag);
     if (tag != 0 && tag != NCNN_TAG_F16)
-        return ncnn_layer_err(err, OR_EUNSUPPORTED, g, layer,
-                              "%s: %s at offset %zu has storage tag 0x%08X (ncnn's 8-bit "
-                              "quantization table or an unknown format): only fp32 (0) and fp16 "
-                              "(0x%08X) are supported", b->path, what, at, tag, NCNN_TAG_F16);
+        return bin_err(err, OR_EUNSUPPORTED, b, g, layer,
+                       "%s at offset %zu has storage tag 0x%08X (ncnn's 8-bit quantization "
+                       "table or an unknown format): only fp32 (0) and fp16 (0x%08X) are "
+                       "supported", what, at, tag, NCNN_TAG_F16);
     b->pos += 4;
     if (tag == 0) {
         *storage = NCNN_STORE_F32;
@@ -520,5 +535,5 @@ or_status ncnn_bin_tagged(ncnn_bin *b, const ncnn_graph *g, int layer, const cha
         out[i] = ncnn_half_to_float((uint16_t)(q[0] | q[1] << 8));
     }
     b->pos += (size_t)bytes;
-    return check_finite(out, n, g, layer, what, b->path, err);
+    return check_finite(out, n, g, layer, what, b, err);
 }
