@@ -75,6 +75,7 @@ mean_of() {
             print substr($0, RSTART + 2, RLENGTH - 7); exit }' "$TMP/$1.md"
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 evaluate realesr-animevideov3 "$ANIME_PTH"
 ANIME5=$(mean_of realesr-animevideov3 Set5)
 ANIME14=$(mean_of realesr-animevideov3 Set14)
@@ -94,21 +95,28 @@ if [ -f "$RRDB_PTH" ]; then
     RRDB_ROW="| RRDB_PSNR_x4 (ESRGAN, PSNR-oriented) | $R5 | $R14 | 32.73 | 28.99 | $verdict (tolerance $TOLERANCE dB) |"
 fi
 
-# The Real-ESRGAN RRDBNet models (recovered from the official ncnn files).
-X4PLUS_ROWS=""
-X4PLUS_NAMES=()
-for spec in "realesrgan-x4plus|RealESRGAN_x4plus (Real-ESRGAN, RRDBNet 23 blocks)" \
-            "realesrgan-x4plus-anime|RealESRGAN_x4plus_anime_6B (Real-ESRGAN, RRDBNet 6 blocks)"; do
-    name=${spec%%|*} label=${spec#*|}
-    if [ -f "$SHARED/weights/$name.pth" ]; then
-        evaluate "$name" "$SHARED/weights/$name.pth"
-        X4PLUS_ROWS+="| $label | $(mean_of "$name" Set5) | $(mean_of "$name" Set14) | none | none | no published PSNR (GAN model) |"$'\n'
-        X4PLUS_NAMES+=("$name")
-    else
-        X4PLUS_ROWS+="| $label | not run | not run | none | none | checkpoint absent (\`$name.pth\`) |"$'\n'
-    fi
-done
+# The Real-ESRGAN RRDBNet models (recovered from the official ncnn files),
+# cheapest first; the document is rewritten after each, so a run stopped
+# half-way still leaves the finished models in it.
+X4PLUS_SPECS=("realesrgan-x4plus-anime|RealESRGAN_x4plus_anime_6B (Real-ESRGAN, RRDBNet 6 blocks)"
+              "realesrgan-x4plus|RealESRGAN_x4plus (Real-ESRGAN, RRDBNet 23 blocks)")
+X4PLUS_NAMES=()  # evaluated so far
+x4plus_rows() {
+    local spec name label done n
+    for spec in "${X4PLUS_SPECS[@]}"; do
+        name=${spec%%|*} label=${spec#*|} done=0
+        for n in "${X4PLUS_NAMES[@]}"; do [ "$n" = "$name" ] && done=1; done
+        if [ $done = 1 ]; then
+            echo "| $label | $(mean_of "$name" Set5) | $(mean_of "$name" Set14) | none | none | no published PSNR (GAN model) |"
+        elif [ -f "$SHARED/weights/$name.pth" ]; then
+            echo "| $label | not run | not run | none | none | not finished (the run stopped before this model) |"
+        else
+            echo "| $label | not run | not run | none | none | checkpoint absent (\`$name.pth\`) |"
+        fi
+    done
+}
 
+write_doc() {
 # ---- the machine ------------------------------------------------------------------
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 CPU_MODEL=${CPU_MODEL:-unknown}
@@ -125,7 +133,7 @@ if [ "$COMMIT" != unknown ] && [ -n "$(git -C "$ROOT" status --porcelain --untra
 fi
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 COMMAND="bench/sr_eval.sh -g $DEVICE${DTYPE_ARGS[1]:+ -d ${DTYPE_ARGS[1]}}"
-LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+LOAD=$LOAD_BEFORE
 
 # ---- the document ------------------------------------------------------------------
 {
@@ -175,7 +183,8 @@ The standard EDSR / RCAN / ESRGAN protocol, as BasicSR computes it
 | model | Set5 | Set14 | published Set5 | published Set14 | status |
 |---|---:|---:|---:|---:|---|
 | realesr-animevideov3 (Real-ESRGAN, SRVGGNetCompact) | $ANIME5 | $ANIME14 | none | none | no published PSNR |
-${X4PLUS_ROWS}$RRDB_ROW
+$(x4plus_rows)
+$RRDB_ROW
 
 **realesr-animevideov3** is a blind, real-world (GAN) model for anime video,
 trained on a synthetic degradation pipeline, not on bicubic downscaling; Real-ESRGAN
@@ -215,6 +224,16 @@ EOF
 
 mkdir -p "$(dirname "$OUT")"
 cp "$TMP/results.md" "$OUT.tmp.$$" && mv "$OUT.tmp.$$" "$OUT"
+}
+
+write_doc
+for spec in "${X4PLUS_SPECS[@]}"; do
+    name=${spec%%|*}
+    [ -f "$SHARED/weights/$name.pth" ] || continue
+    evaluate "$name" "$SHARED/weights/$name.pth"
+    X4PLUS_NAMES+=("$name")
+    write_doc
+done
 echo "sr_eval.sh: wrote $OUT (realesr-animevideov3: Set5 $ANIME5 dB, Set14 $ANIME14 dB; RRDB_PSNR_x4: $RRDB_STATUS)" >&2
 if [ "$RRDB_OK" != 1 ]; then
     echo "sr_eval.sh: RRDB_PSNR_x4 does not reproduce the published $PUBLISHED_SET5 / $PUBLISHED_SET14 dB" >&2
