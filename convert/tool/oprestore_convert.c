@@ -23,12 +23,15 @@ static void usage(FILE *f)
             "       oprestore-convert IN.pth -M MODELS_DIR [...]  write MODELS_DIR/<model>.safetensors,\n"
             "                         naming the model from the registry (sha256, then file name);\n"
             "                         skipped when that file was already made from the same checkpoint\n"
-            "       oprestore-convert --inspect FILE      list the tensors of a .pth or .safetensors\n"
+            "       oprestore-convert --inspect FILE      list the tensors of a .pth, .param or .safetensors\n"
             "       oprestore-convert --list-archs        architectures the converter knows\n"
             "Reads both torch.save formats (zip and legacy), never executes code from the pickle,\n"
             "finds the state dict in the usual wrappers, detects the architecture from the tensor\n"
             "names and shapes, checks every tensor, folds BatchNorm and spectral norm, and writes\n"
-            "one safetensors file with the architecture and its hyperparameters as metadata.\n");
+            "one safetensors file with the architecture and its hyperparameters as metadata.\n"
+            "An ncnn .param (recognised by its content) is matched against RRDBNet and\n"
+            "SRVGGNetCompact; a graph that does not match is refused naming the first layer\n"
+            "that does not fit; int8-quantized models are refused.\n");
 }
 
 /* "oprestore-convert: <message>" as one line on stderr (control bytes
@@ -81,8 +84,18 @@ static int inspect(const char *path)
         return inspect_safetensors(path);
     ck_state_dict sd;
     or_err err;
-    if (ckpt_read_state_dict(path, &sd, &err) != OR_OK)
+    if (or_convert_is_ncnn_param(path)) {
+        /* the graph as the converter maps it: official PyTorch names */
+        char bin[4096];
+        ncnn_sr_info info;
+        ncnn_bin_path_for(path, bin, sizeof bin);
+        if (ncnn_sr_state_dict(path, bin, &sd, &info, &err) != OR_OK)
+            return fail(1, "%s", err.msg);
+        printf("ncnn graph: %d layers, %d convolutions, weights stored %s; mapped to %s, "
+               "as PyTorch names:\n", info.n_layers, info.n_conv, info.storage, info.arch);
+    } else if (ckpt_read_state_dict(path, &sd, &err) != OR_OK) {
         return fail(1, "%s", err.msg);
+    }
     if (!sd.n) {
         ckpt_free(&sd);
         return fail(1, "%s: the checkpoint holds no tensors", OR_ESC(path));
@@ -102,8 +115,8 @@ static int inspect(const char *path)
 }
 
 /* MODELS_DIR/<name>.safetensors for a checkpoint; 1 if it is already up to date. */
-static int output_in_dir(const char *in, const char *dir, char *out, size_t n, or_err *err,
-                         int *failed)
+static int output_in_dir(const char *in, const char *in_bin, const char *dir, char *out,
+                         size_t n, or_err *err, int *failed)
 {
     char sha[65];
     *failed = 0;
@@ -119,7 +132,7 @@ static int output_in_dir(const char *in, const char *dir, char *out, size_t n, o
                sha, m->name);
     char stem[256];
     snprintf(stem, sizeof stem, "%s", m ? m->name : base);
-    if (!m && strrchr(stem, '.'))
+    if (!m && strrchr(stem, '.')) /* x.pth, x.param -> x */
         *strrchr(stem, '.') = 0;
     snprintf(out, n, "%s/%s.safetensors", dir, stem);
     st_file f;
@@ -127,6 +140,11 @@ static int output_in_dir(const char *in, const char *dir, char *out, size_t n, o
     if (st_open(out, &f, err) == OR_OK) {
         const char *prev = st_meta(&f, "source_sha256");
         same = prev && strcmp(prev, sha) == 0;
+        const char *prev_bin = st_meta(&f, "source_bin_sha256");
+        char bin_sha[65];
+        if (same && in_bin) /* an ncnn model: the weights must be the same too */
+            same = prev_bin && or_sha256_file(in_bin, bin_sha, err) == OR_OK &&
+                   strcmp(prev_bin, bin_sha) == 0;
         st_close(&f);
     }
     return same;
@@ -218,7 +236,7 @@ int main(int argc, char **argv)
     if (into) {
         int failed;
         mkdir(into, 0755);
-        if (output_in_dir(in, into, dir_out, sizeof dir_out, &err, &failed)) {
+        if (output_in_dir(in, in_bin, into, dir_out, sizeof dir_out, &err, &failed)) {
             printf("%s: up to date (from %s)\n", OR_ESC(dir_out), OR_ESC(in));
             return 0;
         }
