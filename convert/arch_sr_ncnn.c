@@ -437,8 +437,18 @@ or_status ncnn_sr_state_dict(const char *param_path, const char *bin_path, ck_st
     size_t pl = 0, bl = 0;
     memset(sd, 0, sizeof *sd);
     or_status s = read_all(param_path, NCNN_MAX_PARAM_BYTES, &p, &pl, err);
-    if (s == OR_OK)
-        s = read_all(bin_path, NCNN_MAX_BIN_BYTES, &b, &bl, err);
+    if (s == OR_OK && (s = read_all(bin_path, NCNN_MAX_BIN_BYTES, &b, &bl, err)) != OR_OK) {
+        /* a broken .param says so before a missing .bin does */
+        ncnn_graph g;
+        or_err perr;
+        if (ncnn_param_parse((const char *)p, pl, param_path, &g, &perr) != OR_OK) {
+            s = perr.code;
+            if (err)
+                *err = perr;
+        } else {
+            ncnn_graph_free(&g);
+        }
+    }
     if (s == OR_OK)
         s = ncnn_sr_state_dict_mem((const char *)p, pl, param_path, b, bl, bin_path, sd, info,
                                    err);

@@ -113,7 +113,9 @@ or_status or_convert_ncnn(const char *param_path, const char *bin_path, const ch
 or_status or_convert_file(const char *in_path, const char *out_path, const or_convert_opts *o,
                           or_err *err)
 {
-    if (or_convert_is_ncnn_param(in_path)) {
+    size_t n = strlen(in_path);
+    /* a .param without the magic gets the ncnn parser's message */
+    if (or_convert_is_ncnn_param(in_path) || (n > 6 && !strcmp(in_path + n - 6, ".param"))) {
         char bin[4096];
         ncnn_bin_path_for(in_path, bin, sizeof bin);
         return or_convert_ncnn(in_path, bin, out_path, o, err);
