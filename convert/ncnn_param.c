@@ -217,6 +217,11 @@ static or_status parse_layer(parser *p, int layer, char **tok, int nt)
     if (nt < 4 + ni + no)
         return line_err(p, "layer %d '%s' (%s): %ld inputs and %ld outputs announced, %d blob "
                         "names given", layer, l->name, l->type, ni, no, nt - 4);
+    for (int i = 4; i < 4 + ni + no; i++)
+        if (strchr(tok[i], '='))
+            return line_err(p, "layer %d '%s' (%s): %ld inputs and %ld outputs announced, but "
+                            "'%s' is a parameter, not a blob name", layer, l->name, l->type, ni,
+                            no, tok[i]);
     l->in = calloc((size_t)ni + 1, sizeof *l->in);
     l->out = calloc((size_t)no + 1, sizeof *l->out);
     if (!l->in || !l->out)

@@ -278,6 +278,15 @@ Test(convert_ncnn, counts_that_disagree_with_the_layers)
     expect_refused(&m, ".param", "more layers than the 11 declared", NULL);
 }
 
+Test(convert_ncnn, fewer_blob_names_than_announced)
+{
+    model_text m = load("ncnn_srvgg_x4_prelu");
+    replace(&m, "PReLU                    PRelu_2                  1 1 101 102 0=8",
+            "PReLU                    PRelu_2                  1 2 101 102 0=8");
+    expect_refused(&m, ".param", "line 6: layer 3 'PRelu_2' (PReLU): 1 inputs and 2 outputs "
+                   "announced, but '0=8' is a parameter", NULL);
+}
+
 Test(convert_ncnn, blob_read_before_it_is_made)
 {
     model_text m = load("ncnn_srvgg_x4_prelu");
