@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
+#include "cli_test_util.h"
 #include "convert/convert.h"
 #include "runtime/core/backend.h"
 #include "runtime/nets/net.h"
@@ -315,4 +317,41 @@ Test(convert_ncnn, resize_after_the_network_is_refused)
     strcpy(m.param + n, tail);
     expect_refused(&m, ".param", "layer 12 'Resize_11' (Interp): the graph ends with a resize",
                    NULL);
+}
+
+/* ---- as a user runs it ------------------------------------------------------------------ */
+
+/* oprestore-convert MODEL.param MODEL.bin -o, then oprestore-gpu upscale with it;
+ * a broken .param: exit 1, one line on stderr. */
+Test(convert_ncnn, command_line)
+{
+    const char *models = ct_models(), *err_file = ct_tmp("convert.err");
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s/oprestore-convert' '%s' '%s' -o '%s/ncnn-tiny.safetensors' "
+             ">/dev/null", OR_BINARY_DIR, fx("ncnn_srvgg_x4_prelu", ".param"),
+             fx("ncnn_srvgg_x4_prelu", ".bin"), models);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    const char *in = ct_tmp("ncnn-in.png"), *out = ct_tmp("ncnn-out.png");
+    ct_write_png(in, 10, 8, 3, 0, 8, 3);
+    cr_assert_eq(ct_run("upscale -i '%s' -o '%s' -M '%s' -m ncnn-tiny -g cpu -q", in, out, models),
+                 0, "%s", ct_err);
+    or_image img;
+    ct_read_img(out, &img);
+    cr_expect_eq(img.width, 40);
+    cr_expect_eq(img.height, 32);
+    or_image_free(&img);
+
+    const char *bad = ct_write_text("broken.param", "7767517\n1 1\nInput in 0 1 data 0=\n");
+    snprintf(cmd, sizeof cmd, "'%s/oprestore-convert' '%s' -o '%s' 2>'%s'", OR_BINARY_DIR, bad,
+             ct_tmp("broken.safetensors"), err_file);
+    int rc = system(cmd);
+    cr_expect(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "exit status %d", rc);
+    size_t n;
+    char *msg = (char *)tu_read_file(err_file, &n);
+    cr_assert(msg);
+    msg = realloc(msg, n + 1);
+    msg[n] = 0;
+    cr_expect(strstr(msg, "oprestore-convert: ") == msg && strstr(msg, "broken.param: line 3:") &&
+              strchr(msg, '\n') == msg + n - 1, "stderr: %s", msg);
+    free(msg);
 }
