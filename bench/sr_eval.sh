@@ -2,13 +2,17 @@
 # sr_eval.sh: regenerate docs/results.md, the super-resolution quality of the
 # runtime on Set5 and Set14 (x4, bicubic LR), with the time of every image.
 #
-#   bench/sr_eval.sh [-g cpu|N] [-d f16|f32] [-B BUILD_DIR] [-o OUT.md]
+#   bench/sr_eval.sh [-g cpu|N] [-d f16|f32] [-B BUILD_DIR] [-o OUT.md] [-r DIR]
 #
 #   -g   device: cpu (default) or a CUDA device number
 #   -d   compute dtype (default as the CLI: f16 on CUDA, f32 on the CPU)
 #   -B   build folder with oprestore-convert and oprestore-bench (default: build,
 #        or $OPRESTORE_BUILD)
 #   -o   output (default: docs/results.md)
+#   -r   resumable: keep each model's tables in DIR/<model>.md and reuse those
+#        already there instead of running the model again (a CPU run of every
+#        model takes hours on a loaded machine; the tables say when and where
+#        each was measured)
 #
 # Checkpoints and images come from $OPRESTORE_SHARED (default: ../shared next
 # to the repository): weights/realesr-animevideov3.pth is converted with
@@ -33,13 +37,15 @@ PUBLISHED_SET14=28.99
 TOLERANCE=0.02
 
 DTYPE_ARGS=()
+RESUME=""
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
-while getopts "g:d:B:o:h" opt; do
+while getopts "g:d:B:o:r:h" opt; do
     case $opt in
     g) DEVICE=$OPTARG ;;
     d) DTYPE_ARGS=(--dtype "$OPTARG") ;;
     B) BUILD=$OPTARG ;;
     o) OUT=$OPTARG ;;
+    r) RESUME=$OPTARG ;;
     h) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -63,9 +69,18 @@ trap 'rm -rf "$TMP"' EXIT
 # evaluate NAME PTH: convert, run both sets; the tables go to $TMP/NAME.md
 evaluate() {
     local name=$1 pth=$2
+    if [ -n "$RESUME" ] && [ -s "$RESUME/$name.md" ]; then
+        echo "sr_eval.sh: $name: reusing $RESUME/$name.md" >&2
+        cp "$RESUME/$name.md" "$TMP/$name.md"
+        return
+    fi
     "$CONVERT" "$pth" -o "$TMP/$name.safetensors" >&2
     "$BENCH" -g "$DEVICE" "${DTYPE_ARGS[@]}" --sr-eval "${SETS[0]}" --sr-eval "${SETS[1]}" \
         --model-file "$TMP/$name.safetensors" --markdown "$TMP/$name.md" >/dev/null
+    if [ -n "$RESUME" ]; then
+        mkdir -p "$RESUME"
+        cp "$TMP/$name.md" "$RESUME/$name.md"
+    fi
 }
 
 # mean_of NAME SET: the mean PSNR-Y oprestore-bench wrote for that set
@@ -132,7 +147,7 @@ if [ "$COMMIT" != unknown ] && [ -n "$(git -C "$ROOT" status --porcelain --untra
     COMMIT="$COMMIT (with uncommitted changes)"
 fi
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-COMMAND="bench/sr_eval.sh -g $DEVICE${DTYPE_ARGS[1]:+ -d ${DTYPE_ARGS[1]}}"
+COMMAND="bench/sr_eval.sh -g $DEVICE${DTYPE_ARGS[1]:+ -d ${DTYPE_ARGS[1]}}${RESUME:+ -r DIR}"
 LOAD=$LOAD_BEFORE
 
 # ---- the document ------------------------------------------------------------------
@@ -153,6 +168,7 @@ below was computed by this runtime (\`oprestore-bench --sr-eval\`,
 | load average before the run | $LOAD (1, 5, 15 min; other work on the machine makes the times noisy) |
 EOF
     [ -n "$GPU_LINE" ] && echo "| GPU | $GPU_LINE |"
+    [ -n "$RESUME" ] && echo "| resumed | with \`-r\`: models already measured by an earlier (interrupted) run of this script were not run again; the date, commit and load above are those of this run |"
     cat <<EOF
 | command | \`$COMMAND\` |
 
