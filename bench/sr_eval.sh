@@ -91,6 +91,11 @@ mean_of() {
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+# the tree as it was before this run (the document itself is rewritten below)
+COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+if [ "$COMMIT" != unknown ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+    COMMIT="$COMMIT (with uncommitted changes)"
+fi
 evaluate realesr-animevideov3 "$ANIME_PTH"
 ANIME5=$(mean_of realesr-animevideov3 Set5)
 ANIME14=$(mean_of realesr-animevideov3 Set14)
@@ -141,10 +146,6 @@ GPU_LINE=""
 if [ "$DEVICE" != cpu ] && command -v nvidia-smi >/dev/null 2>&1; then
     GPU_LINE=$(nvidia-smi -i "${DEVICE#cuda:}" --query-gpu=name,memory.total,driver_version \
         --format=csv,noheader 2>/dev/null || true)
-fi
-COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
-if [ "$COMMIT" != unknown ] && [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-    COMMIT="$COMMIT (with uncommitted changes)"
 fi
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 COMMAND="bench/sr_eval.sh -g $DEVICE${DTYPE_ARGS[1]:+ -d ${DTYPE_ARGS[1]}}${RESUME:+ -r DIR}"
