@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ncnn_graph.h"
+#include "runtime/core/fileutil.h"
 
 typedef struct {
     ng_graph *ng;
@@ -401,43 +402,14 @@ or_status ncnn_sr_state_dict_mem(const char *param_text, size_t param_len,
     return OR_OK;
 }
 
-static or_status read_all(const char *path, uint64_t max, uint8_t **buf, size_t *len,
-                          or_err *err)
-{
-    *buf = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return or_errf(err, OR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    long sz = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (sz < 0 || (uint64_t)sz > max || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return sz < 0 ? or_errf(err, OR_EIO, "%s: cannot get its size", path)
-                      : or_errf(err, OR_EFORMAT, "%s: %ld bytes, more than the %llu allowed",
-                                path, sz, (unsigned long long)max);
-    }
-    *buf = malloc((size_t)sz + 1);
-    size_t n = *buf ? fread(*buf, 1, (size_t)sz, f) : 0;
-    fclose(f);
-    if (!*buf)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory (%ld bytes)", path, sz);
-    if (n != (size_t)sz) {
-        free(*buf);
-        *buf = NULL;
-        return or_errf(err, OR_EIO, "%s: read error", path);
-    }
-    *len = n;
-    return OR_OK;
-}
-
 or_status ncnn_sr_state_dict(const char *param_path, const char *bin_path, ck_state_dict *sd,
                              ncnn_sr_info *info, or_err *err)
 {
     uint8_t *p = NULL, *b = NULL;
     size_t pl = 0, bl = 0;
     memset(sd, 0, sizeof *sd);
-    or_status s = read_all(param_path, NCNN_MAX_PARAM_BYTES, &p, &pl, err);
-    if (s == OR_OK && (s = read_all(bin_path, NCNN_MAX_BIN_BYTES, &b, &bl, err)) != OR_OK) {
+    or_status s = or_read_input(param_path, NCNN_MAX_PARAM_BYTES, &p, &pl, err);
+    if (s == OR_OK && (s = or_read_input(bin_path, NCNN_MAX_BIN_BYTES, &b, &bl, err)) != OR_OK) {
         /* a broken .param says so before a missing .bin does */
         ncnn_graph g;
         or_err perr;

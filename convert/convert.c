@@ -3,8 +3,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch_sr_ncnn.h"
+#include "runtime/core/fileutil.h"
 #include "ncnn_param.h"
 
 static or_status list_names(const ck_state_dict *sd, char *buf, size_t n)
@@ -68,13 +70,16 @@ static or_status write_model(or_model_builder *mb, const char *in_path, const ch
 
 int or_convert_is_ncnn_param(const char *path)
 {
+    /* regular files only (or_open_input): sniffing a FIFO must not block */
     uint8_t head[64];
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd;
+    size_t size;
+    or_err err;
+    if (or_open_input(path, 0, &fd, &size, &err) != OR_OK)
         return 0;
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
-    return ncnn_param_sniff(head, n);
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    return n > 0 && ncnn_param_sniff(head, (size_t)n);
 }
 
 or_status or_convert_ncnn(const char *param_path, const char *bin_path, const char *out_path,

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/core/fileutil.h"
+
 /* ---- messages ------------------------------------------------------------------ */
 
 or_status ncnn_layer_err(or_err *err, or_status code, const ncnn_graph *g, int layer,
@@ -392,17 +394,10 @@ or_status ncnn_param_parse(const char *text, size_t len, const char *path, ncnn_
 or_status ncnn_param_read(const char *path, ncnn_graph *g, or_err *err)
 {
     memset(g, 0, sizeof *g);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return or_errf(err, OR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = malloc(NCNN_MAX_PARAM_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, NCNN_MAX_PARAM_BYTES + 1, f) : 0;
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf)
-        return or_errf(err, OR_ENOMEM, "%s: out of memory", path);
-    or_status s = bad ? or_errf(err, OR_EIO, "%s: read error", path)
-                      : ncnn_param_parse(buf, n, path, g, err);
+    uint8_t *buf;
+    size_t n;
+    OR_TRY(or_read_input(path, NCNN_MAX_PARAM_BYTES, &buf, &n, err)); /* regular files only */
+    or_status s = ncnn_param_parse((const char *)buf, n, path, g, err);
     free(buf);
     return s;
 }
