@@ -35,7 +35,8 @@ const char *ct_dup(const char *s)
 
 const char *ct_tmp(const char *name) { return ct_dup(tu_tmp(name)); }
 
-static int vrun(const char *prefix, const char *fmt, va_list ap)
+int ct_vrun(const char *prefix, const char *tool, char *err, size_t cap, const char *fmt,
+            va_list ap)
 {
     static const char *errf;
     if (!errf)
@@ -43,24 +44,26 @@ static int vrun(const char *prefix, const char *fmt, va_list ap)
     static char args[32768], cmd[40960];
     int n_args = vsnprintf(args, sizeof args, fmt, ap);
     cr_assert(n_args >= 0 && (size_t)n_args < sizeof args, "arguments too long");
-    snprintf(cmd, sizeof cmd, "%s '%s/oprestore-gpu' %s >/dev/null 2>'%s'", prefix, OR_BINARY_DIR,
-             args, errf);
+    snprintf(cmd, sizeof cmd, "%s '%s/%s' %s </dev/null >/dev/null 2>'%s'", prefix,
+             OR_BINARY_DIR, tool, args, errf);
     int st = system(cmd);
     size_t n = 0;
     uint8_t *e = tu_read_file(errf, &n);
-    n = n < sizeof ct_err - 1 ? n : sizeof ct_err - 1;
+    n = n < cap - 1 ? n : cap - 1;
     if (e)
-        memcpy(ct_err, e, n);
-    ct_err[e ? n : 0] = 0;
+        memcpy(err, e, n);
+    err[e ? n : 0] = 0;
     free(e);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    if (st != -1 && WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 int ct_run(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = vrun("", fmt, ap);
+    int rc = ct_vrun("", "oprestore-gpu", ct_err, sizeof ct_err, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -69,7 +72,7 @@ int ct_run_in(const char *prefix, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = vrun(prefix, fmt, ap);
+    int rc = ct_vrun(prefix, "oprestore-gpu", ct_err, sizeof ct_err, fmt, ap);
     va_end(ap);
     return rc;
 }

@@ -6,6 +6,9 @@
 #ifndef OR_CLI_TEST_UTIL_H
 #define OR_CLI_TEST_UTIL_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 #include "runtime/io/image.h"
 
 /* stderr of the last ct_run, NUL-terminated (truncated to 8 KiB). */
@@ -16,9 +19,13 @@ extern char ct_err[8192];
 const char *ct_dup(const char *s);
 /* A copy of tu_tmp(name) (tu_tmp rotates static buffers), as ct_dup. */
 const char *ct_tmp(const char *name);
-/* Run `OR_BINARY_DIR/oprestore-gpu ARGS` through the shell, ARGS formatted
- * printf-style (quote paths with '...'); stdout dropped, stderr into ct_err.
- * Returns the exit code, -1 when killed. */
+/* Run `PREFIX OR_BINARY_DIR/TOOL ARGS` through the shell, ARGS formatted
+ * printf-style (quote paths with '...'); stdin from /dev/null, stdout dropped,
+ * stderr into err (cap bytes, NUL-terminated).  Returns the exit code,
+ * 128 + the signal when killed, -1 when the shell could not run. */
+int ct_vrun(const char *prefix, const char *tool, char *err, size_t cap, const char *fmt,
+            va_list ap);
+/* ct_vrun of oprestore-gpu with stderr into ct_err. */
 int ct_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same with a shell prefix before the binary ("cd DIR && X=1", "setpriv ..."). */
 int ct_run_in(const char *prefix, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

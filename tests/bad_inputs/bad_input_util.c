@@ -44,27 +44,10 @@ const char *bi_write(const char *dir, const char *name, const void *data, size_t
 
 static int vrun(const char *tool, int timeout_s, const char *fmt, va_list ap)
 {
-    static const char *errf;
-    if (!errf)
-        errf = ct_tmp("bi-stderr.txt");
-    static char args[32768], cmd[40960];
-    int n_args = vsnprintf(args, sizeof args, fmt, ap);
-    cr_assert(n_args >= 0 && (size_t)n_args < sizeof args, "arguments too long");
     /* timeout(1) sends TERM at the limit and KILL 5 s later: 124 or 137 */
-    snprintf(cmd, sizeof cmd, "timeout -k 5 %d '%s/%s' %s </dev/null >/dev/null 2>'%s'",
-             timeout_s > 0 ? timeout_s : 60, OR_BINARY_DIR, tool ? tool : "oprestore-gpu",
-             args, errf);
-    int st = system(cmd);
-    size_t n = 0;
-    uint8_t *e = tu_read_file(errf, &n);
-    n = n < sizeof bi_err - 1 ? n : sizeof bi_err - 1;
-    if (e)
-        memcpy(bi_err, e, n);
-    bi_err[e ? n : 0] = 0;
-    free(e);
-    if (WIFSIGNALED(st))
-        return 128 + WTERMSIG(st);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "timeout -k 5 %d", timeout_s > 0 ? timeout_s : 60);
+    return ct_vrun(prefix, tool ? tool : "oprestore-gpu", bi_err, sizeof bi_err, fmt, ap);
 }
 
 int bi_run(const char *tool, int timeout_s, const char *fmt, ...)

@@ -10,22 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_memfd.h"
 #include "runtime/stages/colorize.h"
 #include "weights/json.h"
-
-static int write_all(int fd, const uint8_t *data, size_t size)
-{
-    while (size) {
-        ssize_t w = write(fd, data, size);
-        if (w <= 0)
-            return -1;
-        data += w, size -= (size_t)w;
-    }
-    return 0;
-}
 
 /* Traps unless msg says something, on one line, with no raw control byte. */
 static void check_message(const char *msg)
@@ -47,14 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else
         check_message(err.msg); /* every error says what went wrong, on one line */
 
-    int fd = memfd_create("fuzz_hints", MFD_CLOEXEC);
-    if (fd < 0 || write_all(fd, data, size) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return 0;
-    }
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fuzz_memfd("fuzz_hints", data, size, path);
+    if (fd < 0)
+        return 0;
     or_color_hint *h = NULL;
     int n = 0;
     err = (or_err){0};

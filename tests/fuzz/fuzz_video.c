@@ -14,25 +14,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_memfd.h"
 #include "runtime/io/video.h"
 #include "runtime/io/video_internal.h"
 
 #define FUZZ_FRAMES 8
 #define FUZZ_MAX_PIXELS (512L * 512L)
-
-static int write_all(int fd, const uint8_t *data, size_t size)
-{
-    while (size) {
-        ssize_t w = write(fd, data, size);
-        if (w <= 0)
-            return -1;
-        data += w, size -= (size_t)w;
-    }
-    return 0;
-}
 
 static void drain(or_video_reader *r)
 {
@@ -44,15 +33,10 @@ static void drain(or_video_reader *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int fd = memfd_create("fuzz_video", MFD_CLOEXEC);
+    char path[64];
+    int fd = fuzz_memfd("fuzz_video", data, size, path);
     if (fd < 0)
         return 0;
-    if (write_all(fd, data, size) != 0) {
-        close(fd);
-        return 0;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     (void)or_video_probe(path);
     or_video_reader *r = NULL;
     or_video_info info;
