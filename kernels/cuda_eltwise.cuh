@@ -1,12 +1,12 @@
 // cuda_eltwise.cuh: the per-element helpers of the elementwise kernels
 // (eltwise_cuda.cu, eltwise_nhwc_cuda.cu): loads and stores of float or __half
-// storage with f32 arithmetic, and the activations of or_act.
+// storage with f32 arithmetic, and the activations (OR_KERNEL_ACT_*).
 #ifndef OR_CUDA_ELTWISE_CUH
 #define OR_CUDA_ELTWISE_CUH
 
 #include <cuda_fp16.h>
 
-#include "runtime/core/ops.h"
+#include "kernels.h" // OR_KERNEL_ACT_*
 
 static __device__ __forceinline__ float ld(const float *p, size_t i) { return p[i]; }
 static __device__ __forceinline__ float ld(const __half *p, size_t i) { return __half2float(p[i]); }
@@ -16,11 +16,11 @@ static __device__ __forceinline__ void st(__half *p, size_t i, float v) { p[i] =
 static __device__ __forceinline__ float act_apply(float v, int act, float alpha, float slope)
 {
     switch (act) {
-    case OR_ACT_RELU: return v > 0.0f ? v : 0.0f;
-    case OR_ACT_LEAKY: return v >= 0.0f ? v : v * alpha;
-    case OR_ACT_PRELU: return v >= 0.0f ? v : v * slope;
-    case OR_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
-    case OR_ACT_TANH: return tanhf(v);
+    case OR_KERNEL_ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case OR_KERNEL_ACT_LEAKY: return v >= 0.0f ? v : v * alpha;
+    case OR_KERNEL_ACT_PRELU: return v >= 0.0f ? v : v * slope;
+    case OR_KERNEL_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    case OR_KERNEL_ACT_TANH: return tanhf(v);
     default: return v;
     }
 }

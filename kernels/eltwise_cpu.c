@@ -2,18 +2,17 @@
  * epilogue, add, per-channel affine, dtype casts), threaded with OpenMP. */
 #include <math.h>
 
-#include "runtime/core/ops.h"
-#include "runtime/core/tensor.h"
+#include "half.h"
 #include "kernels.h"
 
 float act_apply_f32(float v, int act, float alpha, float prelu_slope)
 {
     switch (act) {
-    case OR_ACT_RELU: return v > 0.0f ? v : 0.0f;
-    case OR_ACT_LEAKY: return v >= 0.0f ? v : v * alpha;
-    case OR_ACT_PRELU: return v >= 0.0f ? v : v * prelu_slope;
-    case OR_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
-    case OR_ACT_TANH: return tanhf(v);
+    case OR_KERNEL_ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case OR_KERNEL_ACT_LEAKY: return v >= 0.0f ? v : v * alpha;
+    case OR_KERNEL_ACT_PRELU: return v >= 0.0f ? v : v * prelu_slope;
+    case OR_KERNEL_ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    case OR_KERNEL_ACT_TANH: return tanhf(v);
     default: return v;
     }
 }

@@ -6,7 +6,7 @@
  * element is read before it is written, by the same thread. */
 #include <string.h>
 
-#include "runtime/core/tensor.h"
+#include "half.h"
 #include "kernels.h"
 
 void epilogue_nhwc_f32(float *y, int ldy, size_t pixels, int c, const or_epilogue_f32 *ep,

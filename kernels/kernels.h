@@ -15,6 +15,8 @@ extern "C" {
 #include <stddef.h>
 #include <stdint.h>
 
+#include "half.h"
+
 typedef struct {
     int n, ci, h, w;    /* input  */
     int co, kh, kw;     /* weight */
@@ -22,7 +24,18 @@ typedef struct {
     int ho, wo;         /* output */
 } or_conv_shape;
 
-/* Epilogue: y = act(y + bias[c]) * res_scale + residual.  act values as or_act. */
+/* Activation codes of the kernels' `act` arguments.  The core's or_act
+ * (runtime/core/ops.h) has the same values; runtime/core/ops.c checks it. */
+enum {
+    OR_KERNEL_ACT_NONE = 0,
+    OR_KERNEL_ACT_RELU,
+    OR_KERNEL_ACT_LEAKY,   /* x < 0 ? alpha*x : x */
+    OR_KERNEL_ACT_PRELU,   /* x < 0 ? slope[c]*x : x */
+    OR_KERNEL_ACT_SIGMOID,
+    OR_KERNEL_ACT_TANH
+};
+
+/* Epilogue: y = act(y + bias[c]) * res_scale + residual.  act: OR_KERNEL_ACT_*. */
 typedef struct {
     const float *bias;     /* [C] or NULL */
     int act;
@@ -75,7 +88,7 @@ void add_nhwc_f32(const float *a, int lda, float alpha, const float *b, int ldb,
 /* y = x with dtype conversion (x_f16 / y_f16: uint16_t halves, else float). */
 void cast_nhwc_cpu(const void *x, int x_f16, int ldx, void *y, int y_f16, int ldy, size_t pixels,
                    int c);
-/* Scalar activation shared by every CPU kernel (act values as or_act). */
+/* Scalar activation shared by every CPU kernel (act: OR_KERNEL_ACT_*). */
 float act_apply_f32(float v, int act, float alpha, float prelu_slope);
 
 /* ---- layout_cpu.c: (n, c, h, w) is the input's shape; values are moved, never changed ---- */

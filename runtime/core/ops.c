@@ -5,6 +5,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "kernels/kernels.h"
+
+/* The kernels take activations as their own codes (kernels/kernels.h); or_act
+ * is passed through unchanged, so the two must agree. */
+#define SAME_ACT(name) ((int)OR_ACT_##name == (int)OR_KERNEL_ACT_##name)
+_Static_assert(SAME_ACT(NONE) && SAME_ACT(RELU) && SAME_ACT(LEAKY) && SAME_ACT(PRELU) &&
+                   SAME_ACT(SIGMOID) && SAME_ACT(TANH),
+               "or_act (runtime/core/ops.h) and OR_KERNEL_ACT_* (kernels/kernels.h) differ");
+#undef SAME_ACT
+
 const char *or_act_name(or_act a)
 {
     static const char *names[] = {"none", "relu", "leakyrelu", "prelu", "sigmoid", "tanh"};

@@ -17,6 +17,8 @@ extern "C" {
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/half.h"
+
 typedef enum { OR_F32 = 0, OR_F16 = 1 } or_dtype;
 typedef enum { OR_NCHW = 0, OR_NHWC = 1 } or_layout;
 
@@ -63,9 +65,8 @@ static inline int or_same_shape(const or_tensor *a, const or_tensor *b)
     return a->n == b->n && a->c == b->c && a->h == b->h && a->w == b->w;
 }
 
-/* IEEE half conversion on the host (round to nearest even). */
-uint16_t or_f32_to_f16(float f);
-float or_f16_to_f32(uint16_t h);
+/* IEEE half conversion on the host (round to nearest even): or_f32_to_f16 and
+ * or_f16_to_f32 live in kernels/half.h (the CPU kernels' casts use them too). */
 
 #ifdef __cplusplus
 }
