@@ -2,7 +2,6 @@
 // Templated on the storage type; arithmetic in f32 as on the CPU.
 #include <cuda_fp16.h>
 
-#include "runtime/core/ops.h"
 #include "cuda_common.cuh"
 #include "cuda_eltwise.cuh"
 #include "kernels_cuda.h"
@@ -23,12 +22,12 @@ __global__ void epilogue_kernel(T *y, int c, size_t hw, size_t count, const floa
     }
 }
 
-or_status epilogue_nchw_cuda(cudaStream_t s, void *y, int f16, int n, int c, size_t hw,
-                             const or_epilogue_f32 *ep, or_err *err)
+cudaError_t epilogue_nchw_cuda(cudaStream_t s, void *y, int f16, int n, int c, size_t hw,
+                               const or_epilogue_f32 *ep)
 {
     size_t count = (size_t)n * c * hw;
-    if (!ep->bias && ep->act == OR_ACT_NONE && !ep->residual)
-        return OR_OK;
+    if (!ep->bias && ep->act == OR_KERNEL_ACT_NONE && !ep->residual)
+        return cudaSuccess;
     if (f16)
         epilogue_kernel<<<or_grid_for(count), 256, 0, s>>>((__half *)y, c, hw, count, ep->bias,
                                                          ep->act, ep->alpha, ep->prelu,
@@ -37,7 +36,7 @@ or_status epilogue_nchw_cuda(cudaStream_t s, void *y, int f16, int n, int c, siz
         epilogue_kernel<<<or_grid_for(count), 256, 0, s>>>((float *)y, c, hw, count, ep->bias, ep->act,
                                                          ep->alpha, ep->prelu, ep->residual,
                                                          ep->res_scale);
-    return or_launched("conv2d epilogue", err);
+    return cudaGetLastError();
 }
 
 template <typename T>
@@ -51,8 +50,8 @@ __global__ void activation_kernel(const T *x, T *y, int c, size_t hw, size_t cou
     }
 }
 
-or_status activation_nchw_cuda(cudaStream_t s, const void *x, void *y, int f16, int n, int c,
-                               size_t hw, int act, float alpha, const float *prelu, or_err *err)
+cudaError_t activation_nchw_cuda(cudaStream_t s, const void *x, void *y, int f16, int n, int c,
+                                 size_t hw, int act, float alpha, const float *prelu)
 {
     size_t count = (size_t)n * c * hw;
     if (f16)
@@ -61,7 +60,7 @@ or_status activation_nchw_cuda(cudaStream_t s, const void *x, void *y, int f16, 
     else
         activation_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)x, (float *)y, c, hw,
                                                            count, act, alpha, prelu);
-    return or_launched("activation", err);
+    return cudaGetLastError();
 }
 
 template <typename T>
@@ -70,8 +69,8 @@ __global__ void add_kernel(const T *a, float alpha, const T *b, float beta, T *y
     OR_GRID_STRIDE_LOOP(i, count) st(y, i, alpha * ld(a, i) + beta * ld(b, i));
 }
 
-or_status add_cuda(cudaStream_t s, const void *a, float alpha, const void *b, float beta, void *y,
-                   int f16, size_t count, or_err *err)
+cudaError_t add_cuda(cudaStream_t s, const void *a, float alpha, const void *b, float beta, void *y,
+                     int f16, size_t count)
 {
     if (f16)
         add_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)a, alpha, (const __half *)b,
@@ -79,7 +78,7 @@ or_status add_cuda(cudaStream_t s, const void *a, float alpha, const void *b, fl
     else
         add_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)a, alpha, (const float *)b, beta,
                                                     (float *)y, count);
-    return or_launched("add", err);
+    return cudaGetLastError();
 }
 
 template <typename T>
@@ -93,9 +92,8 @@ __global__ void affine_kernel(const T *x, const float *scale, const float *shift
     }
 }
 
-or_status channel_affine_nchw_cuda(cudaStream_t s, const void *x, const float *scale,
-                                   const float *shift, void *y, int f16, int n, int c, size_t hw,
-                                   or_err *err)
+cudaError_t channel_affine_nchw_cuda(cudaStream_t s, const void *x, const float *scale,
+                                     const float *shift, void *y, int f16, int n, int c, size_t hw)
 {
     size_t count = (size_t)n * c * hw;
     if (f16)
@@ -104,7 +102,7 @@ or_status channel_affine_nchw_cuda(cudaStream_t s, const void *x, const float *s
     else
         affine_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)x, scale, shift, (float *)y,
                                                        c, hw, count);
-    return or_launched("channel_affine", err);
+    return cudaGetLastError();
 }
 
 template <typename A, typename B> __global__ void cast_kernel(const A *x, B *y, size_t count)
@@ -112,18 +110,13 @@ template <typename A, typename B> __global__ void cast_kernel(const A *x, B *y, 
     OR_GRID_STRIDE_LOOP(i, count) st(y, i, ld(x, i));
 }
 
-or_status cast_cuda(cudaStream_t s, const void *x, int x_f16, void *y, int y_f16, size_t count,
-                    or_err *err)
+cudaError_t cast_cuda(cudaStream_t s, const void *x, int x_f16, void *y, int y_f16, size_t count)
 {
-    if (x_f16 == y_f16) {
-        cudaError_t e = cudaMemcpyAsync(y, x, count * (x_f16 ? 2 : 4), cudaMemcpyDeviceToDevice, s);
-        if (e != cudaSuccess)
-            return or_errf(err, OR_EDEVICE, "cast: %s", cudaGetErrorString(e));
-        return OR_OK;
-    }
+    if (x_f16 == y_f16)
+        return cudaMemcpyAsync(y, x, count * (x_f16 ? 2 : 4), cudaMemcpyDeviceToDevice, s);
     if (x_f16)
         cast_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)x, (float *)y, count);
     else
         cast_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)x, (__half *)y, count);
-    return or_launched("cast", err);
+    return cudaGetLastError();
 }

@@ -6,7 +6,6 @@
 // arithmetic in f32 in the same order as the NCHW kernels.
 #include <cuda_fp16.h>
 
-#include "runtime/core/ops.h"
 #include "cuda_common.cuh"
 #include "cuda_eltwise.cuh"
 #include "kernels_cuda.h"
@@ -80,12 +79,12 @@ __global__ void cast_nhwc_kernel(const A *x, int ldx, B *y, int ldy, size_t pixe
 
 } // namespace
 
-or_status epilogue_nhwc_cuda(cudaStream_t s, void *y, int ldy, int f16, size_t pixels, int c,
-                             const or_epilogue_f32 *ep, int ldr, or_err *err)
+cudaError_t epilogue_nhwc_cuda(cudaStream_t s, void *y, int ldy, int f16, size_t pixels, int c,
+                               const or_epilogue_f32 *ep, int ldr)
 {
     size_t count = pixels * (size_t)c;
-    if (!count || (!ep->bias && ep->act == OR_ACT_NONE && !ep->residual))
-        return OR_OK;
+    if (!count || (!ep->bias && ep->act == OR_KERNEL_ACT_NONE && !ep->residual))
+        return cudaSuccess;
     if (f16)
         epilogue_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>(
             (__half *)y, ldy, pixels, c, ep->bias, ep->act, ep->alpha, ep->prelu,
@@ -94,32 +93,30 @@ or_status epilogue_nhwc_cuda(cudaStream_t s, void *y, int ldy, int f16, size_t p
         epilogue_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>(
             (float *)y, ldy, pixels, c, ep->bias, ep->act, ep->alpha, ep->prelu, ep->residual, ldr,
             ep->res_scale);
-    return or_launched("conv2d epilogue (nhwc)", err);
+    return cudaGetLastError();
 }
 
-or_status activation_nhwc_cuda(cudaStream_t s, const void *x, int ldx, void *y, int ldy, int f16,
-                               size_t pixels, int c, int act, float alpha, const float *prelu,
-                               or_err *err)
+cudaError_t activation_nhwc_cuda(cudaStream_t s, const void *x, int ldx, void *y, int ldy, int f16,
+                                 size_t pixels, int c, int act, float alpha, const float *prelu)
 {
     size_t count = pixels * (size_t)c;
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         activation_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>(
             (const __half *)x, ldx, (__half *)y, ldy, pixels, c, act, alpha, prelu);
     else
         activation_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>(
             (const float *)x, ldx, (float *)y, ldy, pixels, c, act, alpha, prelu);
-    return or_launched("activation (nhwc)", err);
+    return cudaGetLastError();
 }
 
-or_status add_nhwc_cuda(cudaStream_t s, const void *a, int lda, float alpha, const void *b,
-                        int ldb, float beta, void *y, int ldy, int f16, size_t pixels, int c,
-                        or_err *err)
+cudaError_t add_nhwc_cuda(cudaStream_t s, const void *a, int lda, float alpha, const void *b,
+                          int ldb, float beta, void *y, int ldy, int f16, size_t pixels, int c)
 {
     size_t count = pixels * (size_t)c;
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         add_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)a, lda, alpha,
                                                           (const __half *)b, ldb, beta,
@@ -128,39 +125,33 @@ or_status add_nhwc_cuda(cudaStream_t s, const void *a, int lda, float alpha, con
         add_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)a, lda, alpha,
                                                           (const float *)b, ldb, beta, (float *)y,
                                                           ldy, pixels, c);
-    return or_launched("add (nhwc)", err);
+    return cudaGetLastError();
 }
 
 // Same dtype: a bit-exact strided copy (cudaMemcpy2DAsync: `pixels` rows of c
 // elements, pitches ldx and ldy), one plain copy when both sides are packed.
-static or_status copy_nhwc(cudaStream_t s, const void *x, int ldx, void *y, int ldy, size_t es,
-                           size_t pixels, int c, or_err *err)
+static cudaError_t copy_nhwc(cudaStream_t s, const void *x, int ldx, void *y, int ldy, size_t es,
+                             size_t pixels, int c)
 {
-    cudaError_t e;
     if (ldx == c && ldy == c)
-        e = cudaMemcpyAsync(y, x, pixels * (size_t)c * es, cudaMemcpyDeviceToDevice, s);
-    else
-        e = cudaMemcpy2DAsync(y, (size_t)ldy * es, x, (size_t)ldx * es, (size_t)c * es, pixels,
-                              cudaMemcpyDeviceToDevice, s);
-    if (e != cudaSuccess)
-        return or_errf(err, OR_EDEVICE, "strided copy of %zu pixels x %d channels: %s", pixels, c,
-                       cudaGetErrorString(e));
-    return OR_OK;
+        return cudaMemcpyAsync(y, x, pixels * (size_t)c * es, cudaMemcpyDeviceToDevice, s);
+    return cudaMemcpy2DAsync(y, (size_t)ldy * es, x, (size_t)ldx * es, (size_t)c * es, pixels,
+                             cudaMemcpyDeviceToDevice, s);
 }
 
-or_status cast_nhwc_cuda(cudaStream_t s, const void *x, int x_f16, int ldx, void *y, int y_f16,
-                         int ldy, size_t pixels, int c, or_err *err)
+cudaError_t cast_nhwc_cuda(cudaStream_t s, const void *x, int x_f16, int ldx, void *y, int y_f16,
+                           int ldy, size_t pixels, int c)
 {
     size_t count = pixels * (size_t)c;
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (x_f16 == y_f16)
-        return copy_nhwc(s, x, ldx, y, ldy, x_f16 ? 2 : 4, pixels, c, err);
+        return copy_nhwc(s, x, ldx, y, ldy, x_f16 ? 2 : 4, pixels, c);
     if (x_f16)
         cast_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>((const __half *)x, ldx, (float *)y,
                                                            ldy, pixels, c);
     else
         cast_nhwc_kernel<<<or_grid_for(count), 256, 0, s>>>((const float *)x, ldx, (__half *)y,
                                                            ldy, pixels, c);
-    return or_launched("cast (nhwc)", err);
+    return cudaGetLastError();
 }

@@ -50,47 +50,47 @@ __global__ void upsample_nearest_kernel(const T *x, T *y, int h, int w, int s, s
     }
 }
 
-or_status pixel_shuffle_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
-                             int h, int w, int r, or_err *err)
+cudaError_t pixel_shuffle_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
+                               int h, int w, int r)
 {
     size_t count = (size_t)n * c * h * w; // same element count in and out
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         pixel_shuffle_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)x, (__half *)y,
                                                                   c, h, w, r, count);
     else
         pixel_shuffle_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x, (float *)y, c,
                                                                   h, w, r, count);
-    return or_launched("pixel_shuffle", err);
+    return cudaGetLastError();
 }
 
-or_status pixel_unshuffle_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
-                               int h, int w, int r, or_err *err)
+cudaError_t pixel_unshuffle_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
+                                 int h, int w, int r)
 {
     size_t count = (size_t)n * c * h * w;
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         pixel_unshuffle_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)x, (__half *)y,
                                                                     c, h, w, r, count);
     else
         pixel_unshuffle_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x, (float *)y,
                                                                     c, h, w, r, count);
-    return or_launched("pixel_unshuffle", err);
+    return cudaGetLastError();
 }
 
-or_status upsample_nearest_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
-                                int h, int w, int s, or_err *err)
+cudaError_t upsample_nearest_cuda(cudaStream_t st, const void *x, void *y, int f16, int n, int c,
+                                  int h, int w, int s)
 {
     size_t count = (size_t)n * c * h * s * w * s;
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         upsample_nearest_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)x,
                                                                      (__half *)y, h, w, s, count);
     else
         upsample_nearest_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x, (float *)y,
                                                                      h, w, s, count);
-    return or_launched("upsample_nearest", err);
+    return cudaGetLastError();
 }

@@ -89,77 +89,77 @@ __global__ void nhwc_to_nchw_kernel(const T *x, int ldx, T *y, int c, size_t hw,
     }
 }
 
-or_status pixel_shuffle_nhwc_cuda(cudaStream_t st, const void *x, int ldx, void *y, int ldy,
-                                  int f16, int n, int c, int h, int w, int r, or_err *err)
+cudaError_t pixel_shuffle_nhwc_cuda(cudaStream_t st, const void *x, int ldx, void *y, int ldy,
+                                    int f16, int n, int c, int h, int w, int r)
 {
     size_t count = (size_t)n * c * h * w; // same element count in and out
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         pixel_shuffle_nhwc_kernel<<<or_grid_for(count), 256, 0, st>>>(
             (const __half *)x, ldx, (__half *)y, ldy, c, h, w, r, count);
     else
         pixel_shuffle_nhwc_kernel<<<or_grid_for(count), 256, 0, st>>>(
             (const float *)x, ldx, (float *)y, ldy, c, h, w, r, count);
-    return or_launched("pixel_shuffle (nhwc)", err);
+    return cudaGetLastError();
 }
 
-or_status pixel_unshuffle_nhwc_cuda(cudaStream_t st, const void *x, int ldx, void *y, int ldy,
-                                    int f16, int n, int c, int h, int w, int r, or_err *err)
+cudaError_t pixel_unshuffle_nhwc_cuda(cudaStream_t st, const void *x, int ldx, void *y, int ldy,
+                                      int f16, int n, int c, int h, int w, int r)
 {
     size_t count = (size_t)n * c * h * w;
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         pixel_unshuffle_nhwc_kernel<<<or_grid_for(count), 256, 0, st>>>(
             (const __half *)x, ldx, (__half *)y, ldy, c, h, w, r, count);
     else
         pixel_unshuffle_nhwc_kernel<<<or_grid_for(count), 256, 0, st>>>(
             (const float *)x, ldx, (float *)y, ldy, c, h, w, r, count);
-    return or_launched("pixel_unshuffle (nhwc)", err);
+    return cudaGetLastError();
 }
 
-or_status upsample_nearest_nhwc_cuda(cudaStream_t st, const void *x, int ldx, void *y, int ldy,
-                                     int f16, int n, int c, int h, int w, int s, or_err *err)
+cudaError_t upsample_nearest_nhwc_cuda(cudaStream_t st, const void *x, int ldx, void *y, int ldy,
+                                       int f16, int n, int c, int h, int w, int s)
 {
     size_t count = (size_t)n * c * h * s * w * s;
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         upsample_nearest_nhwc_kernel<<<or_grid_for(count), 256, 0, st>>>(
             (const __half *)x, ldx, (__half *)y, ldy, c, h, w, s, count);
     else
         upsample_nearest_nhwc_kernel<<<or_grid_for(count), 256, 0, st>>>(
             (const float *)x, ldx, (float *)y, ldy, c, h, w, s, count);
-    return or_launched("upsample_nearest (nhwc)", err);
+    return cudaGetLastError();
 }
 
-or_status nchw_to_nhwc_cuda(cudaStream_t st, const void *x, void *y, int ldy, int f16, int n,
-                            int c, int h, int w, or_err *err)
+cudaError_t nchw_to_nhwc_cuda(cudaStream_t st, const void *x, void *y, int ldy, int f16, int n,
+                              int c, int h, int w)
 {
     size_t hw = (size_t)h * w, count = (size_t)n * c * hw;
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         nchw_to_nhwc_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)x, (__half *)y,
                                                                  ldy, c, hw, count);
     else
         nchw_to_nhwc_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x, (float *)y, ldy,
                                                                  c, hw, count);
-    return or_launched("nchw_to_nhwc", err);
+    return cudaGetLastError();
 }
 
-or_status nhwc_to_nchw_cuda(cudaStream_t st, const void *x, int ldx, void *y, int f16, int n,
-                            int c, int h, int w, or_err *err)
+cudaError_t nhwc_to_nchw_cuda(cudaStream_t st, const void *x, int ldx, void *y, int f16, int n,
+                              int c, int h, int w)
 {
     size_t hw = (size_t)h * w, count = (size_t)n * c * hw;
     if (!count)
-        return OR_OK;
+        return cudaSuccess;
     if (f16)
         nhwc_to_nchw_kernel<<<or_grid_for(count), 256, 0, st>>>((const __half *)x, ldx,
                                                                  (__half *)y, c, hw, count);
     else
         nhwc_to_nchw_kernel<<<or_grid_for(count), 256, 0, st>>>((const float *)x, ldx, (float *)y,
                                                                  c, hw, count);
-    return or_launched("nhwc_to_nchw", err);
+    return cudaGetLastError();
 }

@@ -10,6 +10,7 @@
 #include "kernels/kernels_cuda.h"
 #include "backend.h"
 #include "backend_cuda.h"
+#include "backend_cuda_conv.h"
 #include "backend_tables.h"
 #include "ops.h"
 
@@ -96,7 +97,9 @@ static or_status conv2d_nhwc(or_backend *be, const or_conv_shape *s, const or_te
                              y->data, or_pstride(y), st, &be->arena, err));
     or_epilogue_f32 e = epilogue_args(&p->ep, b);
     int ldr = p->ep.residual ? or_pstride(p->ep.residual) : or_pstride(y);
-    return epilogue_nhwc_cuda(st, y->data, or_pstride(y), is_f16(y), pixels(y), y->c, &e, ldr, err);
+    return or_cuda_launched(
+        "conv2d epilogue (nhwc)",
+        epilogue_nhwc_cuda(st, y->data, or_pstride(y), is_f16(y), pixels(y), y->c, &e, ldr), err);
 }
 
 static or_status cuda_conv2d(or_backend *be, const or_tensor *x, const or_tensor *w,
@@ -113,20 +116,27 @@ static or_status cuda_conv2d(or_backend *be, const or_tensor *x, const or_tensor
     or_arena_reset(&be->arena, m);
     OR_TRY(st);
     or_epilogue_f32 e = epilogue_args(&p->ep, b);
-    return epilogue_nchw_cuda(impl(be)->stream, y->data, is_f16(y), y->n, y->c,
-                              (size_t)y->h * y->w, &e, err);
+    return or_cuda_launched("conv2d epilogue",
+                            epilogue_nchw_cuda(impl(be)->stream, y->data, is_f16(y), y->n, y->c,
+                                               (size_t)y->h * y->w, &e),
+                            err);
 }
 
 static or_status cuda_activation(or_backend *be, const or_tensor *x, or_act act, float alpha,
                                  const or_tensor *prelu, or_tensor *y, or_err *err)
 {
     if (x->layout == OR_NHWC)
-        return activation_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x), y->data,
-                                    or_pstride(y), is_f16(x), pixels(x), x->c, act, alpha,
-                                    prelu ? (const float *)prelu->data : NULL, err);
-    return activation_nchw_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c,
-                                (size_t)x->h * x->w, act, alpha,
-                                prelu ? (const float *)prelu->data : NULL, err);
+        return or_cuda_launched("activation (nhwc)",
+                                activation_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x),
+                                                     y->data, or_pstride(y), is_f16(x), pixels(x),
+                                                     x->c, act, alpha,
+                                                     prelu ? (const float *)prelu->data : NULL),
+                                err);
+    return or_cuda_launched("activation",
+                            activation_nchw_cuda(impl(be)->stream, x->data, y->data, is_f16(x),
+                                                 x->n, x->c, (size_t)x->h * x->w, act, alpha,
+                                                 prelu ? (const float *)prelu->data : NULL),
+                            err);
 }
 
 static or_status cuda_add(or_backend *be, const or_tensor *a, float alpha, const or_tensor *b,
@@ -134,19 +144,26 @@ static or_status cuda_add(or_backend *be, const or_tensor *a, float alpha, const
 {
     // packed tensors of either layout are flat arrays; NHWC views need their strides
     if (!or_is_packed(a) || !or_is_packed(b) || !or_is_packed(y))
-        return add_nhwc_cuda(impl(be)->stream, a->data, or_pstride(a), alpha, b->data,
-                             or_pstride(b), beta, y->data, or_pstride(y), is_f16(a), pixels(a),
-                             a->c, err);
-    return add_cuda(impl(be)->stream, a->data, alpha, b->data, beta, y->data, is_f16(a),
-                    or_numel(a), err);
+        return or_cuda_launched("add (nhwc)",
+                                add_nhwc_cuda(impl(be)->stream, a->data, or_pstride(a), alpha,
+                                              b->data, or_pstride(b), beta, y->data, or_pstride(y),
+                                              is_f16(a), pixels(a), a->c),
+                                err);
+    return or_cuda_launched(
+        "add",
+        add_cuda(impl(be)->stream, a->data, alpha, b->data, beta, y->data, is_f16(a), or_numel(a)),
+        err);
 }
 
 static or_status cuda_channel_affine(or_backend *be, const or_tensor *x, const or_tensor *scale,
                                      const or_tensor *shift, or_tensor *y, or_err *err)
 {
-    return channel_affine_nchw_cuda(impl(be)->stream, x->data, (const float *)scale->data,
-                                    (const float *)shift->data, y->data, is_f16(x), x->n, x->c,
-                                    (size_t)x->h * x->w, err);
+    return or_cuda_launched("channel_affine",
+                            channel_affine_nchw_cuda(impl(be)->stream, x->data,
+                                                     (const float *)scale->data,
+                                                     (const float *)shift->data, y->data, is_f16(x),
+                                                     x->n, x->c, (size_t)x->h * x->w),
+                            err);
 }
 
 static or_status cuda_cast(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
@@ -155,41 +172,56 @@ static or_status cuda_cast(or_backend *be, const or_tensor *x, or_tensor *y, or_
         return OR_OK;
     // strided NHWC: a strided copy (same dtype) or a strided cast kernel
     if (!or_is_packed(x) || !or_is_packed(y))
-        return cast_nhwc_cuda(impl(be)->stream, x->data, is_f16(x), or_pstride(x), y->data,
-                              is_f16(y), or_pstride(y), pixels(x), x->c, err);
-    return cast_cuda(impl(be)->stream, x->data, is_f16(x), y->data, is_f16(y), or_numel(x), err);
+        return or_cuda_cast_nhwc(impl(be)->stream, x->data, is_f16(x), or_pstride(x), y->data,
+                                 is_f16(y), or_pstride(y), pixels(x), x->c, err);
+    return or_cuda_launched(
+        "cast", cast_cuda(impl(be)->stream, x->data, is_f16(x), y->data, is_f16(y), or_numel(x)),
+        err);
 }
 
 static or_status cuda_pixel_shuffle(or_backend *be, const or_tensor *x, int r, or_tensor *y,
                                     or_err *err)
 {
     if (x->layout == OR_NHWC)
-        return pixel_shuffle_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x), y->data,
-                                       or_pstride(y), is_f16(x), x->n, x->c, x->h, x->w, r, err);
-    return pixel_shuffle_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c, x->h,
-                              x->w, r, err);
+        return or_cuda_launched("pixel_shuffle (nhwc)",
+                                pixel_shuffle_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x),
+                                                        y->data, or_pstride(y), is_f16(x), x->n,
+                                                        x->c, x->h, x->w, r),
+                                err);
+    return or_cuda_launched("pixel_shuffle",
+                            pixel_shuffle_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n,
+                                               x->c, x->h, x->w, r),
+                            err);
 }
 
 static or_status cuda_pixel_unshuffle(or_backend *be, const or_tensor *x, int r, or_tensor *y,
                                       or_err *err)
 {
     if (x->layout == OR_NHWC)
-        return pixel_unshuffle_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x), y->data,
-                                         or_pstride(y), is_f16(x), x->n, x->c, x->h, x->w, r,
-                                         err);
-    return pixel_unshuffle_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c, x->h,
-                                x->w, r, err);
+        return or_cuda_launched("pixel_unshuffle (nhwc)",
+                                pixel_unshuffle_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x),
+                                                          y->data, or_pstride(y), is_f16(x), x->n,
+                                                          x->c, x->h, x->w, r),
+                                err);
+    return or_cuda_launched("pixel_unshuffle",
+                            pixel_unshuffle_cuda(impl(be)->stream, x->data, y->data, is_f16(x),
+                                                 x->n, x->c, x->h, x->w, r),
+                            err);
 }
 
 static or_status cuda_upsample_nearest(or_backend *be, const or_tensor *x, int s, or_tensor *y,
                                        or_err *err)
 {
     if (x->layout == OR_NHWC)
-        return upsample_nearest_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x), y->data,
-                                          or_pstride(y), is_f16(x), x->n, x->c, x->h, x->w, s,
-                                          err);
-    return upsample_nearest_cuda(impl(be)->stream, x->data, y->data, is_f16(x), x->n, x->c, x->h,
-                                 x->w, s, err);
+        return or_cuda_launched("upsample_nearest (nhwc)",
+                                upsample_nearest_nhwc_cuda(impl(be)->stream, x->data, or_pstride(x),
+                                                           y->data, or_pstride(y), is_f16(x), x->n,
+                                                           x->c, x->h, x->w, s),
+                                err);
+    return or_cuda_launched("upsample_nearest",
+                            upsample_nearest_cuda(impl(be)->stream, x->data, y->data, is_f16(x),
+                                                  x->n, x->c, x->h, x->w, s),
+                            err);
 }
 
 // y = x in y's layout: NCHW <-> NHWC, or a copy honouring the pixel strides.
@@ -198,14 +230,18 @@ static or_status cuda_convert_layout(or_backend *be, const or_tensor *x, or_tens
 {
     cudaStream_t st = impl(be)->stream;
     if (x->layout == OR_NCHW && y->layout == OR_NHWC)
-        return nchw_to_nhwc_cuda(st, x->data, y->data, or_pstride(y), is_f16(x), x->n, x->c, x->h,
-                                 x->w, err);
+        return or_cuda_launched("nchw_to_nhwc",
+                                nchw_to_nhwc_cuda(st, x->data, y->data, or_pstride(y), is_f16(x),
+                                                  x->n, x->c, x->h, x->w),
+                                err);
     if (x->layout == OR_NHWC && y->layout == OR_NCHW)
-        return nhwc_to_nchw_cuda(st, x->data, or_pstride(x), y->data, is_f16(x), x->n, x->c, x->h,
-                                 x->w, err);
+        return or_cuda_launched("nhwc_to_nchw",
+                                nhwc_to_nchw_cuda(st, x->data, or_pstride(x), y->data, is_f16(x),
+                                                  x->n, x->c, x->h, x->w),
+                                err);
     if (x->layout == OR_NHWC)
-        return cast_nhwc_cuda(st, x->data, is_f16(x), or_pstride(x), y->data, is_f16(y),
-                              or_pstride(y), pixels(x), x->c, err);
+        return or_cuda_cast_nhwc(st, x->data, is_f16(x), or_pstride(x), y->data, is_f16(y),
+                                 or_pstride(y), pixels(x), x->c, err);
     CUDA_TRY(cudaMemcpyAsync(y->data, x->data, or_nbytes(x), cudaMemcpyDeviceToDevice, st),
              "convert_layout copy");
     return OR_OK;

@@ -25,11 +25,4 @@ static inline or_status or_cuda_launched(const char *what, cudaError_t e, or_err
     return OR_OK;
 }
 
-/* The last launch's error, if any, as an or_status naming the kernel (for the
- * kernel files that still launch from their op tables). */
-static inline or_status or_launched(const char *what, or_err *err)
-{
-    return or_cuda_launched(what, cudaGetLastError(), err);
-}
-
 #endif

@@ -1,5 +1,5 @@
-// conv2d_cuda.cu: 2-D convolution through cuDNN (the CPU twins are conv2d_cpu.c and
-// conv2d_nhwc_cpu.c), NCHW or NHWC with pixel strides.
+// backend_cuda_conv.cu: 2-D convolution through cuDNN (backend_cuda_conv.h; the CPU
+// twins are kernels/conv2d_cpu.c and conv2d_nhwc_cpu.c), NCHW or NHWC with pixel strides.
 // f32: FMA math (no TF32), so results match the CPU to ~1e-5 relative.
 // f16: tensor-core math with f32 accumulation.
 // The algorithm is measured once per (shape, dtype, layout, pixel strides) with
@@ -14,9 +14,10 @@
 // search cannot tell whether our pointers suit the kernel: we require 16-byte
 // alignment ourselves, as backend_cuda.cu does for NCHW channel views.
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
-#include "kernels/cuda_common.cuh"
+#include "backend_cuda_conv.h"
 #include "kernels/kernels_cuda.h"
 
 #define CUDNN_TRY(call, what)                                                               \
@@ -217,6 +218,18 @@ static int view_usable(const void *p, int ld, int ch, size_t es)
     return !misaligned(p) && (ld == ch || ((size_t)ld * es) % CONV_ALIGN == 0);
 }
 
+or_status or_cuda_cast_nhwc(cudaStream_t st, const void *x, int x_f16, int ldx, void *y,
+                            int y_f16, int ldy, size_t pixels, int c, or_err *err)
+{
+    cudaError_t e = cast_nhwc_cuda(st, x, x_f16, ldx, y, y_f16, ldy, pixels, c);
+    if (e == cudaSuccess)
+        return OR_OK;
+    if (x_f16 == y_f16)
+        return or_errf(err, OR_EDEVICE, "strided copy of %zu pixels x %d channels: %s", pixels, c,
+                       cudaGetErrorString(e));
+    return or_errf(err, OR_EDEVICE, "cast (nhwc): %s", cudaGetErrorString(e));
+}
+
 // The packed route: x gathered into packed NHWC scratch (unless it is packed and
 // aligned already), the convolution on packed descriptors, y scattered from
 // scratch.  The scratch comes from the arena; the caller resets it.
@@ -231,7 +244,7 @@ static or_status conv_packed(or_cudnn_conv *c, const or_conv_shape *s, int f16, 
     if (ldx != s->ci || misaligned(x)) {
         void *t = NULL;
         OR_TRY(or_arena_alloc(arena, px_in * s->ci * es, &t, err));
-        OR_TRY(cast_nhwc_cuda(st, x, f16, ldx, t, f16, s->ci, px_in, s->ci, err));
+        OR_TRY(or_cuda_cast_nhwc(st, x, f16, ldx, t, f16, s->ci, px_in, s->ci, err));
         xp = t;
     }
     if (ldy != s->co || misaligned(y))
@@ -245,7 +258,7 @@ static or_status conv_packed(or_cudnn_conv *c, const or_conv_shape *s, int f16, 
     if (cs != CUDNN_STATUS_SUCCESS)
         return forward_err(s, "nhwc", cs, err);
     if (yp != y)
-        OR_TRY(cast_nhwc_cuda(st, yp, f16, s->co, y, f16, ldy, px_out, s->co, err));
+        OR_TRY(or_cuda_cast_nhwc(st, yp, f16, s->co, y, f16, ldy, px_out, s->co, err));
     return OR_OK;
 }
 

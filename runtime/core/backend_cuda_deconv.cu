@@ -175,8 +175,10 @@ static or_status cuda_conv_transpose2d(or_backend *be, const or_tensor *x, const
     or_epilogue_f32 e = {b ? (const float *)b->data : NULL, ep->act, ep->alpha,
                          ep->prelu ? (const float *)ep->prelu->data : NULL,
                          ep->residual ? (const float *)ep->residual->data : NULL, ep->res_scale};
-    return epilogue_nchw_cuda(st, y->data, y->dtype == OR_F16, y->n, y->c, (size_t)y->h * y->w, &e,
-                              err);
+    return or_cuda_launched("conv2d epilogue",
+                            epilogue_nchw_cuda(st, y->data, y->dtype == OR_F16, y->n, y->c,
+                                               (size_t)y->h * y->w, &e),
+                            err);
 }
 
 extern "C" const struct or_ops_deconv or_ops_deconv_cuda = {cuda_conv_transpose2d};
