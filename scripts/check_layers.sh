@@ -27,11 +27,6 @@ RANK = {
     "runtime/cli":      6,
     "runtime":          7,
 }
-# kernels/ files that still include runtime/ (op-table adapters not moved up
-# yet, issue 18): tolerated, and left out of the cycle check, until their family
-# is done; remove each as it is.  Any other kernels/ -> runtime/ include fails.
-PENDING = set()
-pending_seen = set()
 srcs = []
 for top in ("kernels", "runtime", "weights", "convert"):
     for d, _, fs in os.walk(top):
@@ -51,9 +46,6 @@ for f in sorted(srcs):
             continue                      # a system / toolkit header
         there = os.path.dirname(tgt)
         if here.split("/")[0] == "kernels" and tgt.startswith("runtime/"):
-            if f in PENDING:
-                pending_seen.add(f)
-                continue
             errors.append(f"{f}: kernels/ includes a runtime/ header: {s}")
         if there != here:
             edges.setdefault(here, {}).setdefault(there, f)
@@ -79,11 +71,6 @@ def dfs(u):
 for u in sorted(edges):
     if u not in state:
         dfs(u)
-for f in sorted(PENDING - pending_seen):
-    errors.append(f"{f}: no longer includes runtime/: remove it from PENDING")
-if pending_seen:
-    print(f"check_layers: {len(pending_seen)} kernels/ files still include runtime/ "
-          "(PENDING, issue 18)")
 if verbose:
     for u in sorted(edges):
         print(f"{u} -> {', '.join(sorted(edges[u]))}")

@@ -1,7 +1,8 @@
-/* backend_cuda.h: what the CUDA kernels of the op families (kernels/<family>_cuda.cu)
- * need from a CUDA backend: its stream and library handles.  Every family kernel
- * launches on or_cuda_stream(be) and returns without synchronising.  Only for
- * .cu files; be must be a CUDA backend (be->kind == OR_BACKEND_CUDA). */
+/* backend_cuda.h: what the CUDA op tables (backend_cuda_<family>.cu) need from a
+ * CUDA backend: its stream and library handles, and or_cuda_launched for the
+ * kernels' (kernels/<family>_cuda.cu) results.  Every kernel launches on
+ * or_cuda_stream(be) and returns without synchronising.  Only for .cu files; be
+ * must be a CUDA backend (be->kind == OR_BACKEND_CUDA). */
 #ifndef OR_BACKEND_CUDA_H
 #define OR_BACKEND_CUDA_H
 
