@@ -242,14 +242,21 @@ Test(cli_restore, sigint_leaves_nothing)
               "-g", "cpu", (char *)NULL);
         _exit(99);
     }
-    /* wait until the temporary output exists (the first frame is being written) */
-    for (int i = 0; i < 300 && !ct_files_starting_with(tu_tmpdir(), "film_int.mkv.tmp"); i++)
+    /* wait until the temporary output exists (the first frame is being
+     * written): "<out's name>.tmp-XXXXXX" beside it (ct_tmp prefixes the pid) */
+    const char *base = strrchr(out, '/') + 1;
+    char tmp_prefix[512];
+    snprintf(tmp_prefix, sizeof tmp_prefix, "%s.tmp", base);
+    for (int i = 0; i < 1500 && !ct_files_starting_with(tu_tmpdir(), tmp_prefix); i++)
         usleep(20000);
+    cr_assert_eq(ct_files_starting_with(tu_tmpdir(), tmp_prefix), 1,
+                 "no temporary output %s* within 30 s", tmp_prefix);
     kill(pid, SIGINT);
     int st;
     waitpid(pid, &st, 0);
     cr_assert(WIFEXITED(st), "ended by the signal instead of stopping cleanly");
-    cr_assert_eq(WEXITSTATUS(st), 130);
+    cr_assert_eq(WEXITSTATUS(st), 130, "exit %d: the SIGINT came after the last frame?",
+                 WEXITSTATUS(st));
     cr_assert_not(ct_exists(out));
-    cr_assert_eq(ct_files_starting_with(tu_tmpdir(), "film_int.mkv"), 0);
+    cr_assert_eq(ct_files_starting_with(tu_tmpdir(), base), 0, "%s or its temporary left", base);
 }
