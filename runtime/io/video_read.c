@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libavutil/imgutils.h>
 #include <libavutil/log.h>
@@ -91,16 +91,14 @@ or_video_colour or_video_resolve_colour(or_video_colour t, int height, int pix_f
     return c;
 }
 
-/* The demuxer that recognises the file by its first bytes (not its name) with
- * some confidence; NULL when none does. */
-static const AVInputFormat *sniff(const char *path)
+/* The demuxer that recognises the file open on fd by its first bytes (not its
+ * name) with some confidence; NULL when none does. */
+static const AVInputFormat *sniff(int fd)
 {
     unsigned char buf[4096 + AVPROBE_PADDING_SIZE] = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    ssize_t n = read(fd, buf, 4096);
+    if (n <= 0)
         return NULL;
-    size_t n = fread(buf, 1, 4096, f);
-    fclose(f);
     AVProbeData pd = {.filename = "", .buf = buf, .buf_size = (int)n};
     int score = 0;
     const AVInputFormat *fmt = av_probe_input_format3(&pd, 1, &score);
@@ -131,10 +129,13 @@ static or_status no_video(const char *path, AVFormatContext *fmt, or_err *err)
 int or_video_classify(const char *path, or_err *err)
 {
     quiet_by_default();
-    struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+    int fd;
+    size_t size;
+    or_err ignored;
+    if (or_open_input(path, 0, &fd, &size, &ignored) != OR_OK)
         return OR_MEDIA_OTHER; /* missing, a folder, a FIFO: the image side says what */
-    const AVInputFormat *guess = sniff(path);
+    const AVInputFormat *guess = sniff(fd);
+    close(fd);
     AVFormatContext *fmt = NULL;
     take_last_log(NULL);
     int e = avformat_open_input(&fmt, path, NULL, NULL);
