@@ -51,9 +51,9 @@ typedef struct {
 } zh_crop;
 
 static const zh_crop crops[] = {{"a", 301, 203, 64, 48, 0}, {"b", 17, 350, 200, 120, 1}};
-static const or_color_hint hints_b[] = {{20, 30, 0xc0 / 255.f, 0x40 / 255.f, 0x20 / 255.f},
-                                        {150, 100, 0x20 / 255.f, 0x60 / 255.f, 0xd0 / 255.f},
-                                        {199, 0, 0x10 / 255.f, 0xf0 / 255.f, 0x10 / 255.f}};
+static const or_color_hint hints_b[] = {{20, 30, 0xc0 / 255.f, 0x40 / 255.f, 0x20 / 255.f, 0},
+                                        {150, 100, 0x20 / 255.f, 0x60 / 255.f, 0xd0 / 255.f, 0},
+                                        {199, 0, 0x10 / 255.f, 0xf0 / 255.f, 0x10 / 255.f, 0}};
 
 static void run_arch(const char *arch)
 {

@@ -85,7 +85,7 @@ Test(net_zhang_cuda, pipeline_f16_matches_cpu)
     for (int y = 0; y < 200; y++)
         for (int x = 0; x < 300; x++)
             in.planes[y * 300 + x] = (float)((x * 7 + y * 3) % 256) / 255.0f;
-    static const or_color_hint hints[] = {{10, 20, 0.8f, 0.2f, 0.1f}, {250, 150, 0.1f, 0.3f, 0.9f}};
+    static const or_color_hint hints[] = {{10, 20, 0.8f, 0.2f, 0.1f, 0}, {250, 150, 0.1f, 0.3f, 0.9f, 0}};
     or_colorize_opts o = or_colorize_defaults();
     o.hints = hints;
     o.n_hints = 2;

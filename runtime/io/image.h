@@ -101,6 +101,9 @@ or_status or_image_read_mem(const void *buf, size_t len, const char *name,
  * it is written to path.tmp-XXXXXX and renamed over path only on success. */
 or_status or_image_write_png(const char *path, const or_image *img,
                              int bit_depth, or_err *err);
+/* The same PNG into memory: *buf (malloc'ed, *len bytes). */
+or_status or_image_write_png_mem(const or_image *img, int bit_depth, uint8_t **buf, size_t *len,
+                                 or_err *err);
 /* Baseline JPEG, quality 1..100 (4:4:4 chroma from 90 up, else 4:2:0).
  * Alpha is dropped; gray stays one-component. Same temp+rename. */
 or_status or_image_write_jpeg(const char *path, const or_image *img,

@@ -303,11 +303,14 @@ static or_status png_encode(png_ctx *ctx, FILE *f, const or_image *img, int dept
     return OR_OK;
 }
 
-or_status or_image_write_png(const char *path, const or_image *img, int bit_depth, or_err *err)
+/* Encodes img into f (path: the target, or NULL for memory; used in messages). */
+static or_status png_write_to(const char *path, FILE *mem, const or_image *img, int bit_depth,
+                              or_err *err)
 {
-    OR_TRY(or_image_check_writable(path, img, err));
+    const char *name = path ? path : "PNG in memory";
+    OR_TRY(or_image_check_writable(name, img, err));
     if (bit_depth != 8 && bit_depth != 16)
-        return or_errf(err, OR_EINVAL, "%s: PNG bit depth must be 8 or 16, not %d", path,
+        return or_errf(err, OR_EINVAL, "%s: PNG bit depth must be 8 or 16, not %d", name,
                        bit_depth);
     size_t nch = (size_t)img->channels + (img->alpha != NULL);
     png_ctx ctx = {0};
@@ -318,7 +321,9 @@ or_status or_image_write_png(const char *path, const or_image *img, int bit_dept
         ctx.info = png_create_info_struct(ctx.png);
     or_status s;
     if (!ctx.rows || !ctx.png || !ctx.info) {
-        s = or_errf(err, OR_ENOMEM, "%s: out of memory creating the PNG writer", path);
+        s = or_errf(err, OR_ENOMEM, "%s: out of memory creating the PNG writer", name);
+    } else if (mem) {
+        s = png_encode(&ctx, mem, img, bit_depth, name, err);
     } else {
         or_atomic_file af;
         s = or_atomic_open(&af, path, err);
@@ -331,5 +336,29 @@ or_status or_image_write_png(const char *path, const or_image *img, int bit_dept
     }
     png_destroy_write_struct(&ctx.png, &ctx.info);
     free(ctx.rows);
+    return s;
+}
+
+or_status or_image_write_png(const char *path, const or_image *img, int bit_depth, or_err *err)
+{
+    return png_write_to(path, NULL, img, bit_depth, err);
+}
+
+or_status or_image_write_png_mem(const or_image *img, int bit_depth, uint8_t **buf, size_t *len,
+                                 or_err *err)
+{
+    char *p = NULL;
+    size_t n = 0;
+    *buf = NULL, *len = 0;
+    FILE *f = open_memstream(&p, &n);
+    if (!f)
+        return or_errf(err, OR_ENOMEM, "PNG in memory: out of memory");
+    or_status s = png_write_to(NULL, f, img, bit_depth, err);
+    if (fclose(f) != 0 && s == OR_OK)
+        s = or_errf(err, OR_ENOMEM, "PNG in memory: out of memory");
+    if (s == OR_OK)
+        *buf = (uint8_t *)p, *len = n;
+    else
+        free(p);
     return s;
 }

@@ -18,8 +18,9 @@
  * siggraph17 head: conv8_up = up8(conv7_3) + short3_8(conv3_3) (the shortcut conv
  *   is the deconv's residual); model8 = ReLU, conv8_1+ReLU, conv8_2+ReLU, norm8;
  *   likewise up9/short2_9/model9 and up10/short1_10/model10 (ReLU, conv10_1,
- *   LeakyReLU 0.2); ab = 110 * tanh(out(conv10_2)).  model_class is not used by
- *   forward and is not loaded.
+ *   LeakyReLU 0.2); ab = 110 * tanh(out(conv10_2)).  model_class (1x1 -> 529 logits on
+ *   conv8_3) is loaded for or_net_zhang_forward (net_zhang.h): its logits, and with a
+ *   temperature the annealed mean of its 529 ab bins instead of the regression head.
  * Input: eccv16 x = L [1,1,H,W] in [0,100]; siggraph17 x = (L, a, b, mask)
  *   [1,4,H,W] with the hint ab in Lab units (input_B) and mask_B; normalised here
  *   as normalize_l / normalize_ab: (L-50)/100, ab/110, mask as is.  Output y =
@@ -33,6 +34,7 @@
 #include <string.h>
 
 #include "net_internal.h"
+#include "net_zhang.h"
 #include "runtime/core/ops_color.h"
 #include "runtime/core/ops_deconv.h"
 #include "runtime/core/ops_math.h"
@@ -65,6 +67,8 @@ typedef struct {
     int dry;
     size_t cur, peak; /* dry mode: bytes taken now, most ever */
     or_err *err;
+    float T;          /* > 0: ab = annealed mean at temperature T (net_zhang.h) */
+    or_tensor *logits; /* optional: the class logits [1,Q,H/4,W/4] */
 } zh_run;
 
 typedef struct {
@@ -199,10 +203,15 @@ static or_status eccv16_head(zh_run *r, const or_tensor *f7, or_tensor *y)
     OR_TRY(take(r, c, h, w, "conv8_1", &b));
     OR_TRY(conv(r, &a, &m->conv8_1, 1, 1, OR_ACT_RELU, 0, &b));
     OR_TRY(conv(r, &b, &m->conv8_2, 1, 1, OR_ACT_RELU, 0, &a));
-    OR_TRY(take(r, m->classes, h, w, "class logits", &z));
+    if (r->logits)
+        z = *r->logits;
+    else
+        OR_TRY(take(r, m->classes, h, w, "class logits", &z));
     OR_TRY(conv(r, &a, &m->cls, 1, 1, OR_ACT_NONE, 0, &z));
     OR_TRY(take(r, 2, h, w, "ab/4", &ab));
-    ZH_DO(r, or_class_to_ab(&z, &m->out.w, 1.0f, 110.0f, &ab, r->err));
+    /* the release's logits carry the Caffe model's 1/T (net_zhang.h) */
+    float t = r->T > 0 ? r->T * OR_ZHANG_ECCV16_LOGIT_SCALE : 1.0f;
+    ZH_DO(r, or_class_to_ab(&z, &m->out.w, t, 110.0f, &ab, r->err));
     ZH_DO(r, or_resize_bilinear(&ab, 0, 4.0, 4.0, y, r->err));
     return OR_OK;
 }
@@ -222,6 +231,54 @@ static or_status up_stage(zh_run *r, const or_tensor *x, const zh_conv *up, cons
     return OR_OK;
 }
 
+/* SIGGRAPH17's ab bins: q = 23 * ia + ib <-> (a, b) = (10 ia - 110, 10 ib - 110)
+ * (colorization-pytorch util.py encode_ab_ind / decode_mean: ab_max 110,
+ * ab_quant 10), divided by 110 as ECCV16's out.weight is. */
+static void sig_bins(float *w)
+{
+    for (int q = 0; q < OR_ZHANG_SIG_CLASSES; q++) {
+        w[q] = (float)(10 * (q / OR_ZHANG_SIG_SIDE) - 110) / 110.0f;
+        w[OR_ZHANG_SIG_CLASSES + q] = (float)(10 * (q % OR_ZHANG_SIG_SIDE) - 110) / 110.0f;
+    }
+}
+
+/* The classification head on conv8_3 (model_class: 1x1 conv -> Q logits at H/4):
+ * into r->logits when given; with T > 0, y = bilinear x4 of 110 * the annealed
+ * mean (as ECCV16's output) and *annealed = 1. */
+static or_status class_branch(zh_run *r, const or_tensor *f8, or_tensor *y, int *annealed)
+{
+    zhang *m = r->m;
+    int h = f8->h, w = f8->w;
+    zh_mark k = mark(r);
+    or_tensor z, bins, ab;
+    if (r->logits)
+        z = *r->logits;
+    else
+        OR_TRY(take(r, m->classes, h, w, "class logits", &z));
+    OR_TRY(conv(r, f8, &m->cls, 1, 1, OR_ACT_NONE, 0, &z));
+    if (r->T > 0 || r->dry) {
+        if (m->classes != OR_ZHANG_SIG_CLASSES && !r->dry)
+            return or_errf(r->err, OR_EFORMAT,
+                           "metadata classes = %d: the annealed mean needs the %d ab bins",
+                           m->classes, OR_ZHANG_SIG_CLASSES);
+        OR_TRY(take(r, 2 * m->classes, 1, 1, "ab bins", &bins));
+        if (!r->dry) {
+            float host[2 * OR_ZHANG_SIG_CLASSES];
+            sig_bins(host);
+            bins.n = 2, bins.c = m->classes;
+            OR_TRY(or_tensor_upload_f32(&bins, host, r->err));
+        }
+        OR_TRY(take(r, 2, h, w, "ab/4", &ab));
+        ZH_DO(r, or_class_to_ab(&z, &bins, r->T, 110.0f, &ab, r->err));
+        if (r->T > 0) {
+            ZH_DO(r, or_resize_bilinear(&ab, 0, 4.0, 4.0, y, r->err));
+            *annealed = 1;
+        }
+    }
+    reset(r, k);
+    return OR_OK;
+}
+
 static or_status siggraph17_head(zh_run *r, const or_tensor *f1, const or_tensor *f2,
                                  const or_tensor *f3, const or_tensor *f7, or_tensor *y)
 {
@@ -233,6 +290,12 @@ static or_status siggraph17_head(zh_run *r, const or_tensor *f1, const or_tensor
     OR_TRY(conv(r, &u8, &m->conv8_1, 1, 1, OR_ACT_RELU, 0, &t8));
     OR_TRY(conv(r, &t8, &m->conv8_2, 1, 1, OR_ACT_RELU, 0, &u8));
     ZH_DO(r, or_channel_affine(&u8, &m->scale[7], &m->shift[7], &u8, r->err));
+    if (r->dry || r->T > 0 || r->logits) {
+        int annealed = 0;
+        OR_TRY(class_branch(r, &u8, y, &annealed));
+        if (annealed)
+            return OR_OK;
+    }
     OR_TRY(up_stage(r, &u8, &m->up9, &m->short2_9, f2, 2 * w, "conv9_up", &u9));
     OR_TRY(take(r, 2 * w, u9.h, u9.w, "conv9_3", &t9));
     OR_TRY(conv(r, &u9, &m->conv9_1, 1, 1, OR_ACT_RELU, 0, &t9));
@@ -259,11 +322,56 @@ static or_status walk(zh_run *r, const or_tensor *x, or_tensor *y)
     return siggraph17_head(r, &f[0], &f[1], &f[2], &f[6], y);
 }
 
-static or_status zhang_forward(or_net *net, const or_tensor *x, or_tensor *y, or_err *err)
+static int is_zhang(const or_net *net)
 {
+    return net && net->forward && net->arch &&
+           (!strcmp(net->arch, "eccv16") || !strcmp(net->arch, "siggraph17"));
+}
+
+int or_net_zhang_classes(const or_net *net)
+{
+    return is_zhang(net) ? ((const zhang *)net->impl)->classes : 0;
+}
+
+or_status or_net_zhang_bins(const or_net *net, float *ab, or_err *err)
+{
+    if (!is_zhang(net))
+        return or_errf(err, OR_EINVAL, "%s: not a Zhang colorization network",
+                       net ? net->model_path : "(none)");
+    const zhang *m = net->impl;
+    if (m->eccv) {
+        OR_TRY(or_tensor_download_f32(&m->out.w, ab, err));
+    } else if (m->classes == OR_ZHANG_SIG_CLASSES) {
+        sig_bins(ab);
+    } else {
+        return or_errf(err, OR_EFORMAT, "%s: metadata classes = %d: expected %d ab bins",
+                       net->model_path, m->classes, OR_ZHANG_SIG_CLASSES);
+    }
+    for (int i = 0; i < 2 * m->classes; i++)
+        ab[i] *= 110.0f;
+    return OR_OK;
+}
+
+or_status or_net_zhang_forward(or_net *net, const or_tensor *x, const or_zhang_fwd *o,
+                               or_tensor *y, or_err *err)
+{
+    if (!is_zhang(net))
+        return or_errf(err, OR_EINVAL, "%s: not a Zhang colorization network",
+                       net ? net->model_path : "(none)");
     OR_TRY(or_net_check_io(net, x, y, err));
+    zhang *m = net->impl;
+    float T = o ? o->temperature : 0;
+    or_tensor *lg = o ? o->logits : NULL;
+    if (!(T >= 0) || T > 100)
+        return or_errf(err, OR_EINVAL, "%s: temperature %g: expected 0 (off) or in (0, 100]",
+                       net->model_path, (double)T);
+    if (lg && (lg->n != 1 || lg->c != m->classes || lg->h != x->h / 4 || lg->w != x->w / 4 ||
+               lg->dtype != net->dtype || lg->be != net->be || !lg->data))
+        return or_errf(err, OR_ESHAPE, "%s: class logits %s: expected [1,%d,%d,%d] %s",
+                       net->model_path, lg->name ? lg->name : "", m->classes, x->h / 4,
+                       x->w / 4, or_dtype_name(net->dtype));
     or_arena_mark mk = or_arena_get_mark(&net->be->arena);
-    zh_run r = {net->impl, 0, 0, 0, err};
+    zh_run r = {m, 0, 0, 0, err, T, lg};
     or_status s = walk(&r, x, y);
     or_arena_reset(&net->be->arena, mk);
     if (s != OR_OK)
@@ -271,12 +379,17 @@ static or_status zhang_forward(or_net *net, const or_tensor *x, or_tensor *y, or
     return s;
 }
 
+static or_status zhang_forward(or_net *net, const or_tensor *x, or_tensor *y, or_err *err)
+{
+    return or_net_zhang_forward(net, x, NULL, y, err);
+}
+
 static size_t zhang_workspace(const or_net *net, int h, int w)
 {
     zhang *m = net->impl;
     or_tensor x = {1, net->in_ch, h, w, net->dtype, NULL, NULL, "x", OR_NCHW, 0};
     or_tensor y = {1, 2, h, w, net->dtype, NULL, NULL, "y", OR_NCHW, 0};
-    zh_run r = {m, 1, 0, 0, NULL};
+    zh_run r = {m, 1, 0, 0, NULL, 0, NULL};
     walk(&r, &x, &y);
     /* + convolution scratch (CPU) / the transposed conv's (CPU, same 64 MiB budget) */
     return r.peak + 2 * or_net_conv_scratch_bound(8 * m->width, w);
@@ -336,10 +449,11 @@ static or_status load_weights(void *impl, or_err *err)
     OR_TRY(zh_deconv(W, "up8", 8 * w, 4 * w, &m->up8, err));
     OR_TRY(or_netw_conv(W, "conv8_1", 4 * w, 4 * w, 3, &m->conv8_1.w, &m->conv8_1.b, err));
     OR_TRY(or_netw_conv(W, "conv8_2", 4 * w, 4 * w, 3, &m->conv8_2.w, &m->conv8_2.b, err));
-    if (m->eccv) {
-        OR_TRY(or_netw_conv(W, "class", m->classes, 4 * w, 1, &m->cls.w, &m->cls.b, err));
+    /* the classification head: ECCV16's output; SIGGRAPH17's suggestions, entropy
+     * and annealed mean (net_zhang.h) */
+    OR_TRY(or_netw_conv(W, "class", m->classes, 4 * w, 1, &m->cls.w, &m->cls.b, err));
+    if (m->eccv)
         return zh_tensor(W, "out.weight", 2, m->classes, 1, 1, &m->out.w, err);
-    }
     OR_TRY(or_netw_conv(W, "short3_8", 4 * w, 4 * w, 3, &m->short3_8.w, &m->short3_8.b, err));
     OR_TRY(zh_norm(m, 7, 4 * w, err));
     OR_TRY(zh_deconv(W, "up9", 4 * w, 2 * w, &m->up9, err));

@@ -5,7 +5,7 @@
 
 or_colorize_opts or_colorize_defaults(void)
 {
-    or_colorize_opts o = {OR_DEOLDIFY_RENDER_FACTOR_IMAGE, NULL, 0};
+    or_colorize_opts o = {OR_DEOLDIFY_RENDER_FACTOR_IMAGE, NULL, 0, 0.0f};
     return o;
 }
 

@@ -23,12 +23,15 @@
  * Hints (siggraph17 only): each (x, y, colour) becomes ab = the colour snapped
  * to the image's lightness at the hint (or_zhang_snap_ab below, as
  * interactive-deep-colorization's GUI does before drawing the colour),
- * written into input_B and 1 into mask_B over a 5x5 patch centred at
- * (floor(x * 256 / W), floor(y * 256 / H)) of the 256x256 network input,
- * clipped at the borders: interactive-deep-colorization's point edit
- * (ui_control.py) draws a filled cv2.rectangle from p - w to p + w with
- * w = int(brushWidth / scale) = 2 at its default brush.  Later hints overwrite
- * earlier ones where patches overlap.  eccv16 ignores hints (hints_used = 0).
+ * written into input_B and 1 into mask_B over a 5x5 patch (the hint's size:
+ * odd, 1..9) centred at (floor(x * 256 / W), floor(y * 256 / H)) of the 256x256
+ * network input, clipped at the borders: interactive-deep-colorization's point
+ * edit (ui_control.py) draws a filled cv2.rectangle from p - w to p + w with
+ * w = int(brushWidth / scale) = 2 at its default brush (its mouse wheel sizes
+ * the patch 1x1 to 9x9).  Later hints overwrite earlier ones where patches
+ * overlap.  eccv16 ignores hints (hints_used = 0).
+ * Temperature (o->temperature > 0): the annealed mean of the class head
+ * (runtime/nets/net_zhang.h) instead of the release's output.
  * Alpha is copied unchanged. */
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +40,14 @@
 #include "colorize.h"
 #include "colorize_zhang.h"
 #include "runtime/core/ops_color.h"
+#include "runtime/nets/net_zhang.h"
 #include "runtime/core/ops_resample.h"
 #include "runtime/io/resize_pil.h"
 
-#define ZH_NET_SIDE 256
-#define ZH_HINT_RADIUS 2
+#define ZH_NET_SIDE OR_ZHANG_SIDE
 
 /* The input as 3 RGB planes in [0,1] (gray tiled). */
-static float *rgb_planes(const or_image *in)
+float *or_zhang_rgb_planes(const or_image *in)
 {
     size_t hw = (size_t)in->width * in->height;
     float *rgb = malloc(3 * hw * sizeof(float));
@@ -56,7 +59,7 @@ static float *rgb_planes(const or_image *in)
 }
 
 /* The 256x256 RGB the network's L comes from: 8-bit, PIL BICUBIC. */
-static or_status resized_rgb(const float *rgb, int w, int h, float *out, or_err *err)
+or_status or_zhang_resized_rgb(const float *rgb, int w, int h, float *out, or_err *err)
 {
     size_t hw = (size_t)w * h, n_rs = 3 * (size_t)ZH_NET_SIDE * ZH_NET_SIDE;
     uint8_t *u8 = malloc(3 * hw), *rs = malloc(n_rs);
@@ -115,7 +118,7 @@ static unsigned char to_u8(float v)
 
 /* input_B (a, b) and mask_B planes [3][256][256] from the hints, each snapped at
  * the L of the network input rgb_rs [3][256][256] under it; returns hints used. */
-static int hint_planes(const or_colorize_opts *o, int w, int h, const float *rgb_rs,
+int or_zhang_hint_planes(const or_colorize_opts *o, int w, int h, const float *rgb_rs,
                        float *planes)
 {
     const size_t side = ZH_NET_SIDE, hw = side * side;
@@ -132,8 +135,9 @@ static int hint_planes(const or_colorize_opts *o, int w, int h, const float *rgb
                             to_u8(rgb_rs[2 * hw + c0]) / 255.0, lab_img);
         const unsigned char rgb8[3] = {to_u8(hn->r), to_u8(hn->g), to_u8(hn->b)};
         or_zhang_snap_ab(lab_img[0], rgb8, ab);
-        for (int y = py - ZH_HINT_RADIUS; y <= py + ZH_HINT_RADIUS; y++)
-            for (int x = px - ZH_HINT_RADIUS; x <= px + ZH_HINT_RADIUS; x++) {
+        int rad = (hn->size > 0 ? hn->size : OR_HINT_SIZE_DEFAULT) / 2;
+        for (int y = py - rad; y <= py + rad; y++)
+            for (int x = px - rad; x <= px + rad; x++) {
                 if (x < 0 || y < 0 || x >= ZH_NET_SIDE || y >= ZH_NET_SIDE)
                     continue;
                 size_t p = (size_t)y * side + x;
@@ -150,9 +154,10 @@ static or_status copy_into(const or_tensor *src, or_tensor *dst, or_err *err)
     return or_cast(src, dst, err);
 }
 
-/* Runs the network on the 256x256 inputs; ab256 [1,2,256,256] in the net dtype. */
-static or_status run_net(or_net *net, const float *rgb_rs, const float *hints, or_tensor *ab256,
-                         or_err *err)
+/* Runs the network on the 256x256 inputs; ab256 [1,2,256,256] in the net dtype;
+ * logits (optional) the class logits [1,Q,64,64] in the net dtype. */
+or_status or_zhang_run_net(or_net *net, const float *rgb_rs, const float *hints, float T,
+                         or_tensor *ab256, or_tensor *logits, or_err *err)
 {
     or_backend *be = net->be;
     const int s = ZH_NET_SIDE;
@@ -171,11 +176,12 @@ static or_status run_net(or_net *net, const float *rgb_rs, const float *hints, o
         OR_TRY(copy_into(&ht, &hv, err));
     }
     OR_TRY(or_tensor_alloc(be, ab256, 1, 2, s, s, net->dtype, "ab 256", err));
-    return net->forward(net, &x, ab256, err);
+    or_zhang_fwd fo = {T, logits};
+    return or_net_zhang_forward(net, &x, &fo, ab256, err);
 }
 
 /* rgb (full size) -> (L_orig, bilinear(ab256)) -> lab2rgb, into rgb. */
-static or_status recombine(or_net *net, const or_tensor *ab256, int w, int h, float *rgb,
+or_status or_zhang_recombine(or_net *net, const or_tensor *ab256, int w, int h, float *rgb,
                            or_err *err)
 {
     or_backend *be = net->be;
@@ -221,21 +227,21 @@ or_status or_colorize_zhang(or_net *net, const or_image *in, const or_colorize_o
     if (in->channels != 1 && in->channels != 3)
         return or_errf(err, OR_EINVAL, "colorize: %d-channel image", in->channels);
     const size_t n_rs = 3 * (size_t)ZH_NET_SIDE * ZH_NET_SIDE;
-    float *rgb = rgb_planes(in), *rgb_rs = malloc(n_rs * sizeof(float));
+    float *rgb = or_zhang_rgb_planes(in), *rgb_rs = malloc(n_rs * sizeof(float));
     float *hints = malloc(n_rs * sizeof(float));
     or_status s = OR_OK;
     if (!rgb || !rgb_rs || !hints)
         s = or_errf(err, OR_ENOMEM, "colorize: out of memory for a %dx%d image", in->width,
                     in->height);
     if (!s)
-        s = resized_rgb(rgb, in->width, in->height, rgb_rs, err);
-    int used = net->in_ch == 4 && !s ? hint_planes(o, in->width, in->height, rgb_rs, hints) : 0;
+        s = or_zhang_resized_rgb(rgb, in->width, in->height, rgb_rs, err);
+    int used = net->in_ch == 4 && !s ? or_zhang_hint_planes(o, in->width, in->height, rgb_rs, hints) : 0;
     or_arena_mark m = or_arena_get_mark(&net->be->arena);
     or_tensor ab256;
     if (!s)
-        s = run_net(net, rgb_rs, hints, &ab256, err);
+        s = or_zhang_run_net(net, rgb_rs, hints, o ? o->temperature : 0, &ab256, NULL, err);
     if (!s)
-        s = recombine(net, &ab256, in->width, in->height, rgb, err);
+        s = or_zhang_recombine(net, &ab256, in->width, in->height, rgb, err);
     or_arena_reset(&net->be->arena, m);
     if (!s)
         s = make_output(in, rgb, out, err);

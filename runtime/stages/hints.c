@@ -1,9 +1,12 @@
-/* hints.c: reading --hints files for SIGGRAPH17:
- *   [{"x": 10, "y": 20, "color": "#rrggbb"}, ...]
+/* hints.c: reading (and writing) --hints files for SIGGRAPH17:
+ *   [{"x": 10, "y": 20, "color": "#rrggbb"}, {"x": 3, "y": 4, "color": "#00ff00", "size": 3}]
  * x, y: integer input-image pixels (>= 0; checked against the image by the
- * pipeline); color: 6 hex digits with a leading '#'.  Other members are
+ * pipeline); color: 6 hex digits with a leading '#'; size (optional): the side of
+ * the square patch in network pixels, odd, 1..9 (default 5).  Other members are
  * refused (a typo would otherwise be silent).  Errors are one line naming the
  * file and the entry index: "h.json: entry 2: color "#12345": expected #rrggbb". */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +57,8 @@ static or_status parse_entry(const char *path, size_t i, const json_value *e, or
                        "%s: entry %zu: expected an object {\"x\", \"y\", \"color\"}", OR_ESC(path),
                        i);
     for (size_t k = 0; k < e->n; k++)
-        if (strcmp(e->keys[k], "x") && strcmp(e->keys[k], "y") && strcmp(e->keys[k], "color"))
+        if (strcmp(e->keys[k], "x") && strcmp(e->keys[k], "y") && strcmp(e->keys[k], "color") &&
+            strcmp(e->keys[k], "size"))
             return or_errf(err, OR_EINVAL, "%s: entry %zu: unknown member \"%s\"", OR_ESC(path), i,
                            OR_ESC(e->keys[k]));
     if (!pixel_coord(json_get(e, "x"), &h->x))
@@ -72,15 +76,18 @@ static or_status parse_entry(const char *path, size_t i, const json_value *e, or
         return or_errf(err, OR_EINVAL, "%s: entry %zu: color \"%s\": expected #rrggbb",
                        OR_ESC(path), i, or_esc((char[32]){0}, 32, c->str));
     h->r = rgb[0], h->g = rgb[1], h->b = rgb[2];
+    const json_value *sz = json_get(e, "size");
+    h->size = OR_HINT_SIZE_DEFAULT;
+    if (sz && (!pixel_coord(sz, &h->size) || h->size < 1 || h->size > OR_HINT_SIZE_MAX ||
+               h->size % 2 == 0))
+        return or_errf(err, OR_EINVAL, "%s: entry %zu: \"size\" must be an odd integer 1..%d",
+                       OR_ESC(path), i, OR_HINT_SIZE_MAX);
     return OR_OK;
 }
 
-or_status or_hints_load(const char *path, or_color_hint **hints, int *n, or_err *err)
+static or_status from_json(const char *path, json_value *root, or_color_hint **hints, int *n,
+                           or_err *err)
 {
-    *hints = NULL;
-    *n = 0;
-    json_value *root;
-    OR_TRY(json_parse_file(path, &root, err));
     or_status s = OR_OK;
     if (root->type != JSON_ARRAY) {
         s = or_errf(err, OR_EINVAL, "%s: expected a JSON array of hints", OR_ESC(path));
@@ -99,5 +106,45 @@ or_status or_hints_load(const char *path, or_color_hint **hints, int *n, or_err 
             *hints = h, *n = (int)root->n;
     }
     json_free(root);
+    return s;
+}
+
+or_status or_hints_load(const char *path, or_color_hint **hints, int *n, or_err *err)
+{
+    *hints = NULL;
+    *n = 0;
+    json_value *root;
+    OR_TRY(json_parse_file(path, &root, err));
+    return from_json(path, root, hints, n, err);
+}
+
+or_status or_hints_parse(const char *text, size_t len, const char *name, or_color_hint **hints,
+                         int *n, or_err *err)
+{
+    *hints = NULL;
+    *n = 0;
+    json_value *root;
+    OR_TRY(json_parse(text, len, name, &root, err));
+    return from_json(name, root, hints, n, err);
+}
+
+static int to_byte(float v) { return (int)lrintf((v < 0 ? 0 : v > 1 ? 1 : v) * 255.0f); }
+
+char *or_hints_format(const or_color_hint *hints, int n)
+{
+    size_t cap = 8 + (size_t)(n > 0 ? n : 0) * 96, len = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    len += (size_t)snprintf(s, cap, "[");
+    for (int i = 0; i < n; i++) {
+        const or_color_hint *h = &hints[i];
+        len += (size_t)snprintf(s + len, cap - len, "%s\n  {\"x\": %d, \"y\": %d, \"color\": \"#%02x%02x%02x\"",
+                                i ? "," : "", h->x, h->y, to_byte(h->r), to_byte(h->g), to_byte(h->b));
+        if (h->size && h->size != OR_HINT_SIZE_DEFAULT)
+            len += (size_t)snprintf(s + len, cap - len, ", \"size\": %d", h->size);
+        len += (size_t)snprintf(s + len, cap - len, "}");
+    }
+    snprintf(s + len, cap - len, "%s]\n", n ? "\n" : "");
     return s;
 }
