@@ -24,8 +24,9 @@ RANK = {
     "runtime/stages":   4,
     "convert/tool":     4,
     "runtime/pipeline": 5,
-    "runtime/cli":      6,
-    "runtime":          7,
+    "runtime/studio":   6,
+    "runtime/cli":      7,
+    "runtime":          8,
 }
 srcs = []
 for top in ("kernels", "runtime", "weights", "convert"):

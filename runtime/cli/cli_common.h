@@ -131,6 +131,7 @@ int cmd_interpolate(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_studio(int argc, char **argv); /* cmd_studio.c: the colour studio */
 /* colorize / upscale / interpolate on a video input: restore with that one
  * stage, -m naming its model (runtime/cli/cmd_restore.c). */
 int cmd_restore_single(const char *stage, int argc, char **argv);

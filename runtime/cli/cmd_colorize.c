@@ -31,7 +31,11 @@ static void usage(FILE *f)
             "alpha is kept (PNG), 16-bit PNGs are written as 16-bit PNGs.\n"
             "  -r N               DeOldify render factor: network size 16*N (default %d; = --render-factor)\n"
             "  --hints FILE       siggraph17 colour hints: [{\"x\": 10, \"y\": 20, \"color\": \"#rrggbb\"}, ...]\n"
-            "                     in input-image pixels (one image, or the same hints for each image)\n",
+            "                     in input-image pixels (one image, or the same hints for each image);\n"
+            "                     optional \"size\": the patch side in network pixels (odd 1..9, default 5)\n"
+            "  --temperature T    siggraph17/eccv16: the annealed mean of the network's colour\n"
+            "                     distribution at softmax temperature T (the paper: 0.38; lower is more\n"
+            "                     vivid, 1 the plain mean); without it, each model's released output\n",
             OR_DEOLDIFY_RENDER_FACTOR_IMAGE);
     cli_usage_common(f);
     cli_usage_video(f);
@@ -42,6 +46,7 @@ typedef struct {
     const char *hints_path;
     or_color_hint *hints;
     int n_hints;
+    double temperature; /* 0: not given */
     or_net *net;
 } co_ctx;
 
@@ -49,11 +54,13 @@ static int extra(void *ctx, int argc, char **argv, int *i)
 {
     co_ctx *c = ctx;
     const char *a = argv[*i];
-    if (strcmp(a, "-r") && strcmp(a, "--hints"))
+    if (strcmp(a, "-r") && strcmp(a, "--hints") && strcmp(a, "--temperature"))
         return CLI_UNKNOWN;
     if (*i + 1 >= argc)
         return CLI_BAD;
     const char *v = argv[++*i];
+    if (!strcmp(a, "--temperature"))
+        return cli_parse_double(v, 0.01, 100, &c->temperature) ? CLI_BAD : CLI_TAKEN;
     if (!strcmp(a, "--hints")) {
         c->hints_path = v;
         return CLI_TAKEN;
@@ -80,6 +87,7 @@ static or_status colorize_one(void *ctx, const cli_job *j, const or_image *img, 
         co.render_factor = c->o.render_factor;
     co.hints = c->hints;
     co.n_hints = c->n_hints;
+    co.temperature = (float)c->temperature;
     for (int i = 0; i < c->n_hints; i++)
         if (c->hints[i].x >= img->width || c->hints[i].y >= img->height)
             return or_errf(err, OR_EINVAL, "%s: hint %d (x %d, y %d) is outside the %dx%d image",
@@ -123,6 +131,8 @@ static int setup(co_ctx *c, or_backend *be, const char *model)
     int sig = !strcmp(c->net->arch, "siggraph17");
     if (c->n_hints && !sig && !o->quiet)
         cli_say(o, "note: --hints is for siggraph17; %s ignores them", c->net->arch);
+    if (c->temperature > 0 && !strcmp(c->net->arch, "deoldify") && !o->quiet)
+        cli_say(o, "note: --temperature is for siggraph17 and eccv16; DeOldify ignores it");
     if (o->render_factor && strcmp(c->net->arch, "deoldify") && !o->quiet)
         cli_say(o, "note: -r is for DeOldify; %s always runs at 256x256", c->net->arch);
     if (o->verbose)

@@ -19,6 +19,7 @@ static void usage(FILE *f)
             "  models [-M DIR]           list the models found in DIR and the registered ones missing\n"
             "  models --get NAME...|all  download, check and convert official checkpoints\n"
             "  devices                   list the backends this build can use\n"
+            "  studio [-i PHOTO]         the colour studio: a local web page to correct colours by hand\n"
             "  version                   print the version\n"
             "The models folder is -M, else $OPRESTORE_MODELS, else ./models.\n"
             "Exit codes: 0 success, 1 runtime error, 2 usage error, 130 interrupted.\n");
@@ -59,7 +60,7 @@ int main(int argc, char **argv)
     cli_opts_init(&top, "oprestore-gpu", NULL);
     if (argc < 2)
         return cli_fail_usage(&top, "usage: oprestore-gpu COMMAND [options]; commands: "
-                              "colorize, upscale, interpolate, restore, models, devices, version");
+                              "colorize, upscale, interpolate, restore, models, devices, studio, version");
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;
@@ -79,6 +80,8 @@ int main(int argc, char **argv)
         return cmd_models(n, a);
     if (!strcmp(cmd, "devices"))
         return cmd_devices(n, a);
+    if (!strcmp(cmd, "studio"))
+        return cmd_studio(n, a);
     if ((!strcmp(cmd, "version") || !strcmp(cmd, "--version")) && n)
         return cli_fail_usage(&top, "%s takes no arguments ('%s')", cmd, OR_ESC(a[0]));
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
