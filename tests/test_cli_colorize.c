@@ -85,7 +85,9 @@ Test(cli_colorize, usage_errors_exit_2)
 {
     const char *in = ct_tmp("u.png"), *out = ct_tmp("u_out.png");
     ct_write_png(in, 8, 8, 1, 0, 8, 5);
-    const char *bad[] = {"--bogus", "-r 0", "-r 129", "-r x", "-r", "--hints", "-g abc", "-o"};
+    const char *bad[] = {"--bogus", "-r 0", "-r 129", "-r x", "-r", "--hints", "-g abc", "-o",
+                         "--temperature 0", "--temperature -1", "--temperature x",
+                         "--temperature 101", "--temperature"};
     char a[12000];
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(a, sizeof a, "-i '%s' -o '%s' %s", in, out, bad[i]);
@@ -137,4 +139,51 @@ Test(cli_colorize, runtime_errors_exit_1_one_line)
     snprintf(a, sizeof a, "-i '%s' -o '%s'", in, out);
     cr_assert_eq(run_model("sr", a), 1, "%s", ct_err);
     assert_one_line("not a colourisation model");
+}
+
+Test(cli_colorize, temperature_changes_both_zhang_models)
+{
+    const char *in = ct_tmp("t.png");
+    ct_write_png(in, 24, 16, 1, 0, 8, 9);
+    static const char *models_[] = {"sig", "eccv"};
+    for (int m = 0; m < 2; m++) {
+        or_image base, hot, cold;
+        const char *outs[3] = {ct_tmp("t0.png"), ct_tmp("t1.png"), ct_tmp("t2.png")};
+        const char *flags[3] = {"", "--temperature 0.2", "--temperature 1"};
+        or_image *imgs[3] = {&base, &hot, &cold};
+        for (int i = 0; i < 3; i++) {
+            char a[12000];
+            snprintf(a, sizeof a, "-i '%s' -o '%s' --overwrite %s", in, outs[i], flags[i]);
+            cr_assert_eq(run_model(models_[m], a), 0, "%s %s: %s", models_[m], flags[i], ct_err);
+            ct_read_img(outs[i], imgs[i]);
+        }
+        size_t n = (size_t)3 * 24 * 16;
+        /* the annealed mean is another output than the release's, and T matters */
+        cr_expect_gt(tu_max_abs_diff(base.planes, hot.planes, n), 0.5 / 255, "%s", models_[m]);
+        cr_expect_gt(tu_max_abs_diff(hot.planes, cold.planes, n), 0.5 / 255, "%s", models_[m]);
+        or_image_free(&base), or_image_free(&hot), or_image_free(&cold);
+    }
+}
+
+Test(cli_colorize, studio_usage_and_runtime_errors)
+{
+    /* usage (2) and runtime (1) errors of `oprestore-gpu studio`, one line each, before
+     * it would serve */
+    models();
+    static const struct { const char *args; int rc; const char *part; } cases[] = {
+        {"studio -o x.png", 2, "-o"},
+        {"studio --port 70000", 2, "--port"},
+        {"studio --port", 2, "--port"},
+        {"studio --max-upload-mb 0", 2, "--max-upload-mb"},
+        {"studio --bogus", 2, "--bogus"},
+        {"studio -m eccv --host not-an-address -g cpu --port 0", 1, "not-an-address"},
+        {"studio -m nonexistent -g cpu", 1, "nonexistent"},
+        {"studio -i /nonexistent.png -m sig -g cpu", 1, "nonexistent.png"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = ct_run("%s -M '%s'", cases[i].args, models());
+        cr_expect_eq(rc, cases[i].rc, "%s: exit %d: %s", cases[i].args, rc, ct_err);
+        ct_assert_one_line("oprestore-gpu studio", cases[i].part);
+    }
+    cr_expect_eq(ct_run("studio -h"), 0);
 }
