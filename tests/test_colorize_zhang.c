@@ -15,6 +15,7 @@
 
 #include "convert/convert.h"
 #include "runtime/stages/colorize.h"
+#include "runtime/stages/colorize_live.h"
 #include "runtime/stages/colorize_zhang.h"
 #include "test_util.h"
 
@@ -211,6 +212,9 @@ Test(hints, errors_name_file_and_entry)
         {"[{\"x\": 1, \"y\": 2, \"color\": \"#12345g\"}]", "expected #rrggbb"},
         {"[{\"x\": 1, \"y\": 2, \"colour\": \"#123456\"}]", "unknown member \"colour\""},
         {"[3]", "entry 0: expected an object"},
+        {"[{\"x\": 1, \"y\": 2, \"color\": \"#123456\", \"size\": 4}]", "entry 0: \"size\""},
+        {"[{\"x\": 1, \"y\": 2, \"color\": \"#123456\", \"size\": 11}]", "entry 0: \"size\""},
+        {"[{\"x\": 1, \"y\": 2, \"color\": \"#123456\", \"size\": \"5\"}]", "\"size\""},
         {"[{\"x\": 1,", ""},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -229,4 +233,99 @@ Test(hints, errors_name_file_and_entry)
     or_err err;
     cr_expect_neq(or_hints_load(tu_tmp("missing.json"), &h, &n, &err), OR_OK);
     cr_expect(strstr(err.msg, "missing.json"), "%s", err.msg);
+}
+
+Test(hints, size_and_round_trip_through_the_format)
+{
+    or_color_hint *h, *h2;
+    int n, n2;
+    or_err err;
+    const char *text = "[{\"x\": 3, \"y\": 4, \"color\": \"#ff8000\", \"size\": 9},"
+                       " {\"x\": 0, \"y\": 7, \"color\": \"#000001\"},"
+                       " {\"x\": 5, \"y\": 1, \"color\": \"#abcdef\", \"size\": 1}]";
+    cr_assert_eq(or_hints_parse(text, strlen(text), "mem", &h, &n, &err), OR_OK, "%s", err.msg);
+    cr_assert_eq(n, 3);
+    cr_expect_eq(h[0].size, 9);
+    cr_expect_eq(h[1].size, OR_HINT_SIZE_DEFAULT);
+    cr_expect_eq(h[2].size, 1);
+    char *out = or_hints_format(h, n);
+    cr_assert(out);
+    cr_expect(strstr(out, "{\"x\": 0, \"y\": 7, \"color\": \"#000001\"}"), "%s", out);
+    cr_assert_eq(or_hints_parse(out, strlen(out), "formatted", &h2, &n2, &err), OR_OK, "%s",
+                 err.msg);
+    cr_assert_eq(n2, n);
+    for (int i = 0; i < n; i++)
+        cr_expect(h[i].x == h2[i].x && h[i].y == h2[i].y && h[i].r == h2[i].r &&
+                      h[i].g == h2[i].g && h[i].b == h2[i].b && h[i].size == h2[i].size,
+                  "hint %d", i);
+    free(out), free(h), free(h2);
+    out = or_hints_format(NULL, 0);
+    cr_expect_str_eq(out, "[]\n");
+    free(out);
+    cr_expect_neq(or_hints_parse("[{", 2, "mem", &h, &n, &err), OR_OK);
+    cr_expect(strstr(err.msg, "mem"), "%s", err.msg);
+}
+
+/* ---- the live colourisation (colorize_live.c) ---- */
+
+Test(colorize_live, preview_equals_the_pipeline_and_suggestions)
+{
+    or_backend *be;
+    or_net *net;
+    or_err err;
+    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK);
+    cr_assert_eq(or_net_load(tu_model_ckpt("zhang_siggraph17.zip.pth"), be, OR_F32, &net, &err),
+                 OR_OK, "%s", err.msg);
+    or_image in, out;
+    cr_assert_eq(or_image_alloc(&in, 80, 60, 1, 0, &err), OR_OK);
+    tu_seed(3);
+    tu_fill_uniform(in.planes, 80 * 60, 0, 1);
+    or_live *lv;
+    cr_assert_eq(or_live_open(net, &in, 768, &lv, &err), OR_OK, "%s", err.msg);
+    or_live_suggestion sg[8];
+    double L;
+    cr_expect_eq(or_live_suggest(lv, 1, 1, sg, 8, &L), 0, "no suggestions before a run");
+    static const or_color_hint hints[] = {{10, 20, 0.9f, 0.2f, 0.1f, 9}, {70, 50, 0.1f, 0.3f, 0.9f, 0}};
+    or_colorize_opts o = or_colorize_defaults();
+    o.hints = hints, o.n_hints = 2;
+    for (int t = 0; t < 2; t++) {
+        o.temperature = t ? 0.38f : 0.0f;
+        cr_assert_eq(or_live_run(lv, &o, &err), OR_OK, "%s", err.msg);
+        cr_assert_eq(or_colorize_zhang(net, &in, &o, &out, NULL, &err), OR_OK, "%s", err.msg);
+        const or_image *pv = or_live_preview(lv);
+        cr_assert(pv->width == 80 && pv->height == 60);
+        /* the preview at the photo's size is the pipeline's output, exactly */
+        cr_expect_eq(memcmp(pv->planes, out.planes, 3 * 80 * 60 * sizeof(float)), 0, "T %d", t);
+        or_image_free(&out);
+    }
+    int n = or_live_suggest(lv, 40, 30, sg, 8, &L);
+    cr_expect_gt(n, 1);
+    cr_expect(L > 0 && L < 100);
+    float sum = 0;
+    for (int i = 0; i < n; i++) {
+        sum += sg[i].p;
+        if (i)
+            cr_expect_geq(sg[i - 1].p, sg[i].p, "most likely first");
+        for (int j = 0; j < i; j++)
+            cr_expect(memcmp(sg[i].rgb, sg[j].rgb, 3), "distinct colours");
+    }
+    cr_expect_leq(sum, 1.0001f);
+    int gw, gh;
+    const float *e = or_live_entropy(lv, &gw, &gh);
+    cr_expect(gw == 64 && gh == 64);
+    for (int i = 0; i < gw * gh; i++)
+        cr_expect(e[i] >= 0 && e[i] <= 1.0001f, "entropy %g", e[i]);
+    /* outside the photo: refused / nothing */
+    static const or_color_hint outside[] = {{80, 0, 1, 0, 0, 0}};
+    o.hints = outside, o.n_hints = 1;
+    cr_expect_neq(or_live_run(lv, &o, &err), OR_OK);
+    cr_expect_eq(or_live_suggest(lv, 80, 0, sg, 8, &L), 0);
+    or_live_free(lv);
+    /* a smaller preview */
+    cr_assert_eq(or_live_open(net, &in, 40, &lv, &err), OR_OK);
+    cr_expect(or_live_gray(lv)->width == 40 && or_live_gray(lv)->height == 30);
+    or_live_free(lv);
+    or_image_free(&in);
+    or_net_free(net);
+    or_backend_destroy(be);
 }
