@@ -30,7 +30,9 @@ packages=(
   libpng-dev libjpeg62-turbo-dev zlib1g-dev   # images, zip checkpoints
   libopenblas-openmp-dev                       # CPU backend sgemm (OpenMP build: CMakeLists.txt)
   libcurl4-openssl-dev                         # oprestore-gpu models --get (optional in CMake)
+  libmicrohttpd-dev                            # oprestore-gpu studio's web server (optional in CMake)
   libcriterion-dev                             # tests
+  chromium chromium-driver python3-selenium    # the studio's browser test (label browser; skipped without)
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video (stage issues)
   python3-torch python3-numpy python3-pil      # only to regenerate test fixtures
 )
