@@ -114,19 +114,21 @@ or_status or_live_open(or_net *net, const or_image *in, int preview_max, or_live
     return OR_OK;
 }
 
-/* prob = softmax(logits) per cell, entropy / log(q). */
+/* prob = softmax(logits) per cell (ECCV16's release logits carry 1/0.38: divided
+ * out, so that this is the network's own distribution), entropy / log(q). */
 static void distribution(or_live *lv, const float *logits)
 {
     const size_t cells = (size_t)LIVE_GRID * LIVE_GRID;
     const int q = lv->q;
+    const double u = strcmp(lv->net->arch, "eccv16") ? 1.0 : 1.0 / OR_ZHANG_ECCV16_LOGIT_SCALE;
     for (size_t p = 0; p < cells; p++) {
         double mx = logits[p], sum = 0, ent = 0;
         for (int k = 1; k < q; k++)
             mx = fmax(mx, logits[(size_t)k * cells + p]);
         for (int k = 0; k < q; k++)
-            sum += exp(logits[(size_t)k * cells + p] - mx);
+            sum += exp(u * (logits[(size_t)k * cells + p] - mx));
         for (int k = 0; k < q; k++) {
-            double pk = exp(logits[(size_t)k * cells + p] - mx) / sum;
+            double pk = exp(u * (logits[(size_t)k * cells + p] - mx)) / sum;
             lv->prob[(size_t)k * cells + p] = (float)pk;
             if (pk > 0)
                 ent -= pk * log(pk);

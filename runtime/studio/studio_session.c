@@ -153,7 +153,9 @@ static void *worker_main(void *arg)
             or_image_free(img);
             free(img);
         }
-        if (!rs && s->live) {
+        if (!rs && !s->live)
+            rs = or_errf(&err, OR_EINVAL, "no photo");
+        if (!rs) {
             rs = or_live_run(s->live, &co, &err);
             if (!rs)
                 rs = encode_png(or_live_preview(s->live), &pv, &err);
@@ -170,9 +172,10 @@ static void *worker_main(void *arg)
             blob_free(&s->preview_png), s->preview_png = pv;
         if (ent.data)
             blob_free(&s->entropy_png), s->entropy_png = ent;
-        if (rs) {
+        if (rs) { /* nothing stale is served after a failed run */
             snprintf(s->run_error, sizeof s->run_error, "%s", err.msg);
             blob_free(&gray), blob_free(&pv), blob_free(&ent);
+            blob_free(&s->preview_png), blob_free(&s->entropy_png);
         } else {
             s->run_error[0] = 0;
         }
@@ -522,11 +525,12 @@ void st_baseline(studio *s, const char *name, st_reply *r)
     int ok = s->have_image && wait_done_locked(s, s->req_gen);
     long id = s->image_id;
     pthread_mutex_unlock(&s->m);
+    pthread_mutex_lock(&s->net_lock);
     if (!ok || !s->live) {
+        pthread_mutex_unlock(&s->net_lock);
         st_error(r, 409, "baseline: no photo yet");
         return;
     }
-    pthread_mutex_lock(&s->net_lock);
     or_err err;
     or_status rs = OR_OK;
     if (!s->baseline_png[k].data || s->baseline_image[k] != id) {

@@ -140,6 +140,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="studio-browser-")
     server = driver = None
+    stop_failed = False
     try:
         seeded = os.path.join(tmp, "seeded.safetensors")
         subprocess.run([convert, os.path.join(src, "tests/fixtures/ckpt/zhang_siggraph17.zip.pth"),
@@ -219,11 +220,16 @@ def main():
             try:
                 rc = server.wait(timeout=20)
                 print("studio stopped (exit %d)" % rc)
+                if rc != 0:
+                    print("FAILED: studio exited %d after SIGINT (expected a clean stop, 0)" % rc)
+                    stop_failed = True
             except subprocess.TimeoutExpired:
                 server.kill()
                 print("FAILED: studio did not stop on SIGINT")
-                sys.exit(1)
+                stop_failed = True
         shutil.rmtree(tmp, ignore_errors=True)
+        if stop_failed:
+            sys.exit(1)
 
 
 if __name__ == "__main__":
