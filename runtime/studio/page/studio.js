@@ -265,7 +265,7 @@ function setupCanvas() {
     if (i >= 0) { pushUndo(); st.hints.splice(i, 1); st.sel = -1; showSelection(); edited(false); }
   });
   c.addEventListener('mousedown', (ev) => {
-    if (!st.image || ev.button !== 0) return;
+    if (!st.image || !st.hintsSupported || ev.button !== 0) return;
     const [x, y] = pixelAt(ev);
     let i = hintAt(x, y);
     pushUndo();
@@ -302,6 +302,7 @@ async function loadState() {
   if (sel.options.length === 1) {
     s.baselines.forEach((b) => { const o = document.createElement('option'); o.value = b; o.textContent = b; sel.appendChild(o); });
   }
+  st.hintsSupported = s.hints_supported;
   if (!s.hints_supported) $('left-title').textContent = `Photo (${s.model} takes no hints)`;
   return s;
 }
