@@ -122,8 +122,9 @@ int cmd_studio(int argc, char **argv)
     or_net *net = NULL;
     or_err err;
     if (o->in) {
-        or_image_limits lim = or_image_limits_default();
-        lim.max_pixels = o->max_pixels;
+        or_image_limits lim = or_image_limits_default(); /* the upload bound, or --max-pixels */
+        lim.max_pixels = o->max_pixels != OR_IMAGE_MAX_PIXELS ? o->max_pixels
+                                                              : OR_STUDIO_MAX_UPLOAD_PIXELS;
         if (or_image_read(o->in, &lim, &photo, &err) != OR_OK) {
             cli_say(o, "%s", err.msg);
             return 1;
