@@ -5,11 +5,11 @@
  * the square patch in network pixels, odd, 1..9 (default 5).  Other members are
  * refused (a typo would otherwise be silent).  Errors are one line naming the
  * file and the entry index: "h.json: entry 2: color "#12345": expected #rrggbb". */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/io/resize_pil.h"
 #include "weights/json.h"
 #include "colorize.h"
 
@@ -128,8 +128,6 @@ or_status or_hints_parse(const char *text, size_t len, const char *name, or_colo
     return from_json(name, root, hints, n, err);
 }
 
-static int to_byte(float v) { return (int)lrintf((v < 0 ? 0 : v > 1 ? 1 : v) * 255.0f); }
-
 char *or_hints_format(const or_color_hint *hints, int n)
 {
     size_t cap = 8 + (size_t)(n > 0 ? n : 0) * 96, len = 0;
@@ -139,8 +137,12 @@ char *or_hints_format(const or_color_hint *hints, int n)
     len += (size_t)snprintf(s, cap, "[");
     for (int i = 0; i < n; i++) {
         const or_color_hint *h = &hints[i];
-        len += (size_t)snprintf(s + len, cap - len, "%s\n  {\"x\": %d, \"y\": %d, \"color\": \"#%02x%02x%02x\"",
-                                i ? "," : "", h->x, h->y, to_byte(h->r), to_byte(h->g), to_byte(h->b));
+        const float rgb[3] = {h->r, h->g, h->b};
+        uint8_t c[3];
+        or_planes_to_u8(rgb, 3, c);
+        len += (size_t)snprintf(s + len, cap - len,
+                                "%s\n  {\"x\": %d, \"y\": %d, \"color\": \"#%02x%02x%02x\"",
+                                i ? "," : "", h->x, h->y, c[0], c[1], c[2]);
         if (h->size && h->size != OR_HINT_SIZE_DEFAULT)
             len += (size_t)snprintf(s + len, cap - len, ", \"size\": %d", h->size);
         len += (size_t)snprintf(s + len, cap - len, "}");

@@ -19,35 +19,6 @@
 #define ST_WAIT_S 30
 #define ST_MAX_SUGGESTIONS 8
 
-void st_error(st_reply *r, int status, const char *fmt, ...)
-{
-    char msg[1200], *p = NULL;
-    size_t n = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    FILE *f = open_memstream(&p, &n);
-    r->status = status;
-    r->type = "application/json";
-    r->body.data = NULL, r->body.len = 0;
-    if (!f)
-        return;
-    fputs("{\"error\": \"", f);
-    for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf(f, "\\%c", *c);
-        else if (*c < 0x20)
-            fprintf(f, "\\u%04x", *c);
-        else
-            fputc(*c, f);
-    }
-    fputs("\"}\n", f);
-    if (fclose(f) == 0)
-        r->body.data = (uint8_t *)p, r->body.len = n;
-    else
-        free(p);
-}
 
 static void reply_blob(st_reply *r, const uint8_t *data, size_t len, const char *type)
 {
@@ -86,6 +57,29 @@ static void json_str(FILE *f, const char *s)
             fputc(*c, f);
     }
     fputc('"', f);
+}
+
+void st_error(st_reply *r, int status, const char *fmt, ...)
+{
+    char msg[1200], *p = NULL;
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    FILE *f = open_memstream(&p, &n);
+    r->status = status;
+    r->type = "application/json";
+    r->body.data = NULL, r->body.len = 0;
+    if (!f)
+        return;
+    fputs("{\"error\": ", f);
+    json_str(f, msg);
+    fputs("}\n", f);
+    if (fclose(f) == 0)
+        r->body.data = (uint8_t *)p, r->body.len = n;
+    else
+        free(p);
 }
 
 static void blob_free(st_blob *b)
