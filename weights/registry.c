@@ -95,6 +95,14 @@ static const or_model_info models[] = {
     {.name = "dain", .arch = "dain", .stage = "interpolate", .checkpoint = "best.pth",
      .url = "http://vllab1.ucmerced.edu/~wenbobao/DAIN/best.pth", .license = "MIT",
      .notes = "DAIN (PWC-Net flow, MegaDepth depth; no published sha256)"},
+    {.name = "deep-exemplar", .arch = "deep-exemplar", .stage = "colorize",
+     .checkpoint = "colorization_checkpoint.zip",
+     .url = "https://facevc.blob.core.windows.net/zhanbo/old_photo/colorization_checkpoint.zip "
+            "(unzip; oprestore-convert FOLDER -M models)",
+     .url_is_page = 1, .license = "MIT",
+     .notes = "Deep Exemplar-based Video Colorization: nonlocal_net_iter_76000.pth + "
+              "colornet_iter_76000.pth + vgg19_conv.pth, colour from a reference picture "
+              "(no published sha256)"},
 };
 
 #define N_MODELS (sizeof models / sizeof models[0])
