@@ -1,4 +1,4 @@
-/* test_ops_pool_attention.c: the "pool" and "attention" op families on the CPU
+/* test_ops_pool_attention.c: the "pool", "attention" and "norm" op families on the CPU
  * backend (op matrix against plain references), their argument checks, and
  * the softmax's numerical care. */
 #include <criterion/criterion.h>
@@ -16,6 +16,7 @@ TestSuite(pool_attention_cpu, .init = om_open, .fini = om_close);
 #define CPU_TEST(op) OM_TEST_F32(pool_attention_cpu, op)
 OM_POOL_CASES(CPU_TEST)
 OM_ATTENTION_CASES(CPU_TEST)
+OM_NORM_CASES(CPU_TEST)
 
 Test(pool_attention_cpu, softmax_survives_huge_logits)
 {
