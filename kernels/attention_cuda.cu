@@ -79,12 +79,12 @@ __global__ void exemplar_attention_kernel(const T *q, const T *k, const T *v, fl
         acc[o] = 0.0f;
     float m = -INFINITY, l = 0.0f, best = -INFINITY;
     for (int j0 = 0; j0 < pk; j0 += EX_KT) {
-        int nt = min(EX_KT, pk - j0);
+        int nt = pk - j0 < EX_KT ? pk - j0 : EX_KT;
         float s[EX_KT];
         for (int j = 0; j < EX_KT; j++)
             s[j] = 0.0f;
         for (int c0 = 0; c0 < c; c0 += EX_CC) {
-            int nc = min(EX_CC, c - c0);
+            int nc = c - c0 < EX_CC ? c - c0 : EX_CC;
             __syncthreads(); // the previous chunk is no longer read
             for (int e = threadIdx.x; e < EX_CC * EX_KT; e += EX_QT) {
                 int cc = e / EX_KT, jj = e % EX_KT;

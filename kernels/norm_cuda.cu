@@ -48,7 +48,7 @@ __global__ void instance_norm_kernel(const T *x, T *y, size_t hw, int scale, flo
         ss += d * d;
     }
     ss = block_sum(ss, red);
-    float inv = scale ? rsqrtf(ss / (float)hw + eps) : 1.0f;
+    float inv = scale ? 1.0f / sqrtf(ss / (float)hw + eps) : 1.0f;
     for (size_t i = threadIdx.x; i < hw; i += blockDim.x)
         stf(yr, i, (ldf(xr, i) - mean) * inv);
 }
