@@ -8,6 +8,10 @@
  *     L at 256x256 into the network, ab upsampled to the full size and recombined
  *     with the original L.  SIGGRAPH17 takes user colour hints (ab values with a
  *     mask over a small patch); without hints it colourises automatically.
+ *   Deep Exemplar (arch "deep-exemplar", runtime/stages/colorize_dex.c): colours
+ *     carried from a reference picture by a learned correspondence, frame after
+ *     frame (the previous output feeds the next frame); needs an or_dex_state
+ *     (the references and the chain) in the options.
  *
  * Inputs: gray, RGB (treated as gray), toned and 16-bit images; alpha is kept
  * unchanged.  The output is RGB (plus alpha) with src_* copied from the input. */
@@ -30,16 +34,22 @@ typedef struct {
     float r, g, b;
 } or_color_hint;
 
+/* Deep Exemplar's state across frames: the reference pictures and the chain. */
+typedef struct or_dex_state or_dex_state;
+
 typedef struct {
     int render_factor;           /* DeOldify: network input side = 16 * render_factor; 0: 35 */
     const or_color_hint *hints;  /* SIGGRAPH17 only (ignored with a note by the others) */
     int n_hints;
+    or_dex_state *dex;           /* deep-exemplar: required; frames in order */
 } or_colorize_opts;
 
 typedef struct {
     int net_w, net_h;            /* size the network ran at */
     int hints_used;              /* hints given to the network */
     int was_gray;                /* the input had one channel */
+    int scene;                   /* deep-exemplar: the frame's scene (0, 1, ...) */
+    int chain_restarted;         /* deep-exemplar: the first frame of a scene */
 } or_colorize_info;
 
 or_colorize_opts or_colorize_defaults(void);
@@ -54,6 +64,23 @@ or_status or_colorize_deoldify(or_net *net, const or_image *in, const or_coloriz
                                or_image *out, or_colorize_info *info, or_err *err);
 or_status or_colorize_zhang(or_net *net, const or_image *in, const or_colorize_opts *o,
                             or_image *out, or_colorize_info *info, or_err *err);
+
+or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opts *o,
+                          or_image *out, or_colorize_info *info, or_err *err);
+
+/* Deep Exemplar's state: n reference pictures (gray, RGB; alpha ignored; copied),
+ * the k-th used for the k-th scene (the last one for the scenes after it); filter:
+ * the fast global smoother on (test.py's default) or off; scene_threshold: SSIM of
+ * consecutive frames' thumbnails below which a cut restarts the chain (scene.h;
+ * <= 0: never).  Frames must then be given in order. */
+or_status or_dex_state_new(const or_image *refs, int n, int filter, double scene_threshold,
+                           or_dex_state **out, or_err *err);
+void or_dex_state_free(or_dex_state *s);
+/* The next frame starts a new chain (no previous-frame input). */
+void or_dex_state_restart(or_dex_state *s);
+/* The working size of a w x h frame: about 432*768 pixels with its aspect ratio,
+ * height a multiple of 16, width of 32, both at least 64 (16:9 gives 768x432). */
+void or_dex_work_size(int w, int h, int *ww, int *wh);
 
 /* --hints FILE: [{"x": 10, "y": 20, "color": "#rrggbb"}, ...] in input pixels
  * (runtime/stages/hints.c).  *hints is malloc'ed; errors name the file and the entry. */

@@ -1,0 +1,100 @@
+/* cli_dex.c: --reference for Deep Exemplar (cli_dex.h).  Every reference is read
+ * (and refused with a one-line error naming it) before any input is touched, so
+ * a bad reference writes nothing. */
+#include "cli_dex.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli_jobs.h"
+
+int cli_dex_flag(int argc, char **argv, int *i, const char **reference, int *no_smooth)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--no-smooth")) {
+        *no_smooth = 1;
+        return CLI_TAKEN;
+    }
+    if (strcmp(a, "--reference"))
+        return CLI_UNKNOWN;
+    if (*i + 1 >= argc)
+        return CLI_BAD;
+    *reference = argv[++*i];
+    return CLI_TAKEN;
+}
+
+/* The picture files of --reference: path itself, or the folder's pictures by name. */
+static int reference_paths(const cli_opts *o, const char *path, char ***paths, int *n)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        char **names = cli_list_images(path, n);
+        if (!*n) {
+            free(names);
+            cli_say(o, "--reference %s: the folder holds no PNG or JPEG picture", path);
+            return 1;
+        }
+        for (int i = 0; i < *n; i++) {
+            size_t len = strlen(path) + strlen(names[i]) + 2;
+            char *full = malloc(len);
+            if (full)
+                snprintf(full, len, "%s/%s", path, names[i]);
+            free(names[i]);
+            names[i] = full;
+        }
+        *paths = names;
+        return -1;
+    }
+    *paths = malloc(sizeof **paths);
+    if (*paths)
+        (*paths)[0] = strdup(path);
+    *n = 1;
+    return -1;
+}
+
+int cli_dex_state(const cli_opts *o, const char *reference, int smooth, const or_net *net,
+                  or_dex_state **out)
+{
+    *out = NULL;
+    if (!net->arch || strcmp(net->arch, "deep-exemplar")) {
+        if (reference && !o->quiet)
+            cli_say(o, "note: --reference is for deep-exemplar; %s ignores it", net->arch);
+        return -1;
+    }
+    if (!reference)
+        return cli_fail_usage(o, "deep-exemplar colours from a reference picture: give "
+                                 "--reference PICTURE (or a folder of them, one per scene)");
+    char **paths = NULL;
+    int n = 0, rc = reference_paths(o, reference, &paths, &n);
+    or_image *refs = rc < 0 ? calloc((size_t)n, sizeof *refs) : NULL;
+    if (rc < 0 && (!paths || !refs)) {
+        cli_say(o, "out of memory");
+        rc = 1;
+    }
+    or_err err;
+    for (int i = 0; rc < 0 && i < n; i++) {
+        cli_opts ro = *o;
+        ro.read_scale = 0; /* a reference is read, never enlarged */
+        if (!paths[i] || cli_read_image(&ro, paths[i], &refs[i], &err) != OR_OK) {
+            cli_say(o, "--reference: %s", paths[i] ? err.msg : "out of memory");
+            rc = 1;
+        }
+    }
+    if (rc < 0 && or_dex_state_new(refs, n, smooth, o->scene_threshold, out, &err) != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        rc = 1;
+    }
+    if (rc < 0 && o->verbose)
+        cli_say(o, "deep-exemplar: %d reference picture%s from %s", n, n == 1 ? "" : "s",
+                reference);
+    for (int i = 0; i < n; i++) {
+        if (refs)
+            or_image_free(&refs[i]);
+        if (paths)
+            free(paths[i]);
+    }
+    free(refs), free(paths);
+    return rc;
+}

@@ -1,0 +1,20 @@
+/* cli_dex.h: Deep Exemplar's reference pictures from --reference (cli_dex.c),
+ * shared by `colorize` on images and on videos. */
+#ifndef OR_CLI_DEX_H
+#define OR_CLI_DEX_H
+
+#include "cli_common.h"
+#include "runtime/nets/net.h"
+#include "runtime/stages/colorize.h"
+
+/* When net is deep-exemplar: read --reference (one picture, or a folder of
+ * pictures used scene after scene in name order) into *out; without --reference a
+ * usage error.  Any other colouriser: a note when --reference was given, *out
+ * NULL.  -1 to go on, else the exit code (the message printed). */
+int cli_dex_state(const cli_opts *o, const char *reference, int smooth, const or_net *net,
+                  or_dex_state **out);
+/* The colorize flags of Deep Exemplar: --reference PATH, --no-smooth.  CLI_TAKEN,
+ * CLI_BAD or CLI_UNKNOWN (cli_common.h), as an extra-flag parser. */
+int cli_dex_flag(int argc, char **argv, int *i, const char **reference, int *no_smooth);
+
+#endif
