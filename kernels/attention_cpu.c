@@ -63,6 +63,11 @@ void self_attention_f32(const float *x, const float *wq, const float *wk, const 
 
 /* ---- exemplar attention (attention_kernels.h) ---------------------------------- */
 
+/* exp(d) for d <= 0, with the arguments where exp underflows to 0 answered
+ * without calling it: glibc's exp takes its slow path there, and a temperature of
+ * 1e-10 sends nearly every score there.  The result is the same. */
+static inline double exp_or_zero(double d) { return d < -746.0 ? 0.0 : exp(d); }
+
 /* One query i of batch item b: scores of a tile of keys with the channel loop
  * outside (contiguous key rows), then the online-softmax update
  *   m' = max(m, max_j t_j), l' = l e^(m - m') + sum_j e^(t_j - m'),
@@ -90,14 +95,14 @@ static void exemplar_query(const float *q, const float *k, const float *v, float
             mt = s[j] > mt ? s[j] : mt;
         }
         if (mt > m) { /* rescale what was summed under the old max */
-            double r = m == -INFINITY ? 0.0 : exp((double)m - mt);
+            double r = m == -INFINITY ? 0.0 : exp_or_zero((double)m - mt);
             l *= r;
             for (int o = 0; o < cv; o++)
                 acc[o] *= r;
             m = mt;
         }
         for (int j = 0; j < nt; j++) {
-            double e = exp((double)s[j] - m);
+            double e = exp_or_zero((double)s[j] - m);
             l += e;
             for (int o = 0; o < cv; o++)
                 acc[o] += e * v[(size_t)o * pk + j0 + j];
