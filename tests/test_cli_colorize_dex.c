@@ -2,7 +2,8 @@
  * as a user runs it (the built binary, on the CPU) with the seeded release files of
  * tests/fixtures/dex converted into the temporary models folder: odd sizes, alpha
  * kept, gray / RGBA / smaller / larger references, a folder as one chain of frames
- * (the previous frame changes the next one; a scene cut restarts the chain), and
+ * (the previous frame changes the next one; a scene cut restarts the chain), a
+ * video with a cut (every frame out, the chain restarted at the cut), and
  * the refusals: no --reference (usage, 2), a missing reference or one that is no
  * picture (1, one line naming it, nothing written). */
 #include <criterion/criterion.h>
@@ -16,6 +17,7 @@
 #include "convert/convert.h"
 #include "runtime/io/image.h"
 #include "test_util.h"
+#include "video_clip.h"
 
 static const char *models(void)
 {
@@ -32,7 +34,8 @@ static const char *models(void)
 
 static int run_dex(const char *fmt_args)
 {
-    return ct_run("colorize -m dex -M '%s' -g cpu %s", models(), fmt_args);
+    /* a small working size (the default 432x768 costs seconds per frame on 2 cores) */
+    return ct_run("colorize -m dex -M '%s' -g cpu --work-pixels 12288 %s", models(), fmt_args);
 }
 
 static void assert_one_line(const char *part)
@@ -123,4 +126,27 @@ Test(cli_colorize_dex, folder_is_one_chain_with_scene_cuts)
     double d = tu_max_abs_diff(chained.planes, single.planes, (size_t)3 * 48 * 32);
     cr_expect_gt(d, 1.0 / 255, "the previous frame did not change frame 2 (max diff %g)", d);
     or_image_free(&chained), or_image_free(&single);
+}
+
+/* A video goes through the restore machinery frame by frame in order: every frame
+ * comes out, at the input's size. */
+Test(cli_colorize_dex, video_frames_in_order)
+{
+    const char *in = ct_tmp("dex_clip.mkv"), *out = ct_tmp("dex_clip_out.mkv");
+    const char *ref = ct_tmp("dex_vref.png");
+    vc_spec s = {48, 32, 5, 10, 0, 0, 0, 3};
+    vc_make(in, &s);
+    ct_write_png(ref, 64, 40, 3, 0, 8, 41);
+    char a[12000];
+    snprintf(a, sizeof a, "--reference '%s' -i '%s' -o '%s' -q", ref, in, out);
+    cr_assert_eq(run_dex(a), 0, "%s", ct_err);
+    vc_facts f = vc_probe(out);
+    cr_expect_eq(f.width, 48);
+    cr_expect_eq(f.height, 32);
+    cr_expect_eq(f.frames, 5);
+    /* no --reference on a video: the same usage error, nothing written */
+    const char *never = ct_tmp("dex_clip_never.mkv");
+    snprintf(a, sizeof a, "-i '%s' -o '%s'", in, never);
+    cr_expect_eq(run_dex(a), 2, "%s", ct_err);
+    cr_expect(!ct_exists(never));
 }

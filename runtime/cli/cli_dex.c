@@ -10,18 +10,26 @@
 
 #include "cli_jobs.h"
 
-int cli_dex_flag(int argc, char **argv, int *i, const char **reference, int *no_smooth)
+int cli_dex_flag(int argc, char **argv, int *i, cli_dex_flags *f)
 {
     const char *a = argv[*i];
     if (!strcmp(a, "--no-smooth")) {
-        *no_smooth = 1;
+        f->no_smooth = 1;
         return CLI_TAKEN;
     }
-    if (strcmp(a, "--reference"))
+    if (strcmp(a, "--reference") && strcmp(a, "--work-pixels"))
         return CLI_UNKNOWN;
     if (*i + 1 >= argc)
         return CLI_BAD;
-    *reference = argv[++*i];
+    const char *v = argv[++*i];
+    if (!strcmp(a, "--reference")) {
+        f->reference = v;
+        return CLI_TAKEN;
+    }
+    int px;
+    if (cli_parse_int(v, 64 * 64, 4096 * 4096, &px))
+        return CLI_BAD;
+    f->work_pixels = px;
     return CLI_TAKEN;
 }
 
@@ -54,9 +62,10 @@ static int reference_paths(const cli_opts *o, const char *path, char ***paths, i
     return -1;
 }
 
-int cli_dex_state(const cli_opts *o, const char *reference, int smooth, const or_net *net,
+int cli_dex_state(const cli_opts *o, const cli_dex_flags *f, const or_net *net,
                   or_dex_state **out)
 {
+    const char *reference = f->reference;
     *out = NULL;
     if (!net->arch || strcmp(net->arch, "deep-exemplar")) {
         if (reference && !o->quiet)
@@ -82,7 +91,8 @@ int cli_dex_state(const cli_opts *o, const char *reference, int smooth, const or
             rc = 1;
         }
     }
-    if (rc < 0 && or_dex_state_new(refs, n, smooth, o->scene_threshold, out, &err) != OR_OK) {
+    if (rc < 0 && or_dex_state_new(refs, n, !f->no_smooth, o->scene_threshold, f->work_pixels,
+                                   out, &err) != OR_OK) {
         cli_say(o, "%s", err.msg);
         rc = 1;
     }

@@ -29,7 +29,8 @@ int cli_chain_load(cli_chain *c)
     if (rc < 0 && c->colorize)
         rc = cli_load_net(&c->o, c->be, c->colorize, "colorize", &c->net_c);
     if (rc < 0 && c->net_c)
-        rc = cli_dex_state(&c->o, c->reference, !c->no_smooth, c->net_c, &c->dex);
+        rc = cli_dex_state(&c->o, &(cli_dex_flags){c->reference, c->no_smooth, c->work_pixels},
+                           c->net_c, &c->dex);
     if (rc < 0 && c->dex)
         c->o.load_threads = 1; /* one chain of frames: read them in order */
     if (rc < 0 && c->upscale)

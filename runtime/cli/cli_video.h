@@ -17,6 +17,7 @@ typedef struct {
     or_net *net_c, *net_u, *net_i;
     const char *reference;                        /* deep-exemplar: --reference */
     int no_smooth;                                /* deep-exemplar: --no-smooth */
+    long work_pixels;                             /* deep-exemplar: --work-pixels */
     or_dex_state *dex;                            /* deep-exemplar's chain, or NULL */
 } cli_chain;
 

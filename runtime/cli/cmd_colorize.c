@@ -37,7 +37,9 @@ static void usage(FILE *f)
             "  --reference REF    deep-exemplar: the colour picture to take colours from, or a folder\n"
             "                     of them (name order), one per scene (scene cuts by --scene-threshold);\n"
             "                     inputs are processed in name order as one chain of frames\n"
-            "  --no-smooth        deep-exemplar: skip the fast global smoother of the colours\n",
+            "  --no-smooth        deep-exemplar: skip the fast global smoother of the colours\n"
+            "  --work-pixels N    deep-exemplar: working size in pixels, the frame's aspect kept\n"
+            "                     (default 331776 = 432x768, as the official test)\n",
             OR_DEOLDIFY_RENDER_FACTOR_IMAGE);
     cli_usage_common(f);
     cli_usage_video(f);
@@ -49,8 +51,7 @@ typedef struct {
     or_color_hint *hints;
     int n_hints;
     or_net *net;
-    const char *reference;
-    int no_smooth;
+    cli_dex_flags dexf;
     or_dex_state *dex;
 } co_ctx;
 
@@ -58,7 +59,7 @@ static int extra(void *ctx, int argc, char **argv, int *i)
 {
     co_ctx *c = ctx;
     const char *a = argv[*i];
-    int dex = cli_dex_flag(argc, argv, i, &c->reference, &c->no_smooth);
+    int dex = cli_dex_flag(argc, argv, i, &c->dexf);
     if (dex != CLI_UNKNOWN)
         return dex;
     if (strcmp(a, "-r") && strcmp(a, "--hints"))
@@ -137,7 +138,7 @@ static int setup(co_ctx *c, or_backend *be, const char *model)
                 c->net->arch ? c->net->arch : "this model");
         return 1;
     }
-    int rc = cli_dex_state(o, c->reference, !c->no_smooth, c->net, &c->dex);
+    int rc = cli_dex_state(o, &c->dexf, c->net, &c->dex);
     if (rc >= 0)
         return rc;
     if (c->dex)

@@ -25,7 +25,8 @@ static void usage(FILE *f)
             "image or folder of images (without --interpolate).\n"
             "  --colorize MODEL     deoldify-video, deoldify-artistic, deoldify-stable,\n"
             "                       siggraph17, eccv16, deep-exemplar (with --reference REF:\n"
-            "                       a picture, or a folder of them, one per scene; --no-smooth)\n"
+            "                       a picture, or a folder of them, one per scene; --no-smooth,\n"
+            "                       --work-pixels N)\n"
             "  --upscale MODEL      realesr-animevideov3, realesrgan-x4plus, ...\n"
             "  --interpolate MODEL  rife-v4.6, rife-v4.25, rife-v4.26, dain\n");
     cli_usage_common(f);
@@ -34,14 +35,13 @@ static void usage(FILE *f)
 
 typedef struct {
     const char *colorize, *upscale, *interpolate;
-    const char *reference; /* deep-exemplar */
-    int no_smooth;
+    cli_dex_flags dex; /* deep-exemplar */
 } stage_flags;
 
 static int restore_extra(void *ctx, int argc, char **argv, int *i)
 {
     stage_flags *s = ctx;
-    int dex = cli_dex_flag(argc, argv, i, &s->reference, &s->no_smooth);
+    int dex = cli_dex_flag(argc, argv, i, &s->dex);
     if (dex != CLI_UNKNOWN)
         return dex;
     const char **dst = !strcmp(argv[*i], "--colorize")      ? &s->colorize
@@ -112,7 +112,8 @@ int cmd_restore(int argc, char **argv)
     if (!s.colorize && !s.upscale && !s.interpolate)
         return cli_fail_usage(&c.o, "give at least one of --colorize, --upscale, --interpolate");
     c.colorize = s.colorize, c.upscale = s.upscale, c.interpolate = s.interpolate;
-    c.reference = s.reference, c.no_smooth = s.no_smooth;
+    c.reference = s.dex.reference, c.no_smooth = s.dex.no_smooth;
+    c.work_pixels = s.dex.work_pixels;
     rc = run_chain(&c);
     cli_chain_free(&c);
     return rc;
@@ -149,7 +150,10 @@ static int single_extra(void *ctx, int argc, char **argv, int *i)
     const char *a = argv[*i];
     int colorize = !strcmp(s->stage, "colorize"), interp = !strcmp(s->stage, "interpolate");
     if (colorize) {
-        int dex = cli_dex_flag(argc, argv, i, &s->c->reference, &s->c->no_smooth);
+        cli_dex_flags f = {s->c->reference, s->c->no_smooth, s->c->work_pixels};
+        int dex = cli_dex_flag(argc, argv, i, &f);
+        s->c->reference = f.reference, s->c->no_smooth = f.no_smooth;
+        s->c->work_pixels = f.work_pixels;
         if (dex != CLI_UNKNOWN)
             return dex;
     }

@@ -72,15 +72,18 @@ or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opt
  * the k-th used for the k-th scene (the last one for the scenes after it); filter:
  * the fast global smoother on (test.py's default) or off; scene_threshold: SSIM of
  * consecutive frames' thumbnails below which a cut restarts the chain (scene.h;
- * <= 0: never).  Frames must then be given in order. */
+ * <= 0: never); work_pixels: the working size's pixel count (<= 0: 432*768, as
+ * test.py).  Frames must then be given in order. */
+#define OR_DEX_WORK_PIXELS (432L * 768L) /* test.py's image_size */
 or_status or_dex_state_new(const or_image *refs, int n, int filter, double scene_threshold,
-                           or_dex_state **out, or_err *err);
+                           long work_pixels, or_dex_state **out, or_err *err);
 void or_dex_state_free(or_dex_state *s);
 /* The next frame starts a new chain (no previous-frame input). */
 void or_dex_state_restart(or_dex_state *s);
-/* The working size of a w x h frame: about 432*768 pixels with its aspect ratio,
- * height a multiple of 16, width of 32, both at least 64 (16:9 gives 768x432). */
-void or_dex_work_size(int w, int h, int *ww, int *wh);
+/* The working size of a w x h frame: about `pixels` pixels with its aspect ratio,
+ * height a multiple of 16, width of 32, both at least 64 (16:9 at 432*768 gives
+ * 768x432). */
+void or_dex_work_size(int w, int h, long pixels, int *ww, int *wh);
 
 /* --hints FILE: [{"x": 10, "y": 20, "color": "#rrggbb"}, ...] in input pixels
  * (runtime/stages/hints.c).  *hints is malloc'ed; errors name the file and the entry. */

@@ -4,7 +4,8 @@
  *   working size  test.py resizes every frame to 432x768 (CenterPad: cover and
  *                 centre-crop, skimage resize with anti-aliasing, uint8).  Here the
  *                 frame keeps its whole picture: it is resized (Lanczos-4) to the
- *                 size of about 432*768 pixels with its aspect ratio, height a
+ *                 size of about 432*768 pixels (or the state's work_pixels) with
+ *                 its aspect ratio, height a
  *                 multiple of 16 and width of 32 (what the network needs at half
  *                 size); a 16:9 frame gets exactly 432x768.  Values are cut to the
  *                 8-bit grid as the uint8 cast does.  The reference is covered and
@@ -37,13 +38,12 @@
 #include "runtime/nets/net_dex.h"
 #include "scene.h"
 
-#define DEX_WORK_PIXELS (432.0 * 768.0)
-
 struct or_dex_state {
     or_image *refs; /* RGB copies */
     int n_refs;
     int filter;
     double scene_threshold;
+    long work_pixels;    /* the working size's pixel count */
     int scene;           /* index of the current scene (-1 before the first frame) */
     float thumb[OR_SCENE_THUMB * OR_SCENE_THUMB];
     float *last;         /* the previous output cat(L - 50, ab) at network size, or NULL */
@@ -53,7 +53,7 @@ struct or_dex_state {
 };
 
 or_status or_dex_state_new(const or_image *refs, int n, int filter, double scene_threshold,
-                           or_dex_state **out, or_err *err)
+                           long work_pixels, or_dex_state **out, or_err *err)
 {
     *out = NULL;
     if (n < 1)
@@ -64,6 +64,7 @@ or_status or_dex_state_new(const or_image *refs, int n, int filter, double scene
         return or_errf(err, OR_ENOMEM, "deep-exemplar: out of memory");
     }
     s->n_refs = n, s->filter = filter, s->scene_threshold = scene_threshold;
+    s->work_pixels = work_pixels > 0 ? work_pixels : OR_DEX_WORK_PIXELS;
     s->scene = -1, s->ref_index = -1;
     for (int i = 0; i < n; i++) {
         or_status st = or_image_to_rgb(&refs[i], &s->refs[i], err);
@@ -92,10 +93,10 @@ void or_dex_state_restart(or_dex_state *s)
     s->last = NULL;
 }
 
-void or_dex_work_size(int w, int h, int *ww, int *wh)
+void or_dex_work_size(int w, int h, long pixels, int *ww, int *wh)
 {
     double aspect = (double)w / h;
-    int hh = (int)lround(sqrt(DEX_WORK_PIXELS / aspect) / 16.0) * 16;
+    int hh = (int)lround(sqrt((double)pixels / aspect) / 16.0) * 16;
     hh = hh < 64 ? 64 : hh;
     int wd = (int)lround(hh * aspect / 32.0) * 32;
     *wh = hh, *ww = wd < 64 ? 64 : wd;
@@ -309,7 +310,7 @@ or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opt
     }
     memcpy(s->thumb, thumb, sizeof thumb);
     int dw, dh;
-    or_dex_work_size(in->width, in->height, &dw, &dh);
+    or_dex_work_size(in->width, in->height, s->work_pixels, &dw, &dh);
     size_t hw = (size_t)in->width * in->height, pw = (size_t)dw * dh;
     or_image rgb_img;
     memset(&rgb_img, 0, sizeof rgb_img);
