@@ -3,7 +3,9 @@
  * tests/fixtures/dex converted into the temporary models folder: odd sizes, alpha
  * kept, gray / RGBA / smaller / larger references, a folder as one chain of frames
  * (the previous frame changes the next one; a scene cut restarts the chain), a
- * video with a cut (every frame out, the chain restarted at the cut), and
+ * video with a cut (every frame out, the chain restarted at the cut), a
+ * reference folder with scenes.json (frame ranges pick the reference; a bad
+ * file is one line naming it), and
  * the refusals: no --reference (usage, 2), a missing reference or one that is no
  * picture (1, one line naming it, nothing written). */
 #include <criterion/criterion.h>
@@ -110,11 +112,13 @@ Test(cli_colorize_dex, folder_is_one_chain_with_scene_cuts)
     char a[12000];
     snprintf(a, sizeof a, "--reference '%s' -i '%s' -o '%s' -v", ref, dir, odir);
     cr_assert_eq(run_dex(a), 0, "%s", ct_err);
-    cr_expect(strstr(ct_err, "f1.png") && strstr(ct_err, "scene 0 (new chain)"), "%s", ct_err);
+    cr_expect(strstr(ct_err, "f1.png") && strstr(ct_err, "scene 0, reference 0 (new chain)"),
+              "%s", ct_err);
     const char *f2 = strstr(ct_err, "f2.png ->"), *f3 = strstr(ct_err, "f3.png ->");
     cr_assert(f2 && f3, "%s", ct_err);
-    cr_expect(!strncmp(strstr(f2, "scene"), "scene 0,", 8), "frame 2: %.80s", f2);
-    cr_expect(!strncmp(strstr(f3, "scene"), "scene 1 (new chain)", 19), "frame 3: %.80s", f3);
+    cr_expect(!strncmp(strstr(f2, "scene"), "scene 0, reference 0,", 21), "frame 2: %.80s", f2);
+    cr_expect(!strncmp(strstr(f3, "scene"), "scene 1, reference 0 (new chain)", 32),
+              "frame 3: %.80s", f3);
 
     snprintf(a, sizeof a, "--reference '%s' -i '%s' -o '%s'", ref, p[1], alone);
     cr_assert_eq(run_dex(a), 0, "%s", ct_err);
@@ -149,4 +153,48 @@ Test(cli_colorize_dex, video_frames_in_order)
     snprintf(a, sizeof a, "-i '%s' -o '%s'", in, never);
     cr_expect_eq(run_dex(a), 2, "%s", ct_err);
     cr_expect(!ct_exists(never));
+}
+
+/* REF/scenes.json: frame 0 takes a.png, frames 1..2 b.png; the change of reference
+ * starts a new chain although the frames are the same picture. */
+Test(cli_colorize_dex, scenes_json_picks_the_reference_by_frame)
+{
+    const char *dir = ct_tmp("dex_sj_frames"), *odir = ct_tmp("dex_sj_out");
+    const char *refs = ct_tmp("dex_sj_refs");
+    mkdir(dir, 0755);
+    mkdir(refs, 0755);
+    char p[4200];
+    for (int k = 0; k < 3; k++) {
+        snprintf(p, sizeof p, "%s/f%d.png", dir, k + 1);
+        ct_write_png(p, 48, 32, 1, 0, 8, 51);
+    }
+    snprintf(p, sizeof p, "%s/a.png", refs);
+    ct_write_png(p, 40, 40, 3, 0, 8, 52);
+    snprintf(p, sizeof p, "%s/b.png", refs);
+    ct_write_png(p, 40, 40, 3, 0, 8, 53);
+    snprintf(p, sizeof p, "%s/scenes.json", refs);
+    FILE *f = fopen(p, "w");
+    fputs("[{\"first\": 0, \"last\": 0, \"reference\": \"a.png\"},\n"
+          " {\"first\": 1, \"last\": 2, \"reference\": \"b.png\"}]\n", f);
+    fclose(f);
+    char a[12000];
+    snprintf(a, sizeof a, "--reference '%s' -i '%s' -o '%s' -v", refs, dir, odir);
+    cr_assert_eq(run_dex(a), 0, "%s", ct_err);
+    const char *f1 = strstr(ct_err, "f1.png ->"), *f2 = strstr(ct_err, "f2.png ->");
+    const char *f3 = strstr(ct_err, "f3.png ->");
+    cr_assert(f1 && f2 && f3, "%s", ct_err);
+    cr_expect(!strncmp(strstr(f1, "scene"), "scene 0, reference 0 (new chain)", 32), "%.90s", f1);
+    cr_expect(!strncmp(strstr(f2, "scene"), "scene 0, reference 1 (new chain)", 32), "%.90s", f2);
+    cr_expect(!strncmp(strstr(f3, "scene"), "scene 0, reference 1,", 21), "%.90s", f3);
+
+    f = fopen(p, "w"); /* overlapping ranges: refused, nothing written */
+    fputs("[{\"first\": 0, \"last\": 5, \"reference\": \"a.png\"},"
+          " {\"first\": 5, \"last\": 9, \"reference\": \"b.png\"}]", f);
+    fclose(f);
+    const char *odir2 = ct_tmp("dex_sj_out2");
+    snprintf(a, sizeof a, "--reference '%s' -i '%s' -o '%s'", refs, dir, odir2);
+    cr_expect_eq(run_dex(a), 1, "%s", ct_err);
+    assert_one_line("scenes.json: entry 1: frames 5..9 overlap entry 0");
+    /* (the -o folder may exist: it is made before the model is read; it stays empty) */
+    cr_expect(!ct_exists(odir2) || ct_files_starting_with(odir2, "f") == 0, "%s has files", odir2);
 }

@@ -33,12 +33,26 @@ int cli_dex_flag(int argc, char **argv, int *i, cli_dex_flags *f)
     return CLI_TAKEN;
 }
 
-/* The picture files of --reference: path itself, or the folder's pictures by name. */
-static int reference_paths(const cli_opts *o, const char *path, char ***paths, int *n)
+/* The picture files of --reference: path itself; the folder's scenes.json entries
+ * (*ranges set); or the folder's pictures by name. */
+static int reference_paths(const cli_opts *o, const char *path, char ***paths, int *n,
+                           or_dex_range **ranges)
 {
     struct stat st;
+    *ranges = NULL;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        char **names = cli_list_images(path, n);
+        char json[4200];
+        snprintf(json, sizeof json, "%s/scenes.json", path);
+        char **names = NULL;
+        if (stat(json, &st) == 0) {
+            or_err err;
+            if (or_dex_scenes_load(json, ranges, &names, n, &err) != OR_OK) {
+                cli_say(o, "--reference: %s", err.msg);
+                return 1;
+            }
+        } else {
+            names = cli_list_images(path, n);
+        }
         if (!*n) {
             free(names);
             cli_say(o, "--reference %s: the folder holds no PNG or JPEG picture", path);
@@ -76,7 +90,8 @@ int cli_dex_state(const cli_opts *o, const cli_dex_flags *f, const or_net *net,
         return cli_fail_usage(o, "deep-exemplar colours from a reference picture: give "
                                  "--reference PICTURE (or a folder of them, one per scene)");
     char **paths = NULL;
-    int n = 0, rc = reference_paths(o, reference, &paths, &n);
+    or_dex_range *ranges = NULL;
+    int n = 0, rc = reference_paths(o, reference, &paths, &n, &ranges);
     or_image *refs = rc < 0 ? calloc((size_t)n, sizeof *refs) : NULL;
     if (rc < 0 && (!paths || !refs)) {
         cli_say(o, "out of memory");
@@ -96,15 +111,19 @@ int cli_dex_state(const cli_opts *o, const cli_dex_flags *f, const or_net *net,
         cli_say(o, "%s", err.msg);
         rc = 1;
     }
+    if (rc < 0 && ranges && or_dex_state_set_ranges(*out, ranges, n, &err) != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        rc = 1;
+    }
     if (rc < 0 && o->verbose)
-        cli_say(o, "deep-exemplar: %d reference picture%s from %s", n, n == 1 ? "" : "s",
-                reference);
+        cli_say(o, "deep-exemplar: %d reference picture%s from %s%s", n, n == 1 ? "" : "s",
+                reference, ranges ? "/scenes.json" : "");
     for (int i = 0; i < n; i++) {
         if (refs)
             or_image_free(&refs[i]);
         if (paths)
             free(paths[i]);
     }
-    free(refs), free(paths);
+    free(refs), free(paths), free(ranges);
     return rc;
 }

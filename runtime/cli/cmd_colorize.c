@@ -35,7 +35,8 @@ static void usage(FILE *f)
             "  --hints FILE       siggraph17 colour hints: [{\"x\": 10, \"y\": 20, \"color\": \"#rrggbb\"}, ...]\n"
             "                     in input-image pixels (one image, or the same hints for each image)\n"
             "  --reference REF    deep-exemplar: the colour picture to take colours from, or a folder\n"
-            "                     of them (name order), one per scene (scene cuts by --scene-threshold);\n"
+            "                     of them (name order), one per scene (scene cuts by --scene-threshold),\n"
+            "                     or by REF/scenes.json: [{\"first\": 0, \"last\": 99, \"reference\": \"a.jpg\"}];\n"
             "                     inputs are processed in name order as one chain of frames\n"
             "  --no-smooth        deep-exemplar: skip the fast global smoother of the colours\n"
             "  --work-pixels N    deep-exemplar: working size in pixels, the frame's aspect kept\n"
@@ -102,9 +103,10 @@ static or_status colorize_one(void *ctx, const cli_job *j, const or_image *img, 
     or_colorize_info info;
     OR_TRY(or_colorize_image(c->net, img, &co, res, &info, err));
     if (c->o.verbose && c->dex)
-        fprintf(stderr, "%s -> %s: %dx%d, network %dx%d, scene %d%s, %.2f s\n", OR_ESC(j->in),
-                OR_ESC(j->out), img->width, img->height, info.net_w, info.net_h, info.scene,
-                info.chain_restarted ? " (new chain)" : "", now_s() - t0);
+        fprintf(stderr, "%s -> %s: %dx%d, network %dx%d, scene %d, reference %d%s, %.2f s\n",
+                OR_ESC(j->in), OR_ESC(j->out), img->width, img->height, info.net_w, info.net_h,
+                info.scene, info.reference, info.chain_restarted ? " (new chain)" : "",
+                now_s() - t0);
     else if (c->o.verbose)
         fprintf(stderr, "%s -> %s: %dx%d, network %dx%d%s, %d hint%s, %.2f s\n", OR_ESC(j->in),
                 OR_ESC(j->out), img->width, img->height, info.net_w, info.net_h,

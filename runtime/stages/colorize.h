@@ -49,6 +49,7 @@ typedef struct {
     int hints_used;              /* hints given to the network */
     int was_gray;                /* the input had one channel */
     int scene;                   /* deep-exemplar: the frame's scene (0, 1, ...) */
+    int reference;               /* deep-exemplar: the index of the reference used */
     int chain_restarted;         /* deep-exemplar: the first frame of a scene */
 } or_colorize_info;
 
@@ -78,6 +79,19 @@ or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opt
 or_status or_dex_state_new(const or_image *refs, int n, int filter, double scene_threshold,
                            long work_pixels, or_dex_state **out, or_err *err);
 void or_dex_state_free(or_dex_state *s);
+/* Frames first..last (0-based, in the order given) take reference ref; frames in no
+ * range take the scene's reference by order.  A copy is kept. */
+typedef struct {
+    long first, last;
+    int ref;
+} or_dex_range;
+or_status or_dex_state_set_ranges(or_dex_state *s, const or_dex_range *r, int n, or_err *err);
+/* REF_FOLDER/scenes.json: [{"first": F, "last": L, "reference": "NAME"}, ...], frame
+ * ranges (0-based, inclusive, not overlapping) and the picture (a file name in the
+ * folder) for each.  names[i] (malloc'ed, with *names) is entry i's reference;
+ * errors name the file and the entry (runtime/stages/dex_scenes.c). */
+or_status or_dex_scenes_load(const char *path, or_dex_range **ranges, char ***names, int *n,
+                             or_err *err);
 /* The next frame starts a new chain (no previous-frame input). */
 void or_dex_state_restart(or_dex_state *s);
 /* The working size of a w x h frame: about `pixels` pixels with its aspect ratio,

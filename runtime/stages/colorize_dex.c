@@ -24,7 +24,9 @@
  *                 the working size); lab2rgb; alpha kept
  * The state (or_dex_state) carries the chain: the previous output and the scene
  * index.  A scene cut (scene.h: SSIM of 32x32 thumbnails below the threshold)
- * restarts the chain and moves to the next reference when several are given. */
+ * restarts the chain and moves to the next reference when several are given;
+ * frame ranges (scenes.json) pick the reference by frame index instead, and a
+ * change of reference restarts the chain too. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,10 @@ struct or_dex_state {
     int last_w, last_h;
     float *ref_lab;      /* the current reference's Lab (L - 50) at network size */
     int ref_w, ref_h, ref_index;
+    or_dex_range *ranges; /* frame ranges -> reference (scenes.json), or NULL */
+    int n_ranges;
+    long frame;          /* frames seen */
+    int cur_ref;         /* the reference of the current frame (-1 before the first) */
 };
 
 or_status or_dex_state_new(const or_image *refs, int n, int filter, double scene_threshold,
@@ -65,7 +71,7 @@ or_status or_dex_state_new(const or_image *refs, int n, int filter, double scene
     }
     s->n_refs = n, s->filter = filter, s->scene_threshold = scene_threshold;
     s->work_pixels = work_pixels > 0 ? work_pixels : OR_DEX_WORK_PIXELS;
-    s->scene = -1, s->ref_index = -1;
+    s->scene = -1, s->ref_index = -1, s->cur_ref = -1;
     for (int i = 0; i < n; i++) {
         or_status st = or_image_to_rgb(&refs[i], &s->refs[i], err);
         if (st != OR_OK) {
@@ -83,8 +89,24 @@ void or_dex_state_free(or_dex_state *s)
         return;
     for (int i = 0; i < s->n_refs; i++)
         or_image_free(&s->refs[i]);
-    free(s->refs), free(s->last), free(s->ref_lab);
+    free(s->refs), free(s->last), free(s->ref_lab), free(s->ranges);
     free(s);
+}
+
+or_status or_dex_state_set_ranges(or_dex_state *s, const or_dex_range *r, int n, or_err *err)
+{
+    for (int i = 0; i < n; i++)
+        if (r[i].ref < 0 || r[i].ref >= s->n_refs || r[i].first < 0 || r[i].last < r[i].first)
+            return or_errf(err, OR_EINVAL, "deep-exemplar: range %d (frames %ld..%ld, reference "
+                           "%d of %d) is invalid", i, r[i].first, r[i].last, r[i].ref, s->n_refs);
+    or_dex_range *c = n ? malloc((size_t)n * sizeof *c) : NULL;
+    if (n && !c)
+        return or_errf(err, OR_ENOMEM, "deep-exemplar: out of memory");
+    if (n)
+        memcpy(c, r, (size_t)n * sizeof *c);
+    free(s->ranges);
+    s->ranges = c, s->n_ranges = n;
+    return OR_OK;
 }
 
 void or_dex_state_restart(or_dex_state *s)
@@ -158,10 +180,10 @@ static or_status lab_half(or_backend *be, const float *rgb, int dw, int dh, or_t
     return or_resize_bilinear(&lab, 0, 0.5, 0.5, half, err);
 }
 
-/* The current scene's reference at network size, prepared once per size. */
+/* The current frame's reference at network size, prepared once per reference and size. */
 static or_status prepare_reference(or_net *net, or_dex_state *s, int dw, int dh, or_err *err)
 {
-    int idx = s->scene < s->n_refs ? s->scene : s->n_refs - 1;
+    int idx = s->cur_ref;
     if (s->ref_lab && s->ref_index == idx && s->ref_w == dw / 2 && s->ref_h == dh / 2)
         return OR_OK;
     free(s->ref_lab);
@@ -304,11 +326,22 @@ or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opt
     or_scene_thumb(in, thumb);
     int cut = s->scene < 0 ||
               (s->scene_threshold > 0 && or_scene_ssim_thumbs(s->thumb, thumb) < s->scene_threshold);
-    if (cut) {
+    if (cut)
         s->scene++;
-        or_dex_state_restart(s);
-    }
     memcpy(s->thumb, thumb, sizeof thumb);
+    /* the reference: the frame's range (scenes.json), else the scene's, by order */
+    int ref = -1;
+    for (int i = 0; i < s->n_ranges && ref < 0; i++)
+        if (s->ranges[i].first <= s->frame && s->frame <= s->ranges[i].last)
+            ref = s->ranges[i].ref;
+    if (ref < 0)
+        ref = s->scene < s->n_refs ? s->scene : s->n_refs - 1;
+    s->frame++;
+    if (ref != s->cur_ref) /* another reference: another chain */
+        cut = 1;
+    s->cur_ref = ref;
+    if (cut)
+        or_dex_state_restart(s);
     int dw, dh;
     or_dex_work_size(in->width, in->height, s->work_pixels, &dw, &dh);
     size_t hw = (size_t)in->width * in->height, pw = (size_t)dw * dh;
@@ -342,6 +375,7 @@ or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opt
         info->net_w = dw / 2, info->net_h = dh / 2;
         info->was_gray = in->channels == 1;
         info->scene = s->scene;
+        info->reference = s->cur_ref;
         info->chain_restarted = cut;
     }
     or_image_free(&rgb_img);
