@@ -5,7 +5,8 @@
  * (the previous frame changes the next one; a scene cut restarts the chain), a
  * video with a cut (every frame out, the chain restarted at the cut), a
  * reference folder with scenes.json (frame ranges pick the reference; a bad
- * file is one line naming it), and
+ * file is one line naming it), the keyframe mode (each scene's first frame
+ * coloured by another colouriser, here the seeded eccv16, becomes its reference), and
  * the refusals: no --reference (usage, 2), a missing reference or one that is no
  * picture (1, one line naming it, nothing written). */
 #include <criterion/criterion.h>
@@ -197,4 +198,41 @@ Test(cli_colorize_dex, scenes_json_picks_the_reference_by_frame)
     assert_one_line("scenes.json: entry 1: frames 5..9 overlap entry 0");
     /* (the -o folder may exist: it is made before the model is read; it stays empty) */
     cr_expect(!ct_exists(odir2) || ct_files_starting_with(odir2, "f") == 0, "%s has files", odir2);
+}
+
+/* --keyframes eccv: no --reference; every scene's first frame is coloured by eccv16
+ * and becomes that scene's reference; a keyframe model that is no colouriser, or
+ * both --reference and --keyframes, are refused. */
+Test(cli_colorize_dex, keyframes_colour_each_scene_first_frame)
+{
+    ct_model("zhang_eccv16.zip.pth", "eccv");
+    const char *dir = ct_tmp("dex_kf_frames"), *odir = ct_tmp("dex_kf_out");
+    mkdir(dir, 0755);
+    char p[4200];
+    for (int k = 0; k < 3; k++) {
+        snprintf(p, sizeof p, "%s/f%d.png", dir, k + 1);
+        ct_write_png(p, 48, 32, 1, 0, 8, k < 2 ? 61 : 62);
+    }
+    char a[12000];
+    snprintf(a, sizeof a, "--keyframes eccv -i '%s' -o '%s' -v", dir, odir);
+    cr_assert_eq(run_dex(a), 0, "%s", ct_err);
+    cr_expect(strstr(ct_err, "coloured by eccv"), "%s", ct_err);
+    const char *f2 = strstr(ct_err, "f2.png ->"), *f3 = strstr(ct_err, "f3.png ->");
+    cr_assert(f2 && f3, "%s", ct_err);
+    cr_expect(!strncmp(strstr(f2, "scene"), "scene 0, reference keyframe of scene 0,", 39),
+              "%.90s", f2);
+    cr_expect(!strncmp(strstr(f3, "scene"), "scene 1, reference keyframe of scene 1 (new chain)",
+                       50), "%.90s", f3);
+    snprintf(p, sizeof p, "%s/f3.png", odir);
+    cr_expect(ct_exists(p));
+
+    const char *ref = ct_tmp("dex_kf_ref.png");
+    ct_write_png(ref, 20, 20, 3, 0, 8, 63);
+    snprintf(a, sizeof a, "--keyframes eccv --reference '%s' -i '%s' -o '%s'", ref, dir,
+             ct_tmp("dex_kf_never"));
+    cr_expect_eq(run_dex(a), 2, "%s", ct_err);
+    assert_one_line("--reference and --keyframes");
+    snprintf(a, sizeof a, "--keyframes dex -i '%s' -o '%s'", dir, ct_tmp("dex_kf_never2"));
+    cr_expect_eq(run_dex(a), 1, "%s", ct_err);
+    assert_one_line("--keyframes dex");
 }

@@ -17,13 +17,13 @@ int cli_dex_flag(int argc, char **argv, int *i, cli_dex_flags *f)
         f->no_smooth = 1;
         return CLI_TAKEN;
     }
-    if (strcmp(a, "--reference") && strcmp(a, "--work-pixels"))
+    if (strcmp(a, "--reference") && strcmp(a, "--work-pixels") && strcmp(a, "--keyframes"))
         return CLI_UNKNOWN;
-    if (*i + 1 >= argc)
+    if (*i + 1 >= argc || !*argv[*i + 1])
         return CLI_BAD;
     const char *v = argv[++*i];
-    if (!strcmp(a, "--reference")) {
-        f->reference = v;
+    if (!strcmp(a, "--reference") || !strcmp(a, "--keyframes")) {
+        *(!strcmp(a, "--reference") ? &f->reference : &f->keyframes) = v;
         return CLI_TAKEN;
     }
     int px;
@@ -76,19 +76,68 @@ static int reference_paths(const cli_opts *o, const char *path, char ***paths, i
     return -1;
 }
 
-int cli_dex_state(const cli_opts *o, const cli_dex_flags *f, const or_net *net,
-                  or_dex_state **out)
+/* --keyframes: the keyframe colouriser's picture of the frame (or_dex_keyframe_fn). */
+static or_status keyframe(void *ctx, const or_image *frame, or_image *ref, or_err *err)
+{
+    cli_dex *d = ctx;
+    or_colorize_opts co = or_colorize_defaults();
+    co.render_factor = d->render_factor;
+    return or_colorize_image(d->key_net, frame, &co, ref, NULL, err);
+}
+
+static int open_keyframes(const cli_opts *o, const cli_dex_flags *f, or_backend *be, cli_dex *d)
+{
+    or_err err;
+    int rc = cli_load_net(o, be, f->keyframes, "colorize", &d->key_net);
+    if (rc >= 0)
+        return rc;
+    const char *a = d->key_net->arch;
+    if (strcmp(a, "deoldify") && strcmp(a, "siggraph17") && strcmp(a, "eccv16")) {
+        cli_say(o, "--keyframes %s: a %s model; the keyframes take deoldify-*, siggraph17 or "
+                   "eccv16", f->keyframes, a);
+        return 1;
+    }
+    d->render_factor = o->render_factor ? o->render_factor : OR_DEOLDIFY_RENDER_FACTOR_VIDEO;
+    if (or_dex_state_new(NULL, 0, !f->no_smooth, o->scene_threshold, f->work_pixels, &d->state,
+                         &err) != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        return 1;
+    }
+    or_dex_state_set_keyframes(d->state, keyframe, d);
+    if (o->verbose)
+        cli_say(o, "deep-exemplar: each scene's first frame coloured by %s (%s) as its reference",
+                f->keyframes, a);
+    return -1;
+}
+
+void cli_dex_close(cli_dex *d)
+{
+    or_dex_state_free(d->state);
+    or_net_free(d->key_net);
+    memset(d, 0, sizeof *d);
+}
+
+int cli_dex_open(const cli_opts *o, const cli_dex_flags *f, or_backend *be, const or_net *net,
+                 cli_dex *d)
 {
     const char *reference = f->reference;
-    *out = NULL;
+    memset(d, 0, sizeof *d);
+    or_dex_state **out = &d->state;
     if (!net->arch || strcmp(net->arch, "deep-exemplar")) {
-        if (reference && !o->quiet)
-            cli_say(o, "note: --reference is for deep-exemplar; %s ignores it", net->arch);
+        if ((reference || f->keyframes) && !o->quiet)
+            cli_say(o, "note: --%s is for deep-exemplar; %s ignores it",
+                    reference ? "reference" : "keyframes", net->arch);
         return -1;
     }
+    if (reference && f->keyframes)
+        return cli_fail_usage(o, "--reference and --keyframes: give one (the keyframes are "
+                                 "the references)");
+    if (f->keyframes)
+        return open_keyframes(o, f, be, d);
     if (!reference)
         return cli_fail_usage(o, "deep-exemplar colours from a reference picture: give "
-                                 "--reference PICTURE (or a folder of them, one per scene)");
+                                 "--reference PICTURE (or a folder of them, one per scene) "
+                                 "or --keyframes MODEL");
     char **paths = NULL;
     or_dex_range *ranges = NULL;
     int n = 0, rc = reference_paths(o, reference, &paths, &n, &ranges);

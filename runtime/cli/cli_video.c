@@ -29,9 +29,8 @@ int cli_chain_load(cli_chain *c)
     if (rc < 0 && c->colorize)
         rc = cli_load_net(&c->o, c->be, c->colorize, "colorize", &c->net_c);
     if (rc < 0 && c->net_c)
-        rc = cli_dex_state(&c->o, &(cli_dex_flags){c->reference, c->no_smooth, c->work_pixels},
-                           c->net_c, &c->dex);
-    if (rc < 0 && c->dex)
+        rc = cli_dex_open(&c->o, &c->dexf, c->be, c->net_c, &c->dex);
+    if (rc < 0 && c->dex.state)
         c->o.load_threads = 1; /* one chain of frames: read them in order */
     if (rc < 0 && c->upscale)
         rc = cli_load_net(&c->o, c->be, c->upscale, "upscale", &c->net_u);
@@ -72,8 +71,7 @@ int cli_chain_render_factor(const cli_chain *c)
 
 void cli_chain_free(cli_chain *c)
 {
-    or_dex_state_free(c->dex);
-    c->dex = NULL;
+    cli_dex_close(&c->dex);
     or_net_free(c->net_c);
     or_net_free(c->net_u);
     or_net_free(c->net_i);
@@ -90,7 +88,7 @@ static or_status stage_colorize(void *ctx, const or_image *in, or_image *out, or
     int rf = cli_chain_render_factor(c);
     if (rf)
         co.render_factor = rf;
-    co.dex = c->dex;
+    co.dex = c->dex.state;
     return or_colorize_image(c->net_c, in, &co, out, NULL, err);
 }
 

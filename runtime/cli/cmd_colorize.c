@@ -40,7 +40,10 @@ static void usage(FILE *f)
             "                     inputs are processed in name order as one chain of frames\n"
             "  --no-smooth        deep-exemplar: skip the fast global smoother of the colours\n"
             "  --work-pixels N    deep-exemplar: working size in pixels, the frame's aspect kept\n"
-            "                     (default 331776 = 432x768, as the official test)\n",
+            "                     (default 331776 = 432x768, as the official test)\n"
+            "  --keyframes MODEL  deep-exemplar without --reference: each scene's first frame is\n"
+            "                     coloured by MODEL (deoldify-*, siggraph17, eccv16) and used as the\n"
+            "                     scene's reference\n",
             OR_DEOLDIFY_RENDER_FACTOR_IMAGE);
     cli_usage_common(f);
     cli_usage_video(f);
@@ -53,7 +56,7 @@ typedef struct {
     int n_hints;
     or_net *net;
     cli_dex_flags dexf;
-    or_dex_state *dex;
+    cli_dex dex;
 } co_ctx;
 
 static int extra(void *ctx, int argc, char **argv, int *i)
@@ -94,7 +97,7 @@ static or_status colorize_one(void *ctx, const cli_job *j, const or_image *img, 
         co.render_factor = c->o.render_factor;
     co.hints = c->hints;
     co.n_hints = c->n_hints;
-    co.dex = c->dex;
+    co.dex = c->dex.state;
     for (int i = 0; i < c->n_hints; i++)
         if (c->hints[i].x >= img->width || c->hints[i].y >= img->height)
             return or_errf(err, OR_EINVAL, "%s: hint %d (x %d, y %d) is outside the %dx%d image",
@@ -102,11 +105,12 @@ static or_status colorize_one(void *ctx, const cli_job *j, const or_image *img, 
                            img->height);
     or_colorize_info info;
     OR_TRY(or_colorize_image(c->net, img, &co, res, &info, err));
-    if (c->o.verbose && c->dex)
-        fprintf(stderr, "%s -> %s: %dx%d, network %dx%d, scene %d, reference %d%s, %.2f s\n",
+    if (c->o.verbose && c->dex.state)
+        fprintf(stderr, "%s -> %s: %dx%d, network %dx%d, scene %d, reference %s%d%s, %.2f s\n",
                 OR_ESC(j->in), OR_ESC(j->out), img->width, img->height, info.net_w, info.net_h,
-                info.scene, info.reference, info.chain_restarted ? " (new chain)" : "",
-                now_s() - t0);
+                info.scene, info.reference < 0 ? "keyframe of scene " : "",
+                info.reference < 0 ? info.scene : info.reference,
+                info.chain_restarted ? " (new chain)" : "", now_s() - t0);
     else if (c->o.verbose)
         fprintf(stderr, "%s -> %s: %dx%d, network %dx%d%s, %d hint%s, %.2f s\n", OR_ESC(j->in),
                 OR_ESC(j->out), img->width, img->height, info.net_w, info.net_h,
@@ -140,17 +144,17 @@ static int setup(co_ctx *c, or_backend *be, const char *model)
                 c->net->arch ? c->net->arch : "this model");
         return 1;
     }
-    int rc = cli_dex_state(o, &c->dexf, c->net, &c->dex);
+    int rc = cli_dex_open(o, &c->dexf, be, c->net, &c->dex);
     if (rc >= 0)
         return rc;
-    if (c->dex)
+    if (c->dex.state)
         o->load_threads = 1; /* one chain of frames: read them in order */
     int sig = !strcmp(c->net->arch, "siggraph17");
     if (c->n_hints && !sig && !o->quiet)
         cli_say(o, "note: --hints is for siggraph17; %s ignores them", c->net->arch);
     if (o->render_factor && strcmp(c->net->arch, "deoldify") && !o->quiet)
         cli_say(o, "note: -r is for DeOldify; %s %s", c->net->arch,
-                c->dex ? "does not take it" : "always runs at 256x256");
+                c->dex.state ? "does not take it" : "always runs at 256x256");
     if (o->verbose)
         cli_say(o, "%s (%s, %s) on %s", model, c->net->arch, or_dtype_name(dt), be->name);
     return -1;
@@ -178,7 +182,7 @@ int cmd_colorize(int argc, char **argv)
         cli_install_signals();
         rc = cli_run_images(o, &jobs, colorize_one, &c);
     }
-    or_dex_state_free(c.dex);
+    cli_dex_close(&c.dex);
     or_net_free(c.net);
     or_backend_destroy(be);
     cli_jobs_free(&jobs);

@@ -26,7 +26,8 @@ static void usage(FILE *f)
             "  --colorize MODEL     deoldify-video, deoldify-artistic, deoldify-stable,\n"
             "                       siggraph17, eccv16, deep-exemplar (with --reference REF:\n"
             "                       a picture, or a folder of them, one per scene; --no-smooth,\n"
-            "                       --work-pixels N)\n"
+            "                       --work-pixels N), or with --keyframes MODEL: each scene's\n"
+            "                       first frame coloured by MODEL becomes its reference\n"
             "  --upscale MODEL      realesr-animevideov3, realesrgan-x4plus, ...\n"
             "  --interpolate MODEL  rife-v4.6, rife-v4.25, rife-v4.26, dain\n");
     cli_usage_common(f);
@@ -112,8 +113,7 @@ int cmd_restore(int argc, char **argv)
     if (!s.colorize && !s.upscale && !s.interpolate)
         return cli_fail_usage(&c.o, "give at least one of --colorize, --upscale, --interpolate");
     c.colorize = s.colorize, c.upscale = s.upscale, c.interpolate = s.interpolate;
-    c.reference = s.dex.reference, c.no_smooth = s.dex.no_smooth;
-    c.work_pixels = s.dex.work_pixels;
+    c.dexf = s.dex;
     rc = run_chain(&c);
     cli_chain_free(&c);
     return rc;
@@ -150,10 +150,7 @@ static int single_extra(void *ctx, int argc, char **argv, int *i)
     const char *a = argv[*i];
     int colorize = !strcmp(s->stage, "colorize"), interp = !strcmp(s->stage, "interpolate");
     if (colorize) {
-        cli_dex_flags f = {s->c->reference, s->c->no_smooth, s->c->work_pixels};
-        int dex = cli_dex_flag(argc, argv, i, &f);
-        s->c->reference = f.reference, s->c->no_smooth = f.no_smooth;
-        s->c->work_pixels = f.work_pixels;
+        int dex = cli_dex_flag(argc, argv, i, &s->c->dexf);
         if (dex != CLI_UNKNOWN)
             return dex;
     }

@@ -69,7 +69,8 @@ or_status or_colorize_zhang(or_net *net, const or_image *in, const or_colorize_o
 or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opts *o,
                           or_image *out, or_colorize_info *info, or_err *err);
 
-/* Deep Exemplar's state: n reference pictures (gray, RGB; alpha ignored; copied),
+/* Deep Exemplar's state: n reference pictures (gray, RGB; alpha ignored; copied; n = 0
+ * only for the keyframe mode below),
  * the k-th used for the k-th scene (the last one for the scenes after it); filter:
  * the fast global smoother on (test.py's default) or off; scene_threshold: SSIM of
  * consecutive frames' thumbnails below which a cut restarts the chain (scene.h;
@@ -86,6 +87,12 @@ typedef struct {
     int ref;
 } or_dex_range;
 or_status or_dex_state_set_ranges(or_dex_state *s, const or_dex_range *r, int n, or_err *err);
+/* Keyframe mode: fn colours the first frame of each scene (the first frame, and
+ * every frame after a cut) into *ref (a new image), which becomes that scene's
+ * reference; the references and ranges are then not used (n may be 0). */
+typedef or_status (*or_dex_keyframe_fn)(void *ctx, const or_image *frame, or_image *ref,
+                                        or_err *err);
+void or_dex_state_set_keyframes(or_dex_state *s, or_dex_keyframe_fn fn, void *ctx);
 /* REF_FOLDER/scenes.json: [{"first": F, "last": L, "reference": "NAME"}, ...], frame
  * ranges (0-based, inclusive, not overlapping) and the picture (a file name in the
  * folder) for each.  names[i] (malloc'ed, with *names) is entry i's reference;

@@ -55,17 +55,24 @@ struct or_dex_state {
     or_dex_range *ranges; /* frame ranges -> reference (scenes.json), or NULL */
     int n_ranges;
     long frame;          /* frames seen */
-    int cur_ref;         /* the reference of the current frame (-1 before the first) */
+    int cur_ref;         /* the reference of the current frame (-1 before the first;
+                            DEX_KEYFRAME: key_ref) */
+    or_dex_keyframe_fn keyframe; /* keyframe mode, or NULL */
+    void *keyframe_ctx;
+    or_image key_ref;    /* the current scene's keyframe, RGB */
 };
+
+#define DEX_KEYFRAME (-2)
+#define DEX_STALE (-3) /* ref_index after a new keyframe: prepare again */
 
 or_status or_dex_state_new(const or_image *refs, int n, int filter, double scene_threshold,
                            long work_pixels, or_dex_state **out, or_err *err)
 {
     *out = NULL;
-    if (n < 1)
+    if (n < 0)
         return or_errf(err, OR_EINVAL, "deep-exemplar: no reference picture");
     or_dex_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->refs = calloc((size_t)n, sizeof *s->refs))) {
+    if (!s || !(s->refs = calloc((size_t)(n ? n : 1), sizeof *s->refs))) {
         free(s);
         return or_errf(err, OR_ENOMEM, "deep-exemplar: out of memory");
     }
@@ -89,8 +96,28 @@ void or_dex_state_free(or_dex_state *s)
         return;
     for (int i = 0; i < s->n_refs; i++)
         or_image_free(&s->refs[i]);
+    or_image_free(&s->key_ref);
     free(s->refs), free(s->last), free(s->ref_lab), free(s->ranges);
     free(s);
+}
+
+void or_dex_state_set_keyframes(or_dex_state *s, or_dex_keyframe_fn fn, void *ctx)
+{
+    s->keyframe = fn, s->keyframe_ctx = ctx;
+}
+
+/* Keyframe mode, first frame of a scene: the keyframe colouriser's picture of it
+ * becomes the reference. */
+static or_status new_keyframe(or_dex_state *s, const or_image *in, or_err *err)
+{
+    or_image k;
+    memset(&k, 0, sizeof k);
+    OR_TRY(s->keyframe(s->keyframe_ctx, in, &k, err));
+    or_image_free(&s->key_ref);
+    or_status st = or_image_to_rgb(&k, &s->key_ref, err);
+    or_image_free(&k);
+    s->ref_index = DEX_STALE;
+    return st;
 }
 
 or_status or_dex_state_set_ranges(or_dex_state *s, const or_dex_range *r, int n, or_err *err)
@@ -197,7 +224,8 @@ static or_status prepare_reference(or_net *net, or_dex_state *s, int dw, int dh,
     }
     or_arena_mark mk = or_arena_get_mark(&net->be->arena);
     or_tensor half;
-    or_status st = cover_crop(&s->refs[idx], rgb, dw, dh, err);
+    or_status st = cover_crop(idx == DEX_KEYFRAME ? &s->key_ref : &s->refs[idx], rgb, dw, dh,
+                              err);
     if (st == OR_OK)
         st = lab_half(net->be, rgb, dw, dh, &half, NULL, err);
     if (st == OR_OK)
@@ -329,12 +357,18 @@ or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opt
     if (cut)
         s->scene++;
     memcpy(s->thumb, thumb, sizeof thumb);
-    /* the reference: the frame's range (scenes.json), else the scene's, by order */
-    int ref = -1;
-    for (int i = 0; i < s->n_ranges && ref < 0; i++)
+    if (s->keyframe && (cut || !s->key_ref.planes)) { /* (again after a failed one) */
+        OR_TRY(new_keyframe(s, in, err));
+        cut = 1;
+    }
+    if (!s->keyframe && s->n_refs < 1)
+        return or_errf(err, OR_EINVAL, "deep-exemplar: no reference picture and no keyframes");
+    /* the reference: the keyframe; the frame's range (scenes.json); the scene's by order */
+    int ref = s->keyframe ? DEX_KEYFRAME : -1;
+    for (int i = 0; !s->keyframe && i < s->n_ranges && ref < 0; i++)
         if (s->ranges[i].first <= s->frame && s->frame <= s->ranges[i].last)
             ref = s->ranges[i].ref;
-    if (ref < 0)
+    if (ref == -1)
         ref = s->scene < s->n_refs ? s->scene : s->n_refs - 1;
     s->frame++;
     if (ref != s->cur_ref) /* another reference: another chain */
