@@ -241,6 +241,17 @@ static or_status prepare_reference(or_net *net, or_dex_state *s, int dw, int dh,
     return OR_OK;
 }
 
+/* An f32 tensor in the network's dtype (itself when that is f32). */
+static or_status as_net_dtype(or_net *net, const or_tensor *f, or_tensor *t, or_err *err)
+{
+    if (net->dtype == OR_F32) {
+        *t = *f;
+        return OR_OK;
+    }
+    OR_TRY(or_tensor_alloc(net->be, t, 1, f->c, f->h, f->w, net->dtype, f->name, err));
+    return or_cast(f, t, err);
+}
+
 /* A host f32 [c,h,w] as a tensor in the network's dtype. */
 static or_status upload_as(or_net *net, const float *host, int c, int h, int w, const char *name,
                            or_tensor *t, or_err *err)
@@ -248,12 +259,7 @@ static or_status upload_as(or_net *net, const float *host, int c, int h, int w, 
     or_tensor f;
     OR_TRY(or_tensor_alloc(net->be, &f, 1, c, h, w, OR_F32, name, err));
     OR_TRY(or_tensor_upload_f32(&f, host, err));
-    if (net->dtype == OR_F32) {
-        *t = f;
-        return OR_OK;
-    }
-    OR_TRY(or_tensor_alloc(net->be, t, 1, c, h, w, net->dtype, name, err));
-    return or_cast(&f, t, err);
+    return as_net_dtype(net, &f, t, err);
 }
 
 /* Network, upsampling and filter: ab [2,dh,dw] on the host from the frame's rgb
@@ -269,8 +275,8 @@ static or_status frame_ab(or_net *net, or_dex_state *s, const float *rgb, int dw
     float *a_host = malloc(3 * p2 * sizeof(float));
     if (!a_host)
         return or_errf(err, OR_ENOMEM, "deep-exemplar: out of memory");
-    or_status st = or_tensor_download_f32(&a32, a_host, err);
-    if (!st) st = upload_as(net, a_host, 3, h2, w2, "frame lab", &a, err);
+    or_status st = or_tensor_download_f32(&a32, a_host, err); /* (for the chain) */
+    if (!st) st = as_net_dtype(net, &a32, &a, err);
     if (!st) st = upload_as(net, s->ref_lab, 3, h2, w2, "reference lab", &b, err);
     int have_last = s->last && s->last_w == w2 && s->last_h == h2;
     if (!st && have_last)
