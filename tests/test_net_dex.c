@@ -26,6 +26,7 @@
 #include "runtime/core/ops_math.h"
 #include "runtime/core/ops_resample.h"
 #include "runtime/nets/net_dex.h"
+#include "runtime/nets/net_seeded.h"
 #include "test_util.h"
 #include "weights/safetensors.h"
 
@@ -173,6 +174,57 @@ Test(net_dex, sizes_and_shapes_are_checked)
     cr_expect_eq(or_dex_frame(net, &a, &small, NULL, 1e-10f, &ab, NULL, NULL, &err), OR_ESHAPE);
     cr_expect(strstr(err.msg, "reference Lab") && strstr(err.msg, "[1,3,32,48]"), "%s",
               err.msg);
+    or_net_free(net);
+    or_backend_destroy(be);
+}
+
+/* The official widths (net_seeded.c's metadata of the release): the parameter count
+ * of the official classes as the converter writes them (dex_nets.py at div 1:
+ * VGG without conv5_3/5_4 15304768, WarpNet 6917131 with its 11 PReLU slopes
+ * repeated per channel: + 1792 - 11, ColorVidNet 32802370), and one frame at
+ * 32x48 and at 40x64 (WarpNet's replicate-pad branch) runs at those widths. */
+Test(net_dex, official_widths_load_and_run)
+{
+    or_backend *be;
+    or_err err;
+    cr_assert_eq(or_backend_cpu_create(0, &be, &err), OR_OK);
+    const char *meta = or_net_official_meta("deep-exemplar");
+    cr_assert(meta);
+    or_net_weight_list l;
+    cr_assert_eq(or_net_seeded_weights(meta, be, OR_F32, &l, &err), OR_OK, "%s", err.msg);
+    long long n = 0;
+    for (int i = 0; i < l.n; i++) {
+        long long k = 1;
+        for (int d = 0; d < l.w[i].ndim; d++)
+            k *= l.w[i].shape[d];
+        n += k;
+    }
+    cr_expect_eq(n, 15304768LL + 6917131 - 11 + 1792 + 32802370, "%lld parameters", n);
+    or_net_weight_list_free(&l);
+    or_net *net;
+    cr_assert_eq(or_net_load_seeded(meta, be, OR_F32, 7, &net, &err), OR_OK, "%s", err.msg);
+    static const int sizes[2][2] = {{32, 48}, {40, 64}};
+    for (int k = 0; k < 2; k++) {
+        int h = sizes[k][0], w = sizes[k][1];
+        or_arena_mark mk = or_arena_get_mark(&be->arena);
+        or_tensor a, b, ab;
+        cr_assert_eq(or_tensor_alloc(be, &a, 1, 3, h, w, OR_F32, "a", &err), OR_OK);
+        cr_assert_eq(or_tensor_alloc(be, &b, 1, 3, h, w, OR_F32, "b", &err), OR_OK);
+        cr_assert_eq(or_tensor_alloc(be, &ab, 1, 2, h, w, OR_F32, "ab", &err), OR_OK);
+        float *host = malloc((size_t)3 * h * w * sizeof(float));
+        tu_seed(5 + k);
+        tu_fill_uniform(host, (size_t)3 * h * w, -40, 40);
+        cr_assert_eq(or_tensor_upload_f32(&a, host, &err), OR_OK);
+        tu_fill_uniform(host, (size_t)3 * h * w, -40, 40);
+        cr_assert_eq(or_tensor_upload_f32(&b, host, &err), OR_OK);
+        cr_assert_eq(or_dex_frame(net, &a, &b, NULL, OR_DEX_TEMPERATURE, &ab, NULL, NULL, &err),
+                     OR_OK, "%dx%d: %s", w, h, err.msg);
+        cr_assert_eq(or_tensor_download_f32(&ab, host, &err), OR_OK);
+        for (int i = 0; i < 2 * h * w; i++)
+            cr_assert(host[i] >= -128 && host[i] <= 128, "ab[%d] = %g", i, (double)host[i]);
+        free(host);
+        or_arena_reset(&be->arena, mk);
+    }
     or_net_free(net);
     or_backend_destroy(be);
 }
