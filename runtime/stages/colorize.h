@@ -99,12 +99,6 @@ void or_dex_state_set_keyframes(or_dex_state *s, or_dex_keyframe_fn fn, void *ct
  * errors name the file and the entry (runtime/stages/dex_scenes.c). */
 or_status or_dex_scenes_load(const char *path, or_dex_range **ranges, char ***names, int *n,
                              or_err *err);
-/* The next frame starts a new chain (no previous-frame input). */
-void or_dex_state_restart(or_dex_state *s);
-/* The working size of a w x h frame: about `pixels` pixels with its aspect ratio,
- * height a multiple of 16, width of 32, both at least 64 (16:9 at 432*768 gives
- * 768x432). */
-void or_dex_work_size(int w, int h, long pixels, int *ww, int *wh);
 
 /* --hints FILE: [{"x": 10, "y": 20, "color": "#rrggbb"}, ...] in input pixels
  * (runtime/stages/hints.c).  *hints is malloc'ed; errors name the file and the entry. */

@@ -136,13 +136,17 @@ or_status or_dex_state_set_ranges(or_dex_state *s, const or_dex_range *r, int n,
     return OR_OK;
 }
 
-void or_dex_state_restart(or_dex_state *s)
+/* The next frame starts a new chain (no previous-frame input). */
+static void restart_chain(or_dex_state *s)
 {
     free(s->last);
     s->last = NULL;
 }
 
-void or_dex_work_size(int w, int h, long pixels, int *ww, int *wh)
+/* The working size of a w x h frame: about `pixels` pixels with its aspect ratio,
+ * height a multiple of 16, width of 32, both at least 64 (16:9 at 432*768 gives
+ * 768x432). */
+static void work_size(int w, int h, long pixels, int *ww, int *wh)
 {
     double aspect = (double)w / h;
     int hh = (int)lround(sqrt((double)pixels / aspect) / 16.0) * 16;
@@ -309,7 +313,7 @@ static or_status frame_ab(or_net *net, or_dex_state *s, const float *rgb, int dw
     if (!st) st = or_scale_shift(&up, 1.25f, 0.0f, &up, err);
     if (!st) st = or_tensor_download_f32(&up, ab, err);
     if (st != OR_OK) {
-        or_dex_state_restart(s); /* never continue a chain from a failed frame */
+        restart_chain(s); /* never continue a chain from a failed frame */
         return st;
     }
     if (!s->filter)
@@ -381,9 +385,9 @@ or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opt
         cut = 1;
     s->cur_ref = ref;
     if (cut)
-        or_dex_state_restart(s);
+        restart_chain(s);
     int dw, dh;
-    or_dex_work_size(in->width, in->height, s->work_pixels, &dw, &dh);
+    work_size(in->width, in->height, s->work_pixels, &dw, &dh);
     size_t hw = (size_t)in->width * in->height, pw = (size_t)dw * dh;
     or_image rgb_img;
     memset(&rgb_img, 0, sizeof rgb_img);
