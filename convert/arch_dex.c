@@ -32,7 +32,6 @@
  * feature / 256 inner channels, ColorVidNet 32..512; the fixtures: /16) and the
  * three files are checked against each other (WarpNet's inputs are VGG's
  * relu2_2 .. relu5_2). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,17 +49,6 @@ typedef struct {
     int64_t in_ch;                     /* ColorVidNet input channels (7) */
     int64_t cw[6];                     /* ColorVidNet widths: 32, 64, 128, 256, 512 */
 } dex_dims;
-
-static const char *nm(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static const char *nm(char *buf, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-    return buf;
-}
 
 static int64_t dim_or(const ck_state_dict *sd, const char *name, int d, int64_t dflt)
 {
@@ -96,9 +84,10 @@ static void infer(const ck_state_dict *sd, dex_dims *d)
     char n[128];
     d->vgg[0] = 3;
     for (int b = 1; b <= DEX_VGG_BLOCKS; b++)
-        d->vgg[b] = dim_or(sd, nm(n, sizeof n, "vgg19.conv%d_1.weight", b), 0, vgg_off[b]);
+        d->vgg[b] = dim_or(sd, arch_fmt(n, sizeof n, "vgg19.conv%d_1.weight", b), 0, vgg_off[b]);
     for (int l = 2; l <= 5; l++)
-        d->mid[l] = dim_or(sd, nm(n, sizeof n, "nonlocal_net.layer%d_1.1.weight", l), 0, mid_off[l]);
+        d->mid[l] =
+            dim_or(sd, arch_fmt(n, sizeof n, "nonlocal_net.layer%d_1.1.weight", l), 0, mid_off[l]);
     d->fc = dim_or(sd, "nonlocal_net.layer2_1.5.weight", 0, 64);
     d->inter = dim_or(sd, "nonlocal_net.theta.weight", 0, 256);
     d->in_ch = dim_or(sd, "colornet.conv1_1.0.weight", 1, 7);
@@ -116,7 +105,7 @@ static void expect_vgg(arch_expect_list *l, const dex_dims *d)
     char n[64];
     for (int b = 1; b <= DEX_VGG_BLOCKS; b++)
         for (int k = 1; k <= vgg_convs[b - 1]; k++)
-            arch_expect_conv(l, nm(n, sizeof n, "vgg19.conv%d_%d", b, k), d->vgg[b],
+            arch_expect_conv(l, arch_fmt(n, sizeof n, "vgg19.conv%d_%d", b, k), d->vgg[b],
                              k == 1 ? d->vgg[b - 1] : d->vgg[b], 3, 3, 1);
 }
 
@@ -129,20 +118,21 @@ static void expect_warp(arch_expect_list *l, const dex_dims *d)
     for (int L = 2; L <= 5; L++) {
         int c2 = head_second_conv(L);
         /* layerN_1 reads VGG's reluN_2: the width of VGG block N */
-        arch_expect_conv(l, nm(n, sizeof n, "nonlocal_net.layer%d_1.1", L), d->mid[L], d->vgg[L],
-                         3, 3, 1);
-        arch_expect(l, nm(n, sizeof n, "nonlocal_net.layer%d_1.3.weight", L), 1, 1, 0, 0, 0);
-        arch_expect_conv(l, nm(n, sizeof n, "nonlocal_net.layer%d_1.%d", L, c2), d->fc, d->mid[L],
-                         3, 3, 1);
-        arch_expect(l, nm(n, sizeof n, "nonlocal_net.layer%d_1.%d.weight", L, c2 + 2), 1, 1, 0,
-                    0, 0);
+        arch_expect_conv(l, arch_fmt(n, sizeof n, "nonlocal_net.layer%d_1.1", L), d->mid[L],
+                         d->vgg[L], 3, 3, 1);
+        arch_expect(l, arch_fmt(n, sizeof n, "nonlocal_net.layer%d_1.3.weight", L), 1, 1, 0, 0, 0);
+        arch_expect_conv(l, arch_fmt(n, sizeof n, "nonlocal_net.layer%d_1.%d", L, c2), d->fc,
+                         d->mid[L], 3, 3, 1);
+        arch_expect(l, arch_fmt(n, sizeof n, "nonlocal_net.layer%d_1.%d.weight", L, c2 + 2), 1, 1,
+                    0, 0, 0);
     }
     for (int r = 0; r < 3; r++) {
-        arch_expect_conv(l, nm(n, sizeof n, "nonlocal_net.layer.%d.conv1", r), 4 * d->fc,
+        arch_expect_conv(l, arch_fmt(n, sizeof n, "nonlocal_net.layer.%d.conv1", r), 4 * d->fc,
                          4 * d->fc, 3, 3, 1);
-        arch_expect_conv(l, nm(n, sizeof n, "nonlocal_net.layer.%d.conv2", r), 4 * d->fc,
+        arch_expect_conv(l, arch_fmt(n, sizeof n, "nonlocal_net.layer.%d.conv2", r), 4 * d->fc,
                          4 * d->fc, 3, 3, 1);
-        arch_expect(l, nm(n, sizeof n, "nonlocal_net.layer.%d.prelu.weight", r), 1, 1, 0, 0, 0);
+        arch_expect(l, arch_fmt(n, sizeof n, "nonlocal_net.layer.%d.prelu.weight", r), 1, 1, 0, 0,
+                    0);
     }
     arch_expect_conv(l, "nonlocal_net.theta", d->inter, 4 * d->fc, 1, 1, 1);
     arch_expect_conv(l, "nonlocal_net.phi", d->inter, 4 * d->fc, 1, 1, 1);
@@ -181,18 +171,21 @@ static const struct {
     int w;
 } color_ss[] = {{"conv1_2norm_ss", 2}, {"conv2_2norm_ss", 3}, {"conv3_3norm_ss", 4}};
 
-static int64_t cwidth(const dex_dims *d, int idx) { return idx < 0 ? 2 : idx == 0 ? d->in_ch : d->cw[idx]; }
+static int64_t cwidth(const dex_dims *d, int idx)
+{
+    return idx < 0 ? 2 : idx == 0 ? d->in_ch : d->cw[idx];
+}
 
 static void expect_color(arch_expect_list *l, const dex_dims *d)
 {
     char n[96];
     for (int i = 0; i < N_COLOR_CONVS; i++) {
         const dex_cconv *c = &color_convs[i];
-        arch_expect_conv(l, nm(n, sizeof n, "colornet.%s", c->src), cwidth(d, c->o),
+        arch_expect_conv(l, arch_fmt(n, sizeof n, "colornet.%s", c->src), cwidth(d, c->o),
                          cwidth(d, c->i), c->k, c->k, 1);
     }
     for (int i = 0; i < 3; i++)
-        arch_expect(l, nm(n, sizeof n, "colornet.%s.weight", color_ss[i].name), 4,
+        arch_expect(l, arch_fmt(n, sizeof n, "colornet.%s.weight", color_ss[i].name), 4,
                     d->cw[color_ss[i].w], 1, 1, 1);
 }
 
@@ -202,9 +195,10 @@ static or_status copy_conv(const ck_state_dict *sd, or_model_builder *mb, const 
                            const char *dst, or_err *err)
 {
     char a[160], b[160];
-    OR_TRY(arch_copy(sd, mb, nm(a, sizeof a, "%s.weight", src), nm(b, sizeof b, "%s.weight", dst),
-                     err));
-    return arch_copy(sd, mb, nm(a, sizeof a, "%s.bias", src), nm(b, sizeof b, "%s.bias", dst), err);
+    OR_TRY(arch_copy(sd, mb, arch_fmt(a, sizeof a, "%s.weight", src),
+                     arch_fmt(b, sizeof b, "%s.weight", dst), err));
+    return arch_copy(sd, mb, arch_fmt(a, sizeof a, "%s.bias", src),
+                     arch_fmt(b, sizeof b, "%s.bias", dst), err);
 }
 
 /* The [1] slope of nn.PReLU() repeated to [c] (our PReLU takes one slope per channel). */
@@ -229,8 +223,8 @@ static or_status convert_vgg(const ck_state_dict *sd, or_model_builder *mb, or_e
         for (int k = 1; k <= vgg_convs[bl - 1]; k++) {
             if (bl == 5 && k > 2)
                 continue; /* conv5_3, conv5_4: after relu5_2, never used */
-            OR_TRY(copy_conv(sd, mb, nm(a, sizeof a, "vgg19.conv%d_%d", bl, k),
-                             nm(b, sizeof b, "vgg.conv%d_%d", bl, k), err));
+            OR_TRY(copy_conv(sd, mb, arch_fmt(a, sizeof a, "vgg19.conv%d_%d", bl, k),
+                             arch_fmt(b, sizeof b, "vgg.conv%d_%d", bl, k), err));
         }
     return OR_OK;
 }
@@ -241,22 +235,22 @@ static or_status convert_warp(const ck_state_dict *sd, or_model_builder *mb, con
     char a[96], b[96];
     for (int L = 2; L <= 5; L++) {
         int c2 = head_second_conv(L);
-        OR_TRY(copy_conv(sd, mb, nm(a, sizeof a, "nonlocal_net.layer%d_1.1", L),
-                         nm(b, sizeof b, "warp.l%d.conv1", L), err));
-        OR_TRY(prelu(sd, mb, nm(a, sizeof a, "nonlocal_net.layer%d_1.3.weight", L),
-                     nm(b, sizeof b, "warp.l%d.prelu1", L), d->mid[L], err));
-        OR_TRY(copy_conv(sd, mb, nm(a, sizeof a, "nonlocal_net.layer%d_1.%d", L, c2),
-                         nm(b, sizeof b, "warp.l%d.conv2", L), err));
-        OR_TRY(prelu(sd, mb, nm(a, sizeof a, "nonlocal_net.layer%d_1.%d.weight", L, c2 + 2),
-                     nm(b, sizeof b, "warp.l%d.prelu2", L), d->fc, err));
+        OR_TRY(copy_conv(sd, mb, arch_fmt(a, sizeof a, "nonlocal_net.layer%d_1.1", L),
+                         arch_fmt(b, sizeof b, "warp.l%d.conv1", L), err));
+        OR_TRY(prelu(sd, mb, arch_fmt(a, sizeof a, "nonlocal_net.layer%d_1.3.weight", L),
+                     arch_fmt(b, sizeof b, "warp.l%d.prelu1", L), d->mid[L], err));
+        OR_TRY(copy_conv(sd, mb, arch_fmt(a, sizeof a, "nonlocal_net.layer%d_1.%d", L, c2),
+                         arch_fmt(b, sizeof b, "warp.l%d.conv2", L), err));
+        OR_TRY(prelu(sd, mb, arch_fmt(a, sizeof a, "nonlocal_net.layer%d_1.%d.weight", L, c2 + 2),
+                     arch_fmt(b, sizeof b, "warp.l%d.prelu2", L), d->fc, err));
     }
     for (int r = 0; r < 3; r++) {
-        OR_TRY(copy_conv(sd, mb, nm(a, sizeof a, "nonlocal_net.layer.%d.conv1", r),
-                         nm(b, sizeof b, "warp.res%d.conv1", r), err));
-        OR_TRY(copy_conv(sd, mb, nm(a, sizeof a, "nonlocal_net.layer.%d.conv2", r),
-                         nm(b, sizeof b, "warp.res%d.conv2", r), err));
-        OR_TRY(prelu(sd, mb, nm(a, sizeof a, "nonlocal_net.layer.%d.prelu.weight", r),
-                     nm(b, sizeof b, "warp.res%d.prelu", r), 4 * d->fc, err));
+        OR_TRY(copy_conv(sd, mb, arch_fmt(a, sizeof a, "nonlocal_net.layer.%d.conv1", r),
+                         arch_fmt(b, sizeof b, "warp.res%d.conv1", r), err));
+        OR_TRY(copy_conv(sd, mb, arch_fmt(a, sizeof a, "nonlocal_net.layer.%d.conv2", r),
+                         arch_fmt(b, sizeof b, "warp.res%d.conv2", r), err));
+        OR_TRY(prelu(sd, mb, arch_fmt(a, sizeof a, "nonlocal_net.layer.%d.prelu.weight", r),
+                     arch_fmt(b, sizeof b, "warp.res%d.prelu", r), 4 * d->fc, err));
     }
     OR_TRY(copy_conv(sd, mb, "nonlocal_net.theta", "warp.theta", err));
     return copy_conv(sd, mb, "nonlocal_net.phi", "warp.phi", err);
@@ -266,12 +260,14 @@ static or_status convert_color(const ck_state_dict *sd, or_model_builder *mb, or
 {
     char a[96], b[96];
     for (int i = 0; i < N_COLOR_CONVS; i++)
-        OR_TRY(copy_conv(sd, mb, nm(a, sizeof a, "colornet.%s", color_convs[i].src),
-                         nm(b, sizeof b, "color.%s", color_convs[i].dst), err));
+        OR_TRY(copy_conv(sd, mb, arch_fmt(a, sizeof a, "colornet.%s", color_convs[i].src),
+                         arch_fmt(b, sizeof b, "color.%s", color_convs[i].dst), err));
     for (int i = 0; i < 3; i++) {
-        const ck_tensor *t = ckpt_find(sd, nm(a, sizeof a, "colornet.%s.weight", color_ss[i].name));
+        const ck_tensor *t =
+            ckpt_find(sd, arch_fmt(a, sizeof a, "colornet.%s.weight", color_ss[i].name));
         int64_t c = t->shape[0];
-        OR_TRY(mb_add(mb, nm(b, sizeof b, "color.%s", color_ss[i].name), 1, &c, t->data, err));
+        OR_TRY(mb_add(mb, arch_fmt(b, sizeof b, "color.%s", color_ss[i].name), 1, &c, t->data,
+                      err));
     }
     return OR_OK;
 }
@@ -296,13 +292,13 @@ static or_status dex_convert(const ck_state_dict *sd, or_model_builder *mb, or_e
     OR_TRY(convert_color(sd, mb, err));
     char k[32];
     for (int b = 1; b <= DEX_VGG_BLOCKS; b++)
-        mb_meta_int(mb, nm(k, sizeof k, "vgg_width%d", b), d.vgg[b]);
+        mb_meta_int(mb, arch_fmt(k, sizeof k, "vgg_width%d", b), d.vgg[b]);
     for (int L = 2; L <= 5; L++)
-        mb_meta_int(mb, nm(k, sizeof k, "warp_mid%d", L), d.mid[L]);
+        mb_meta_int(mb, arch_fmt(k, sizeof k, "warp_mid%d", L), d.mid[L]);
     mb_meta_int(mb, "warp_features", d.fc);
     mb_meta_int(mb, "warp_inter", d.inter);
     for (int i = 1; i <= 5; i++)
-        mb_meta_int(mb, nm(k, sizeof k, "color_width%d", i), d.cw[i]);
+        mb_meta_int(mb, arch_fmt(k, sizeof k, "color_width%d", i), d.cw[i]);
     return OR_OK;
 }
 
