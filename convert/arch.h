@@ -76,6 +76,10 @@ int arch_has(const ck_state_dict *sd, const char *name);
 /* Count consecutive indices i = start.. for which printf(fmt, i) names a tensor. */
 int arch_count(const ck_state_dict *sd, const char *fmt, int start);
 
+/* printf into buf (a tensor name built from a pattern); returns buf. */
+const char *arch_fmt(char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Copy a tensor unchanged into the builder under a new name. */
 or_status arch_copy(const ck_state_dict *sd, or_model_builder *mb, const char *src,
                     const char *dst, or_err *err);

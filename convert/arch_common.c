@@ -7,6 +7,15 @@
 
 #include "arch.h"
 
+const char *arch_fmt(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+    return buf;
+}
+
 void arch_expect(arch_expect_list *l, const char *name, int ndim, int64_t d0, int64_t d1,
                  int64_t d2, int64_t d3)
 {

@@ -1,6 +1,6 @@
 /* arch_registry.c: the list of architecture converters.
  * Each family lives in its own file (arch_sr.c, arch_zhang.c, arch_deoldify.c,
- * arch_rife.c, arch_dain.c) and defines the or_arch objects declared here. */
+ * arch_rife.c, arch_dain.c, arch_dex.c) and defines the or_arch objects declared here. */
 #include <stddef.h>
 #include <string.h>
 
@@ -14,10 +14,11 @@ OR_ARCH_DECL(or_arch_eccv16);
 OR_ARCH_DECL(or_arch_deoldify);
 OR_ARCH_DECL(or_arch_rife);
 OR_ARCH_DECL(or_arch_dain);
+OR_ARCH_DECL(or_arch_deep_exemplar);
 
 static const or_arch *const all_archs[] = {
     &or_arch_rrdbnet,  &or_arch_srvgg, &or_arch_siggraph17, &or_arch_eccv16,
-    &or_arch_deoldify, &or_arch_rife,  &or_arch_dain,
+    &or_arch_deoldify, &or_arch_rife,  &or_arch_dain, &or_arch_deep_exemplar,
 };
 #define N_ARCHS (sizeof all_archs / sizeof all_archs[0])
 

@@ -13,7 +13,6 @@
  * written as a per-channel affine (normB.scale/.shift).  Every width is read
  * from the shapes (the released files have 64/128/256/512; the test fixtures
  * a sixteenth of that).  Names and folds: docs/converters/colorize.md. */
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "arch.h"
@@ -30,25 +29,14 @@ typedef struct {
     int64_t classes;   /* 313 (eccv16) or 529 (siggraph17) */
 } zh_dims;
 
-static const char *fmt_name(char *buf, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static const char *fmt_name(char *buf, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, n, fmt, ap);
-    va_end(ap);
-    return buf;
-}
-
 /* Dimension `dim` of prefix.weight, else dim 0 of prefix.bias (so that one
  * missing tensor is reported alone, not as a cascade of shape errors), else dflt. */
 static int64_t width_of(const ck_state_dict *sd, const char *prefix, int dim, int64_t dflt)
 {
     char name[160];
-    int64_t d = arch_dim(sd, fmt_name(name, sizeof name, "%s.weight", prefix), dim);
+    int64_t d = arch_dim(sd, arch_fmt(name, sizeof name, "%s.weight", prefix), dim);
     if (d < 0)
-        d = arch_dim(sd, fmt_name(name, sizeof name, "%s.bias", prefix), 0);
+        d = arch_dim(sd, arch_fmt(name, sizeof name, "%s.bias", prefix), 0);
     return d < 0 ? dflt : d;
 }
 
@@ -62,7 +50,7 @@ static void infer_encoder(const ck_state_dict *sd, zh_dims *d, int64_t default_i
         d->in_ch = default_in;
     static const int64_t official[ZH_ENC] = {64, 128, 256, 512, 512, 512, 512};
     for (int b = 1; b <= ZH_ENC; b++)
-        d->w[b] = width_of(sd, fmt_name(p, sizeof p, "model%d.0", b), 0, official[b - 1]);
+        d->w[b] = width_of(sd, arch_fmt(p, sizeof p, "model%d.0", b), 0, official[b - 1]);
 }
 
 static void expect_encoder(arch_expect_list *l, const zh_dims *d)
@@ -72,10 +60,10 @@ static void expect_encoder(arch_expect_list *l, const zh_dims *d)
         int n = enc_convs[b - 1];
         for (int k = 0; k < n; k++) {
             int64_t cin = k > 0 ? d->w[b] : b == 1 ? d->in_ch : d->w[b - 1];
-            arch_expect_conv(l, fmt_name(p, sizeof p, "model%d.%d", b, 2 * k), d->w[b], cin, 3,
+            arch_expect_conv(l, arch_fmt(p, sizeof p, "model%d.%d", b, 2 * k), d->w[b], cin, 3,
                              3, 1);
         }
-        arch_expect_bn(l, fmt_name(p, sizeof p, "model%d.%d", b, 2 * n), d->w[b]);
+        arch_expect_bn(l, arch_fmt(p, sizeof p, "model%d.%d", b, 2 * n), d->w[b]);
     }
 }
 
@@ -83,8 +71,8 @@ static void expect_encoder(arch_expect_list *l, const zh_dims *d)
 static void expect_deconv(arch_expect_list *l, const char *prefix, int64_t in, int64_t out)
 {
     char name[160];
-    arch_expect(l, fmt_name(name, sizeof name, "%s.weight", prefix), 4, in, out, 4, 4);
-    arch_expect(l, fmt_name(name, sizeof name, "%s.bias", prefix), 1, out, 0, 0, 0);
+    arch_expect(l, arch_fmt(name, sizeof name, "%s.weight", prefix), 4, in, out, 4, 4);
+    arch_expect(l, arch_fmt(name, sizeof name, "%s.bias", prefix), 1, out, 0, 0, 0);
 }
 
 /* prefix.weight (+ .bias) -> dst.weight (+ .bias), unchanged. */
@@ -92,12 +80,12 @@ static or_status copy_conv(const ck_state_dict *sd, or_model_builder *mb, const 
                            const char *dst, int with_bias, or_err *err)
 {
     char a[160], b[160];
-    OR_TRY(arch_copy(sd, mb, fmt_name(a, sizeof a, "%s.weight", src),
-                     fmt_name(b, sizeof b, "%s.weight", dst), err));
+    OR_TRY(arch_copy(sd, mb, arch_fmt(a, sizeof a, "%s.weight", src),
+                     arch_fmt(b, sizeof b, "%s.weight", dst), err));
     if (!with_bias)
         return OR_OK;
-    return arch_copy(sd, mb, fmt_name(a, sizeof a, "%s.bias", src),
-                     fmt_name(b, sizeof b, "%s.bias", dst), err);
+    return arch_copy(sd, mb, arch_fmt(a, sizeof a, "%s.bias", src),
+                     arch_fmt(b, sizeof b, "%s.bias", dst), err);
 }
 
 static or_status convert_encoder(const ck_state_dict *sd, or_model_builder *mb, or_err *err)
@@ -106,10 +94,10 @@ static or_status convert_encoder(const ck_state_dict *sd, or_model_builder *mb, 
     for (int b = 1; b <= ZH_ENC; b++) {
         int n = enc_convs[b - 1];
         for (int k = 0; k < n; k++)
-            OR_TRY(copy_conv(sd, mb, fmt_name(src, sizeof src, "model%d.%d", b, 2 * k),
-                             fmt_name(dst, sizeof dst, "conv%d_%d", b, k + 1), 1, err));
-        OR_TRY(arch_fold_bn_affine(sd, mb, fmt_name(src, sizeof src, "model%d.%d", b, 2 * n),
-                                   fmt_name(dst, sizeof dst, "norm%d", b), ZH_BN_EPS, err));
+            OR_TRY(copy_conv(sd, mb, arch_fmt(src, sizeof src, "model%d.%d", b, 2 * k),
+                             arch_fmt(dst, sizeof dst, "conv%d_%d", b, k + 1), 1, err));
+        OR_TRY(arch_fold_bn_affine(sd, mb, arch_fmt(src, sizeof src, "model%d.%d", b, 2 * n),
+                                   arch_fmt(dst, sizeof dst, "norm%d", b), ZH_BN_EPS, err));
     }
     return OR_OK;
 }

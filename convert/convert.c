@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch_dex.h"
 #include "arch_sr_ncnn.h"
 #include "runtime/core/fileutil.h"
 #include "ncnn_param.h"
@@ -127,6 +128,14 @@ or_status or_convert_file(const char *in_path, const char *out_path, const or_co
     }
     ck_state_dict sd;
     OR_TRY(ckpt_read_state_dict(in_path, &sd, err));
+    if (!(o && o->arch) && dex_part_of(&sd)) {
+        or_errf(err, OR_EINVAL,
+                "%s: one of the three files of Deep Exemplar (%s); convert the three together "
+                "(nonlocal_net_iter_76000.pth colornet_iter_76000.pth vgg19_conv.pth, or their "
+                "folder)", OR_ESC(in_path), dex_part_of(&sd));
+        ckpt_free(&sd);
+        return OR_EINVAL;
+    }
     or_model_builder mb;
     mb_init(&mb);
     or_status s = or_convert_state_dict(&sd, o, &mb, NULL, err);

@@ -27,6 +27,16 @@ or_status or_convert_file(const char *in_path, const char *out_path, const or_co
  * source_bin_sha256 and source_weights_storage ("fp16", "fp32", "mixed"). */
 or_status or_convert_ncnn(const char *param_path, const char *bin_path, const char *out_path,
                           const or_convert_opts *o, or_err *err);
+/* A model released as several checkpoints (Deep Exemplar: nonlocal_net_iter_76000.pth,
+ * colornet_iter_76000.pth, vgg19_conv.pth, in any order), or n == 1 and the folder
+ * holding them (its root or the release zip's checkpoints/video_moredata_l1/ and
+ * data/): each part is found by its tensors, the parts are merged and converted as
+ * one state dict (convert_multi.c).  source_file / source_sha256 list the three
+ * files, comma-separated, in that order. */
+or_status or_convert_files(const char *const *paths, int n, const char *out_path,
+                           const or_convert_opts *o, or_err *err);
+/* 1 when path is a folder (or_convert_files takes one). */
+int or_convert_is_folder(const char *path);
 /* 1 when path is an ncnn .param (starts with the magic line). */
 int or_convert_is_ncnn_param(const char *path);
 

@@ -113,3 +113,101 @@ int om_self_attention_cases(or_backend *be, or_dtype dt)
         fails += attn_one(be, dt, &attn_cases[i]);
     return fails;
 }
+
+/* ---- exemplar attention ---------------------------------------------------------- */
+
+/* y[:, i] = sum_j softmax_j(f_ij / t) v[:, j], sim[i] = max_j f_ij, f_ij = q_i . k_j, in
+ * double (NonlocalNet.py's matmul, softmax over the last dim, matmul). */
+static void ref_exemplar(const float *q, const float *k, const float *v, double t, float *y,
+                         float *sim, int n, int c, int pq, int pk, int cv)
+{
+    double *f = malloc(sizeof(double) * pk);
+    for (int b = 0; b < n; b++)
+        for (int i = 0; i < pq; i++) {
+            double m = -INFINITY, sum = 0;
+            for (int j = 0; j < pk; j++) {
+                double s = 0;
+                for (int ch = 0; ch < c; ch++)
+                    s += (double)q[((size_t)b * c + ch) * pq + i] * k[((size_t)b * c + ch) * pk + j];
+                f[j] = s;
+                m = s > m ? s : m;
+            }
+            sim[(size_t)b * pq + i] = (float)m;
+            for (int j = 0; j < pk; j++)
+                sum += f[j] = exp((f[j] - m) / t);
+            for (int o = 0; o < cv; o++) {
+                double acc = 0;
+                for (int j = 0; j < pk; j++)
+                    acc += f[j] * v[((size_t)b * cv + o) * pk + j];
+                y[((size_t)b * cv + o) * pq + i] = (float)(acc / sum);
+            }
+        }
+    free(f);
+}
+
+typedef struct {
+    int n, c, hq, wq, hk, wk, cv;
+    float t;
+    int grid; /* q, k multiples of 1/8: every score exact in f32 (and f16 inputs), so a
+                 small temperature cannot amplify summation-order rounding, and ties are
+                 exact ties on every backend */
+} exemplar_case;
+
+static const exemplar_case exemplar_cases[] = {
+    {1, 8, 5, 7, 6, 9, 2, 1.0f, 0},        /* odd sizes, soft weights */
+    {2, 16, 3, 5, 4, 4, 3, 0.015625f, 1},  /* batch 2, logits of hundreds: the running max */
+    {1, 4, 9, 11, 13, 7, 2, 1e-10f, 1},    /* the official temperature: an argmax, with ties */
+    {1, 40, 1, 1, 1, 37, 16, 0.5f, 0},     /* one query, 16 values, channels past one chunk */
+    {1, 33, 17, 19, 10, 30, 2, 0x1p-30f, 1}, /* 300 keys (> one CPU tile), 323 queries */
+    {1, 3, 2, 2, 1, 1, 1, 0.01f, 0},       /* one key: weight 1 */
+};
+
+static float *exemplar_input(size_t n, int grid, or_dtype dt)
+{
+    float *x = om_rand(n, -1, 1, dt);
+    for (size_t i = 0; grid && i < n; i++)
+        x[i] = roundf(x[i] * 8) / 8;
+    return x;
+}
+
+static int exemplar_one(or_backend *be, or_dtype dt, const exemplar_case *c)
+{
+    int pq = c->hq * c->wq, pk = c->hk * c->wk;
+    float *q = exemplar_input((size_t)c->n * c->c * pq, c->grid, dt);
+    float *k = exemplar_input((size_t)c->n * c->c * pk, c->grid, dt);
+    float *v = om_rand((size_t)c->n * c->cv * pk, -1, 1, dt);
+    size_t ny = (size_t)c->n * c->cv * pq, ns = (size_t)c->n * pq;
+    float *ref = malloc(ny * sizeof(float)), *rsim = malloc(ns * sizeof(float));
+    ref_exemplar(q, k, v, c->t, ref, rsim, c->n, c->c, pq, pk, c->cv);
+    char what[256];
+    snprintf(what, sizeof what, "exemplar_attention q [%d,%d,%d,%d] k %dx%d v %d t %g %s on %s",
+             c->n, c->c, c->hq, c->wq, c->hk, c->wk, c->cv, (double)c->t, or_dtype_name(dt),
+             be->name);
+    or_arena_mark m = or_arena_get_mark(&be->arena);
+    or_tensor tq, tk, tv, ty, ts;
+    or_err err;
+    or_status st = om_put(be, &tq, c->n, c->c, c->hq, c->wq, dt, "query", q, &err);
+    if (!st) st = om_put(be, &tk, c->n, c->c, c->hk, c->wk, dt, "key", k, &err);
+    if (!st) st = om_put(be, &tv, c->n, c->cv, c->hk, c->wk, dt, "value", v, &err);
+    if (!st) st = om_put(be, &ty, c->n, c->cv, c->hq, c->wq, dt, "y", NULL, &err);
+    if (!st) st = om_put(be, &ts, c->n, 1, c->hq, c->wq, dt, "sim", NULL, &err);
+    if (!st) st = or_exemplar_attention(&tq, &tk, &tv, c->t, &ty, &ts, &err);
+    int fail = om_finish(st, &err, what, &ty, ref, dt);
+    if (!fail) {
+        char w2[300];
+        snprintf(w2, sizeof w2, "%s (similarity)", what);
+        fail = om_finish(OR_OK, &err, w2, &ts, rsim, dt);
+    }
+    or_arena_reset(&be->arena, m);
+    free(q), free(k), free(v), free(ref), free(rsim);
+    return fail;
+}
+
+int om_exemplar_attention_cases(or_backend *be, or_dtype dt)
+{
+    int fails = 0;
+    tu_seed(37);
+    for (size_t i = 0; i < sizeof exemplar_cases / sizeof exemplar_cases[0]; i++)
+        fails += exemplar_one(be, dt, &exemplar_cases[i]);
+    return fails;
+}

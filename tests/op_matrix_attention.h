@@ -10,5 +10,12 @@
 #include "runtime/core/ops_attention.h"
 
 int om_self_attention_cases(or_backend *be, or_dtype dt);
+/* or_exemplar_attention (Deep Exemplar's WarpNet correspondence) against a double
+ * reference of NonlocalNet.py's matmul / softmax(f / temperature) / matmul and
+ * the max similarity: odd sizes, batch 2, one key, one query, 300 keys, 16 value
+ * channels, temperatures 1 .. 1e-10 (an argmax, with exact ties: query and key
+ * values on a 1/8 grid make every score exact, so summation order cannot move
+ * the argmax or, at 1/64 and 2^-30, be amplified by the temperature). */
+int om_exemplar_attention_cases(or_backend *be, or_dtype dt);
 
 #endif

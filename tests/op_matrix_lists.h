@@ -16,6 +16,7 @@
 #include "op_matrix_flow.h"
 #include "op_matrix_math.h"
 #include "op_matrix_nhwc.h"
+#include "op_matrix_norm.h"
 #include "op_matrix_pool.h"
 #include "op_matrix_resample.h"
 
@@ -38,7 +39,8 @@
 /* f32 only: the numpy fixture's exact values cannot be carried in f16 inputs. */
 #define OM_COLOR_F32_CASES(X) X(color_numpy)
 #define OM_POOL_CASES(X) X(maxpool2d) X(avgpool2d) X(pad2d)
-#define OM_ATTENTION_CASES(X) X(self_attention)
+#define OM_ATTENTION_CASES(X) X(self_attention) X(exemplar_attention)
+#define OM_NORM_CASES(X) X(instance_norm) X(spatial_center) X(channel_normalize)
 #define OM_FLOW_CASES(X)                                                                      \
     X(flow_correlation) X(flow_pwc_warp) X(flow_projection) X(flow_filter_interpolation)      \
     X(flow_inv_exp)

@@ -223,9 +223,12 @@ Test(convert_fixtures, every_fixture_matches_pytorch)
     }
     closedir(d);
     cr_expect_eq(failed, 0, "%d of %d fixtures differ from PyTorch (details above)", failed, n);
-    /* every architecture family has fixtures: the test cannot pass on an empty folder */
+    /* every architecture family has fixtures: the test cannot pass on an empty folder
+     * (deep-exemplar is three files, checked by test_arch_dex and test_net_dex) */
     for (int i = 0; i < or_arch_count(); i++) {
         char key[64];
+        if (!strcmp(or_arch_at(i)->name, "deep-exemplar"))
+            continue;
         snprintf(key, sizeof key, " %s ", or_arch_at(i)->name);
         cr_expect(strstr(archs_seen, key) != NULL, "no fixture for architecture %s", or_arch_at(i)->name);
     }

@@ -1,4 +1,4 @@
-/* test_ops_pool_attention.c: the "pool" and "attention" op families on the CPU
+/* test_ops_pool_attention.c: the "pool", "attention" and "norm" op families on the CPU
  * backend (op matrix against plain references), their argument checks, and
  * the softmax's numerical care. */
 #include <criterion/criterion.h>
@@ -16,6 +16,7 @@ TestSuite(pool_attention_cpu, .init = om_open, .fini = om_close);
 #define CPU_TEST(op) OM_TEST_F32(pool_attention_cpu, op)
 OM_POOL_CASES(CPU_TEST)
 OM_ATTENTION_CASES(CPU_TEST)
+OM_NORM_CASES(CPU_TEST)
 
 Test(pool_attention_cpu, softmax_survives_huge_logits)
 {
@@ -59,6 +60,38 @@ Test(pool_attention_cpu, errors_name_the_tensors)
     cr_expect_eq(or_self_attention(&x, &q, &k, &v, 0.5f, &x, &err), OR_EINVAL);
     cr_expect(strstr(err.msg, "overlap"), "%s", err.msg);
     cr_expect_eq(or_self_attention(&x, &q, &k, &v, 0.5f, &y, &err), OR_OK, "%s", err.msg);
+}
+
+Test(pool_attention_cpu, exemplar_attention_and_norm_errors_name_the_tensors)
+{
+    or_tensor q, k, v, y, sim, v17, kbad, x;
+    or_err err;
+    cr_assert_eq(or_tensor_alloc(be, &q, 1, 8, 3, 5, OR_F32, "theta", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &k, 1, 8, 4, 4, OR_F32, "phi", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &v, 1, 2, 4, 4, OR_F32, "ref ab", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &y, 1, 2, 3, 5, OR_F32, "warped", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &sim, 1, 1, 3, 5, OR_F32, "similarity", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &v17, 1, 17, 4, 4, OR_F32, "wide", &err), OR_OK);
+    cr_assert_eq(or_tensor_alloc(be, &kbad, 1, 7, 4, 4, OR_F32, "phi7", &err), OR_OK);
+    cr_expect_eq(or_exemplar_attention(&q, &k, &v, 0.01f, &y, &sim, &err), OR_OK, "%s", err.msg);
+    cr_expect_eq(or_exemplar_attention(&q, &k, &v, 0.01f, &y, NULL, &err), OR_OK, "%s", err.msg);
+    cr_expect_eq(or_exemplar_attention(&q, &kbad, &v, 0.01f, &y, &sim, &err), OR_ESHAPE);
+    cr_expect(strstr(err.msg, "phi7") && strstr(err.msg, "[1,8,4,4]"), "%s", err.msg);
+    cr_expect_eq(or_exemplar_attention(&q, &k, &v17, 0.01f, &y, &sim, &err), OR_EINVAL);
+    cr_expect(strstr(err.msg, "wide") && strstr(err.msg, "1..16"), "%s", err.msg);
+    cr_expect_eq(or_exemplar_attention(&q, &k, &v, 0.0f, &y, &sim, &err), OR_EINVAL);
+    cr_expect(strstr(err.msg, "temperature"), "%s", err.msg);
+    cr_expect_eq(or_exemplar_attention(&q, &k, &v, 0.01f, &sim, NULL, &err), OR_ESHAPE);
+    cr_expect(strstr(err.msg, "similarity") && strstr(err.msg, "[1,2,3,5]"), "%s", err.msg);
+    or_tensor alias = y; /* the similarity written over the warped output */
+    alias.c = 1;
+    cr_expect_eq(or_exemplar_attention(&q, &k, &v, 0.01f, &y, &alias, &err), OR_EINVAL);
+    cr_expect(strstr(err.msg, "overlap"), "%s", err.msg);
+    cr_assert_eq(or_tensor_alloc(be, &x, 1, 3, 1, 1, OR_F32, "one pixel", &err), OR_OK);
+    cr_expect_eq(or_instance_norm(&x, 0.0f, &x, &err), OR_EINVAL);
+    cr_expect(strstr(err.msg, "eps"), "%s", err.msg);
+    cr_expect_eq(or_channel_normalize(&x, 0.0f, &y, &err), OR_ESHAPE);
+    cr_expect(strstr(err.msg, "warped") && strstr(err.msg, "[1,3,1,1]"), "%s", err.msg);
 }
 
 Test(pool_attention_cpu, cpu_refuses_f16)

@@ -251,10 +251,11 @@ Test(registry, every_model_has_an_architecture_and_a_source)
     }
     const char *names[] = {"realesrgan-x4plus", "realesrgan-x4plus-anime", "realesrgan-x2plus",
                            "esrgan-x4", "rrdb-psnr-x4", "realesr-general-x4v3", "realesr-animevideov3",
-                           "deoldify-artistic", "siggraph17", "eccv16", "rife-v4.6", "rife-v4.25", "dain"};
+                           "deoldify-artistic", "siggraph17", "eccv16", "rife-v4.6", "rife-v4.25", "dain",
+                           "deep-exemplar"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cr_expect(or_registry_find(names[i]) != NULL, "%s is not registered", names[i]);
-    cr_expect_eq(or_arch_count(), 7, "every architecture family is linked in");
+    cr_expect_eq(or_arch_count(), 8, "every architecture family is linked in");
 }
 
 Test(registry, known_copies_and_a_registry_file)

@@ -95,6 +95,13 @@ static const or_model_info models[] = {
     {.name = "dain", .arch = "dain", .stage = "interpolate", .checkpoint = "best.pth",
      .url = "http://vllab1.ucmerced.edu/~wenbobao/DAIN/best.pth", .license = "MIT",
      .notes = "DAIN (PWC-Net flow, MegaDepth depth; no published sha256)"},
+    {.name = "deep-exemplar", .arch = "deep-exemplar", .stage = "colorize",
+     .checkpoint = "colorization_checkpoint.zip",
+     .url = "https://facevc.blob.core.windows.net/zhanbo/old_photo/colorization_checkpoint.zip",
+     .url_is_page = 1, .license = "MIT", .convert_from = "THE_UNZIPPED_FOLDER",
+     .notes = "Deep Exemplar-based Video Colorization: nonlocal_net_iter_76000.pth + "
+              "colornet_iter_76000.pth + vgg19_conv.pth, colour from a reference picture "
+              "(no published sha256)"},
 };
 
 #define N_MODELS (sizeof models / sizeof models[0])
@@ -144,6 +151,7 @@ static or_status parse_entry(const json_value *e, size_t i, const char *path, or
     m->default_of = json_str(e, "default_of", NULL);
     m->size = (int64_t)json_num(e, "size", 0);
     m->url_is_page = json_num(e, "url_is_page", 0) != 0;
+    m->convert_from = json_str(e, "convert_from", NULL);
     return OR_OK;
 }
 

@@ -21,10 +21,14 @@ typedef struct {
     const char *license;
     const char *notes;
     int64_t size;            /* official file size in bytes; 0: not established */
-    int url_is_page;         /* url is a web page (Google Drive, a model list), not the file */
+    int url_is_page;         /* url is a web page (Google Drive, a model list), not the file,
+                                or an archive to unpack by hand (convert_from) */
     const char *default_of;  /* the command whose default this is ("upscale", ...), or NULL */
     /* a known copy that is not the release file (same network, other bytes) */
     const char *copy_sha256, *copy_note;
+    /* what to give oprestore-convert when it is not the checkpoint itself (a release
+     * zip to unpack first), or NULL */
+    const char *convert_from;
 } or_model_info;
 
 typedef enum {
@@ -44,7 +48,7 @@ const or_model_info *or_registry_match_checkpoint(const char *file_name, const c
 /* Add the models of a JSON file to the table (an entry of the same name
  * replaces the built-in one): [{"name", "arch", "stage", "checkpoint", "url"
  * (required), "sha256", "size", "license", "notes", "default_of",
- * "url_is_page"}].  Private models, mirrors, tests; oprestore-gpu reads
+ * "url_is_page", "convert_from"}].  Private models, mirrors, tests; oprestore-gpu reads
  * $OPRESTORE_REGISTRY.  Pointers from before a load or reset are invalid. */
 or_status or_registry_load(const char *path, or_err *err);
 void or_registry_reset(void); /* back to the built-in table */

@@ -20,6 +20,12 @@ static void usage(FILE *f)
             "       oprestore-convert MODEL.param [MODEL.bin] -o OUT.safetensors [...]\n"
             "                         an ncnn model of a super-resolution network (RRDBNet,\n"
             "                         SRVGGNetCompact; MODEL.bin defaults to the .param's sibling)\n"
+            "       oprestore-convert A.pth B.pth C.pth -o OUT.safetensors [...]\n"
+            "       oprestore-convert FOLDER -o OUT.safetensors [...]\n"
+            "                         a model released as several files (Deep Exemplar:\n"
+            "                         nonlocal_net_iter_76000.pth colornet_iter_76000.pth\n"
+            "                         vgg19_conv.pth, in any order, or the unzipped release\n"
+            "                         folder); -M names it deep-exemplar.safetensors\n"
             "       oprestore-convert IN.pth -M MODELS_DIR [...]  write MODELS_DIR/<model>.safetensors,\n"
             "                         naming the model from the registry (sha256, then file name);\n"
             "                         skipped when that file was already made from the same checkpoint\n"
@@ -150,6 +156,19 @@ static int output_in_dir(const char *in, const char *in_bin, const char *dir, ch
     return same;
 }
 
+/* "OUT: arch, N tensors, dtype" after a conversion; 0. */
+static int report_output(const char *out)
+{
+    st_file f;
+    or_err err;
+    if (st_open(out, &f, &err) == OR_OK) {
+        printf("%s: %s, %d tensors, %s\n", OR_ESC(out), OR_ESC(st_meta(&f, "arch")), f.n,
+               OR_ESC(st_meta(&f, "dtype")));
+        st_close(&f);
+    }
+    return 0;
+}
+
 #define USAGE_LINE                                                                          \
     "usage: oprestore-convert IN.pth -o OUT.safetensors | -M DIR [--arch NAME] [--dtype f32|f16] " \
     "[-v], or --inspect FILE, or --list-archs (see oprestore-convert -h)"
@@ -164,8 +183,12 @@ static const char *value_of(int argc, char **argv, int *i)
     return argv[++*i];
 }
 
+#define MAX_INPUTS 3
+
 typedef struct {
     const char *in, *in_bin, *out, *into; /* in_bin: an ncnn model's .bin after its .param */
+    const char *ins[MAX_INPUTS];          /* several checkpoints of one model (Deep Exemplar) */
+    int n_in;
     or_convert_opts o;
 } args;
 
@@ -202,11 +225,14 @@ static int parse_arg(args *g, int argc, char **argv, int *i)
     } else if (a[0] == '-' && a[1])
         return fail(2, "unknown option '%s' (see oprestore-convert -h)", a);
     else if (!g->in)
-        g->in = a;
+        g->in = g->ins[g->n_in++] = a;
     else if (!g->in_bin && or_convert_is_ncnn_param(g->in))
         g->in_bin = a;
+    else if (g->n_in < MAX_INPUTS)
+        g->ins[g->n_in++] = a;
     else
-        return fail(2, "more than one input (%s, %s) (see oprestore-convert -h)", g->in, a);
+        return fail(2, "more than %d inputs (%s, %s, ...) (see oprestore-convert -h)", MAX_INPUTS,
+                    g->in, a);
     return -1;
 }
 
@@ -229,6 +255,19 @@ int main(int argc, char **argv)
                     "oprestore-convert -h)", in);
     or_err err;
     char dir_out[4096 + 300], bin_default[4096];
+    if (g.n_in > 1 || or_convert_is_folder(in)) { /* one model in several files */
+        if (into) {
+            mkdir(into, 0755);
+            snprintf(dir_out, sizeof dir_out, "%s/deep-exemplar.safetensors", into);
+            out = dir_out;
+        }
+        for (int i = 0; i < g.n_in; i++)
+            if (!strcmp(g.ins[i], out) || or_same_file(g.ins[i], out))
+                return fail(2, "%s: the output would overwrite the input", out);
+        if (or_convert_files(g.ins, g.n_in, out, &o, &err) != OR_OK)
+            return fail(1, "%s", err.msg);
+        return report_output(out);
+    }
     if (!in_bin && or_convert_is_ncnn_param(in)) {
         ncnn_bin_path_for(in, bin_default, sizeof bin_default);
         in_bin = bin_default;
@@ -251,11 +290,5 @@ int main(int argc, char **argv)
                          : or_convert_file(in, out, &o, &err);
     if (s != OR_OK)
         return fail(1, "%s", err.msg);
-    st_file f;
-    if (st_open(out, &f, &err) == OR_OK) {
-        printf("%s: %s, %d tensors, %s\n", OR_ESC(out), OR_ESC(st_meta(&f, "arch")), f.n,
-               OR_ESC(st_meta(&f, "dtype")));
-        st_close(&f);
-    }
-    return 0;
+    return report_output(out);
 }

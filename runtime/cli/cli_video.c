@@ -11,6 +11,7 @@
 #include <libavutil/log.h>
 #include <libavutil/mathematics.h>
 
+#include "cli_dex.h"
 #include "cli_jobs.h"
 #include "runtime/stages/colorize.h"
 #include "runtime/core/fileutil.h"
@@ -27,6 +28,10 @@ int cli_chain_load(cli_chain *c)
     int rc = cli_open_backend(&c->o, &c->be);
     if (rc < 0 && c->colorize)
         rc = cli_load_net(&c->o, c->be, c->colorize, "colorize", &c->net_c);
+    if (rc < 0 && c->net_c)
+        rc = cli_dex_open(&c->o, &c->dexf, c->be, c->net_c, &c->dex);
+    if (rc < 0 && c->dex.state)
+        c->o.load_threads = 1; /* one chain of frames: read them in order */
     if (rc < 0 && c->upscale)
         rc = cli_load_net(&c->o, c->be, c->upscale, "upscale", &c->net_u);
     if (rc < 0 && c->interpolate)
@@ -66,6 +71,7 @@ int cli_chain_render_factor(const cli_chain *c)
 
 void cli_chain_free(cli_chain *c)
 {
+    cli_dex_close(&c->dex);
     or_net_free(c->net_c);
     or_net_free(c->net_u);
     or_net_free(c->net_i);
@@ -82,6 +88,7 @@ static or_status stage_colorize(void *ctx, const or_image *in, or_image *out, or
     int rf = cli_chain_render_factor(c);
     if (rf)
         co.render_factor = rf;
+    co.dex = c->dex.state;
     return or_colorize_image(c->net_c, in, &co, out, NULL, err);
 }
 

@@ -5,6 +5,8 @@
 #define OR_CLI_VIDEO_H
 
 #include "cli_common.h"
+#include "cli_dex.h"
+#include "runtime/stages/colorize.h"
 #include "runtime/io/image.h"
 
 typedef struct {
@@ -14,6 +16,8 @@ typedef struct {
     double flow_scale;                            /* RIFE flow scale; 0: 1 */
     or_backend *be;
     or_net *net_c, *net_u, *net_i;
+    cli_dex_flags dexf;                           /* deep-exemplar's flags */
+    cli_dex dex;                                  /* deep-exemplar's chain (.state NULL: off) */
 } cli_chain;
 
 /* Open the backend and load the chain's networks.  -1 to go on, else the exit code. */

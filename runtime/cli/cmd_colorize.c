@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "runtime/cli/cli_common.h"
+#include "runtime/cli/cli_dex.h"
 #include "runtime/cli/cli_jobs.h"
 #include "runtime/stages/colorize.h"
 #include "runtime/io/image.h"
@@ -26,7 +27,8 @@ static void usage(FILE *f)
             "usage: oprestore-gpu colorize -i IN -o OUT [options]\n"
             "Colourises a black-and-white photo, a folder of photos (not recursive; names kept,\n"
             "as .png or the -f format) or a video (then as 'restore --colorize MODEL').\n"
-            "Models: deoldify-artistic (default), deoldify-stable, siggraph17, eccv16.\n"
+            "Models: deoldify-artistic (default), deoldify-stable, siggraph17, eccv16,\n"
+            "deep-exemplar (colours carried from --reference; a folder of frames is one clip).\n"
             "The luminance of the input is kept; gray, toned and RGB inputs give RGB outputs,\n"
             "alpha is kept (PNG), 16-bit PNGs are written as 16-bit PNGs.\n"
             "  -r N               DeOldify render factor: network size 16*N (default %d; = --render-factor)\n"
@@ -35,7 +37,17 @@ static void usage(FILE *f)
             "                     optional \"size\": the patch side in network pixels (odd 1..9, default 5)\n"
             "  --temperature T    siggraph17/eccv16: the annealed mean of the network's colour\n"
             "                     distribution at softmax temperature T (the paper: 0.38; lower is more\n"
-            "                     vivid, 1 the plain mean); without it, each model's released output\n",
+            "                     vivid, 1 the plain mean); without it, each model's released output\n"
+            "  --reference REF    deep-exemplar: the colour picture to take colours from, or a folder\n"
+            "                     of them (name order), one per scene (scene cuts by --scene-threshold),\n"
+            "                     or by REF/scenes.json: [{\"first\": 0, \"last\": 99, \"reference\": \"a.jpg\"}];\n"
+            "                     inputs are processed in name order as one chain of frames\n"
+            "  --no-smooth        deep-exemplar: skip the fast global smoother of the colours\n"
+            "  --work-pixels N    deep-exemplar: working size in pixels, the frame's aspect kept\n"
+            "                     (default 331776 = 432x768, as the official test)\n"
+            "  --keyframes MODEL  deep-exemplar without --reference: each scene's first frame is\n"
+            "                     coloured by MODEL (deoldify-*, siggraph17, eccv16) and used as the\n"
+            "                     scene's reference\n",
             OR_DEOLDIFY_RENDER_FACTOR_IMAGE);
     cli_usage_common(f);
     cli_usage_video(f);
@@ -48,12 +60,17 @@ typedef struct {
     int n_hints;
     double temperature; /* 0: not given */
     or_net *net;
+    cli_dex_flags dexf;
+    cli_dex dex;
 } co_ctx;
 
 static int extra(void *ctx, int argc, char **argv, int *i)
 {
     co_ctx *c = ctx;
     const char *a = argv[*i];
+    int dex = cli_dex_flag(argc, argv, i, &c->dexf);
+    if (dex != CLI_UNKNOWN)
+        return dex;
     if (strcmp(a, "-r") && strcmp(a, "--hints") && strcmp(a, "--temperature"))
         return CLI_UNKNOWN;
     if (*i + 1 >= argc)
@@ -88,6 +105,7 @@ static or_status colorize_one(void *ctx, const cli_job *j, const or_image *img, 
     co.hints = c->hints;
     co.n_hints = c->n_hints;
     co.temperature = (float)c->temperature;
+    co.dex = c->dex.state;
     for (int i = 0; i < c->n_hints; i++)
         if (c->hints[i].x >= img->width || c->hints[i].y >= img->height)
             return or_errf(err, OR_EINVAL, "%s: hint %d (x %d, y %d) is outside the %dx%d image",
@@ -95,7 +113,13 @@ static or_status colorize_one(void *ctx, const cli_job *j, const or_image *img, 
                            img->height);
     or_colorize_info info;
     OR_TRY(or_colorize_image(c->net, img, &co, res, &info, err));
-    if (c->o.verbose)
+    if (c->o.verbose && c->dex.state)
+        fprintf(stderr, "%s -> %s: %dx%d, network %dx%d, scene %d, reference %s%d%s, %.2f s\n",
+                OR_ESC(j->in), OR_ESC(j->out), img->width, img->height, info.net_w, info.net_h,
+                info.scene, info.reference < 0 ? "keyframe of scene " : "",
+                info.reference < 0 ? info.scene : info.reference,
+                info.chain_restarted ? " (new chain)" : "", now_s() - t0);
+    else if (c->o.verbose)
         fprintf(stderr, "%s -> %s: %dx%d, network %dx%d%s, %d hint%s, %.2f s\n", OR_ESC(j->in),
                 OR_ESC(j->out), img->width, img->height, info.net_w, info.net_h,
                 info.was_gray ? ", gray" : "", info.hints_used, info.hints_used == 1 ? "" : "s",
@@ -106,7 +130,7 @@ static or_status colorize_one(void *ctx, const cli_job *j, const or_image *img, 
 static int is_colorizer(const or_net *net)
 {
     return net->arch && (!strcmp(net->arch, "deoldify") || !strcmp(net->arch, "siggraph17") ||
-                         !strcmp(net->arch, "eccv16"));
+                         !strcmp(net->arch, "eccv16") || !strcmp(net->arch, "deep-exemplar"));
 }
 
 /* Loads the hints and the network; returns -1 to go on, else the exit code. */
@@ -128,13 +152,19 @@ static int setup(co_ctx *c, or_backend *be, const char *model)
                 c->net->arch ? c->net->arch : "this model");
         return 1;
     }
+    int rc = cli_dex_open(o, &c->dexf, be, c->net, &c->dex);
+    if (rc >= 0)
+        return rc;
+    if (c->dex.state)
+        o->load_threads = 1; /* one chain of frames: read them in order */
     int sig = !strcmp(c->net->arch, "siggraph17");
     if (c->n_hints && !sig && !o->quiet)
         cli_say(o, "note: --hints is for siggraph17; %s ignores them", c->net->arch);
     if (c->temperature > 0 && !strcmp(c->net->arch, "deoldify") && !o->quiet)
         cli_say(o, "note: --temperature is for siggraph17 and eccv16; DeOldify ignores it");
     if (o->render_factor && strcmp(c->net->arch, "deoldify") && !o->quiet)
-        cli_say(o, "note: -r is for DeOldify; %s always runs at 256x256", c->net->arch);
+        cli_say(o, "note: -r is for DeOldify; %s %s", c->net->arch,
+                c->dex.state ? "does not take it" : "always runs at 256x256");
     if (o->verbose)
         cli_say(o, "%s (%s, %s) on %s", model, c->net->arch, or_dtype_name(dt), be->name);
     return -1;
@@ -162,6 +192,7 @@ int cmd_colorize(int argc, char **argv)
         cli_install_signals();
         rc = cli_run_images(o, &jobs, colorize_one, &c);
     }
+    cli_dex_close(&c.dex);
     or_net_free(c.net);
     or_backend_destroy(be);
     cli_jobs_free(&jobs);

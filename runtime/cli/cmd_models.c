@@ -120,9 +120,17 @@ static int on_progress(void *ctx, int64_t done, int64_t total, int64_t resumed, 
     return 0;
 }
 
-/* A web page, not a file: what to download and where to put it. */
+/* A web page, not a file (or a release archive to unpack first): what to download and
+ * where to put it. */
 static int tell_by_hand(const get_ctx *g, const or_model_info *m)
 {
+    if (m->convert_from) {
+        fprintf(stderr,
+                PROG ": %s: download %s (%s) and unpack it, then run 'oprestore-convert %s -M "
+                "%s'\n",
+                m->name, m->checkpoint, m->url, m->convert_from, g->dir);
+        return 1;
+    }
     fprintf(stderr,
             PROG ": %s: %s is a web page, not a file: download %s from there%s%s, then run "
             "'oprestore-convert %s -M %s'\n",
@@ -323,7 +331,8 @@ static void list_missing(const char *dir)
         printf("  %-26s %-10s %s\n", m->name, m->arch, m->license);
         if (m->url_is_page)
             printf("      download %s by hand from %s, then 'oprestore-convert %s -M %s'\n",
-                   m->checkpoint, m->url, m->checkpoint, dir);
+                   m->checkpoint, m->url, m->convert_from ? m->convert_from : m->checkpoint,
+                   dir);
         else
             printf("      oprestore-gpu models --get %s   (%s)\n", m->name, m->url);
         if (m->sha256)

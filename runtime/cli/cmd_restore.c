@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "runtime/cli/cli_common.h"
+#include "runtime/cli/cli_dex.h"
 #include "runtime/cli/cli_jobs.h"
 #include "runtime/cli/cli_video.h"
 #include "runtime/core/fileutil.h"
@@ -23,7 +24,10 @@ static void usage(FILE *f)
             "folder of frames (-> numbered frames 00000001.png ... in the OUT folder), or an\n"
             "image or folder of images (without --interpolate).\n"
             "  --colorize MODEL     deoldify-video, deoldify-artistic, deoldify-stable,\n"
-            "                       siggraph17, eccv16\n"
+            "                       siggraph17, eccv16, deep-exemplar (with --reference REF:\n"
+            "                       a picture, or a folder of them, one per scene; --no-smooth,\n"
+            "                       --work-pixels N), or with --keyframes MODEL: each scene's\n"
+            "                       first frame coloured by MODEL becomes its reference\n"
             "  --upscale MODEL      realesr-animevideov3, realesrgan-x4plus, ...\n"
             "  --interpolate MODEL  rife-v4.6, rife-v4.25, rife-v4.26, dain\n");
     cli_usage_common(f);
@@ -32,11 +36,15 @@ static void usage(FILE *f)
 
 typedef struct {
     const char *colorize, *upscale, *interpolate;
+    cli_dex_flags dex; /* deep-exemplar */
 } stage_flags;
 
 static int restore_extra(void *ctx, int argc, char **argv, int *i)
 {
     stage_flags *s = ctx;
+    int dex = cli_dex_flag(argc, argv, i, &s->dex);
+    if (dex != CLI_UNKNOWN)
+        return dex;
     const char **dst = !strcmp(argv[*i], "--colorize")      ? &s->colorize
                        : !strcmp(argv[*i], "--upscale")     ? &s->upscale
                        : !strcmp(argv[*i], "--interpolate") ? &s->interpolate
@@ -105,6 +113,7 @@ int cmd_restore(int argc, char **argv)
     if (!s.colorize && !s.upscale && !s.interpolate)
         return cli_fail_usage(&c.o, "give at least one of --colorize, --upscale, --interpolate");
     c.colorize = s.colorize, c.upscale = s.upscale, c.interpolate = s.interpolate;
+    c.dexf = s.dex;
     rc = run_chain(&c);
     cli_chain_free(&c);
     return rc;
@@ -140,6 +149,11 @@ static int single_extra(void *ctx, int argc, char **argv, int *i)
     single_ctx *s = ctx;
     const char *a = argv[*i];
     int colorize = !strcmp(s->stage, "colorize"), interp = !strcmp(s->stage, "interpolate");
+    if (colorize) {
+        int dex = cli_dex_flag(argc, argv, i, &s->c->dexf);
+        if (dex != CLI_UNKNOWN)
+            return dex;
+    }
     if (!(colorize && !strcmp(a, "-r")) && !(interp && !strcmp(a, "--scale")))
         return CLI_UNKNOWN;
     if (*i + 1 >= argc)

@@ -32,6 +32,7 @@ struct or_ops_pool;      /* ops_pool.h:      max/avg pooling, padding           
 struct or_ops_color;     /* ops_color.h:     RGB <-> Lab, RGB <-> YUV            */
 struct or_ops_attention; /* ops_attention.h: self-attention (SAGAN / fastai)     */
 struct or_ops_flow;      /* ops_flow.h:      DAIN's optical-flow layers          */
+struct or_ops_norm;      /* ops_norm.h:      instance norm, channel L2 normalise */
 
 typedef struct {
     const struct or_ops_math *math;
@@ -41,6 +42,7 @@ typedef struct {
     const struct or_ops_color *color;
     const struct or_ops_attention *attention;
     const struct or_ops_flow *flow;
+    const struct or_ops_norm *norm;
 } or_op_families;
 
 struct or_backend {

@@ -233,7 +233,7 @@ or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err)
     be->act_layout[OR_F16] = OR_NCHW;
     be->fam = (or_op_families){&or_ops_math_cpu,  &or_ops_resample_cpu,  &or_ops_deconv_cpu,
                                &or_ops_pool_cpu,  &or_ops_color_cpu,     &or_ops_attention_cpu,
-                               &or_ops_flow_cpu};
+                               &or_ops_flow_cpu,  &or_ops_norm_cpu};
     be->mem_alloc = cpu_alloc;
     be->mem_free = cpu_free;
     be->copy_in = cpu_copy;

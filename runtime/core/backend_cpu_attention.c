@@ -23,4 +23,19 @@ static or_status cpu_self_attention(or_backend *be, const or_tensor *x, const or
     return OR_OK;
 }
 
-const struct or_ops_attention or_ops_attention_cpu = {cpu_self_attention};
+static or_status cpu_exemplar_attention(or_backend *be, const or_tensor *q, const or_tensor *k,
+                                        const or_tensor *v, float temperature, or_tensor *y,
+                                        or_tensor *sim, or_err *err)
+{
+    (void)be;
+    if (q->dtype != OR_F32)
+        return or_errf(err, OR_EUNSUPPORTED,
+                       "exemplar_attention: %s is f16: the CPU backend computes in f32",
+                       q->name ? q->name : "tensor");
+    exemplar_attention_f32(q->data, k->data, v->data, temperature, y->data,
+                           sim ? sim->data : NULL, q->n, q->c, q->h * q->w, k->h * k->w, v->c);
+    return OR_OK;
+}
+
+const struct or_ops_attention or_ops_attention_cpu = {cpu_self_attention,
+                                                      cpu_exemplar_attention};

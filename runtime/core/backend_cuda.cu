@@ -347,7 +347,7 @@ extern "C" or_status or_backend_cuda_create(int device, or_backend **out, or_err
     be->act_layout[OR_F16] = OR_NHWC;
     be->fam = or_op_families{&or_ops_math_cuda, &or_ops_resample_cuda, &or_ops_deconv_cuda,
                              &or_ops_pool_cuda, &or_ops_color_cuda,    &or_ops_attention_cuda,
-                             &or_ops_flow_cuda};
+                             &or_ops_flow_cuda, &or_ops_norm_cuda};
     be->mem_alloc = cuda_alloc;
     be->mem_free = cuda_free;
     be->copy_in = cuda_copy_in;

@@ -99,6 +99,19 @@ or_status cuda_self_attention(or_backend *be, const or_tensor *x, const or_tenso
     return st;
 }
 
+or_status cuda_exemplar_attention(or_backend *be, const or_tensor *q, const or_tensor *k,
+                                  const or_tensor *v, float temperature, or_tensor *y,
+                                  or_tensor *sim, or_err *err)
+{
+    return or_cuda_launched("exemplar_attention",
+                            exemplar_attention_cuda(or_cuda_stream(be), q->data, k->data, v->data,
+                                                    temperature, y->data,
+                                                    sim ? sim->data : NULL, q->dtype == OR_F16,
+                                                    q->n, q->c, q->h * q->w, k->h * k->w, v->c),
+                            err);
+}
+
 } // namespace
 
-extern "C" const struct or_ops_attention or_ops_attention_cuda = {cuda_self_attention};
+extern "C" const struct or_ops_attention or_ops_attention_cuda = {cuda_self_attention,
+                                                                  cuda_exemplar_attention};

@@ -17,6 +17,7 @@ extern const struct or_ops_pool or_ops_pool_cpu;
 extern const struct or_ops_color or_ops_color_cpu;
 extern const struct or_ops_attention or_ops_attention_cpu;
 extern const struct or_ops_flow or_ops_flow_cpu;
+extern const struct or_ops_norm or_ops_norm_cpu;
 
 /* defined only in a CUDA build (the CUDA backend files) */
 extern const struct or_ops_math or_ops_math_cuda;
@@ -26,6 +27,7 @@ extern const struct or_ops_pool or_ops_pool_cuda;
 extern const struct or_ops_color or_ops_color_cuda;
 extern const struct or_ops_attention or_ops_attention_cuda;
 extern const struct or_ops_flow or_ops_flow_cuda;
+extern const struct or_ops_norm or_ops_norm_cuda;
 
 #ifdef __cplusplus
 }

@@ -312,7 +312,7 @@ static const struct {
     {"rrdbnet", or_net_rrdbnet_load},     {"srvgg", or_net_srvgg_load},
     {"siggraph17", or_net_zhang_load},    {"eccv16", or_net_zhang_load},
     {"deoldify", or_net_deoldify_load},   {"rife", or_net_rife_load},
-    {"dain", or_net_dain_load},
+    {"dain", or_net_dain_load},           {"deep-exemplar", or_net_dex_load},
 };
 
 int or_net_arch_known(const char *arch)

@@ -116,6 +116,8 @@ or_status or_net_deoldify_load(const st_file *f, or_backend *be, or_dtype dtype,
                                or_err *err);
 or_status or_net_rife_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
                            or_err *err);
+or_status or_net_dex_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
+                          or_err *err);
 or_status or_net_dain_load(const st_file *f, or_backend *be, or_dtype dtype, or_net **out,
                            or_err *err);
 

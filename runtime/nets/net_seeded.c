@@ -447,6 +447,11 @@ static const struct {
      "kernel_widths=16,32,64,128,256,512,512,256,128,64,32,16 ctx_width=64 rectify_width=128 "
      "flow_md=4 flow_pyramid=16,32,64,96,128,196 flow_dense=128,128,96,64,32 "
      "flow_refine=128,128,128,96,64,32 depth_width=128"},
+    {"deep-exemplar",
+     "arch=deep-exemplar vgg_width1=64 vgg_width2=128 vgg_width3=256 vgg_width4=512 "
+     "vgg_width5=512 warp_mid2=128 warp_mid3=128 warp_mid4=256 warp_mid5=256 warp_features=64 "
+     "warp_inter=256 color_width1=32 color_width2=64 color_width3=128 color_width4=256 "
+     "color_width5=512"},
 };
 
 const char *or_net_official_meta(const char *model_name)

@@ -8,6 +8,10 @@
  *     L at 256x256 into the network, ab upsampled to the full size and recombined
  *     with the original L.  SIGGRAPH17 takes user colour hints (ab values with a
  *     mask over a small patch); without hints it colourises automatically.
+ *   Deep Exemplar (arch "deep-exemplar", runtime/stages/colorize_dex.c): colours
+ *     carried from a reference picture by a learned correspondence, frame after
+ *     frame (the previous output feeds the next frame); needs an or_dex_state
+ *     (the references and the chain) in the options.
  *
  * Inputs: gray, RGB (treated as gray), toned and 16-bit images; alpha is kept
  * unchanged.  The output is RGB (plus alpha) with src_* copied from the input. */
@@ -35,18 +39,25 @@ typedef struct {
     int size;
 } or_color_hint;
 
+/* Deep Exemplar's state across frames: the reference pictures and the chain. */
+typedef struct or_dex_state or_dex_state;
+
 typedef struct {
     int render_factor;           /* DeOldify: network input side = 16 * render_factor; 0: 35 */
     const or_color_hint *hints;  /* SIGGRAPH17 only (ignored with a note by the others) */
     int n_hints;
     float temperature;           /* Zhang: > 0: the annealed mean at T (runtime/nets/net_zhang.h);
                                     0: the release's output.  Ignored by DeOldify. */
+    or_dex_state *dex;           /* deep-exemplar: required; frames in order */
 } or_colorize_opts;
 
 typedef struct {
     int net_w, net_h;            /* size the network ran at */
     int hints_used;              /* hints given to the network */
     int was_gray;                /* the input had one channel */
+    int scene;                   /* deep-exemplar: the frame's scene (0, 1, ...) */
+    int reference;               /* deep-exemplar: the index of the reference used */
+    int chain_restarted;         /* deep-exemplar: the first frame of a scene */
 } or_colorize_info;
 
 or_colorize_opts or_colorize_defaults(void);
@@ -61,6 +72,40 @@ or_status or_colorize_deoldify(or_net *net, const or_image *in, const or_coloriz
                                or_image *out, or_colorize_info *info, or_err *err);
 or_status or_colorize_zhang(or_net *net, const or_image *in, const or_colorize_opts *o,
                             or_image *out, or_colorize_info *info, or_err *err);
+
+or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opts *o,
+                          or_image *out, or_colorize_info *info, or_err *err);
+
+/* Deep Exemplar's state: n reference pictures (gray, RGB; alpha ignored; copied; n = 0
+ * only for the keyframe mode below),
+ * the k-th used for the k-th scene (the last one for the scenes after it); filter:
+ * the fast global smoother on (test.py's default) or off; scene_threshold: SSIM of
+ * consecutive frames' thumbnails below which a cut restarts the chain (scene.h;
+ * <= 0: never); work_pixels: the working size's pixel count (<= 0: 432*768, as
+ * test.py).  Frames must then be given in order. */
+#define OR_DEX_WORK_PIXELS (432L * 768L) /* test.py's image_size */
+or_status or_dex_state_new(const or_image *refs, int n, int filter, double scene_threshold,
+                           long work_pixels, or_dex_state **out, or_err *err);
+void or_dex_state_free(or_dex_state *s);
+/* Frames first..last (0-based, in the order given) take reference ref; frames in no
+ * range take the scene's reference by order.  A copy is kept. */
+typedef struct {
+    long first, last;
+    int ref;
+} or_dex_range;
+or_status or_dex_state_set_ranges(or_dex_state *s, const or_dex_range *r, int n, or_err *err);
+/* Keyframe mode: fn colours the first frame of each scene (the first frame, and
+ * every frame after a cut) into *ref (a new image), which becomes that scene's
+ * reference; the references and ranges are then not used (n may be 0). */
+typedef or_status (*or_dex_keyframe_fn)(void *ctx, const or_image *frame, or_image *ref,
+                                        or_err *err);
+void or_dex_state_set_keyframes(or_dex_state *s, or_dex_keyframe_fn fn, void *ctx);
+/* REF_FOLDER/scenes.json: [{"first": F, "last": L, "reference": "NAME"}, ...], frame
+ * ranges (0-based, inclusive, not overlapping) and the picture (a file name in the
+ * folder) for each.  names[i] (malloc'ed, with *names) is entry i's reference;
+ * errors name the file and the entry (runtime/stages/dex_scenes.c). */
+or_status or_dex_scenes_load(const char *path, or_dex_range **ranges, char ***names, int *n,
+                             or_err *err);
 
 /* --hints FILE: [{"x": 10, "y": 20, "color": "#rrggbb"}, ...] in input pixels, with an
  * optional "size" (the patch side, odd 1..9, default 5) (runtime/stages/hints.c).
