@@ -4,6 +4,9 @@
  * SubRip subtitle streams written packet by packet, and an optional scene cut.
  *   scene A (frames < cut_at): a diagonal ramp that moves 4 levels per frame
  *   scene B (frames >= cut_at): a 8x8 checkerboard, slightly brighter each frame
+ * or, with cuts (a 0-terminated increasing list of frames that start a scene),
+ * scenes that alternate between the two pictures (the checkerboard's cells 8
+ * or 4 pixels, the ramp's slope changing), so that every cut is one.
  * Y uses the whole 0..255 in full range and 16..235 in limited range.
  * Also: reading every packet payload of a stream type, for comparisons. */
 #ifndef OR_TEST_VIDEO_CLIP_H
@@ -20,11 +23,21 @@ typedef struct {
     int full_range;
     int audio, subtitles;
     int cut_at; /* 0: no cut */
+    const int *cuts; /* NULL, or several cuts (above) */
 } vc_spec;
 
 static int vc_y(const vc_spec *s, int x, int y, int t)
 {
     int lo = s->full_range ? 0 : 16, span = s->full_range ? 256 : 220;
+    if (s->cuts) {
+        int scene = 0;
+        for (const int *c = s->cuts; *c && *c <= t; c++)
+            scene++;
+        int cell = scene % 4 == 1 ? 8 : 4;
+        if (scene & 1)
+            return ((x / cell + y / cell) & 1) ? lo + span - 1 - 40 + t % 8 : lo + 30 + t % 8;
+        return lo + (x * (7 + scene) + y * 3 + t * 4) % span;
+    }
     if (s->cut_at && t >= s->cut_at)
         return ((x / 8 + y / 8) & 1) ? lo + span - 1 - 40 + t % 8 : lo + 30 + t % 8;
     return lo + (x * 7 + y * 3 + t * 4) % span;

@@ -12,6 +12,7 @@
 #include <libavutil/mathematics.h>
 
 #include "cli_jobs.h"
+#include "cli_segment.h"
 #include "runtime/stages/colorize.h"
 #include "runtime/core/fileutil.h"
 #include "runtime/stages/interpolate.h"
@@ -142,12 +143,15 @@ or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_er
 typedef struct {
     const cli_opts *o;
     or_progress p;
+    cli_segment *seg; /* a segment's progress file too */
 } progress_ctx;
 
 static void on_progress(void *ctx, int64_t in_done, int64_t out_done)
 {
     progress_ctx *pc = ctx;
     char line[256];
+    if (pc->seg)
+        cli_segment_progress(pc->seg, in_done - pc->seg->bounds[pc->seg->k], "running", NULL, 0);
     if (!pc->o->quiet &&
         or_progress_line(&pc->p, out_done, or_progress_now(), 0, line, sizeof line))
         fputs(line, stderr);
@@ -170,12 +174,28 @@ typedef struct {
     or_video_writer *w;
     or_video_out_opts wo;
     int n;
+    cli_segment *seg;   /* one segment: its frames and the look-ahead, into its file */
+    int64_t read_index; /* input frames read so far */
 } video_ctx;
 
 static or_status video_read(void *ctx, or_image *img, int64_t *pts, int *got, or_err *err)
 {
     video_ctx *v = ctx;
-    return or_video_read(v->r, img, pts, got, err);
+    cli_segment *s = v->seg;
+    if (!s)
+        return or_video_read(v->r, img, pts, got, err);
+    *got = 0;
+    if (v->read_index > s->bounds[s->k + 1]) /* the look-ahead was given */
+        return OR_OK;
+    for (;;) {
+        OR_TRY(or_video_read(v->r, img, pts, got, err));
+        if (!*got && v->read_index < s->bounds[s->k + 1])
+            return or_errf(err, OR_EFORMAT, "%s: %lld frames, the plan counted %lld",
+                           OR_ESC(v->c->o.in), (long long)v->read_index, (long long)s->frames);
+        if (!*got || v->read_index++ >= s->bounds[s->k])
+            return OR_OK;
+        or_image_free(img); /* before the segment: decoded, not used */
+    }
 }
 
 static or_status video_write(void *ctx, const or_image *img, int64_t pts, or_err *err)
@@ -184,7 +204,13 @@ static or_status video_write(void *ctx, const or_image *img, int64_t pts, or_err
     if (!v->w) { /* opened on the first frame: its size is the chain's output size */
         v->wo.width = img->width;
         v->wo.height = img->height;
-        OR_TRY(or_video_writer_open(v->c->o.out, &v->wo, v->r, &v->w, err));
+        OR_TRY(or_video_writer_open(v->seg ? v->seg->file : v->c->o.out, &v->wo,
+                                    v->seg ? NULL : v->r, &v->w, err));
+    }
+    if (v->seg) {
+        if (!v->seg->frames_out++)
+            v->seg->pts_first = pts;
+        v->seg->pts_last = pts;
     }
     return or_video_write(v->w, img, pts, err);
 }
@@ -241,6 +267,7 @@ static void warn_resized(const video_ctx *v)
 static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or_pipe_stats *s)
 {
     const cli_opts *o = &v->c->o;
+    const char *target = v->seg ? v->seg->file : o->out;
     or_err err;
     if (st != OR_OK) {
         or_video_writer_abort(v->w);
@@ -250,7 +277,7 @@ static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or
     if (s->stopped) {
         or_video_writer_abort(v->w);
         cli_say(o, "interrupted after %lld frames: %s was not written", (long long)s->frames_in,
-                o->out);
+                target);
         return CLI_EXIT_INTERRUPTED;
     }
     if (!v->w) {
@@ -263,6 +290,8 @@ static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or
         cli_say(o, "%s", err.msg);
         return 1;
     }
+    if (v->seg)
+        return cli_segment_finish(v->c, v->seg, &v->wo) < 0 ? 0 : 1;
     warn_resized(v);
     if (left && !o->quiet)
         cli_say(o, "%d audio/subtitle stream%s could not go into %s and %s left out (use .mkv)",
@@ -274,16 +303,28 @@ static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or
     return 0;
 }
 
+/* One segment's end: the progress file says how it ended (done: the manifest). */
+static int segment_end(video_ctx *v, int rc, or_status st, const or_err *err, int64_t done)
+{
+    if (rc == 0)
+        return 0;
+    cli_segment_progress(v->seg, done, rc == CLI_EXIT_INTERRUPTED ? "stopped" : "failed",
+                         st != OR_OK ? err->msg : NULL, 1);
+    return rc;
+}
+
 int cli_video_run(cli_chain *c)
 {
     cli_opts *o = &c->o;
-    int rc = check_output_file(o);
+    cli_segment *seg = c->segment;
+    int rc = seg ? cli_segment_prepare(c, seg) : check_output_file(o);
     if (rc >= 0)
         return rc;
     or_vcodec codec = OR_VCODEC_AUTO;
     if (o->codec)
         or_vcodec_parse(o->codec, &codec, NULL);
-    video_ctx v = {.c = c, .n = c->interpolate ? (o->multiplier ? o->multiplier : 2) : 1};
+    video_ctx v = {.c = c, .n = c->interpolate ? (o->multiplier ? o->multiplier : 2) : 1,
+                   .seg = seg};
     or_video_log_level(o->verbose ? AV_LOG_WARNING : AV_LOG_QUIET);
     or_err err;
     if (or_video_open(o->in, &v.r, &v.info, &err) != OR_OK) {
@@ -298,15 +339,27 @@ int cli_video_run(cli_chain *c)
                 v.info.copy_streams, v.info.copy_streams == 1 ? "" : "s");
     c->video = 1;
     rc = cli_chain_load(c);
+    if (rc < 0 && seg)
+        rc = cli_segment_check_done(c, seg);
     if (rc >= 0) {
         or_video_close(v.r);
         return rc;
     }
     set_out_opts(&v);
     v.wo.codec = codec;
-    or_video_keep_streams(v.r);
-    progress_ctx pc = {.o = o};
-    or_progress_init(&pc.p, v.info.frames * v.n, isatty(2), "frames", or_progress_now());
+    int64_t first = seg ? seg->bounds[seg->k] : 0;
+    int64_t count = seg ? seg->bounds[seg->k + 1] - first : 0;
+    if (seg && !count) { /* fewer frames than segments: an empty one */
+        or_video_close(v.r);
+        return cli_segment_finish(c, seg, &v.wo) < 0 ? 0 : 1;
+    }
+    if (!seg)
+        or_video_keep_streams(v.r);
+    progress_ctx pc = {.o = o, .seg = seg};
+    or_progress_init(&pc.p, (seg ? count : v.info.frames) * v.n, isatty(2), "frames",
+                     or_progress_now());
+    if (seg)
+        cli_segment_progress(seg, 0, "running", NULL, 1);
     or_pipe_stage stages[2];
     or_pipe_video p = {
         .read = video_read, .read_ctx = &v,
@@ -318,6 +371,7 @@ int cli_video_run(cli_chain *c)
         .write = video_write, .write_ctx = &v,
         .load_depth = 2 * o->load_threads, .save_depth = 2 * o->save_threads,
         .stop = &cli_stop, .progress = on_progress, .progress_ctx = &pc,
+        .index_base = first, .emit_frames = count,
     };
     cli_install_signals();
     or_pipe_stats s;
@@ -327,6 +381,8 @@ int cli_video_run(cli_chain *c)
     else if (!o->quiet && pc.p.tty)
         fputc('\n', stderr);
     rc = finish_video(&v, st, &err, &s);
+    if (seg)
+        rc = segment_end(&v, rc, st, &err, s.frames_in);
     or_video_close(v.r);
     return rc;
 }

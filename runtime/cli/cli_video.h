@@ -7,6 +7,8 @@
 #include "cli_common.h"
 #include "runtime/io/image.h"
 
+struct cli_segment;
+
 typedef struct {
     cli_opts o;
     const char *colorize, *upscale, *interpolate; /* model names; NULL: stage off */
@@ -14,6 +16,7 @@ typedef struct {
     double flow_scale;                            /* RIFE flow scale; 0: 1 */
     or_backend *be;
     or_net *net_c, *net_u, *net_i;
+    struct cli_segment *segment;                  /* restore --segment K/N; NULL: whole */
 } cli_chain;
 
 /* Open the backend and load the chain's networks.  -1 to go on, else the exit code. */
@@ -26,7 +29,8 @@ int cli_chain_render_factor(const cli_chain *c);
 /* colorize then upscale, whichever are on (out is a new image). */
 or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_err *err);
 
-/* Video in, video out.  Returns the exit code. */
+/* Video in, video out (one segment of it with c->segment, cli_segment.h).
+ * Returns the exit code. */
 int cli_video_run(cli_chain *c);
 /* Folder of frames in, numbered frames out (with interpolation).  Exit code. */
 int cli_sequence_run(cli_chain *c);

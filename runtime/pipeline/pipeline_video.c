@@ -11,6 +11,7 @@ typedef struct {
     or_image img;
     int64_t pts;
     int64_t in_index; /* input frame it belongs to */
+    int cut_before;   /* a scene cut between the previous input frame and this one */
 } item;
 
 typedef struct {
@@ -90,7 +91,7 @@ static void *read_thread(void *arg)
             item_free(it);
             break;
         }
-        it->in_index = i;
+        it->in_index = p->index_base + i;
         if (or_queue_push(s->q_in, it) != 0) {
             item_free(it);
             break;
@@ -149,7 +150,7 @@ static int emit_with_inbetweens(run_state *s, item *a, const item *b)
     const or_pipe_video *p = s->p;
     int n = p->multiplier;
     int64_t step = b ? b->pts - a->pts : p->frame_duration;
-    int cut = b && n > 1 && or_scene_is_cut(&a->img, &b->img, p->scene_threshold);
+    int cut = b && n > 1 && b->cut_before;
     s->st.cuts += cut;
     or_image mids[64];
     int made = 0;
@@ -178,19 +179,42 @@ static int emit_with_inbetweens(run_state *s, item *a, const item *b)
     return rc;
 }
 
+/* 1 when it is the look-ahead frame (see pipeline.h: emit_frames). */
+static int is_ahead(const or_pipe_video *p, const item *it)
+{
+    return p->emit_frames > 0 && it->in_index - p->index_base >= p->emit_frames;
+}
+
 static void *process_thread(void *arg)
 {
     run_state *s = arg;
     const or_pipe_video *p = s->p;
     item *prev = NULL, *it;
-    int ok = 1;
+    int ok = 1, detect = p->multiplier > 1 && p->scene_threshold > 0;
+    /* thumbnails of the input frames as read (before any stage), this and the previous */
+    float thumbs[2][OR_SCENE_THUMB * OR_SCENE_THUMB];
+    int cur = 0;
     while ((it = or_queue_pop(s->q_in))) {
-        if (has_failed(s) || run_stages(s, it) != 0) {
+        if (has_failed(s)) {
             item_free(it);
             ok = 0;
             break;
         }
-        s->st.frames_in++;
+        int ahead = is_ahead(p, it);
+        if (detect) {
+            or_scene_thumb(&it->img, thumbs[cur]);
+            it->cut_before = prev && or_scene_ssim_thumbs(thumbs[!cur], thumbs[cur]) <
+                                         p->scene_threshold;
+            cur = !cur;
+        }
+        /* the look-ahead frame goes through the stages only when it is interpolated with */
+        int staged = !ahead || (p->multiplier > 1 && !it->cut_before);
+        if (staged && run_stages(s, it) != 0) {
+            item_free(it);
+            ok = 0;
+            break;
+        }
+        s->st.frames_in += !ahead;
         if (prev && emit_with_inbetweens(s, prev, it) != 0) {
             item_free(it);
             ok = 0;
@@ -198,6 +222,11 @@ static void *process_thread(void *arg)
         }
         item_free(prev);
         prev = it;
+        if (ahead) { /* the end: prev was emitted with its in-betweens */
+            item_free(prev);
+            prev = NULL;
+            break;
+        }
         if (p->on_frame)
             p->on_frame(p->on_frame_ctx, it->in_index);
         if (stop_requested(s)) {
