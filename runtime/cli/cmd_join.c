@@ -327,7 +327,9 @@ static int run_status(const cli_opts *o, const char *dir)
         json_free(p);
     }
     char eta[32] = "unknown (nothing running)";
-    if (rate_all > 0)
+    if (done == n)
+        snprintf(eta, sizeof eta, "none: all done, join them");
+    else if (rate_all > 0)
         fmt_secs(frames_left / rate_all, eta, sizeof eta);
     printf("%d of %d done, %d running, %d failed, %d stalled, %d missing; input frames %lld of "
            "%lld done; ETA %s%s\n", done, n, running, failed, stalled, missing,
