@@ -4,10 +4,13 @@
  * of two equally near, empty segments when N > frames), the scan finding the
  * pipeline's cuts, and every split of a sequence with cuts giving, segment
  * by segment, exactly the frames and time stamps of one run (the stage run on
- * a look-ahead only when it is interpolated with).  Frames are 32x24 gray
+ * a look-ahead only when it is interpolated with), and the same with 2 and 3
+ * workers (or_pipe_video.workers: the multi-device path, with stages that
+ * finish out of order), including a failing stage and a stop.  Frames are 32x24 gray
  * images whose value encodes the input index (ramp scenes) or checkerboards. */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/pipeline/segment_plan.h"
 #include "runtime/stages/scene.h"
@@ -51,6 +54,7 @@ typedef struct {
     const int *cuts;
     int64_t first, last; /* frames given: [first, last] */
     int next;
+    int fail_at;         /* the stage fails on this frame (0: never) */
     int staged[64];      /* stage runs per input frame */
     int n_out;
     int64_t pts[MAXOUT];
@@ -85,10 +89,17 @@ static or_status rd(void *ctx, or_image *img, int64_t *pts, int *got, or_err *er
     return OR_OK;
 }
 
+static int workers = 1; /* the runs below use this many */
+
 static or_status stage(void *ctx, const or_image *in, or_image *out, or_err *err)
 {
     seq *s = ctx;
-    s->staged[(int)in->planes[0]]++;
+    int i = (int)in->planes[0];
+    __atomic_fetch_add(&s->staged[i], 1, __ATOMIC_RELAXED);
+    if (s->fail_at && i == s->fail_at)
+        return or_errf(err, OR_EDEVICE, "stage broke");
+    if (workers > 1)
+        usleep((unsigned)(i * 7919 % 5) * 300); /* finish out of order */
     return or_image_copy(in, out, err);
 }
 
@@ -110,16 +121,33 @@ static or_status wr(void *ctx, const or_image *img, int64_t pts, or_err *err)
     return OR_OK;
 }
 
-static void run(seq *s, int n, int64_t base, int64_t emit, or_pipe_stats *st)
+static volatile sig_atomic_t stop_flag;
+static int stop_after;
+
+static void on_frame(void *ctx, int64_t i)
+{
+    if (stop_after && i + 1 >= stop_after)
+        stop_flag = 1;
+}
+
+static or_status run_status(seq *s, int n, int64_t base, int64_t emit, or_pipe_stats *st,
+                            or_err *err)
 {
     or_pipe_stage stg = {"stage", stage, s};
+    void *ctx[3] = {s, s, s};
     or_pipe_video p = {.read = rd, .read_ctx = s, .stages = &stg, .n_stages = 1,
                        .multiplier = n, .interp = interp, .interp_ctx = s,
                        .scene_threshold = OR_SCENE_THRESHOLD, .frame_duration = 10,
                        .write = wr, .write_ctx = s, .load_depth = 2, .save_depth = 2,
-                       .index_base = base, .emit_frames = emit};
+                       .index_base = base, .emit_frames = emit, .workers = workers,
+                       .worker_ctx = ctx, .stop = &stop_flag, .on_frame = on_frame};
+    return or_pipe_video_run(&p, st, err);
+}
+
+static void run(seq *s, int n, int64_t base, int64_t emit, or_pipe_stats *st)
+{
     or_err err;
-    cr_assert_eq(or_pipe_video_run(&p, st, &err), OR_OK, "%s", err.msg);
+    cr_assert_eq(run_status(s, n, base, emit, st, &err), OR_OK, "%s", err.msg);
 }
 
 static int64_t scan_frames;
@@ -141,7 +169,10 @@ static void check_splits(const int *cuts, int frames, int n)
 {
     seq whole = {.frames = frames, .cuts = cuts, .last = 1 << 30};
     or_pipe_stats st;
+    int w = workers;
+    workers = 1; /* the reference: one thread */
     run(&whole, n, 0, 0, &st);
+    workers = w;
     scan(cuts, frames);
     cr_assert_eq(scan_frames, frames);
     int found = 0;
@@ -168,6 +199,8 @@ static void check_splits(const int *cuts, int frames, int n)
             }
             /* the look-ahead goes through the stage only when interpolated with */
             int64_t la = b[k + 1];
+            for (int64_t i = b[k]; i < b[k + 1]; i++)
+                cr_expect_eq(part.staged[i], 1, "frame %lld staged once", (long long)i);
             if (la < frames)
                 cr_expect_eq(part.staged[la], n > 1 && !scan_cuts[la], "look-ahead %lld",
                              (long long)la);
@@ -185,4 +218,39 @@ Test(segment_plan, every_split_equals_one_run)
     check_splits(NULL, 9, 2);
     free(scan_cuts);
     scan_cuts = NULL;
+}
+
+Test(segment_plan, several_workers_equal_one, .timeout = 60)
+{
+    static const int awkward[] = {1, 6, 7, 13, 0};
+    for (workers = 2; workers <= 3; workers++) {
+        check_splits(awkward, 14, 2);
+        check_splits(awkward, 14, 1);
+        check_splits(NULL, 9, 3);
+    }
+    free(scan_cuts);
+    scan_cuts = NULL;
+    workers = 1;
+}
+
+Test(segment_plan, several_workers_fail_and_stop, .timeout = 60)
+{
+    workers = 3;
+    seq s = {.frames = 40, .last = 1 << 30, .fail_at = 9};
+    or_pipe_stats st;
+    or_err err;
+    cr_assert_eq(run_status(&s, 2, 0, 0, &st, &err), OR_EDEVICE);
+    cr_expect(strstr(err.msg, "frame 9") && strstr(err.msg, "stage broke"), "%s", err.msg);
+    cr_expect_leq(s.n_out, 2 * 9, "nothing after the failed frame");
+    for (int j = 1; j < s.n_out; j++)
+        cr_expect_gt(s.pts[j], s.pts[j - 1], "in order");
+    seq t = {.frames = 40, .last = 1 << 30};
+    stop_after = 5;
+    stop_flag = 0;
+    cr_assert_eq(run_status(&t, 2, 0, 0, &st, &err), OR_OK, "%s", err.msg);
+    cr_expect(st.stopped);
+    cr_expect_lt(t.next, 40);
+    stop_after = 0;
+    stop_flag = 0;
+    workers = 1;
 }

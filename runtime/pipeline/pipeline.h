@@ -66,6 +66,7 @@ void or_queue_close(or_queue *q);
 int or_queue_high_water(const or_queue *q);
 
 /* ---- video ---------------------------------------------------------------------- */
+#define OR_PIPE_MAX_WORKERS 16
 typedef struct {
     const char *name;
     /* out = stage(in): a new image (the pipeline frees in and out). */
@@ -98,6 +99,13 @@ typedef struct {
      * how many frames are written (0: all); a frame read after those is the
      * look-ahead (see above). */
     int64_t index_base, emit_frames;
+    /* Several devices: workers > 1 processing threads, worker w calling every
+     * stage and interp with worker_ctx[w] as ctx (instead of the stages' and
+     * interp_ctx) - one device each.  Frames go to the workers in turn; each
+     * stages its frame, then makes the in-betweens of the previous frame with
+     * it (waiting for the worker that stages that one); output in order. */
+    int workers;
+    void *const *worker_ctx;
     /* Test hook: called from the process thread after each input frame (may be NULL). */
     void (*on_frame)(void *ctx, int64_t in_index);
     void *on_frame_ctx;
