@@ -218,3 +218,31 @@ Test(cli_segments, usage_errors)
     cr_expect_eq(ct_run("join -o '%s' '%s'", ct_tmp("u.mkv"), ct_tmp("no_such_dir")), 1);
     ct_assert_one_line("oprestore-gpu join", "not a folder of segments");
 }
+
+/* -g cpu,cpu: two devices (two CPU backends, one worker thread each) in one
+ * process give the one-device film exactly, in order; with a segment too.
+ * (The CUDA form, -g 0,1, runs on two emulated devices in test_emu_tools.) */
+Test(cli_segments, two_devices_in_one_process_equal_one, .timeout = 300)
+{
+    const char *in = clip("awkward.mkv", awkward_cuts), *single = single_run(in, "awk_single.mkv");
+    const char *out = ct_tmp("two_devices.mkv"), *dir = ct_tmp("seg_two_devices");
+    cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' --interpolate rife -n 2 -g cpu,cpu -v "
+                        "--codec ffv1", in, out, sc_models()), 0, "%s", ct_err);
+    cr_expect(strstr(ct_err, "frames spread over 2 devices (-g cpu,cpu)"), "%s", ct_err);
+    expect_same_frames(single, out);
+    for (int k = 0; k < 2; k++)
+        cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' --segment %d/2 --interpolate rife "
+                            "-n 2 -g cpu,cpu -q --codec ffv1", in, dir, sc_models(), k), 0, "%s",
+                     ct_err);
+    cr_assert_eq(ct_run("join -o '%s' '%s' -q --overwrite", out, dir), 0, "%s", ct_err);
+    expect_same_frames(single, out);
+    /* images run on one device */
+    const char *png = ct_tmp("two_devices.png");
+    ct_write_png(png, 8, 8, 3, 0, 8, 1);
+    cr_expect_eq(ct_run("restore -i '%s' -o '%s' --upscale srvgg -M '%s' -g cpu,cpu", png,
+                        ct_tmp("two_devices_out.png"), sc_models()), 2);
+    ct_assert_one_line("oprestore-gpu restore", "images run on one");
+    cr_expect_eq(ct_run("restore -i '%s' -o '%s' --interpolate rife -M '%s' -g cpu,,cpu", in,
+                        ct_tmp("x.mkv"), sc_models()), 2);
+    ct_assert_one_line("oprestore-gpu restore", "comma-separated");
+}

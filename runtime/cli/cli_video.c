@@ -79,6 +79,8 @@ void cli_chain_free(cli_chain *c)
 static or_status stage_colorize(void *ctx, const or_image *in, or_image *out, or_err *err)
 {
     cli_chain *c = ctx;
+    if (c->multi)
+        OR_TRY(or_backend_use(c->be, err));
     or_colorize_opts co = or_colorize_defaults();
     int rf = cli_chain_render_factor(c);
     if (rf)
@@ -89,6 +91,8 @@ static or_status stage_colorize(void *ctx, const or_image *in, or_image *out, or
 static or_status stage_upscale(void *ctx, const or_image *in, or_image *out, or_err *err)
 {
     cli_chain *c = ctx;
+    if (c->multi)
+        OR_TRY(or_backend_use(c->be, err));
     or_upscale_opts uo = or_upscale_defaults();
     uo.tile = c->o.tile;
     uo.outscale = c->o.scale;
@@ -99,6 +103,8 @@ static or_status stage_interp(void *ctx, const or_image *a, const or_image *b, f
                               or_image *out, or_err *err)
 {
     cli_chain *c = ctx;
+    if (c->multi)
+        OR_TRY(or_backend_use(c->be, err));
     or_interpolate_opts io = or_interpolate_defaults();
     if (c->flow_scale)
         io.flow_scale = (float)c->flow_scale;
@@ -136,6 +142,67 @@ or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_er
     }
     *out = cur;
     return OR_OK;
+}
+
+/* ---- several devices ------------------------------------------------------------------ */
+
+/* The chain on each device of -g 0,1,...: c on the first, d->more[] on the
+ * others (loaded one after another from this thread). */
+typedef struct {
+    char *list;       /* -g, split in place */
+    cli_chain *more;
+    int n;            /* devices */
+    void *ctx[OR_PIPE_MAX_WORKERS];
+} devices;
+
+/* -1 to go on, else the exit code (said). */
+static int load_devices(cli_chain *c, devices *d)
+{
+    memset(d, 0, sizeof *d);
+    d->n = 1;
+    d->ctx[0] = c;
+    const char *g = c->o.gpu;
+    if (!g || !strchr(g, ','))
+        return cli_chain_load(c);
+    if (!(d->list = strdup(g)))
+        return cli_fail_usage(&c->o, "out of memory");
+    char *tok[OR_PIPE_MAX_WORKERS + 1];
+    int n = 0;
+    for (char *p = d->list, *q; n <= OR_PIPE_MAX_WORKERS; p = q + 1) {
+        tok[n++] = p;
+        if (!(q = strchr(p, ',')))
+            break;
+        *q = 0;
+    }
+    for (int i = 0; i < n; i++)
+        if (!*tok[i] || n > OR_PIPE_MAX_WORKERS)
+            return cli_fail_usage(&c->o, "-g %s: expected up to %d devices, comma-separated "
+                                  "(0,1,2 or cpu,cpu)", OR_ESC(g), OR_PIPE_MAX_WORKERS);
+    if (!(d->more = calloc((size_t)n - 1, sizeof *d->more)))
+        return cli_fail_usage(&c->o, "out of memory");
+    cli_chain base = *c; /* nothing loaded yet */
+    c->o.gpu = tok[0];
+    c->multi = 1;
+    int rc = cli_chain_load(c);
+    for (int i = 1; i < n && rc < 0; i++) {
+        d->more[i - 1] = base;
+        d->more[i - 1].o.gpu = tok[i];
+        d->more[i - 1].multi = 1;
+        d->n = i + 1;
+        d->ctx[i] = &d->more[i - 1];
+        rc = cli_chain_load(&d->more[i - 1]);
+    }
+    if (rc < 0 && c->o.verbose)
+        cli_say(&c->o, "frames spread over %d devices (-g %s)", n, g);
+    return rc;
+}
+
+static void free_devices(devices *d)
+{
+    for (int i = 0; i + 1 < d->n; i++)
+        cli_chain_free(&d->more[i]);
+    free(d->more);
+    free(d->list);
 }
 
 /* ---- progress ---------------------------------------------------------------------- */
@@ -338,10 +405,12 @@ int cli_video_run(cli_chain *c)
                 v.info.used.range == 2 ? "full" : "limited", v.info.used.matrix,
                 v.info.copy_streams, v.info.copy_streams == 1 ? "" : "s");
     c->video = 1;
-    rc = cli_chain_load(c);
+    devices dev;
+    rc = load_devices(c, &dev);
     if (rc < 0 && seg)
         rc = cli_segment_check_done(c, seg);
     if (rc >= 0) {
+        free_devices(&dev);
         or_video_close(v.r);
         return rc;
     }
@@ -350,6 +419,7 @@ int cli_video_run(cli_chain *c)
     int64_t first = seg ? seg->bounds[seg->k] : 0;
     int64_t count = seg ? seg->bounds[seg->k + 1] - first : 0;
     if (seg && !count) { /* fewer frames than segments: an empty one */
+        free_devices(&dev);
         or_video_close(v.r);
         return cli_segment_finish(c, seg, &v.wo) < 0 ? 0 : 1;
     }
@@ -372,6 +442,7 @@ int cli_video_run(cli_chain *c)
         .load_depth = 2 * o->load_threads, .save_depth = 2 * o->save_threads,
         .stop = &cli_stop, .progress = on_progress, .progress_ctx = &pc,
         .index_base = first, .emit_frames = count,
+        .workers = dev.n, .worker_ctx = dev.ctx,
     };
     cli_install_signals();
     or_pipe_stats s;
@@ -383,6 +454,7 @@ int cli_video_run(cli_chain *c)
     rc = finish_video(&v, st, &err, &s);
     if (seg)
         rc = segment_end(&v, rc, st, &err, s.frames_in);
+    free_devices(&dev);
     or_video_close(v.r);
     return rc;
 }
@@ -439,7 +511,8 @@ int cli_sequence_run(cli_chain *c)
         free(q.names);
         return 1;
     }
-    int rc = cli_chain_load(c);
+    devices dev;
+    int rc = load_devices(c, &dev);
     if (rc < 0 && cli_mkdirs(o->out)) {
         cli_say(o, "-o %s: cannot create the folder: %s", o->out, strerror(errno));
         rc = 1;
@@ -457,6 +530,7 @@ int cli_sequence_run(cli_chain *c)
             .write = seq_write, .write_ctx = &q,
             .load_depth = 2 * o->load_threads, .save_depth = 2 * o->save_threads,
             .stop = &cli_stop, .progress = on_progress, .progress_ctx = &pc,
+            .workers = dev.n, .worker_ctx = dev.ctx,
         };
         cli_install_signals();
         or_pipe_stats s;
@@ -473,6 +547,7 @@ int cli_sequence_run(cli_chain *c)
             rc = 0;
         }
     }
+    free_devices(&dev);
     for (int i = 0; i < q.n; i++)
         free(q.names[i]);
     free(q.names);

@@ -17,6 +17,8 @@ typedef struct {
     or_backend *be;
     or_net *net_c, *net_u, *net_i;
     struct cli_segment *segment;                  /* restore --segment K/N; NULL: whole */
+    int multi;                                    /* one of several devices (-g 0,1,...):
+                                                     its stages bind the device first */
 } cli_chain;
 
 /* Open the backend and load the chain's networks.  -1 to go on, else the exit code. */
@@ -30,6 +32,8 @@ int cli_chain_render_factor(const cli_chain *c);
 or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_err *err);
 
 /* Video in, video out (one segment of it with c->segment, cli_segment.h).
+ * -g 0,1,... spreads the frames over the devices (one worker thread each,
+ * pipeline.h: workers), as does cli_sequence_run.
  * Returns the exit code. */
 int cli_video_run(cli_chain *c);
 /* Folder of frames in, numbered frames out (with interpolation).  Exit code. */
