@@ -197,6 +197,28 @@ Test(cli_segments, status_reports_done_running_missing_and_eta)
     /* 3 + 5 frames left at 0.1 frames/s */
     cr_expect(strstr(text, "1 of 3 done, 1 running, 0 failed, 0 stalled, 1 missing; input frames "
                            "6 of 14 done; ETA 1m20s"), "%s", text);
+    /* segment 2 scanning the input for the plan; segment 1 silent for 10 minutes */
+    snprintf(prog, sizeof prog, "%s/segment-0002-of-0003.progress", dir);
+    f = fopen(prog, "w");
+    fprintf(f, "{\"segment\": 2, \"segments\": 3, \"state\": \"planning\", \"done\": 7, "
+               "\"started\": %.1f, \"updated\": %.1f, \"host\": \"node5\"}\n", now - 2, now);
+    fclose(f);
+    snprintf(prog, sizeof prog, "%s/segment-0001-of-0003.progress", dir);
+    f = fopen(prog, "w");
+    fprintf(f, "{\"segment\": 1, \"segments\": 3, \"bounds\": [0, 4, 9, 14], \"state\": "
+               "\"running\", \"frames\": 5, \"done\": 2, \"started\": %.1f, \"updated\": %.1f, "
+               "\"host\": \"node3\"}\n", now - 900, now - 600);
+    fclose(f);
+    st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %d", st);
+    g = fopen(log, "r");
+    len = fread(text, 1, sizeof text - 1, g);
+    fclose(g);
+    text[len] = 0;
+    cr_expect(strstr(text, "segment 1 of 3: stalled  frames 4..8, 2 of 5 done"), "%s", text);
+    cr_expect(strstr(text, "segment 2 of 3: planning frames 9..13, 0 of 5 done (scanning the input: "
+                           "7 frames), on node5"), "%s", text);
+    cr_expect(strstr(text, "1 of 3 done, 1 running, 0 failed, 1 stalled, 0 missing"), "%s", text);
 }
 
 Test(cli_segments, usage_errors)

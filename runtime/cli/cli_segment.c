@@ -158,10 +158,12 @@ void cli_segment_progress(cli_segment *s, int64_t done, const char *state, const
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     fprintf(af.f, "{\"segment\": %d, \"segments\": %d, ", s->k, s->n);
-    put_bounds(af.f, s);
-    fprintf(af.f, ", \"state\": \"%s\", \"frames\": %lld, \"done\": %lld, \"started\": %.3f, "
-            "\"updated\": %.3f, \"host\": ", state,
-            (long long)(s->bounds[s->k + 1] - s->bounds[s->k]), (long long)done, s->started, t);
+    if (s->bounds) { /* while planning: the frames scanned so far, no plan yet */
+        put_bounds(af.f, s);
+        fprintf(af.f, ", \"frames\": %lld, ", (long long)(s->bounds[s->k + 1] - s->bounds[s->k]));
+    }
+    fprintf(af.f, "\"state\": \"%s\", \"done\": %lld, \"started\": %.3f, \"updated\": %.3f, "
+            "\"host\": ", state, (long long)done, s->started, t);
     put_str(af.f, host);
     if (msg) {
         fputs(", \"error\": ", af.f);
@@ -173,9 +175,18 @@ void cli_segment_progress(cli_segment *s, int64_t done, const char *state, const
 
 /* ---- the plan -------------------------------------------------------------------- */
 
+typedef struct {
+    or_video_reader *r;
+    cli_segment *s;
+    int64_t n;
+} scan_ctx;
+
+/* The plan's reader: the progress file says "planning" (frames scanned) meanwhile. */
 static or_status scan_read(void *ctx, or_image *img, int64_t *pts, int *got, or_err *err)
 {
-    return or_video_read(ctx, img, pts, got, err);
+    scan_ctx *sc = ctx;
+    cli_segment_progress(sc->s, sc->n++, "planning", NULL, 0);
+    return or_video_read(sc->r, img, pts, got, err);
 }
 
 int cli_segment_prepare(cli_chain *c, cli_segment *s)
@@ -206,14 +217,19 @@ int cli_segment_prepare(cli_chain *c, cli_segment *s)
     uint8_t *cut;
     int stopped;
     cli_install_signals();
-    or_status st = or_segment_scan(scan_read, r, o->scene_threshold, &cli_stop, &stopped, &cut,
+    s->started = now_s();
+    scan_ctx sc = {r, s, 0};
+    cli_segment_progress(s, 0, "planning", NULL, 1);
+    or_status st = or_segment_scan(scan_read, &sc, o->scene_threshold, &cli_stop, &stopped, &cut,
                                    &s->frames, &err);
     or_video_close(r);
     if (st != OR_OK) {
+        cli_segment_progress(s, sc.n, "failed", err.msg, 1);
         cli_say(o, "%s", err.msg);
         return 1;
     }
     if (stopped) {
+        cli_segment_progress(s, sc.n, "stopped", NULL, 1);
         cli_say(o, "interrupted while planning the segments");
         return CLI_EXIT_INTERRUPTED;
     }
@@ -229,7 +245,6 @@ int cli_segment_prepare(cli_chain *c, cli_segment *s)
         cli_say(o, "segment %d of %d: input frames %lld..%lld of %lld", s->k, s->n,
                 (long long)s->bounds[s->k], (long long)s->bounds[s->k + 1] - 1,
                 (long long)s->frames);
-    s->started = now_s();
     return -1;
 }
 
@@ -266,6 +281,10 @@ int cli_segment_check_done(cli_chain *c, cli_segment *s)
                 cli_say(o, "segment %d of %d is already done (%s); --overwrite redoes it", s->k,
                         s->n, s->manifest);
             return 0;
+        }
+        if (same) { /* its file is gone: done again */
+            unlink(s->manifest);
+            return -1;
         }
     }
     cli_say(o, "%s holds a segment made from another input or with other settings (add "

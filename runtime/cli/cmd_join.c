@@ -293,9 +293,15 @@ static int run_status(const cli_opts *o, const char *dir)
         if (m) {
             done++;
             frames_done += count;
-        } else if (p && !strcmp(state, "running") && now - updated > STALE_S) {
+        } else if (p && (!strcmp(state, "running") || !strcmp(state, "planning")) &&
+                   now - updated > STALE_S) {
             state = "stalled";
             stalled++;
+        } else if (p && !strcmp(state, "planning")) {
+            running++;
+            snprintf(extra, sizeof extra, " (scanning the input: %lld frames), on %s",
+                     (long long)json_num(p, "done", 0), json_str(p, "host", "?"));
+            got = 0;
         } else if (p && !strcmp(state, "running")) {
             running++;
             double rate = updated > started ? got / (updated - started) : 0;
