@@ -83,7 +83,7 @@ static void segments_equal_single(const char *in, const char *single, const char
     expect_same_frames(single, out);
 }
 
-Test(cli_segments, awkward_cuts_n1_n2_n3_n16_equal_a_single_run, .timeout = 600)
+Test(cli_segments, awkward_cuts_n1_n2_n3_n16_equal_a_single_run)
 {
     const char *in = clip("awkward.mkv", awkward_cuts), *single = single_run(in, "awk_single.mkv");
     segments_equal_single(in, single, "awk", 1);
@@ -92,7 +92,7 @@ Test(cli_segments, awkward_cuts_n1_n2_n3_n16_equal_a_single_run, .timeout = 600)
     segments_equal_single(in, single, "awk", 16); /* empty segments, a boundary at every cut */
 }
 
-Test(cli_segments, no_cuts_boundaries_use_the_look_ahead, .timeout = 300)
+Test(cli_segments, no_cuts_boundaries_use_the_look_ahead)
 {
     const char *in = clip("nocut.mkv", NULL), *single = single_run(in, "nocut_single.mkv");
     segments_equal_single(in, single, "nocut", 3);
@@ -120,7 +120,7 @@ Test(cli_segments, manifest_names_the_plan_and_the_models)
     cr_expect(ct_exists(path));
 }
 
-Test(cli_segments, missing_failed_and_mismatched_segments_are_named, .timeout = 300)
+Test(cli_segments, missing_failed_and_mismatched_segments_are_named)
 {
     const char *in = clip("awkward.mkv", awkward_cuts), *dir = ct_tmp("seg_errors");
     const char *out = ct_tmp("seg_errors.mkv");
@@ -244,7 +244,7 @@ Test(cli_segments, usage_errors)
 /* -g cpu,cpu: two devices (two CPU backends, one worker thread each) in one
  * process give the one-device film exactly, in order; with a segment too.
  * (The CUDA form, -g 0,1, runs on two emulated devices in test_emu_tools.) */
-Test(cli_segments, two_devices_in_one_process_equal_one, .timeout = 300)
+Test(cli_segments, two_devices_in_one_process_equal_one)
 {
     const char *in = clip("awkward.mkv", awkward_cuts), *single = single_run(in, "awk_single.mkv");
     const char *out = ct_tmp("two_devices.mkv"), *dir = ct_tmp("seg_two_devices");

@@ -220,7 +220,7 @@ Test(segment_plan, every_split_equals_one_run)
     scan_cuts = NULL;
 }
 
-Test(segment_plan, several_workers_equal_one, .timeout = 60)
+Test(segment_plan, several_workers_equal_one)
 {
     static const int awkward[] = {1, 6, 7, 13, 0};
     for (workers = 2; workers <= 3; workers++) {
@@ -233,7 +233,7 @@ Test(segment_plan, several_workers_equal_one, .timeout = 60)
     workers = 1;
 }
 
-Test(segment_plan, several_workers_fail_and_stop, .timeout = 60)
+Test(segment_plan, several_workers_fail_and_stop)
 {
     workers = 3;
     seq s = {.frames = 40, .last = 1 << 30, .fail_at = 9};

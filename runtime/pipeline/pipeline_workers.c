@@ -129,13 +129,18 @@ static void *worker(void *arg)
             item_free(it);
             break;
         }
+        /* once published, it may be emitted and freed by another worker as soon as
+         * the group before it is out: what is needed of it afterwards, taken now
+         * (it stays valid while this worker makes that group with it) */
+        int64_t index = it->in_index;
+        int ahead = is_ahead(p, it);
         pthread_mutex_lock(&W->m);
-        s->st.frames_in += !is_ahead(p, it);
+        s->st.frames_in += !ahead;
         int full = put((void **)W->staged, it) != 0;
         pthread_cond_broadcast(&W->c);
         item *prev = NULL;
-        while (!full && it->in_index > p->index_base &&
-               !(prev = take_staged(W, it->in_index - 1)) && !W->abort)
+        while (!full && index > p->index_base && !(prev = take_staged(W, index - 1)) &&
+               !W->abort)
             pthread_cond_wait(&W->c, &W->m);
         pthread_mutex_unlock(&W->m);
         if (full) {
@@ -145,8 +150,8 @@ static void *worker(void *arg)
         }
         if (prev && make_and_deliver(W, prev, it, wa->w) != 0)
             break;
-        if (p->on_frame && !is_ahead(p, it))
-            p->on_frame(p->on_frame_ctx, it->in_index);
+        if (p->on_frame && !ahead)
+            p->on_frame(p->on_frame_ctx, index);
     }
     return NULL;
 }
