@@ -3,7 +3,6 @@
 #include "cli_segment.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +14,6 @@
 #include "cli_jobs.h"
 #include "runtime/core/fileutil.h"
 #include "runtime/core/sha256.h"
-#include "runtime/pipeline/progress.h"
 #include "runtime/pipeline/segment_plan.h"
 #include "weights/json.h"
 

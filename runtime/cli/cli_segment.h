@@ -63,7 +63,4 @@ int cli_segment_models(const cli_chain *c, char *buf, size_t len);
 /* Size and SHA-256 of the first CLI_SEGMENT_HEAD_BYTES of path. */
 or_status cli_segment_fingerprint(const char *path, int64_t *size, char sha[65], or_err *err);
 
-/* `oprestore-gpu join` (runtime/cli/cmd_join.c). */
-int cmd_join(int argc, char **argv);
-
 #endif

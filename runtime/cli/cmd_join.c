@@ -3,7 +3,6 @@
  * (what is done, running, failed and missing, with an ETA).  See
  * docs/cluster.md and cli_segment.h for the files. */
 #include <dirent.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,11 +276,14 @@ static int run_status(const cli_opts *o, const char *dir)
     int done = 0, running = 0, failed = 0, missing = 0, stalled = 0;
     int64_t frames_all = 0, frames_done = 0, frames_left = 0;
     double rate_all = 0;
+    for (int k = 0; k < n && !plan; k++) /* the plan: from any file that has it */
+        for (int e = 0; e < 2 && !plan; e++)
+            if ((plan = load(dir, k, n, e ? ".progress" : ".json")) && bound(plan, n) < 0) {
+                json_free(plan);
+                plan = NULL;
+            }
     for (int k = 0; k < n; k++) {
         json_value *m = load(dir, k, n, ".json"), *p = m ? NULL : load(dir, k, n, ".progress");
-        const json_value *src = m ? m : p;
-        if (src && !plan && bound(src, n) >= 0)
-            plan = load(dir, k, n, m ? ".json" : ".progress");
         int64_t count = plan ? bound(plan, k + 1) - bound(plan, k) : -1;
         if (count >= 0)
             frames_all += count;
@@ -342,7 +344,6 @@ static int run_status(const cli_opts *o, const char *dir)
            (long long)frames_done, (long long)frames_all, eta,
            rate_all > 0 && (missing || failed || stalled)
                ? " (at the running segments' pace, if the others start now)" : "");
-    (void)o;
     json_free(plan);
     return done == n ? 0 : 3;
 }

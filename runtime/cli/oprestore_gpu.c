@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "runtime/cli/cli_common.h"
-#include "runtime/cli/cli_segment.h"
 
 static void usage(FILE *f)
 {
