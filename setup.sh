@@ -35,6 +35,8 @@ packages=(
   chromium chromium-driver python3-selenium    # the studio's browser test (label browser; skipped without)
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video (stage issues)
   python3-torch python3-numpy python3-pil      # only to regenerate test fixtures
+  slurm-wlm munge                              # test_slurm: a one-node Slurm (docs/cluster.md)
+  python3-yaml                                 # test_k8s_yaml: the Kubernetes Job parses
 )
 
 if [ "${OPRESTORE_SKIP_APT:-0}" != 1 ]; then

@@ -19,7 +19,7 @@ const char *sc_models(void)
 const char *sc_clip(const char *name, int w, int h, int frames, int rate)
 {
     const char *p = ct_tmp(name);
-    vc_spec s = {w, h, frames, rate, 0, 1, 0, 0};
+    vc_spec s = {w, h, frames, rate, 0, 1, 0, 0, NULL};
     vc_make(p, &s);
     return p;
 }

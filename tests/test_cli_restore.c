@@ -42,7 +42,7 @@ static void same_payloads(const char *a, const char *b, enum AVMediaType type)
 Test(cli_restore, upscale_a_clip_keeps_audio_subtitles_range_and_rate)
 {
     const char *in = ct_tmp("clip.mkv"), *out = ct_tmp("clip_x4.mkv");
-    vc_spec s = {40, 24, 6, 12, 1, 1, 1, 0};
+    vc_spec s = {40, 24, 6, 12, 1, 1, 1, 0, NULL};
     vc_make(in, &s);
     char a[9000];
     snprintf(a, sizeof a, "restore -i '%s' -o '%s' --upscale tiny -M '%s' -g cpu -q", in, out,
@@ -88,7 +88,7 @@ Test(cli_restore, upscale_command_takes_a_video)
     if (!avcodec_find_encoder_by_name("libx264"))
         cr_skip_test("no libx264");
     const char *in = ct_tmp("route.mkv"), *out = ct_tmp("route.mp4");
-    vc_spec s = {32, 16, 4, 10, 0, 1, 0, 0};
+    vc_spec s = {32, 16, 4, 10, 0, 1, 0, 0, NULL};
     vc_make(in, &s);
     char a[9000];
     snprintf(a, sizeof a, "upscale -i '%s' -o '%s' -m tiny -M '%s' -g cpu", in, out, models());
@@ -120,7 +120,7 @@ static void fake_model(const char *path, const char *arch)
 Test(cli_restore, failing_stage_is_one_line_and_leaves_nothing)
 {
     const char *in = ct_tmp("fail.mkv"), *out = ct_tmp("fail_out.mkv"), *m = ct_tmp("broken-rife.safetensors");
-    vc_spec s = {32, 16, 4, 10, 0, 0, 0, 0};
+    vc_spec s = {32, 16, 4, 10, 0, 0, 0, 0, NULL};
     vc_make(in, &s);
     fake_model(m, "rife");
     char a[9000];
@@ -142,7 +142,7 @@ Test(cli_restore, failing_stage_is_one_line_and_leaves_nothing)
 Test(cli_restore, usage_errors)
 {
     const char *in = ct_tmp("u.mkv"), *out = ct_tmp("u_out.mkv");
-    vc_spec s = {16, 16, 2, 10, 0, 0, 0, 0};
+    vc_spec s = {16, 16, 2, 10, 0, 0, 0, 0, NULL};
     vc_make(in, &s);
     const char *bad[] = {"", "-n 2 --upscale tiny", "--upscale tiny -m tiny", "--upscale",
                          "--upscale tiny --codec vp9", "--upscale tiny --crf 99",

@@ -155,7 +155,7 @@ static double max_luma_diff(const or_image *a, const or_image *b)
 Test(video, probe_by_content)
 {
     const char *clip = tmp("probe.mkv"), *png = tmp("probe.png"), *txt = tmp("probe.mkv.txt");
-    vc_spec s = {32, 16, 3, 10, 0, 0, 0, 0};
+    vc_spec s = {32, 16, 3, 10, 0, 0, 0, 0, NULL};
     vc_make(clip, &s);
     or_image img;
     or_err err;
@@ -177,7 +177,7 @@ Test(video, read_uses_the_streams_range)
 {
     for (int full = 0; full <= 1; full++) {
         const char *clip = tmp(full ? "range_pc.mkv" : "range_tv.mkv");
-        vc_spec s = {64, 48, 2, 10, full, 0, 0, 0};
+        vc_spec s = {64, 48, 2, 10, full, 0, 0, 0, NULL};
         vc_make(clip, &s);
         or_video_info info;
         int n;
@@ -209,7 +209,7 @@ Test(video, ffv1_copy_keeps_range_audio_and_subtitles)
     for (int full = 0; full <= 1; full++) {
         const char *in = tmp(full ? "copy_in_pc.mkv" : "copy_in_tv.mkv");
         const char *out = tmp(full ? "copy_out_pc.mkv" : "copy_out_tv.mkv");
-        vc_spec s = {48, 32, 10, 12, full, 1, 1, 0};
+        vc_spec s = {48, 32, 10, 12, full, 1, 1, 0, NULL};
         vc_make(in, &s);
         run_ctx c;
         or_pipe_stats st;
@@ -260,7 +260,7 @@ Test(video, h264_mp4_limited_range)
     if (!have_encoder("libx264"))
         cr_skip_test("no libx264 in this FFmpeg");
     const char *in = tmp("h264_in.mkv"), *out = tmp("h264_out.mp4");
-    vc_spec s = {64, 48, 8, 25, 0, 1, 0, 0};
+    vc_spec s = {64, 48, 8, 25, 0, 1, 0, 0, NULL};
     vc_make(in, &s);
     run_ctx c;
     or_pipe_stats st;
@@ -288,7 +288,7 @@ Test(video, h264_mp4_limited_range)
 Test(video, interpolation_rate_and_scene_cut)
 {
     const char *in = tmp("interp_in.mkv"), *out = tmp("interp_out.mkv");
-    vc_spec s = {64, 48, 12, 10, 0, 1, 0, 6};
+    vc_spec s = {64, 48, 12, 10, 0, 1, 0, 6, NULL};
     vc_make(in, &s);
     run_ctx c;
     or_pipe_stats st;
@@ -333,7 +333,7 @@ Test(video, interpolation_rate_and_scene_cut)
 Test(video, interrupted_run_leaves_nothing)
 {
     const char *in = tmp("stop_in.mkv"), *out = tmp("stop_out.mkv");
-    vc_spec s = {48, 32, 30, 10, 0, 1, 0, 0};
+    vc_spec s = {48, 32, 30, 10, 0, 1, 0, 0, NULL};
     vc_make(in, &s);
     run_ctx c;
     or_pipe_stats st;
@@ -390,7 +390,7 @@ Test(video, one_line_errors)
 
     /* a truncated file: frames up to the cut, or a one-line error, never a crash */
     const char *full = tmp("whole.mkv"), *cut = tmp("cut.mkv");
-    vc_spec s = {48, 32, 10, 10, 0, 1, 0, 0};
+    vc_spec s = {48, 32, 10, 10, 0, 1, 0, 0, NULL};
     vc_make(full, &s);
     size_t n;
     uint8_t *bytes = tu_read_file(full, &n);

@@ -4,8 +4,12 @@
  * SubRip subtitle streams written packet by packet, and an optional scene cut.
  *   scene A (frames < cut_at): a diagonal ramp that moves 4 levels per frame
  *   scene B (frames >= cut_at): a 8x8 checkerboard, slightly brighter each frame
+ * or, with cuts (a 0-terminated increasing list of frames that start a scene),
+ * scenes that alternate between the two pictures (the checkerboard's cells 8
+ * or 4 pixels, the ramp's slope changing), so that every cut is one.
  * Y uses the whole 0..255 in full range and 16..235 in limited range.
- * Also: reading every packet payload of a stream type, for comparisons. */
+ * Also: reading every packet payload of a stream type, and comparing two
+ * films frame by frame, for comparisons. */
 #ifndef OR_TEST_VIDEO_CLIP_H
 #define OR_TEST_VIDEO_CLIP_H
 
@@ -13,18 +17,32 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "runtime/io/video.h"
 
 typedef struct {
     int w, h, frames, rate;
     int full_range;
     int audio, subtitles;
     int cut_at; /* 0: no cut */
+    const int *cuts; /* NULL, or several cuts (above) */
 } vc_spec;
 
 static int vc_y(const vc_spec *s, int x, int y, int t)
 {
     int lo = s->full_range ? 0 : 16, span = s->full_range ? 256 : 220;
+    if (s->cuts) {
+        int scene = 0;
+        for (const int *c = s->cuts; *c && *c <= t; c++)
+            scene++;
+        int cell = scene % 4 == 1 ? 8 : 4;
+        if (scene & 1)
+            return ((x / cell + y / cell) & 1) ? lo + span - 1 - 40 + t % 8 : lo + 30 + t % 8;
+        return lo + (x * (7 + scene) + y * 3 + t * 4) % span;
+    }
     if (s->cut_at && t >= s->cut_at)
         return ((x / 8 + y / 8) & 1) ? lo + span - 1 - 40 + t % 8 : lo + 30 + t % 8;
     return lo + (x * 7 + y * 3 + t * 4) % span;
@@ -296,6 +314,79 @@ static inline vc_facts vc_probe(const char *path)
     av_packet_free(&pk);
     avformat_close_input(&fmt);
     return v;
+}
+
+/* 1 when a and b hold the same film: the same time base, decoded frames of
+ * the same pts and identical pixels, byte-identical audio and subtitle
+ * packets; else 0 and why (one line).  No Criterion assertions: the Slurm
+ * test's helper (tests/slurm/slurm_test_tool.c) calls it outside a test. */
+static inline int vc_same_film(const char *a, const char *b, char *why, size_t len)
+{
+    or_video_reader *r[2] = {NULL, NULL};
+    or_video_info info[2];
+    const char *path[2] = {a, b};
+    or_err err;
+    int same = 1, frames = 0;
+    for (int k = 0; k < 2; k++)
+        if (or_video_open(path[k], &r[k], &info[k], &err) != OR_OK) {
+            snprintf(why, len, "%s", err.msg);
+            or_video_close(r[0]);
+            return 0;
+        }
+    if ((int64_t)info[0].tb_num * info[1].tb_den != (int64_t)info[1].tb_num * info[0].tb_den) {
+        snprintf(why, len, "time bases %d/%d and %d/%d", info[0].tb_num, info[0].tb_den,
+                 info[1].tb_num, info[1].tb_den);
+        same = 0;
+    }
+    while (same) {
+        or_image f[2];
+        int64_t pts[2];
+        int got[2];
+        memset(f, 0, sizeof f);
+        for (int k = 0; k < 2 && same; k++)
+            if (or_video_read(r[k], &f[k], &pts[k], &got[k], &err) != OR_OK) {
+                snprintf(why, len, "%s", err.msg);
+                same = 0;
+            }
+        if (same && got[0] != got[1]) {
+            snprintf(why, len, "frame %d is in %s only", frames, got[0] ? a : b);
+            same = 0;
+        } else if (same && got[0] && pts[0] != pts[1]) {
+            snprintf(why, len, "frame %d: pts %lld and %lld", frames, (long long)pts[0],
+                     (long long)pts[1]);
+            same = 0;
+        } else if (same && got[0] &&
+                   (f[0].width != f[1].width || f[0].height != f[1].height ||
+                    f[0].channels != f[1].channels ||
+                    memcmp(f[0].planes, f[1].planes, (size_t)f[0].channels * f[0].width *
+                                                         f[0].height * sizeof(float)))) {
+            snprintf(why, len, "frame %d: the pixels differ", frames);
+            same = 0;
+        }
+        or_image_free(&f[0]);
+        or_image_free(&f[1]);
+        if (!got[0] || !got[1])
+            break;
+        frames++;
+    }
+    or_video_close(r[0]);
+    or_video_close(r[1]);
+    static const enum AVMediaType types[2] = {AVMEDIA_TYPE_AUDIO, AVMEDIA_TYPE_SUBTITLE};
+    for (int t = 0; t < 2 && same; t++) {
+        size_t la, lb;
+        int na, nb;
+        uint8_t *x = vc_payloads(a, types[t], &la, &na), *y = vc_payloads(b, types[t], &lb, &nb);
+        if (na != nb || la != lb || (la && memcmp(x, y, la))) {
+            snprintf(why, len, "%s: %d and %d packets, %zu and %zu bytes",
+                     t ? "subtitles" : "audio", na, nb, la, lb);
+            same = 0;
+        }
+        free(x);
+        free(y);
+    }
+    if (same)
+        snprintf(why, len, "%d frames", frames);
+    return same;
 }
 
 #endif

@@ -322,6 +322,9 @@ int cli_open_backend(const cli_opts *o, or_backend **be)
         if (o->verbose && !strcmp(spec, "cpu"))
             cli_say(o, "no CUDA device found: running on the CPU (-g cpu)");
     }
+    if (strchr(spec, ','))
+        return cli_fail_usage(o, "-g %s: several devices spread the frames of a video or a "
+                              "folder of frames; images run on one (-g 0)", spec);
     or_err err;
     or_status st = or_backend_open(spec, be, &err);
     if (st != OR_OK) {

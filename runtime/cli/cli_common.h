@@ -129,6 +129,7 @@ int cmd_upscale(int argc, char **argv);
 int cmd_colorize(int argc, char **argv);
 int cmd_interpolate(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_join(int argc, char **argv); /* the segments of restore --segment -> the film */
 int cmd_models(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_studio(int argc, char **argv); /* cmd_studio.c: the colour studio */

@@ -13,6 +13,7 @@
 
 #include "cli_dex.h"
 #include "cli_jobs.h"
+#include "cli_segment.h"
 #include "runtime/stages/colorize.h"
 #include "runtime/core/fileutil.h"
 #include "runtime/stages/interpolate.h"
@@ -84,6 +85,8 @@ void cli_chain_free(cli_chain *c)
 static or_status stage_colorize(void *ctx, const or_image *in, or_image *out, or_err *err)
 {
     cli_chain *c = ctx;
+    if (c->multi)
+        OR_TRY(or_backend_use(c->be, err));
     or_colorize_opts co = or_colorize_defaults();
     int rf = cli_chain_render_factor(c);
     if (rf)
@@ -95,6 +98,8 @@ static or_status stage_colorize(void *ctx, const or_image *in, or_image *out, or
 static or_status stage_upscale(void *ctx, const or_image *in, or_image *out, or_err *err)
 {
     cli_chain *c = ctx;
+    if (c->multi)
+        OR_TRY(or_backend_use(c->be, err));
     or_upscale_opts uo = or_upscale_defaults();
     uo.tile = c->o.tile;
     uo.outscale = c->o.scale;
@@ -105,6 +110,8 @@ static or_status stage_interp(void *ctx, const or_image *a, const or_image *b, f
                               or_image *out, or_err *err)
 {
     cli_chain *c = ctx;
+    if (c->multi)
+        OR_TRY(or_backend_use(c->be, err));
     or_interpolate_opts io = or_interpolate_defaults();
     if (c->flow_scale)
         io.flow_scale = (float)c->flow_scale;
@@ -144,17 +151,81 @@ or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_er
     return OR_OK;
 }
 
+/* ---- several devices ------------------------------------------------------------------ */
+
+/* The chain on each device of -g 0,1,...: c on the first, d->more[] on the
+ * others (loaded one after another from this thread). */
+typedef struct {
+    char *list;       /* -g, split in place */
+    cli_chain *more;
+    int n;            /* devices */
+    void *ctx[OR_PIPE_MAX_WORKERS];
+} devices;
+
+/* -1 to go on, else the exit code (said). */
+static int load_devices(cli_chain *c, devices *d)
+{
+    memset(d, 0, sizeof *d);
+    d->n = 1;
+    d->ctx[0] = c;
+    const char *g = c->o.gpu;
+    if (!g || !strchr(g, ','))
+        return cli_chain_load(c);
+    if (!(d->list = strdup(g)))
+        return cli_fail_usage(&c->o, "out of memory");
+    char *tok[OR_PIPE_MAX_WORKERS + 1];
+    int n = 0;
+    for (char *p = d->list, *q; n <= OR_PIPE_MAX_WORKERS; p = q + 1) {
+        tok[n++] = p;
+        if (!(q = strchr(p, ',')))
+            break;
+        *q = 0;
+    }
+    for (int i = 0; i < n; i++)
+        if (!*tok[i] || n > OR_PIPE_MAX_WORKERS)
+            return cli_fail_usage(&c->o, "-g %s: expected up to %d devices, comma-separated "
+                                  "(0,1,2 or cpu,cpu)", OR_ESC(g), OR_PIPE_MAX_WORKERS);
+    if (!(d->more = calloc((size_t)n - 1, sizeof *d->more)))
+        return cli_fail_usage(&c->o, "out of memory");
+    cli_chain base = *c; /* nothing loaded yet */
+    c->o.gpu = tok[0];
+    c->multi = 1;
+    int rc = cli_chain_load(c);
+    for (int i = 1; i < n && rc < 0; i++) {
+        d->more[i - 1] = base;
+        d->more[i - 1].o.gpu = tok[i];
+        d->more[i - 1].multi = 1;
+        d->n = i + 1;
+        d->ctx[i] = &d->more[i - 1];
+        rc = cli_chain_load(&d->more[i - 1]);
+    }
+    if (rc < 0 && c->o.verbose)
+        cli_say(&c->o, "frames spread over %d devices (-g %s)", n, g);
+    return rc;
+}
+
+static void free_devices(devices *d)
+{
+    for (int i = 0; i + 1 < d->n; i++)
+        cli_chain_free(&d->more[i]);
+    free(d->more);
+    free(d->list);
+}
+
 /* ---- progress ---------------------------------------------------------------------- */
 
 typedef struct {
     const cli_opts *o;
     or_progress p;
+    cli_segment *seg; /* a segment's progress file too */
 } progress_ctx;
 
 static void on_progress(void *ctx, int64_t in_done, int64_t out_done)
 {
     progress_ctx *pc = ctx;
     char line[256];
+    if (pc->seg)
+        cli_segment_progress(pc->seg, in_done - pc->seg->bounds[pc->seg->k], "running", NULL, 0);
     if (!pc->o->quiet &&
         or_progress_line(&pc->p, out_done, or_progress_now(), 0, line, sizeof line))
         fputs(line, stderr);
@@ -177,12 +248,28 @@ typedef struct {
     or_video_writer *w;
     or_video_out_opts wo;
     int n;
+    cli_segment *seg;   /* one segment: its frames and the look-ahead, into its file */
+    int64_t read_index; /* input frames read so far */
 } video_ctx;
 
 static or_status video_read(void *ctx, or_image *img, int64_t *pts, int *got, or_err *err)
 {
     video_ctx *v = ctx;
-    return or_video_read(v->r, img, pts, got, err);
+    cli_segment *s = v->seg;
+    if (!s)
+        return or_video_read(v->r, img, pts, got, err);
+    *got = 0;
+    if (v->read_index > s->bounds[s->k + 1]) /* the look-ahead was given */
+        return OR_OK;
+    for (;;) {
+        OR_TRY(or_video_read(v->r, img, pts, got, err));
+        if (!*got && v->read_index < s->bounds[s->k + 1])
+            return or_errf(err, OR_EFORMAT, "%s: %lld frames, the plan counted %lld",
+                           OR_ESC(v->c->o.in), (long long)v->read_index, (long long)s->frames);
+        if (!*got || v->read_index++ >= s->bounds[s->k])
+            return OR_OK;
+        or_image_free(img); /* before the segment: decoded, not used */
+    }
 }
 
 static or_status video_write(void *ctx, const or_image *img, int64_t pts, or_err *err)
@@ -191,7 +278,13 @@ static or_status video_write(void *ctx, const or_image *img, int64_t pts, or_err
     if (!v->w) { /* opened on the first frame: its size is the chain's output size */
         v->wo.width = img->width;
         v->wo.height = img->height;
-        OR_TRY(or_video_writer_open(v->c->o.out, &v->wo, v->r, &v->w, err));
+        OR_TRY(or_video_writer_open(v->seg ? v->seg->file : v->c->o.out, &v->wo,
+                                    v->seg ? NULL : v->r, &v->w, err));
+    }
+    if (v->seg) {
+        if (!v->seg->frames_out++)
+            v->seg->pts_first = pts;
+        v->seg->pts_last = pts;
     }
     return or_video_write(v->w, img, pts, err);
 }
@@ -248,6 +341,7 @@ static void warn_resized(const video_ctx *v)
 static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or_pipe_stats *s)
 {
     const cli_opts *o = &v->c->o;
+    const char *target = v->seg ? v->seg->file : o->out;
     or_err err;
     if (st != OR_OK) {
         or_video_writer_abort(v->w);
@@ -257,7 +351,7 @@ static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or
     if (s->stopped) {
         or_video_writer_abort(v->w);
         cli_say(o, "interrupted after %lld frames: %s was not written", (long long)s->frames_in,
-                o->out);
+                target);
         return CLI_EXIT_INTERRUPTED;
     }
     if (!v->w) {
@@ -270,6 +364,8 @@ static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or
         cli_say(o, "%s", err.msg);
         return 1;
     }
+    if (v->seg)
+        return cli_segment_finish(v->c, v->seg, &v->wo) < 0 ? 0 : 1;
     warn_resized(v);
     if (left && !o->quiet)
         cli_say(o, "%d audio/subtitle stream%s could not go into %s and %s left out (use .mkv)",
@@ -281,16 +377,28 @@ static int finish_video(video_ctx *v, or_status st, const or_err *perr, const or
     return 0;
 }
 
+/* One segment's end: the progress file says how it ended (done: the manifest). */
+static int segment_end(video_ctx *v, int rc, or_status st, const or_err *err, int64_t done)
+{
+    if (rc == 0)
+        return 0;
+    cli_segment_progress(v->seg, done, rc == CLI_EXIT_INTERRUPTED ? "stopped" : "failed",
+                         st != OR_OK ? err->msg : NULL, 1);
+    return rc;
+}
+
 int cli_video_run(cli_chain *c)
 {
     cli_opts *o = &c->o;
-    int rc = check_output_file(o);
+    cli_segment *seg = c->segment;
+    int rc = seg ? cli_segment_prepare(c, seg) : check_output_file(o);
     if (rc >= 0)
         return rc;
     or_vcodec codec = OR_VCODEC_AUTO;
     if (o->codec)
         or_vcodec_parse(o->codec, &codec, NULL);
-    video_ctx v = {.c = c, .n = c->interpolate ? (o->multiplier ? o->multiplier : 2) : 1};
+    video_ctx v = {.c = c, .n = c->interpolate ? (o->multiplier ? o->multiplier : 2) : 1,
+                   .seg = seg};
     or_video_log_level(o->verbose ? AV_LOG_WARNING : AV_LOG_QUIET);
     or_err err;
     if (or_video_open(o->in, &v.r, &v.info, &err) != OR_OK) {
@@ -304,16 +412,31 @@ int cli_video_run(cli_chain *c)
                 v.info.used.range == 2 ? "full" : "limited", v.info.used.matrix,
                 v.info.copy_streams, v.info.copy_streams == 1 ? "" : "s");
     c->video = 1;
-    rc = cli_chain_load(c);
+    devices dev;
+    rc = load_devices(c, &dev);
+    if (rc < 0 && seg)
+        rc = cli_segment_check_done(c, seg);
     if (rc >= 0) {
+        free_devices(&dev);
         or_video_close(v.r);
         return rc;
     }
     set_out_opts(&v);
     v.wo.codec = codec;
-    or_video_keep_streams(v.r);
-    progress_ctx pc = {.o = o};
-    or_progress_init(&pc.p, v.info.frames * v.n, isatty(2), "frames", or_progress_now());
+    int64_t first = seg ? seg->bounds[seg->k] : 0;
+    int64_t count = seg ? seg->bounds[seg->k + 1] - first : 0;
+    if (seg && !count) { /* fewer frames than segments: an empty one */
+        free_devices(&dev);
+        or_video_close(v.r);
+        return cli_segment_finish(c, seg, &v.wo) < 0 ? 0 : 1;
+    }
+    if (!seg)
+        or_video_keep_streams(v.r);
+    progress_ctx pc = {.o = o, .seg = seg};
+    or_progress_init(&pc.p, (seg ? count : v.info.frames) * v.n, isatty(2), "frames",
+                     or_progress_now());
+    if (seg)
+        cli_segment_progress(seg, 0, "running", NULL, 1);
     or_pipe_stage stages[2];
     or_pipe_video p = {
         .read = video_read, .read_ctx = &v,
@@ -325,6 +448,8 @@ int cli_video_run(cli_chain *c)
         .write = video_write, .write_ctx = &v,
         .load_depth = 2 * o->load_threads, .save_depth = 2 * o->save_threads,
         .stop = &cli_stop, .progress = on_progress, .progress_ctx = &pc,
+        .index_base = first, .emit_frames = count,
+        .workers = dev.n, .worker_ctx = dev.ctx,
     };
     cli_install_signals();
     or_pipe_stats s;
@@ -334,6 +459,9 @@ int cli_video_run(cli_chain *c)
     else if (!o->quiet && pc.p.tty)
         fputc('\n', stderr);
     rc = finish_video(&v, st, &err, &s);
+    if (seg)
+        rc = segment_end(&v, rc, st, &err, s.frames_in);
+    free_devices(&dev);
     or_video_close(v.r);
     return rc;
 }
@@ -390,7 +518,8 @@ int cli_sequence_run(cli_chain *c)
         free(q.names);
         return 1;
     }
-    int rc = cli_chain_load(c);
+    devices dev;
+    int rc = load_devices(c, &dev);
     if (rc < 0 && cli_mkdirs(o->out)) {
         cli_say(o, "-o %s: cannot create the folder: %s", o->out, strerror(errno));
         rc = 1;
@@ -408,6 +537,7 @@ int cli_sequence_run(cli_chain *c)
             .write = seq_write, .write_ctx = &q,
             .load_depth = 2 * o->load_threads, .save_depth = 2 * o->save_threads,
             .stop = &cli_stop, .progress = on_progress, .progress_ctx = &pc,
+            .workers = dev.n, .worker_ctx = dev.ctx,
         };
         cli_install_signals();
         or_pipe_stats s;
@@ -424,6 +554,7 @@ int cli_sequence_run(cli_chain *c)
             rc = 0;
         }
     }
+    free_devices(&dev);
     for (int i = 0; i < q.n; i++)
         free(q.names[i]);
     free(q.names);

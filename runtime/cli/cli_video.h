@@ -9,6 +9,8 @@
 #include "runtime/stages/colorize.h"
 #include "runtime/io/image.h"
 
+struct cli_segment;
+
 typedef struct {
     cli_opts o;
     const char *colorize, *upscale, *interpolate; /* model names; NULL: stage off */
@@ -18,6 +20,9 @@ typedef struct {
     or_net *net_c, *net_u, *net_i;
     cli_dex_flags dexf;                           /* deep-exemplar's flags */
     cli_dex dex;                                  /* deep-exemplar's chain (.state NULL: off) */
+    struct cli_segment *segment;                  /* restore --segment K/N; NULL: whole */
+    int multi;                                    /* one of several devices (-g 0,1,...):
+                                                     its stages bind the device first */
 } cli_chain;
 
 /* Open the backend and load the chain's networks.  -1 to go on, else the exit code. */
@@ -30,7 +35,10 @@ int cli_chain_render_factor(const cli_chain *c);
 /* colorize then upscale, whichever are on (out is a new image). */
 or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_err *err);
 
-/* Video in, video out.  Returns the exit code. */
+/* Video in, video out (one segment of it with c->segment, cli_segment.h).
+ * -g 0,1,... spreads the frames over the devices (one worker thread each,
+ * pipeline.h: workers), as does cli_sequence_run.
+ * Returns the exit code. */
 int cli_video_run(cli_chain *c);
 /* Folder of frames in, numbered frames out (with interpolation).  Exit code. */
 int cli_sequence_run(cli_chain *c);

@@ -9,6 +9,7 @@
 #include "runtime/cli/cli_common.h"
 #include "runtime/cli/cli_dex.h"
 #include "runtime/cli/cli_jobs.h"
+#include "runtime/cli/cli_segment.h"
 #include "runtime/cli/cli_video.h"
 #include "runtime/core/fileutil.h"
 
@@ -29,7 +30,10 @@ static void usage(FILE *f)
             "                       --work-pixels N), or with --keyframes MODEL: each scene's\n"
             "                       first frame coloured by MODEL becomes its reference\n"
             "  --upscale MODEL      realesr-animevideov3, realesrgan-x4plus, ...\n"
-            "  --interpolate MODEL  rife-v4.6, rife-v4.25, rife-v4.26, dain\n");
+            "  --interpolate MODEL  rife-v4.6, rife-v4.25, rife-v4.26, dain\n"
+            "  --segment K/N        only the K-th (from 0) of N segments of a video, into the\n"
+            "                       folder OUT with its manifest; `oprestore-gpu join` makes\n"
+            "                       the film of them (docs/cluster.md)\n");
     cli_usage_common(f);
     cli_usage_video(f);
 }
@@ -37,6 +41,7 @@ static void usage(FILE *f)
 typedef struct {
     const char *colorize, *upscale, *interpolate;
     cli_dex_flags dex; /* deep-exemplar */
+    const char *segment;
 } stage_flags;
 
 static int restore_extra(void *ctx, int argc, char **argv, int *i)
@@ -48,6 +53,7 @@ static int restore_extra(void *ctx, int argc, char **argv, int *i)
     const char **dst = !strcmp(argv[*i], "--colorize")      ? &s->colorize
                        : !strcmp(argv[*i], "--upscale")     ? &s->upscale
                        : !strcmp(argv[*i], "--interpolate") ? &s->interpolate
+                       : !strcmp(argv[*i], "--segment")     ? &s->segment
                                                             : NULL;
     if (!dst)
         return CLI_UNKNOWN;
@@ -73,6 +79,8 @@ static int run_chain(cli_chain *c)
     int video = cli_is_video(o->prog, o->in);
     if (video)
         return video < 0 ? 1 : cli_video_run(c);
+    if (c->segment)
+        return cli_fail_usage(o, "-i %s: --segment splits a video; this is not one", o->in);
     struct stat si;
     int exists = stat(o->in, &si) == 0, folder = exists && S_ISDIR(si.st_mode);
     or_err err;
@@ -114,8 +122,18 @@ int cmd_restore(int argc, char **argv)
         return cli_fail_usage(&c.o, "give at least one of --colorize, --upscale, --interpolate");
     c.colorize = s.colorize, c.upscale = s.upscale, c.interpolate = s.interpolate;
     c.dexf = s.dex;
+    cli_segment seg;
+    memset(&seg, 0, sizeof seg);
+    if (s.segment) {
+        if (cli_segment_parse(s.segment, &seg.k, &seg.n))
+            return cli_fail_usage(&c.o, "--segment %s: expected K/N with 0 <= K < N <= %d "
+                                  "(K counts from 0, as SLURM_ARRAY_TASK_ID)",
+                                  OR_ESC(s.segment), CLI_SEGMENT_MAX);
+        c.segment = &seg;
+    }
     rc = run_chain(&c);
     cli_chain_free(&c);
+    cli_segment_free(&seg);
     return rc;
 }
 

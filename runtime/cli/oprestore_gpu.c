@@ -16,6 +16,8 @@ static void usage(FILE *f)
             "  upscale -i IN -o OUT      super-resolve photos, folders or videos (Real-ESRGAN)\n"
             "  interpolate -i IN -o OUT  make in-between frames (RIFE, DAIN)\n"
             "  restore -i IN -o OUT      chain colorize -> upscale -> interpolate in one pass\n"
+            "                            (--segment K/N: one of N segments, for a cluster)\n"
+            "  join -o OUT SEGMENT_DIR   join the segments into the film (--status: progress)\n"
             "  models [-M DIR]           list the models found in DIR and the registered ones missing\n"
             "  models --get NAME...|all  download, check and convert official checkpoints\n"
             "  devices                   list the backends this build can use\n"
@@ -60,7 +62,7 @@ int main(int argc, char **argv)
     cli_opts_init(&top, "oprestore-gpu", NULL);
     if (argc < 2)
         return cli_fail_usage(&top, "usage: oprestore-gpu COMMAND [options]; commands: "
-                              "colorize, upscale, interpolate, restore, models, devices, studio, version");
+                              "colorize, upscale, interpolate, restore, join, models, devices, studio, version");
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;
@@ -76,6 +78,8 @@ int main(int argc, char **argv)
         return stage_command("interpolate", cmd_interpolate, n, a);
     if (!strcmp(cmd, "restore"))
         return cmd_restore(n, a);
+    if (!strcmp(cmd, "join"))
+        return cmd_join(n, a);
     if (!strcmp(cmd, "models"))
         return cmd_models(n, a);
     if (!strcmp(cmd, "devices"))

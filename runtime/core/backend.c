@@ -74,6 +74,20 @@ or_status or_tensor_download_f32(const or_tensor *t, float *host, or_err *err)
     return s;
 }
 
+#ifdef OR_HAVE_CUDA
+or_status or_backend_cuda_use(or_backend *be, or_err *err); /* backend_cuda.cu */
+#endif
+
+or_status or_backend_use(or_backend *be, or_err *err)
+{
+#ifdef OR_HAVE_CUDA
+    if (be->kind == OR_BACKEND_CUDA)
+        return or_backend_cuda_use(be, err);
+#endif
+    (void)be, (void)err;
+    return OR_OK;
+}
+
 #ifndef OR_HAVE_CUDA
 int or_cuda_device_count(void) { return 0; }
 

@@ -74,6 +74,10 @@ struct or_backend {
 or_status or_backend_open(const char *spec, or_backend **out, or_err *err);
 or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err);
 or_status or_backend_cuda_create(int device, or_backend **out, or_err *err);
+/* Make be's device the calling thread's current one (CUDA's current device is
+ * per host thread: a thread that drives a device it did not open, as the
+ * pipeline's workers do with several GPUs, calls this first; the CPU: nothing). */
+or_status or_backend_use(or_backend *be, or_err *err);
 void or_backend_destroy(or_backend *be);
 
 /* Number of usable CUDA devices; 0 in a CPU-only build or without a driver. */

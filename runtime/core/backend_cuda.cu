@@ -34,6 +34,12 @@ extern "C" cudaStream_t or_cuda_stream(or_backend *be) { return impl(be)->stream
 extern "C" cublasHandle_t or_cuda_cublas(or_backend *be) { return impl(be)->cublas; }
 extern "C" cudnnHandle_t or_cuda_cudnn(or_backend *be) { return impl(be)->conv.handle; }
 
+extern "C" or_status or_backend_cuda_use(or_backend *be, or_err *err)
+{
+    CUDA_TRY(cudaSetDevice(be->device), "select device");
+    return OR_OK;
+}
+
 extern "C" int or_cuda_device_count(void)
 {
     int n = 0;

@@ -144,6 +144,28 @@ void or_video_writer_counts(const or_video_writer *w, int *copied, int *left_out
  * first use; the CLI passes AV_LOG_QUIET, or AV_LOG_WARNING with -v). */
 void or_video_log_level(int level);
 
+/* Joining segments (runtime/io/video_join.c, `oprestore-gpu join`): the
+ * video packets of the segment files, in order, copied (no re-encoding) into
+ * one file, with the audio and subtitle streams of the source copied once,
+ * packet for packet, as or_video_writer copies them in a single run.  Every
+ * segment must hold one video stream of the same codec, size, pixel format
+ * and codec header (extradata) as the first.  Written through a temporary
+ * file renamed at the end. */
+typedef struct {
+    const char *out;
+    const char *const *segments; /* n files, in order */
+    const int64_t *frames;       /* packets each must hold (NULL: not checked) */
+    int n;
+    const char *source;          /* audio/subtitles from here; NULL: none */
+    int tb_num, tb_den;          /* the video time base a single run's encoder had */
+    int rate_num, rate_den;      /* its frame rate */
+    or_video_colour colour;      /* its colour tags */
+} or_video_join_opts;
+
+/* copied / left_out: the source's streams (as or_video_writer_counts). */
+or_status or_video_join(const or_video_join_opts *o, int64_t *packets, int *copied,
+                        int *left_out, or_err *err);
+
 #ifdef __cplusplus
 }
 #endif

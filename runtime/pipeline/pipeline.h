@@ -12,9 +12,20 @@
  * With a multiplier n >= 2, input frames f0..f(N-1) give n*N output frames: for
  * each pair (fi, fi+1) fi, then interp(fi, fi+1, k/n) for k = 1..n-1; the last
  * frame is repeated n-1 times so that the duration (and the audio sync) is kept.
- * When or_scene_is_cut(fi, fi+1) (SSIM of small thumbnails below
+ * When fi -> fi+1 is a scene cut (SSIM of small thumbnails below
  * scene_threshold, see scene.h) the in-betweens are copies of fi, as RIFE's
- * inference_video.py does: nothing is interpolated across a cut.
+ * inference_video.py does: nothing is interpolated across a cut.  Cuts are
+ * found on the input frames as read, before any stage (the stages keep the
+ * picture's structure: colorize keeps the luma, upscale only adds pixels), so
+ * where the cuts are is a function of the input alone: the segment plan
+ * (segment_plan.h) computes the same cuts without running a network.
+ *
+ * One segment of a longer video (emit_frames > 0): read() gives the segment's
+ * frames and then, when the video goes on, the one frame after them, the
+ * look-ahead.  The look-ahead is not written: it is the last frame's partner
+ * (interpolated with, through the stages, or a cut, and its pts gives the
+ * step of the repeats), so the segment's output is exactly that part of a
+ * single run's output.
  * Time stamps: the output time base is the input's divided by n; the output
  * frame k of pair i has pts n*p(i) + k*(p(i+1) - p(i)); the last frame's
  * in-betweens use frame_duration for the missing next time stamp.
@@ -55,6 +66,7 @@ void or_queue_close(or_queue *q);
 int or_queue_high_water(const or_queue *q);
 
 /* ---- video ---------------------------------------------------------------------- */
+#define OR_PIPE_MAX_WORKERS 16
 typedef struct {
     const char *name;
     /* out = stage(in): a new image (the pipeline frees in and out). */
@@ -83,13 +95,24 @@ typedef struct {
     /* Called from the write thread after each output frame (may be NULL). */
     void (*progress)(void *ctx, int64_t in_frames_done, int64_t out_frames_done);
     void *progress_ctx;
+    /* Segments: index of the first frame read (for messages and progress), and
+     * how many frames are written (0: all); a frame read after those is the
+     * look-ahead (see above). */
+    int64_t index_base, emit_frames;
+    /* Several devices: workers > 1 processing threads, worker w calling every
+     * stage and interp with worker_ctx[w] as ctx (instead of the stages' and
+     * interp_ctx) - one device each.  Frames go to the workers in turn; each
+     * stages its frame, then makes the in-betweens of the previous frame with
+     * it (waiting for the worker that stages that one); output in order. */
+    int workers;
+    void *const *worker_ctx;
     /* Test hook: called from the process thread after each input frame (may be NULL). */
     void (*on_frame)(void *ctx, int64_t in_index);
     void *on_frame_ctx;
 } or_pipe_video;
 
 typedef struct {
-    int64_t frames_in, frames_out;
+    int64_t frames_in, frames_out; /* frames_in: the look-ahead not counted */
     int64_t cuts;           /* pairs handled as scene cuts */
     int64_t interpolated;   /* frames made by interp() */
     int stopped;            /* *stop was seen: the output is incomplete */

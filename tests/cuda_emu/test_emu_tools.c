@@ -13,7 +13,10 @@
  *                        against the same command at -g cpu; the video paths
  *                        (restore colorize -> upscale -> interpolate in one pass,
  *                        and upscale / colorize / interpolate given a video) frame
- *                        by frame; without -g it picks device 0 and says so with -v.
+ *                        by frame; without -g it picks device 0 and says so with -v;
+ *                        -g 0,1 on two emulated devices (OR_CUDA_EMU_DEVICES=2):
+ *                        the chain's frames spread over both, one worker thread
+ *                        each, give the one-device film exactly, in order.
  *
  * Tolerances against -g cpu (16-bit PNG outputs, so that 8-bit rounding does
  * not hide or exaggerate differences): f16 (the CUDA default) PSNR >= 40 dB, the
@@ -463,6 +466,35 @@ static void video_three_ways(const sc_video_case *c, int frames_in, const char *
 Test(emu_video, restore_chain_g0_matches_cpu, .timeout = 300)
 {
     video_three_ways(&sc_chain, 3, "chain");
+}
+
+/* -g 0,1: two emulated devices (the same CPU arithmetic, so the film must be
+ * the one-device film exactly), each driven by its own pipeline worker: the
+ * per-thread launch state, fibers and __shared__ arrays of the emulator, the
+ * worker binding its device (or_backend_use), frames in order.  What only
+ * real GPUs show: the speed-up, two devices' memory and streams really
+ * concurrent, and whether cuDNN picks the same algorithms on both (a
+ * different GPU model could differ in the last bits). */
+Test(emu_video, restore_chain_on_two_devices_equals_one, .timeout = 300)
+{
+    const char *in = sc_clip("two-dev.mkv", VID_W, VID_H, 3, VID_RATE), *models = sc_models();
+    const char *one = tu_tmp("two-dev-one.mkv"), *two = ct_tmp("two-dev-two.mkv");
+    remove(one), remove(two);
+    setenv("OR_CUDA_EMU_DEVICES", "2", 1);
+    int rc = run_tool(OR_EMU_CLI, "two.log", "%s -i '%s' -o '%s' -M '%s' -g 0,1 --codec ffv1 -v",
+                      sc_chain.args, in, two, models);
+    cr_assert_eq(rc, 0, "-g 0,1: exit %d:\n%s", rc, out_log);
+    no_emu_complaints("-g 0,1");
+    cr_expect(strstr(out_log, "frames spread over 2 devices (-g 0,1)") &&
+                  strstr(out_log, "on cuda:0 ") && strstr(out_log, "on cuda:1 "),
+              "%s", out_log);
+    rc = run_tool(OR_EMU_CLI, "one.log", "%s -i '%s' -o '%s' -M '%s' -g 0 --codec ffv1",
+                  sc_chain.args, in, one, models);
+    unsetenv("OR_CUDA_EMU_DEVICES");
+    cr_assert_eq(rc, 0, "-g 0: exit %d:\n%s", rc, out_log);
+    char why[1024];
+    cr_expect(vc_same_film(one, two, why, sizeof why), "-g 0 and -g 0,1: %s", why);
+    cr_expect_str_eq(why, "6 frames");
 }
 
 Test(emu_video, upscale_command_g0_matches_cpu, .timeout = 120)

@@ -21,7 +21,8 @@
 #define __device__
 #define __host__
 #define __forceinline__ inline
-#define __shared__ static // one copy: blocks run one after another
+#define __shared__ static __thread // one copy per host thread: blocks run one after another
+                                  // (two devices driven by two threads: -g 0,1)
 
 // ---- types ----------------------------------------------------------------------
 struct uint3 {

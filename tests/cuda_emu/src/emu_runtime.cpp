@@ -217,20 +217,31 @@ void launch_end(const launch_cfg &c) { check_redzones("the end of a launch"); }
 } // namespace or_emu
 
 // ---- device --------------------------------------------------------------------------
+// OR_CUDA_EMU_DEVICES=N (1..8, default 1) emulated devices: the same CPU, one
+// memory pool; each host thread runs its own launches (launch state, fibers and
+// __shared__ arrays are per thread), so -g 0,1 drives two at once.
+static int emu_devices()
+{
+    const char *e = getenv("OR_CUDA_EMU_DEVICES");
+    int n = e ? atoi(e) : 1;
+    return n < 1 ? 1 : n > 8 ? 8 : n;
+}
+
 cudaError_t cudaGetDeviceCount(int *count)
 {
-    *count = 1;
+    *count = emu_devices();
     return cudaSuccess;
 }
 
 cudaError_t cudaSetDevice(int device)
 {
-    return or_emu::set_error(device == 0 ? cudaSuccess : cudaErrorInvalidDevice);
+    return or_emu::set_error(device >= 0 && device < emu_devices() ? cudaSuccess
+                                                                   : cudaErrorInvalidDevice);
 }
 
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp *prop, int device)
 {
-    if (device != 0)
+    if (device < 0 || device >= emu_devices())
         return or_emu::set_error(cudaErrorInvalidDevice);
     memset(prop, 0, sizeof *prop);
     snprintf(prop->name, sizeof prop->name, "oprestore CUDA emulator (CPU)");

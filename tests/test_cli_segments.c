@@ -1,0 +1,270 @@
+/* test_cli_segments.c: `restore --segment K/N` and `join`, as a cluster runs
+ * them (the built binary, -g cpu): the joined film equals a single restore
+ * run exactly (frame count, time stamps, every pixel, audio and subtitle
+ * packets) for N = 1, 2, 3 and 16 (more segments than the plan can fill:
+ * empty ones), on a 14-frame clip whose scene cuts fall at awkward places:
+ * after the first frame, two adjacent cuts (a one-frame scene), before the
+ * last frame; and on a clip without cuts, where every boundary needs the
+ * look-ahead frame.  RIFE -n 2 (seeded v4.6 fixture) interpolates, so a
+ * boundary in the wrong place would show as a wrong in-between.  FFV1 is
+ * lossless, so the decoded pixels are the pixels the stages made.
+ * Also: a missing or failed segment is named, re-running only that K is
+ * enough; other settings are refused; a finished segment is not redone;
+ * join --status; usage errors. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_test_util.h"
+#include "stage_case_util.h"
+#include "runtime/io/video.h"
+#include "video_clip.h"
+
+#define W 48
+#define H 32
+#define FRAMES 14
+#define ARGS "--interpolate rife -n 2 -g cpu -q --codec ffv1 -j 1:1:1"
+
+static const int awkward_cuts[] = {1, 6, 7, 13, 0};
+
+/* The clip (with PCM audio and SubRip subtitles), made once per name. */
+static const char *clip(const char *name, const int *cuts)
+{
+    const char *p = ct_tmp(name);
+    if (!ct_exists(p)) {
+        vc_spec s = {W, H, FRAMES, 12, 0, 1, 1, 0, cuts};
+        vc_make(p, &s);
+    }
+    return p;
+}
+
+static const char *single_run(const char *in, const char *name)
+{
+    const char *out = ct_tmp(name);
+    if (!ct_exists(out))
+        cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' " ARGS, in, out, sc_models()), 0,
+                     "%s", ct_err);
+    return out;
+}
+
+static void run_segment(const char *in, const char *dir, int k, int n, const char *more)
+{
+    cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' --segment %d/%d " ARGS " %s", in, dir,
+                        sc_models(), k, n, more ? more : ""),
+                 0, "segment %d/%d: %s", k, n, ct_err);
+}
+
+/* a and b are the same film (video_clip.h): pts, pixels, audio, subtitles. */
+static void expect_same_frames(const char *a, const char *b)
+{
+    char why[1024];
+    cr_expect(vc_same_film(a, b, why, sizeof why), "%s and %s: %s", a, b, why);
+    char frames[32];
+    snprintf(frames, sizeof frames, "%d frames", 2 * FRAMES);
+    cr_expect_str_eq(why, frames);
+    sc_expect_same_audio(a, b); /* and there is audio */
+}
+
+/* All N segments into a fresh folder, joined, compared with the single run. */
+static void segments_equal_single(const char *in, const char *single, const char *tag, int n)
+{
+    char name[64];
+    snprintf(name, sizeof name, "seg_%s_%d", tag, n);
+    const char *dir = ct_tmp(name), *out;
+    snprintf(name, sizeof name, "joined_%s_%d.mkv", tag, n);
+    out = ct_tmp(name);
+    for (int k = n - 1; k >= 0; k--) /* any order: nothing is shared but the input */
+        run_segment(in, dir, k, n, NULL);
+    cr_assert_eq(ct_run("join -o '%s' '%s' -q", out, dir), 0, "%s", ct_err);
+    expect_same_frames(single, out);
+}
+
+Test(cli_segments, awkward_cuts_n1_n2_n3_n16_equal_a_single_run)
+{
+    const char *in = clip("awkward.mkv", awkward_cuts), *single = single_run(in, "awk_single.mkv");
+    segments_equal_single(in, single, "awk", 1);
+    segments_equal_single(in, single, "awk", 2);
+    segments_equal_single(in, single, "awk", 3);
+    segments_equal_single(in, single, "awk", 16); /* empty segments, a boundary at every cut */
+}
+
+Test(cli_segments, no_cuts_boundaries_use_the_look_ahead)
+{
+    const char *in = clip("nocut.mkv", NULL), *single = single_run(in, "nocut_single.mkv");
+    segments_equal_single(in, single, "nocut", 3);
+}
+
+/* The plan puts the 2-segment boundary on a cut: segment 0's manifest ends there. */
+Test(cli_segments, manifest_names_the_plan_and_the_models)
+{
+    const char *in = clip("awkward.mkv", awkward_cuts), *dir = ct_tmp("seg_manifest");
+    run_segment(in, dir, 0, 2, NULL);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/segment-0000-of-0002.json", dir);
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "%s", path);
+    char text[8192];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = 0;
+    cr_expect(strstr(text, "\"bounds\": [0, 7, 14]"), "the cut at 7, nearest the middle: %s", text);
+    cr_expect(strstr(text, "\"frames_out\": 14"), "%s", text);
+    cr_expect(strstr(text, "interpolate=rife n=2"), "%s", text);
+    cr_expect(strstr(text, "\"models\": \"interpolate="), "%s", text);
+    cr_expect(strstr(text, "\"time_base\": [1, 2000]"), "mkv's 1/1000 over -n 2: %s", text);
+    snprintf(path, sizeof path, "%s/segment-0000-of-0002.nut", dir);
+    cr_expect(ct_exists(path));
+}
+
+Test(cli_segments, missing_failed_and_mismatched_segments_are_named)
+{
+    const char *in = clip("awkward.mkv", awkward_cuts), *dir = ct_tmp("seg_errors");
+    const char *out = ct_tmp("seg_errors.mkv");
+    run_segment(in, dir, 0, 3, NULL);
+    run_segment(in, dir, 2, 3, NULL);
+    /* segment 1 never ran */
+    cr_assert_eq(ct_run("join -o '%s' '%s'", out, dir), 1);
+    ct_assert_one_line("oprestore-gpu join", "segment 1 of 3 is missing");
+    cr_expect_not(ct_exists(out));
+    cr_expect_eq(ct_run("join --status '%s'", dir), 3);
+    /* segment 1 failed: the progress file says why, and join repeats it */
+    char prog[4096];
+    snprintf(prog, sizeof prog, "%s/segment-0001-of-0003.progress", dir);
+    FILE *f = fopen(prog, "w");
+    fprintf(f, "{\"segment\": 1, \"segments\": 3, \"bounds\": [0, 4, 9, 14], \"state\": "
+               "\"failed\", \"frames\": 5, \"done\": 2, \"host\": \"node7\", \"error\": "
+               "\"frame 6, interpolate: out of GPU memory\"}\n");
+    fclose(f);
+    cr_assert_eq(ct_run("join -o '%s' '%s'", out, dir), 1);
+    ct_assert_one_line("oprestore-gpu join", "segment 1 of 3 failed on node7: frame 6, "
+                                             "interpolate: out of GPU memory");
+    /* other settings for segment 1: refused, naming what differs */
+    run_segment(in, dir, 1, 3, "--scene-threshold 0.3");
+    cr_assert_eq(ct_run("join -o '%s' '%s'", out, dir), 1);
+    ct_assert_one_line("oprestore-gpu join", "segment-0001-of-0003.json: its settings differs");
+    /* the same K again with the film's settings: refused without --overwrite ... */
+    cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' --segment 1/3 " ARGS, in, dir,
+                        sc_models()), 1);
+    ct_assert_one_line("oprestore-gpu restore", "other settings (add --overwrite");
+    /* ... redone with it; then the film joins */
+    run_segment(in, dir, 1, 3, "--overwrite");
+    cr_assert_eq(ct_run("join -o '%s' '%s' -q", out, dir), 0, "%s", ct_err);
+    expect_same_frames(single_run(in, "awk_single.mkv"), out);
+    /* a finished segment run again is not redone */
+    cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' --segment 1/3 --interpolate rife -n 2 "
+                        "-g cpu --codec ffv1", in, dir, sc_models()), 0, "%s", ct_err);
+    cr_expect(strstr(ct_err, "segment 1 of 3 is already done"), "%s", ct_err);
+    /* the output exists: --overwrite */
+    cr_assert_eq(ct_run("join -o '%s' '%s'", out, dir), 1);
+    ct_assert_one_line("oprestore-gpu join", "exists (add --overwrite");
+    /* a source that is not the input */
+    const char *other = clip("nocut.mkv", NULL);
+    cr_assert_eq(ct_run("join -o '%s' '%s' -i '%s' --overwrite", out, dir, other), 1);
+    ct_assert_one_line("oprestore-gpu join", "not the input the segments were made from");
+}
+
+Test(cli_segments, status_reports_done_running_missing_and_eta)
+{
+    const char *in = clip("awkward.mkv", awkward_cuts), *dir = ct_tmp("seg_status");
+    run_segment(in, dir, 0, 3, NULL);
+    char prog[4096];
+    snprintf(prog, sizeof prog, "%s/segment-0001-of-0003.progress", dir);
+    FILE *f = fopen(prog, "w");
+    double now = (double)time(NULL);
+    fprintf(f, "{\"segment\": 1, \"segments\": 3, \"bounds\": [0, 4, 9, 14], \"state\": "
+               "\"running\", \"frames\": 5, \"done\": 2, \"started\": %.1f, \"updated\": %.1f, "
+               "\"host\": \"node3\"}\n", now - 20, now);
+    fclose(f);
+    const char *log = ct_tmp("status.txt");
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s/oprestore-gpu' join --status '%s' > '%s'", OR_BINARY_DIR, dir,
+             log);
+    int st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %d", st);
+    FILE *g = fopen(log, "r");
+    char text[4096];
+    size_t len = fread(text, 1, sizeof text - 1, g);
+    fclose(g);
+    text[len] = 0;
+    cr_expect(strstr(text, "segment 0 of 3: done     frames 0..3, 4 of 4 done"), "%s", text);
+    cr_expect(strstr(text, "segment 1 of 3: running  frames 4..8, 2 of 5 done, 0.10 frames/s, "
+                           "ETA 30s, on node3"), "%s", text);
+    cr_expect(strstr(text, "segment 2 of 3: missing  frames 9..13, 0 of 5 done"), "%s", text);
+    /* 3 + 5 frames left at 0.1 frames/s */
+    cr_expect(strstr(text, "1 of 3 done, 1 running, 0 failed, 0 stalled, 1 missing; input frames "
+                           "6 of 14 done; ETA 1m20s"), "%s", text);
+    /* segment 2 scanning the input for the plan; segment 1 silent for 10 minutes */
+    snprintf(prog, sizeof prog, "%s/segment-0002-of-0003.progress", dir);
+    f = fopen(prog, "w");
+    fprintf(f, "{\"segment\": 2, \"segments\": 3, \"state\": \"planning\", \"done\": 7, "
+               "\"started\": %.1f, \"updated\": %.1f, \"host\": \"node5\"}\n", now - 2, now);
+    fclose(f);
+    snprintf(prog, sizeof prog, "%s/segment-0001-of-0003.progress", dir);
+    f = fopen(prog, "w");
+    fprintf(f, "{\"segment\": 1, \"segments\": 3, \"bounds\": [0, 4, 9, 14], \"state\": "
+               "\"running\", \"frames\": 5, \"done\": 2, \"started\": %.1f, \"updated\": %.1f, "
+               "\"host\": \"node3\"}\n", now - 900, now - 600);
+    fclose(f);
+    st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "status %d", st);
+    g = fopen(log, "r");
+    len = fread(text, 1, sizeof text - 1, g);
+    fclose(g);
+    text[len] = 0;
+    cr_expect(strstr(text, "segment 1 of 3: stalled  frames 4..8, 2 of 5 done"), "%s", text);
+    cr_expect(strstr(text, "segment 2 of 3: planning frames 9..13, 0 of 5 done (scanning the input: "
+                           "7 frames), on node5"), "%s", text);
+    cr_expect(strstr(text, "1 of 3 done, 1 running, 0 failed, 1 stalled, 0 missing"), "%s", text);
+}
+
+Test(cli_segments, usage_errors)
+{
+    const char *in = clip("awkward.mkv", awkward_cuts), *dir = ct_tmp("seg_usage");
+    cr_expect_eq(ct_run("restore -i '%s' -o '%s' --segment 3/3 " ARGS, in, dir), 2);
+    ct_assert_one_line("oprestore-gpu restore", "--segment 3/3: expected K/N");
+    cr_expect_eq(ct_run("restore -i '%s' -o '%s' --segment 1 " ARGS, in, dir), 2);
+    ct_assert_one_line("oprestore-gpu restore", "expected K/N");
+    const char *png = ct_tmp("seg_usage.png");
+    ct_write_png(png, 8, 8, 3, 0, 8, 1);
+    cr_expect_eq(ct_run("restore -i '%s' -o '%s' --segment 0/2 --upscale srvgg -M '%s' -g cpu",
+                        png, dir, sc_models()), 2);
+    ct_assert_one_line("oprestore-gpu restore", "--segment splits a video");
+    cr_expect_eq(ct_run("join '%s'", dir), 2);
+    ct_assert_one_line("oprestore-gpu join", "-o OUT is required");
+    cr_expect_eq(ct_run("join -o x.mkv"), 2);
+    ct_assert_one_line("oprestore-gpu join", "SEGMENT_DIR");
+    cr_expect_eq(ct_run("join -o '%s' '%s'", ct_tmp("u.mkv"), ct_tmp("no_such_dir")), 1);
+    ct_assert_one_line("oprestore-gpu join", "not a folder of segments");
+}
+
+/* -g cpu,cpu: two devices (two CPU backends, one worker thread each) in one
+ * process give the one-device film exactly, in order; with a segment too.
+ * (The CUDA form, -g 0,1, runs on two emulated devices in test_emu_tools.) */
+Test(cli_segments, two_devices_in_one_process_equal_one)
+{
+    const char *in = clip("awkward.mkv", awkward_cuts), *single = single_run(in, "awk_single.mkv");
+    const char *out = ct_tmp("two_devices.mkv"), *dir = ct_tmp("seg_two_devices");
+    cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' --interpolate rife -n 2 -g cpu,cpu -v "
+                        "--codec ffv1", in, out, sc_models()), 0, "%s", ct_err);
+    cr_expect(strstr(ct_err, "frames spread over 2 devices (-g cpu,cpu)"), "%s", ct_err);
+    expect_same_frames(single, out);
+    for (int k = 0; k < 2; k++)
+        cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' --segment %d/2 --interpolate rife "
+                            "-n 2 -g cpu,cpu -q --codec ffv1", in, dir, sc_models(), k), 0, "%s",
+                     ct_err);
+    cr_assert_eq(ct_run("join -o '%s' '%s' -q --overwrite", out, dir), 0, "%s", ct_err);
+    expect_same_frames(single, out);
+    /* images run on one device */
+    const char *png = ct_tmp("two_devices.png");
+    ct_write_png(png, 8, 8, 3, 0, 8, 1);
+    cr_expect_eq(ct_run("restore -i '%s' -o '%s' --upscale srvgg -M '%s' -g cpu,cpu", png,
+                        ct_tmp("two_devices_out.png"), sc_models()), 2);
+    ct_assert_one_line("oprestore-gpu restore", "images run on one");
+    cr_expect_eq(ct_run("restore -i '%s' -o '%s' --interpolate rife -M '%s' -g cpu,,cpu", in,
+                        ct_tmp("x.mkv"), sc_models()), 2);
+    ct_assert_one_line("oprestore-gpu restore", "comma-separated");
+}
