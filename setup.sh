@@ -33,6 +33,7 @@ packages=(
   libcriterion-dev                             # tests
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video (stage issues)
   python3-torch python3-numpy python3-pil      # only to regenerate test fixtures
+  python3-skimage python3-torchvision          # the official colour conversions (Zhang) and basicsr's imports (Real-ESRGAN), for fixtures and docs/accuracy.md
 )
 
 if [ "${OPRESTORE_SKIP_APT:-0}" != 1 ]; then
