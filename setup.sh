@@ -37,6 +37,7 @@ packages=(
   python3-torch python3-numpy python3-pil      # only to regenerate test fixtures
   slurm-wlm munge                              # test_slurm: a one-node Slurm (docs/cluster.md)
   python3-yaml                                 # test_k8s_yaml: the Kubernetes Job parses
+  python3-skimage python3-torchvision          # the official colour conversions (Zhang) and basicsr's imports (Real-ESRGAN), for fixtures and docs/accuracy.md
 )
 
 if [ "${OPRESTORE_SKIP_APT:-0}" != 1 ]; then

@@ -14,6 +14,7 @@
 #include "runtime/core/ops.h"
 #include "runtime/io/resize.h"
 #include "runtime/stages/upscale.h"
+#include "deoldify_fixtures.h" /* dfx_read: a whole fixture tensor */
 #include "convert/convert.h"
 #include "test_util.h"
 
@@ -407,6 +408,20 @@ Test(upscale, lanczos4_matches_opencv)
     cr_assert_eq(or_resize_lanczos4(step, 1, 1, 8, s3, 1, 3, &err), OR_OK);
     for (int i = 0; i < 3; i++)
         cr_assert_float_eq(s3[i], step_ref[i], 1e-4, "%d: %g vs %g", i, s3[i], step_ref[i]);
+
+    /* 8-bit: OpenCV's fixed-point path, exactly (cv2.resize of this uint8 2 x 6
+     * image to 3 x 9 and to 1 x 4, opencv-python-headless 4.10.0.84) */
+    const unsigned char u8[12] = {0, 255, 0, 255, 10, 200, 30, 60, 90, 250, 255, 0};
+    const unsigned char up_ref[27] = {0,  184, 242, 8,   120, 245, 21,  55,  249,
+                                      0,  111, 144, 45,  141, 255, 163, 91,  103,
+                                      32, 38,  46,  82,  163, 255, 255, 126, 0};
+    const unsigned char down_ref[4] = {59, 51, 255, 93};
+    unsigned char up[27], down[4];
+    cr_assert_eq(or_resize_lanczos4_u8(u8, 1, 2, 6, up, 3, 9, &err), OR_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(up, up_ref, sizeof up), 0);
+    cr_assert_eq(or_resize_lanczos4_u8(u8, 1, 2, 6, down, 1, 4, &err), OR_OK, "%s", err.msg);
+    cr_assert_eq(memcmp(down, down_ref, sizeof down), 0);
+    cr_assert_neq(or_resize_lanczos4_u8(u8, 1, 0, 6, down, 1, 4, &err), OR_OK);
 }
 
 /* ---- real networks on fixture checkpoints ---------------------------------------------- */
@@ -482,3 +497,73 @@ Test(upscale, srvgg_x4_tiled_psnr_nhwc)
 }
 
 Test(upscale, rrdb_x2_tiled_psnr_nhwc) { check_real_net("sr_rrdb_x2.zip.pth", 2, 2, OR_NHWC); }
+
+/* ---- the official pipeline: RealESRGANer itself ------------------------------------------ */
+
+/* tests/fixtures/upscale/pipe_*.safetensors are made by running realesrgan==0.3.0's
+ * RealESRGANer.enhance (basicsr 1.4.2, OpenCV 4.10) on crops of the Set14 LR images
+ * with the seeded checkpoints (tests/fixtures/make_upscale_fixtures.py): RGB, gray
+ * (cv2's GRAY2RGB / RGB2GRAY), x2 with mod_pad reflection, tile 16 with tile_pad
+ * 10, outscale 2.5 (uint8 output resized with cv2 INTER_LANCZOS4).
+ *
+ * Tolerance: at most 1 level on any 8-bit value, on at most 0.1% of them (seen:
+ * 1 value in 20976 and in 34560, the others identical).  Both sides round the
+ * same f32 network output to 8 bits; the convolutions sum in another order (a
+ * few ulp), which moves a value across a rounding boundary where it lies within
+ * ~1e-6 of one: 1 level, rarely.  The outscale resize is integer arithmetic on
+ * both sides (or_resize_lanczos4_u8 = OpenCV's fixed-point 8-bit path). */
+Test(upscale, official_pipeline_matches_realesrganer, .timeout = 120)
+{
+    static const char *cases[] = {"srvgg_x4_rgb", "srvgg_x4_gray", "srvgg_x4_outscale2.5",
+                                  "srvgg_x4_tile16", "rrdb_x2_odd"};
+    or_backend *be = cpu();
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "tests/fixtures/upscale/pipe_%s.safetensors", cases[k]);
+        st_file f;
+        or_err err;
+        cr_assert_eq(st_open(tu_src(rel), &f, &err), OR_OK, "%s", err.msg);
+        const char *ckpt = strrchr(st_meta(&f, "checkpoint"), '/') + 1;
+        or_net *net;
+        cr_assert_eq(or_net_load(tu_model_ckpt(ckpt), be, OR_F32, &net, &err), OR_OK, "%s",
+                     err.msg);
+        int64_t si[4] = {0}, so[4] = {0};
+        int ni, no;
+        float *in = dfx_read(&f, "input", si, &ni), *ref = dfx_read(&f, "output", so, &no);
+        const int h = (int)si[0], w = (int)si[1], c = (int)si[2];
+        or_image img, out;
+        cr_assert_eq(or_image_alloc(&img, w, h, c, 0, &err), OR_OK, "%s", err.msg);
+        for (int ch = 0; ch < c; ch++)
+            for (int i = 0; i < h * w; i++)
+                or_image_plane(&img, ch)[i] = in[(size_t)i * c + ch] / 255.0f;
+        img.src_bit_depth = 8;
+        or_upscale_opts o = or_upscale_defaults();
+        o.tile = atoi(st_meta(&f, "tile"));
+        o.tile_pad = atoi(st_meta(&f, "tile_pad"));
+        o.outscale = atof(st_meta(&f, "outscale"));
+        or_upscale_info info;
+        cr_assert_eq(or_upscale_image(net, &img, &o, &out, &info, &err), OR_OK, "%s: %s", rel,
+                     err.msg);
+        cr_assert(out.height == so[0] && out.width == so[1] && out.channels == c,
+                  "%s: %dx%dx%d, the official %dx%dx%d", rel, out.width, out.height, out.channels,
+                  (int)so[1], (int)so[0], c);
+        cr_expect_eq(info.tiles > 1, o.tile > 0, "%s: %d tiles", rel, info.tiles);
+        size_t n = (size_t)out.height * out.width, off = 0;
+        double dmax = 0;
+        for (int ch = 0; ch < c; ch++)
+            for (size_t i = 0; i < n; i++) {
+                double d = fabs(roundf(or_image_plane(&out, ch)[i] * 255.0f) - ref[i * c + ch]);
+                off += d > 0;
+                dmax = d > dmax ? d : dmax;
+            }
+        cr_log_info("%s: %zu of %zu values differ, max %.0f level(s)", cases[k], off, n * c, dmax);
+        cr_expect_leq(dmax, 1.0, "%s: max diff %.0f levels", cases[k], dmax);
+        cr_expect_leq((double)off, 0.001 * n * c, "%s: %zu of %zu values differ", cases[k], off,
+                      n * c);
+        free(in), free(ref);
+        or_image_free(&img), or_image_free(&out);
+        or_net_free(net);
+        st_close(&f);
+    }
+    or_backend_destroy(be);
+}

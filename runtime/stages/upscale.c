@@ -67,7 +67,8 @@ static or_status run3(or_net *net, const float *in, int h, int w, const or_upsca
 
 /* Real-ESRGAN's outscale path: the result is first quantised to the output's
  * integer samples (it resizes the uint8/uint16 array), then resized with
- * INTER_LANCZOS4 and saturated back into range. */
+ * INTER_LANCZOS4 and saturated back into range: 8-bit with OpenCV's fixed-point
+ * arithmetic (bit-exact), 16-bit in float (OpenCV's 16-bit path is float too). */
 static or_status resize_planes(float **planes, int c, int sh, int sw, int dh, int dw, int levels,
                                or_err *err)
 {
@@ -76,9 +77,23 @@ static or_status resize_planes(float **planes, int c, int sh, int sw, int dh, in
     for (size_t i = 0; i < sn; i++)
         src[i] = roundf(src[i] * (float)levels) / (float)levels;
     float *dst = malloc(dn * sizeof *dst);
-    if (!dst)
+    unsigned char *s8 = levels == 255 ? malloc(sn + dn) : NULL;
+    if (!dst || (levels == 255 && !s8)) {
+        free(dst);
         return or_errf(err, OR_ENOMEM, "upscale: out of host memory to resize to %dx%d", dw, dh);
-    or_status st = or_resize_lanczos4(src, c, sh, sw, dst, dh, dw, err);
+    }
+    or_status st;
+    if (s8) {
+        unsigned char *d8 = s8 + sn;
+        for (size_t i = 0; i < sn; i++)
+            s8[i] = (unsigned char)lrintf(src[i] * 255.0f);
+        st = or_resize_lanczos4_u8(s8, c, sh, sw, d8, dh, dw, err);
+        for (size_t i = 0; st == OR_OK && i < dn; i++)
+            dst[i] = d8[i] / 255.0f;
+        free(s8);
+    } else {
+        st = or_resize_lanczos4(src, c, sh, sw, dst, dh, dw, err);
+    }
     if (st != OR_OK) {
         free(dst);
         return st;
