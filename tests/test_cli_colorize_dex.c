@@ -139,7 +139,7 @@ Test(cli_colorize_dex, video_frames_in_order)
 {
     const char *in = ct_tmp("dex_clip.mkv"), *out = ct_tmp("dex_clip_out.mkv");
     const char *ref = ct_tmp("dex_vref.png");
-    vc_spec s = {48, 32, 5, 10, 0, 0, 0, 3};
+    vc_spec s = {48, 32, 5, 10, 0, 0, 0, 3, NULL};
     vc_make(in, &s);
     ct_write_png(ref, 64, 40, 3, 0, 8, 41);
     char a[12000];
