@@ -100,9 +100,15 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
     return pl;
 }
 
+/* Floats from one transform position's V (M) matrix to the next: Ci*tb (Co*tb) plus WINO_SKEW.
+ * Without the skew the 36 positions of a tile sit a multiple of 4 KiB apart whenever Ci*tb is
+ * (64 x 256 floats = 64 KiB), so the transforms' 36 loads or stores fall into one L1 set. */
+#define WINO_SKEW 16
+static size_t pos_stride(int ch, const wino_plan *pl) { return (size_t)ch * pl->tb + WINO_SKEW; }
+
 static size_t thread_floats(const or_conv_shape *s, const wino_plan *pl)
 {
-    return (size_t)WP * (s->ci + s->co) * pl->tb;
+    return (size_t)WP * (pos_stride(s->ci, pl) + pos_stride(s->co, pl));
 }
 
 size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads)
@@ -144,8 +150,9 @@ WINO_INLINE void deinterleave_row(const float *row, v8 c[WN])
     c[1] = __builtin_shuffle(p01, p23, (v8i){4, 5, 6, 7, 12, 13, 14, 15});
     c[2] = __builtin_shuffle(q01, q23, (v8i){0, 1, 2, 3, 8, 9, 10, 11});
     c[3] = __builtin_shuffle(q01, q23, (v8i){4, 5, 6, 7, 12, 13, 14, 15});
-    c[4] = __builtin_shuffle(c[0], v8_set1(row[32]), (v8i){1, 2, 3, 4, 5, 6, 7, 8});
-    c[5] = __builtin_shuffle(c[1], v8_set1(row[33]), (v8i){1, 2, 3, 4, 5, 6, 7, 8});
+    v8 tail = v8_load(row + 26); /* row[32], row[33] in lanes 6, 7 (no read past row[33]) */
+    c[4] = __builtin_shuffle(c[0], tail, (v8i){1, 2, 3, 4, 5, 6, 7, 14});
+    c[5] = __builtin_shuffle(c[1], tail, (v8i){1, 2, 3, 4, 5, 6, 7, 15});
 }
 
 /* out[4t + b] = o[b][t], b < 4, t < 8 (inverse of the above, for a row of output tiles). */
@@ -355,7 +362,7 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
         out_row[g] = row && iy[j0] + s->ph + WT <= s->ho && ix[j7] + s->pw + WT <= s->wo;
     }
     /* input transform, per channel and group */
-    size_t pstride_v = (size_t)s->ci * tb;
+    size_t pstride_v = pos_stride(s->ci, pl);
     for (int i = 0; i < s->ci; i++)
         for (int g = 0; g < ngrp; g++) {
             int j0 = g * WG, cnt = nt - j0 < WG ? nt - j0 : WG;
@@ -389,9 +396,9 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
     for (int p = 0; p < WP; p++)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->co, ncol, s->ci, 1.0f,
                     u + (size_t)p * s->co * s->ci, s->ci, v + (size_t)p * pstride_v, tb, 0.0f,
-                    m + (size_t)p * s->co * tb, tb);
+                    m + (size_t)p * pos_stride(s->co, pl), tb);
     /* output transform + epilogue, stored inside the image */
-    size_t pstride_m = (size_t)s->co * tb, hw = (size_t)s->ho * s->wo;
+    size_t pstride_m = pos_stride(s->co, pl), hw = (size_t)s->ho * s->wo;
     for (int o = 0; o < s->co; o++) {
         tile_epilogue e = {0.0f, 0.0f, 1.0f, OR_KERNEL_ACT_NONE, 0};
         if (ep) {
@@ -440,7 +447,7 @@ void conv2d_winograd_f32(const float *x, const float *u, float *y, const or_conv
 #pragma omp parallel num_threads(nth)
     {
         float *v = scratch + (size_t)omp_get_thread_num() * per_thread;
-        float *m = v + (size_t)WP * s->ci * pl.tb;
+        float *m = v + (size_t)WP * pos_stride(s->ci, &pl);
 #pragma omp for schedule(dynamic, 1)
         for (size_t b = 0; b < blocks; b++) {
             size_t t0 = b * pl.tb;
