@@ -16,7 +16,7 @@
  *
  * Accuracy: conv2d_winograd_weights computes U in double and rounds once. The transforms' entries
  * are small integers and 1/4, 1/6, 1/12, 1/24, so the computed result obeys the bound derived in
- * docs/perf.md ("Winograd error"), which tests/op_matrix.c checks on every Winograd case. */
+ * docs/perf.md ("Winograd error"), which tests/op_matrix_winograd.c checks elementwise. */
 #include <cblas.h>
 #include <omp.h>
 #include <string.h>
@@ -29,14 +29,14 @@
 #define WG 8  /* tiles transformed together (one AVX2 vector of floats) */
 
 /* Tiles per block: each thread holds V [36][Ci][tb] and M [36][Co][tb], at most
- * WINO_THREAD_BYTES (tb >= WG), and tb <= WINO_TB_MAX. Measured on the SR networks' 64 -> 64
- * layers (AMD EPYC, AVX2; CPU time, 1 thread): tb = 256 about 10% faster than 32-128 (wider
- * GEMMs; V and M then live in L3). */
+ * WINO_THREAD_BYTES (tb >= WG), and tb <= WINO_TB_MAX. Measured on realesr-animevideov3 at
+ * 320x240 (AMD EPYC, AVX2; CPU time, 1 thread, a loaded machine): tb = 256 about 10-15% faster
+ * than 32-128 (wider GEMMs, though V and M then live in L3). */
 #define WINO_TB_MAX 256
 #define WINO_THREAD_BYTES ((size_t)6 << 20)
 
-/* Below these channel counts the 36 GEMMs are too thin to beat the direct path (and the first
- * layer of every SR network, 3 -> 64, is 1% of its work). */
+/* Below these channel counts the 36 GEMMs are thin (K = Ci, M = Co); not tuned further: the only
+ * such layer of the SR networks, the first (3 -> 64), is 0.3% of their work. */
 #define WINO_MIN_CI 8
 #define WINO_MIN_CO 4
 
@@ -117,55 +117,49 @@ size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads)
     return (size_t)pl.threads * thread_floats(s, &pl) * sizeof(float);
 }
 
-/* ---- vectors of WG = 8 tiles (GCC vector extensions: AVX2/AVX-512 clones, SSE otherwise) ---- */
+/* ---- vectors of WG = 8 tiles (GCC/clang vector extensions: AVX-512/AVX2 clones, SSE otherwise) ---- */
 
-/* v8 values only pass between inlined functions and clones of one ISA */
-#pragma GCC diagnostic ignored "-Wpsabi"
 #define WINO_INLINE static inline __attribute__((always_inline))
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
 
-WINO_INLINE v8 v8_load(const float *p)
-{
-    v8 r;
-    memcpy(&r, p, sizeof r);
-    return r;
-}
-
-WINO_INLINE void v8_store(float *p, v8 a) { memcpy(p, &a, sizeof a); }
-
-WINO_INLINE v8 v8_set1(float f) { return (v8){f, f, f, f, f, f, f, f}; }
+/* Unaligned loads and stores as expressions: no v8 passes through a call, which clang refuses in
+ * the clone built without AVX. v8_set1 takes a plain variable (evaluated 8 times). */
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
+#define v8_load(p) (*(const v8u *)(p))
+#define v8_store(p, a) (*(v8u *)(p) = (a))
+#define v8_set1(f) ((v8){f, f, f, f, f, f, f, f})
 
 /* c[k][t] = row[4t + k], k < 6, t < 8: the six columns of 8 horizontally adjacent input tiles,
  * from 34 contiguous floats. */
 WINO_INLINE void deinterleave_row(const float *row, v8 c[WN])
 {
     v8 a0 = v8_load(row), a1 = v8_load(row + 8), a2 = v8_load(row + 16), a3 = v8_load(row + 24);
-    v8 p01 = __builtin_shuffle(a0, a1, (v8i){0, 4, 8, 12, 1, 5, 9, 13});
-    v8 q01 = __builtin_shuffle(a0, a1, (v8i){2, 6, 10, 14, 3, 7, 11, 15});
-    v8 p23 = __builtin_shuffle(a2, a3, (v8i){0, 4, 8, 12, 1, 5, 9, 13});
-    v8 q23 = __builtin_shuffle(a2, a3, (v8i){2, 6, 10, 14, 3, 7, 11, 15});
-    c[0] = __builtin_shuffle(p01, p23, (v8i){0, 1, 2, 3, 8, 9, 10, 11});
-    c[1] = __builtin_shuffle(p01, p23, (v8i){4, 5, 6, 7, 12, 13, 14, 15});
-    c[2] = __builtin_shuffle(q01, q23, (v8i){0, 1, 2, 3, 8, 9, 10, 11});
-    c[3] = __builtin_shuffle(q01, q23, (v8i){4, 5, 6, 7, 12, 13, 14, 15});
+    v8 p01 = __builtin_shufflevector(a0, a1, 0, 4, 8, 12, 1, 5, 9, 13);
+    v8 q01 = __builtin_shufflevector(a0, a1, 2, 6, 10, 14, 3, 7, 11, 15);
+    v8 p23 = __builtin_shufflevector(a2, a3, 0, 4, 8, 12, 1, 5, 9, 13);
+    v8 q23 = __builtin_shufflevector(a2, a3, 2, 6, 10, 14, 3, 7, 11, 15);
+    c[0] = __builtin_shufflevector(p01, p23, 0, 1, 2, 3, 8, 9, 10, 11);
+    c[1] = __builtin_shufflevector(p01, p23, 4, 5, 6, 7, 12, 13, 14, 15);
+    c[2] = __builtin_shufflevector(q01, q23, 0, 1, 2, 3, 8, 9, 10, 11);
+    c[3] = __builtin_shufflevector(q01, q23, 4, 5, 6, 7, 12, 13, 14, 15);
     v8 tail = v8_load(row + 26); /* row[32], row[33] in lanes 6, 7 (no read past row[33]) */
-    c[4] = __builtin_shuffle(c[0], tail, (v8i){1, 2, 3, 4, 5, 6, 7, 14});
-    c[5] = __builtin_shuffle(c[1], tail, (v8i){1, 2, 3, 4, 5, 6, 7, 15});
+    c[4] = __builtin_shufflevector(c[0], tail, 1, 2, 3, 4, 5, 6, 7, 14);
+    c[5] = __builtin_shufflevector(c[1], tail, 1, 2, 3, 4, 5, 6, 7, 15);
 }
 
 /* out[4t + b] = o[b][t], b < 4, t < 8 (inverse of the above, for a row of output tiles). */
 WINO_INLINE void interleave_row(const v8 o[WT], v8 w[4])
 {
-    v8 lo01 = __builtin_shuffle(o[0], o[1], (v8i){0, 8, 1, 9, 2, 10, 3, 11});
-    v8 hi01 = __builtin_shuffle(o[0], o[1], (v8i){4, 12, 5, 13, 6, 14, 7, 15});
-    v8 lo23 = __builtin_shuffle(o[2], o[3], (v8i){0, 8, 1, 9, 2, 10, 3, 11});
-    v8 hi23 = __builtin_shuffle(o[2], o[3], (v8i){4, 12, 5, 13, 6, 14, 7, 15});
-    w[0] = __builtin_shuffle(lo01, lo23, (v8i){0, 1, 8, 9, 2, 3, 10, 11});
-    w[1] = __builtin_shuffle(lo01, lo23, (v8i){4, 5, 12, 13, 6, 7, 14, 15});
-    w[2] = __builtin_shuffle(hi01, hi23, (v8i){0, 1, 8, 9, 2, 3, 10, 11});
-    w[3] = __builtin_shuffle(hi01, hi23, (v8i){4, 5, 12, 13, 6, 7, 14, 15});
+    v8 lo01 = __builtin_shufflevector(o[0], o[1], 0, 8, 1, 9, 2, 10, 3, 11);
+    v8 hi01 = __builtin_shufflevector(o[0], o[1], 4, 12, 5, 13, 6, 14, 7, 15);
+    v8 lo23 = __builtin_shufflevector(o[2], o[3], 0, 8, 1, 9, 2, 10, 3, 11);
+    v8 hi23 = __builtin_shufflevector(o[2], o[3], 4, 12, 5, 13, 6, 14, 7, 15);
+    w[0] = __builtin_shufflevector(lo01, lo23, 0, 1, 8, 9, 2, 3, 10, 11);
+    w[1] = __builtin_shufflevector(lo01, lo23, 4, 5, 12, 13, 6, 7, 14, 15);
+    w[2] = __builtin_shufflevector(hi01, hi23, 0, 1, 8, 9, 2, 3, 10, 11);
+    w[3] = __builtin_shufflevector(hi01, hi23, 4, 5, 12, 13, 6, 7, 14, 15);
 }
 
 /* o[k] = (B^T d)[k] for d[j] = d0..d5 */
