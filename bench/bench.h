@@ -48,6 +48,7 @@ typedef struct {
 
 void bench_stats_of(double *t, int n, bench_stats *s); /* sorts t */
 double bench_now(void);                                 /* monotonic seconds */
+extern int bench_cpu_time; /* --cpu-time: bench_now is the process's CPU time */
 
 /* A timer over iterations: wall clock on the CPU; CUDA events recorded on the
  * backend's stream on the GPU (resolved by bench_timer_finish after a sync). */

@@ -22,6 +22,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: oprestore-bench [-g cpu|N] [--stage S[,S]] [--model M[,M]] [--size WxH]\n"
             "                       [--dtype f16|f32] [--layout nchw|nhwc] [--iters N] [--warmup N] [-M DIR]\n"
+            "                       [--cpu-time]\n"
             "                       [--json FILE] [--csv FILE] [--chart FILE.png] [--merge FILE]\n"
             "                       [--kernels] [--tiny] [--roofline] [--list]\n"
             "       oprestore-bench --sr-eval DIR [--sr-eval DIR] --model-file PATH [-g cpu|N]\n"
@@ -34,6 +35,8 @@ static void usage(FILE *f)
             "  --layout    nchw|nhwc: activation layout of the SR networks (default: the\n"
             "              backend's, NHWC for CUDA f16, else NCHW)\n"
             "  --iters     timed iterations (default 20; --tiny 2), --warmup (default 3; --tiny 1)\n"
+            "  --cpu-time  CPU backend: time the iterations by the process's CPU time instead of\n"
+            "              the wall clock (comparisons on a loaded machine; 1 thread = wall time)\n"
             "  -M          model folder: DIR/<model>.safetensors is used when present, else\n"
             "              seeded weights with the official architecture\n"
             "  --json/--csv/--chart  write the results; --merge FILE: PyTorch's numbers\n"
@@ -129,6 +132,8 @@ static int parse_args(int argc, char **argv, bench_opts *o, int *list, sr_eval_o
             *(strcmp(a, "--iters") ? &o->warmup : &o->iters) = (int)k;
         } else if (!strcmp(a, "--kernels")) {
             o->kernels = 1;
+        } else if (!strcmp(a, "--cpu-time")) {
+            bench_cpu_time = 1;
         } else if (!strcmp(a, "--tiny")) {
             o->tiny = 1;
         } else if (!strcmp(a, "--roofline")) {

@@ -7,6 +7,7 @@
 
 #include "kernels/kernels.h"
 #include "op_matrix_lists.h"
+#include "op_matrix_winograd.h"
 #include "test_util.h"
 
 OM_CPU_FIXTURE(be)
@@ -20,6 +21,18 @@ OM_NHWC_CASES(CPU_TEST)
 /* f16 is moved (not computed) on the CPU: casts and layout conversions take it */
 Test(ops_cpu, nhwc_cast_f16) { cr_expect_eq(om_nhwc_cast_cases(be, OR_F16), 0); }
 Test(ops_cpu, nhwc_convert_layout_f16) { cr_expect_eq(om_nhwc_convert_layout_cases(be, OR_F16), 0); }
+
+/* Winograd F(4x4,3x3) (the CPU's 3x3 stride-1 path) under its derived error bound, weights in
+ * the arena and cached; and the cache dropping a transform when its weight changes. */
+Test(ops_cpu, conv2d_winograd_within_derived_bound, .timeout = 300)
+{
+    cr_expect_eq(om_conv2d_winograd_cases(be), 0);
+}
+
+Test(ops_cpu, conv2d_winograd_cache_follows_the_weight)
+{
+    cr_expect_eq(om_conv2d_winograd_cache_cases(be), 0);
+}
 
 Test(ops_cpu, layout_errors_name_the_tensors)
 {

@@ -11,6 +11,7 @@
 
 #include "kernels/kernels.h"
 #include "backend.h"
+#include "backend_cpu_conv.h"
 #include "backend_tables.h"
 #include "ops.h"
 
@@ -53,6 +54,10 @@ static or_status cpu_conv2d(or_backend *be, const or_tensor *x, const or_tensor 
     OR_TRY(need_f32("conv2d", x, err));
     int nhwc = x->layout == OR_NHWC;
     or_conv_shape s = conv_shape(x, w, p, y);
+    or_epilogue_f32 e = epilogue_args(&p->ep, b);
+    or_status st;
+    if (or_cpu_conv2d_winograd(be, x, w, &s, &e, y, &st, err))
+        return st; /* the epilogue is fused there */
     size_t scratch_bytes = nhwc ? conv2d_nhwc_im2col_scratch_bytes(&s, OR_CPU_CONV_SCRATCH_BUDGET)
                                 : conv2d_nchw_sgemm_scratch_bytes(&s, OR_CPU_CONV_SCRATCH_BUDGET);
     or_arena_mark m = or_arena_get_mark(&be->arena);
@@ -65,7 +70,6 @@ static or_status cpu_conv2d(or_backend *be, const or_tensor *x, const or_tensor 
     else
         conv2d_nchw_f32_sgemm(x->data, w->data, y->data, &s, scratch, scratch_bytes);
     or_arena_reset(&be->arena, m);
-    or_epilogue_f32 e = epilogue_args(&p->ep, b);
     if (nhwc)
         epilogue_nhwc_f32(y->data, or_pstride(y), pixels(y), y->c, &e,
                           p->ep.residual ? or_pstride(p->ep.residual) : 0);
@@ -189,12 +193,23 @@ static void *cpu_alloc(or_backend *be, size_t bytes)
     return p;
 }
 
-static void cpu_free(or_backend *be, void *p) { free(p); }
+static void cpu_free(or_backend *be, void *p)
+{
+    or_cpu_conv_cache_forget_alloc(be->impl, p);
+    free(p);
+}
 
 static or_status cpu_copy(or_backend *be, void *dst, const void *src, size_t bytes, or_err *err)
 {
     memcpy(dst, src, bytes);
     return OR_OK;
+}
+
+/* A write into backend memory: transformed weights cached for it are stale. */
+static or_status cpu_copy_in(or_backend *be, void *dst, const void *src, size_t bytes, or_err *err)
+{
+    or_cpu_conv_cache_forget(be->impl, dst, bytes);
+    return cpu_copy(be, dst, src, bytes, err);
 }
 
 static or_status cpu_sync(or_backend *be, or_err *err) { return OR_OK; }
@@ -216,7 +231,11 @@ static size_t cpu_mem_available(or_backend *be)
     return pages > 0 && page > 0 ? (size_t)pages * (size_t)page : 0;
 }
 
-static void cpu_destroy(or_backend *be) { free(be); }
+static void cpu_destroy(or_backend *be)
+{
+    or_cpu_conv_cache_free(be->impl);
+    free(be);
+}
 
 or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err)
 {
@@ -225,6 +244,15 @@ or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err)
         return or_errf(err, OR_ENOMEM, "cpu backend: out of memory");
     if (threads > 0)
         omp_set_num_threads(threads);
+    /* OPRESTORE_CPU_WINOGRAD=0: every convolution on the direct path (for comparisons) */
+    const char *wino = getenv("OPRESTORE_CPU_WINOGRAD");
+    if (!(wino && strcmp(wino, "0") == 0)) {
+        or_status st = or_cpu_conv_cache_create((or_cpu_conv_cache **)&be->impl, err);
+        if (st) {
+            free(be);
+            return st;
+        }
+    }
     be->kind = OR_BACKEND_CPU;
     be->device = -1;
     snprintf(be->name, sizeof be->name, "cpu (%d threads)", omp_get_max_threads());
@@ -236,7 +264,7 @@ or_status or_backend_cpu_create(int threads, or_backend **out, or_err *err)
                                &or_ops_flow_cpu,  &or_ops_norm_cpu};
     be->mem_alloc = cpu_alloc;
     be->mem_free = cpu_free;
-    be->copy_in = cpu_copy;
+    be->copy_in = cpu_copy_in;
     be->copy_out = cpu_copy;
     be->sync = cpu_sync;
     be->mem_available = cpu_mem_available;

@@ -1,0 +1,273 @@
+/* op_matrix_winograd.c: the CPU backend's Winograd F(4x4,3x3) convolutions
+ * (kernels/conv2d_winograd_cpu.c, runtime/core/backend_cpu_conv.c) against the double-precision
+ * direct reference, on awkward shapes, with a tolerance derived from the transform's rounding
+ * (docs/perf.md, "Winograd error"):
+ *
+ *   |y - ref| <= L * rs * gamma_{Ci+18} * (Ybar + |bias|) + 8u * (|ref| + |res| + 1)
+ *
+ * u = 2^-24, gamma_k = k u / (1 - k u). Ybar = |A^T| (sum_ci (|G| |g| |G^T|) . (|B^T| |d| |B|)) |A|
+ * is the same computation on absolute values, in double (wino_abs_bound below): a computed sum
+ * of products, each term carried through at most k roundings, is within gamma_k of the exact
+ * one times the sum of the terms' absolute values. Per term: U rounded once from double (1, plus
+ * 1 for the double arithmetic), the input transform's two passes (3 + 3), the product and the
+ * GEMM's sum over Ci (Ci + 1, any order, with or without FMA), the output transform's two passes
+ * (3 + 3), the bias (1), the activation's multiply (1), the residual scale (1): Ci + 18.
+ * L = 1 bounds the activations' Lipschitz constants (slopes 0.2 and [0, 0.5), sigmoid, tanh),
+ * rs the residual scale (0.2; 1 without a residual). The 8u terms take the final roundings, the
+ * reference's own float rounding and libm's sigmoid/tanh (a few ulp of values <= 1). The bound
+ * holds for any CPU, BLAS kernel and thread count; a wrong coefficient, tile origin or border
+ * misses it by orders of magnitude. */
+#include "op_matrix_winograd.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/kernels.h"
+#include "test_util.h"
+
+static const double AbsBT[6][6] = {
+    {4, 0, 5, 0, 1, 0}, {0, 4, 4, 1, 1, 0}, {0, 4, 4, 1, 1, 0},
+    {0, 2, 1, 2, 1, 0}, {0, 2, 1, 2, 1, 0}, {0, 4, 0, 5, 0, 1},
+};
+static const double AbsG[6][3] = {
+    {1.0 / 4, 0, 0},          {1.0 / 6, 1.0 / 6, 1.0 / 6}, {1.0 / 6, 1.0 / 6, 1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6}, {0, 0, 1},
+};
+static const double AbsAT[4][6] = {
+    {1, 1, 1, 1, 1, 0}, {0, 1, 1, 2, 2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, 1, 8, 8, 1},
+};
+
+/* yb[n][co][oy][ox] = Ybar (stride 1, 3x3, padding s->ph/pw). */
+static void wino_abs_bound(const float *x, const float *w, const or_conv_shape *s, double *yb)
+{
+    int th = (s->ho + 3) / 4, tw = (s->wo + 3) / 4;
+    double *ub = malloc((size_t)s->co * s->ci * 36 * sizeof(double));
+    for (int o = 0; o < s->co; o++)
+        for (int i = 0; i < s->ci; i++) {
+            const float *g = w + ((size_t)o * s->ci + i) * 9;
+            double t[6][3];
+            for (int r = 0; r < 6; r++)
+                for (int c = 0; c < 3; c++)
+                    t[r][c] = AbsG[r][0] * fabs(g[c]) + AbsG[r][1] * fabs(g[3 + c]) +
+                              AbsG[r][2] * fabs(g[6 + c]);
+            for (int r = 0; r < 6; r++)
+                for (int c = 0; c < 6; c++)
+                    ub[((size_t)o * s->ci + i) * 36 + r * 6 + c] =
+                        t[r][0] * AbsG[c][0] + t[r][1] * AbsG[c][1] + t[r][2] * AbsG[c][2];
+        }
+    double *vb = malloc((size_t)s->ci * 36 * sizeof(double));
+    for (int n = 0; n < s->n; n++)
+        for (int ty = 0; ty < th; ty++)
+            for (int tx = 0; tx < tw; tx++) {
+                for (int i = 0; i < s->ci; i++) {
+                    double d[6][6], t[6][6];
+                    for (int r = 0; r < 6; r++)
+                        for (int c = 0; c < 6; c++) {
+                            int iy = ty * 4 - s->ph + r, ix = tx * 4 - s->pw + c;
+                            d[r][c] = iy >= 0 && iy < s->h && ix >= 0 && ix < s->w
+                                          ? fabs(x[(((size_t)n * s->ci + i) * s->h + iy) * s->w + ix])
+                                          : 0.0;
+                        }
+                    for (int k = 0; k < 6; k++)
+                        for (int c = 0; c < 6; c++) {
+                            t[k][c] = 0;
+                            for (int r = 0; r < 6; r++)
+                                t[k][c] += AbsBT[k][r] * d[r][c];
+                        }
+                    for (int k = 0; k < 6; k++)
+                        for (int l = 0; l < 6; l++) {
+                            double v = 0;
+                            for (int c = 0; c < 6; c++)
+                                v += t[k][c] * AbsBT[l][c];
+                            vb[(size_t)i * 36 + k * 6 + l] = v;
+                        }
+                }
+                for (int o = 0; o < s->co; o++) {
+                    double m[36] = {0}, t[4][6];
+                    for (int i = 0; i < s->ci; i++)
+                        for (int p = 0; p < 36; p++)
+                            m[p] += ub[((size_t)o * s->ci + i) * 36 + p] * vb[(size_t)i * 36 + p];
+                    for (int a = 0; a < 4; a++)
+                        for (int c = 0; c < 6; c++) {
+                            t[a][c] = 0;
+                            for (int r = 0; r < 6; r++)
+                                t[a][c] += AbsAT[a][r] * m[r * 6 + c];
+                        }
+                    for (int a = 0; a < 4; a++)
+                        for (int b = 0; b < 4; b++) {
+                            int oy = ty * 4 + a, ox = tx * 4 + b;
+                            if (oy >= s->ho || ox >= s->wo)
+                                continue;
+                            double v = 0;
+                            for (int c = 0; c < 6; c++)
+                                v += t[a][c] * AbsAT[b][c];
+                            yb[(((size_t)n * s->co + o) * s->ho + oy) * s->wo + ox] = v;
+                        }
+                }
+            }
+    free(ub);
+    free(vb);
+}
+
+typedef struct {
+    int n, ci, co, h, w, pad;
+    or_act act;
+    int residual, bias;
+} wino_case;
+
+static const wino_case wino_cases[] = {
+    {1, 8, 4, 1, 1, 1, OR_ACT_NONE, 0, 1},      /* 1-pixel image, the smallest channels */
+    {1, 9, 5, 1, 7, 1, OR_ACT_RELU, 0, 1},      /* one row */
+    {1, 13, 17, 7, 1, 1, OR_ACT_LEAKY, 0, 1},   /* one column */
+    {2, 16, 8, 9, 13, 1, OR_ACT_PRELU, 1, 1},   /* batch 2, residual */
+    {1, 31, 67, 17, 23, 1, OR_ACT_LEAKY, 1, 1}, /* odd everything */
+    {1, 67, 31, 33, 37, 1, OR_ACT_PRELU, 0, 1}, /* rows of 10 tiles: one full group + tail */
+    {1, 64, 64, 40, 36, 1, OR_ACT_LEAKY, 0, 0}, /* rows of 9 tiles: groups span two rows */
+    {1, 16, 8, 5, 3, 0, OR_ACT_NONE, 0, 0},     /* no padding: 3x1 output */
+    {1, 24, 12, 12, 70, 2, OR_ACT_SIGMOID, 0, 1}, /* padding 2: 14x72 output */
+    {1, 8, 9, 11, 66, 1, OR_ACT_TANH, 0, 1},    /* rows of 17 tiles: two full groups */
+    {3, 12, 6, 6, 40, 1, OR_ACT_RELU, 1, 1},    /* batch 3: groups span two images */
+    {1, 67, 67, 36, 64, 1, OR_ACT_LEAKY, 1, 1}, /* 144 tiles: several blocks per thread */
+};
+
+/* One case; cached: the weight lives in backend memory outside the arena (as a network's,
+ * transformed once and cached), else in the arena (transformed per call). */
+static int wino_one(or_backend *be, const wino_case *c, int cached, const char *tag)
+{
+    or_err err;
+    char what[256];
+    snprintf(what, sizeof what, "winograd %s [%d,%d,%d,%d]*[%d,%d,3,3] p%d %s%s on %s", tag, c->n,
+             c->ci, c->h, c->w, c->co, c->ci, c->pad, or_act_name(c->act),
+             c->residual ? "+res" : "", be->name);
+    int ho = or_conv_out_size(c->h, 3, 1, c->pad, 1), wo = or_conv_out_size(c->w, 3, 1, c->pad, 1);
+    size_t nx = (size_t)c->n * c->ci * c->h * c->w, nw = (size_t)c->co * c->ci * 9;
+    size_t ny = (size_t)c->n * c->co * ho * wo;
+    float scale = 1.0f / sqrtf((float)(c->ci * 9));
+    float *x = om_rand(nx, -1, 1, OR_F32), *w = om_rand(nw, -scale, scale, OR_F32);
+    float *b = om_rand((size_t)c->co, -0.5f, 0.5f, OR_F32), *pr = om_rand((size_t)c->co, 0, 0.5f, OR_F32);
+    float *res = om_rand(ny, -1, 1, OR_F32), *ref = malloc(ny * sizeof(float));
+    float *out = malloc(ny * sizeof(float));
+    double *yb = malloc(ny * sizeof(double));
+    or_conv_shape s = {c->n, c->ci, c->h, c->w, c->co, 3, 3, 1, 1, c->pad, c->pad, 1, 1, ho, wo};
+    om_conv_ref(x, w, c->bias ? b : NULL, &s, c->act, pr, c->residual ? res : NULL, ref);
+    wino_abs_bound(x, w, &s, yb);
+    or_arena_mark m = or_arena_get_mark(&be->arena);
+    or_tensor tx, tw, tb, tp, tr, ty;
+    or_conv2d_params p = or_conv2d_default(3, 3);
+    p.pad_h = p.pad_w = c->pad;
+    p.ep.act = c->act;
+    p.ep.alpha = 0.2f;
+    p.ep.prelu = &tp;
+    p.ep.residual = c->residual ? &tr : NULL;
+    p.ep.res_scale = 0.2f;
+    void *wmem = NULL;
+    or_status st = om_put(be, &tx, c->n, c->ci, c->h, c->w, OR_F32, "x", x, &err);
+    if (!st && cached) {
+        wmem = be->mem_alloc(be, nw * sizeof(float));
+        tw = (or_tensor){c->co, c->ci, 3, 3, OR_F32, be, wmem, "w", OR_NCHW, 0};
+        st = or_tensor_upload_f32(&tw, w, &err);
+    } else if (!st) {
+        st = om_put(be, &tw, c->co, c->ci, 3, 3, OR_F32, "w", w, &err);
+    }
+    if (!st) st = om_put(be, &tb, 1, c->co, 1, 1, OR_F32, "b", b, &err);
+    if (!st) st = om_put(be, &tp, 1, c->co, 1, 1, OR_F32, "prelu", pr, &err);
+    if (!st) st = om_put(be, &tr, c->n, c->co, ho, wo, OR_F32, "residual", res, &err);
+    if (!st) st = om_put(be, &ty, c->n, c->co, ho, wo, OR_F32, "y", NULL, &err);
+    /* twice when cached: the second call runs on the cached transform */
+    for (int rep = 0; rep <= cached && !st; rep++)
+        st = or_conv2d(&tx, &tw, c->bias ? &tb : NULL, &p, &ty, &err);
+    if (!st) st = or_tensor_download_f32(&ty, out, &err);
+    int fail = st != OR_OK;
+    if (fail)
+        printf("FAIL %s: %s\n", what, err.msg);
+    const double u = ldexp(1.0, -24), k = c->ci + 18, gamma = k * u / (1 - k * u);
+    double worst = 0; /* largest |err| / tol */
+    for (size_t i = 0; i < ny && !fail; i++) {
+        int ch = (int)((i / ((size_t)ho * wo)) % (size_t)c->co);
+        double rs = c->residual ? 0.2 : 1.0;
+        double tol = rs * gamma * (yb[i] + (c->bias ? fabs(b[ch]) : 0.0)) +
+                     8 * u * (fabs(ref[i]) + (c->residual ? fabs(res[i]) : 0.0) + 1.0);
+        double e = fabs((double)out[i] - ref[i]);
+        if (!(e <= tol)) {
+            printf("FAIL %s: element %zu is %.9g, reference %.9g: |error| %.3g > bound %.3g\n",
+                   what, i, out[i], ref[i], e, tol);
+            fail = 1;
+        }
+        worst = fmax(worst, e / tol);
+    }
+    if (!fail)
+        printf("ok %s: worst |error| / bound %.3f\n", what, worst);
+    or_arena_reset(&be->arena, m);
+    if (wmem)
+        be->mem_free(be, wmem);
+    free(x), free(w), free(b), free(pr), free(res), free(ref), free(out), free(yb);
+    return fail;
+}
+
+int om_conv2d_winograd_cases(or_backend *be)
+{
+    int fails = 0;
+    tu_seed(41);
+    for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++) {
+        fails += wino_one(be, &wino_cases[i], 0, "arena weight");
+        fails += wino_one(be, &wino_cases[i], 1, "cached weight");
+    }
+    /* channel counts 1..67 (below 8 in or 4 out: the direct path, under the same bound) */
+    static const int cis[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 66, 67};
+    for (size_t i = 0; i < sizeof cis / sizeof cis[0]; i++) {
+        wino_case c = {1, cis[i], (cis[i] * 7) % 67 + 1, 9, 11, 1, OR_ACT_LEAKY, (int)(i & 1), 1};
+        fails += wino_one(be, &c, (int)(i % 3 == 0), "channels");
+    }
+    return fails;
+}
+
+/* The cache follows the weight's memory: new values uploaded into the same tensor, and a
+ * freed weight whose address comes back with other values, are used, not the stale transform. */
+int om_conv2d_winograd_cache_cases(or_backend *be)
+{
+    or_err err;
+    int fails = 0;
+    tu_seed(42);
+    or_conv_shape s = {1, 16, 10, 13, 12, 3, 3, 1, 1, 1, 1, 1, 1, 10, 13};
+    size_t nx = 16 * 10 * 13, nw = 12 * 16 * 9, ny = 12 * 10 * 13;
+    float *x = om_rand(nx, -1, 1, OR_F32), *ref = malloc(ny * sizeof(float));
+    float *out = malloc(ny * sizeof(float)), slopes[12] = {0};
+    or_arena_mark m = or_arena_get_mark(&be->arena);
+    or_tensor tx, ty;
+    or_conv2d_params p = or_conv2d_default(3, 3);
+    or_status st = om_put(be, &tx, 1, 16, 10, 13, OR_F32, "x", x, &err);
+    if (!st) st = om_put(be, &ty, 1, 12, 10, 13, OR_F32, "y", NULL, &err);
+    for (int round = 0; round < 4 && !st; round++) {
+        /* rounds 0-1: one allocation, new values uploaded; 2-3: freed and allocated again */
+        static void *wmem;
+        if (round == 0 || round >= 2) {
+            if (wmem)
+                be->mem_free(be, wmem);
+            wmem = be->mem_alloc(be, nw * sizeof(float));
+        }
+        float *w = om_rand(nw, -0.3f, 0.3f, OR_F32);
+        or_tensor tw = {12, 16, 3, 3, OR_F32, be, wmem, "w", OR_NCHW, 0};
+        st = or_tensor_upload_f32(&tw, w, &err);
+        if (!st) st = or_conv2d(&tx, &tw, NULL, &p, &ty, &err); /* transformed, cached */
+        if (!st) st = or_conv2d(&tx, &tw, NULL, &p, &ty, &err); /* from the cache */
+        if (!st) st = or_tensor_download_f32(&ty, out, &err);
+        om_conv_ref(x, w, NULL, &s, OR_ACT_NONE, slopes, NULL, ref);
+        char what[256];
+        snprintf(what, sizeof what, "winograd cache round %d on %s", round, be->name);
+        if (st)
+            printf("FAIL %s: %s\n", what, err.msg);
+        else
+            fails += om_check(what, out, ref, ny, OR_F32);
+        free(w);
+        if (round == 3) {
+            be->mem_free(be, wmem);
+            wmem = NULL;
+        }
+    }
+    fails += st != OR_OK;
+    or_arena_reset(&be->arena, m);
+    free(x), free(ref), free(out);
+    return fails;
+}

@@ -1,0 +1,14 @@
+/* op_matrix_winograd.h: the CPU backend's Winograd F(4x4,3x3) convolutions against the direct
+ * double-precision reference under the bound derived in op_matrix_winograd.c, and the
+ * transformed-weight cache's invalidation. CPU only (test_ops.c). */
+#ifndef OR_OP_MATRIX_WINOGRAD_H
+#define OR_OP_MATRIX_WINOGRAD_H
+
+#include "op_matrix_util.h"
+#include "runtime/core/backend.h"
+
+/* Each returns the number of failed cases and prints one line per case. */
+int om_conv2d_winograd_cases(or_backend *be);
+int om_conv2d_winograd_cache_cases(or_backend *be);
+
+#endif
