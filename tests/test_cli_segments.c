@@ -8,7 +8,7 @@
  * look-ahead frame.  RIFE -n 2 (seeded v4.6 fixture) interpolates, so a
  * boundary in the wrong place would show as a wrong in-between.  FFV1 is
  * lossless, so the decoded pixels are the pixels the stages made.
- * Deep Exemplar (seeded fixture, four references by order, and keyframes
+ * Deep Exemplar (seeded fixture, four references by order, scenes.json, keyframes
  * coloured by the seeded eccv16) with RIFE: boundaries only at cuts, each
  * segment's chain starting with the single run's frame and scene index, so
  * the joined film is the single run's too; -g cpu,cpu refused with it.
@@ -118,8 +118,9 @@ Test(cli_segments, awkward_cuts_n1_n2_n3_n16_equal_a_single_run)
  * reference by order) restarts only at cuts: with it the plan puts every
  * boundary on a cut (N = 2: 7; N = 3: 6 and 7, a one-frame segment), and a
  * segment's chain starts with the single run's frame and scene index (four
- * references, so a segment that counted its scenes from 0 would take the
- * wrong one).  The small working size keeps it fast. */
+ * references by order, so a segment that counted its scenes from 0 would
+ * take the wrong one; scenes.json, by frame).  The small working size keeps
+ * it fast. */
 #define DEX_ARGS "--colorize dex --work-pixels 4096"
 
 static const char *dex_references(void)
@@ -153,6 +154,23 @@ Test(cli_segments, deep_exemplar_segments_equal_a_single_run, .timeout = 600)
     text[len] = 0;
     cr_expect(strstr(text, "\"bounds\": [0, 6, 7, 14]"), "the cuts nearest 4 and 9: %s", text);
     cr_expect(strstr(text, "bounds=cuts"), "%s", text);
+    /* scenes.json: the reference by frame number (a change at frame 9, inside the
+     * last segment: a segment counting its frames from 0 would change at 16) */
+    const char *ranges = ct_tmp("dex_seg_ranges");
+    mkdir(ranges, 0755);
+    snprintf(path, sizeof path, "%s/a.png", ranges);
+    ct_write_png(path, 30, 20, 3, 0, 8, 80);
+    snprintf(path, sizeof path, "%s/b.png", ranges);
+    ct_write_png(path, 20, 30, 3, 0, 8, 81);
+    snprintf(path, sizeof path, "%s/scenes.json", ranges);
+    f = fopen(path, "w");
+    cr_assert(f, "%s", path);
+    fputs("[{\"first\": 0, \"last\": 8, \"reference\": \"a.png\"},"
+          " {\"first\": 9, \"last\": 13, \"reference\": \"b.png\"}]\n", f);
+    fclose(f);
+    snprintf(more, sizeof more, DEX_ARGS " --reference '%s'", ranges);
+    single = single_run_with(in, "dex_ranges_single.mkv", more);
+    segments_equal_single_with(in, single, "dexranges", 3, more);
     /* keyframe mode: each scene's first frame coloured by eccv16 is its reference */
     ct_model("zhang_eccv16.zip.pth", "eccv");
     const char *kf = DEX_ARGS " --keyframes eccv";
