@@ -111,6 +111,19 @@ const char *ct_model(const char *ckpt, const char *name)
     return dir;
 }
 
+const char *ct_dex_model(void)
+{
+    const char *dir = ct_models();
+    char dst[4200];
+    snprintf(dst, sizeof dst, "%s/dex.safetensors", dir);
+    if (access(dst, F_OK) != 0) {
+        or_err err;
+        const char *src[1] = {tu_src("tests/fixtures/dex")};
+        cr_assert_eq(or_convert_files(src, 1, dst, NULL, &err), OR_OK, "%s", err.msg);
+    }
+    return dir;
+}
+
 void ct_write_png(const char *path, int w, int h, int channels, int alpha, int depth,
                   unsigned seed)
 {

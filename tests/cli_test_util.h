@@ -36,6 +36,9 @@ const char *ct_models(void);
 /* Convert tests/fixtures/ckpt/<ckpt> into ct_models()/<name>.safetensors once
  * (converter API); returns the models folder. */
 const char *ct_model(const char *ckpt, const char *name);
+/* The seeded Deep Exemplar release files (tests/fixtures/dex) converted into
+ * ct_models()/dex.safetensors once (-m dex / --colorize dex).  Returns ct_models(). */
+const char *ct_dex_model(void);
 /* A seeded random PNG (channels 1 or 3, optional alpha, depth 8 or 16). */
 void ct_write_png(const char *path, int w, int h, int channels, int alpha, int depth,
                   unsigned seed);

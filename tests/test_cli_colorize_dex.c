@@ -17,28 +17,14 @@
 #include <unistd.h>
 
 #include "cli_test_util.h"
-#include "convert/convert.h"
 #include "runtime/io/image.h"
 #include "test_util.h"
 #include "video_clip.h"
 
-static const char *models(void)
-{
-    const char *dir = ct_models();
-    char dst[4200];
-    snprintf(dst, sizeof dst, "%s/dex.safetensors", dir);
-    if (access(dst, F_OK) != 0) {
-        or_err err;
-        const char *src[1] = {tu_src("tests/fixtures/dex")};
-        cr_assert_eq(or_convert_files(src, 1, dst, NULL, &err), OR_OK, "%s", err.msg);
-    }
-    return dir;
-}
-
 static int run_dex(const char *fmt_args)
 {
     /* a small working size (the default 432x768 costs seconds per frame on 2 cores) */
-    return ct_run("colorize -m dex -M '%s' -g cpu --work-pixels 12288 %s", models(), fmt_args);
+    return ct_run("colorize -m dex -M '%s' -g cpu --work-pixels 12288 %s", ct_dex_model(), fmt_args);
 }
 
 static void assert_one_line(const char *part)

@@ -8,6 +8,10 @@
  * look-ahead frame.  RIFE -n 2 (seeded v4.6 fixture) interpolates, so a
  * boundary in the wrong place would show as a wrong in-between.  FFV1 is
  * lossless, so the decoded pixels are the pixels the stages made.
+ * Deep Exemplar (seeded fixture, four references by order, scenes.json, keyframes
+ * coloured by the seeded eccv16) with RIFE: boundaries only at cuts, each
+ * segment's chain starting with the single run's frame and scene index, so
+ * the joined film is the single run's too; -g cpu,cpu refused with it.
  * Also: a missing or failed segment is named, re-running only that K is
  * enough; other settings are refused; a finished segment is not redone;
  * join --status; usage errors. */
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +63,16 @@ static void run_segment(const char *in, const char *dir, int k, int n, const cha
                  0, "segment %d/%d: %s", k, n, ct_err);
 }
 
+/* The single run with more options (another stage) before ARGS. */
+static const char *single_run_with(const char *in, const char *name, const char *more)
+{
+    const char *out = ct_tmp(name);
+    if (!ct_exists(out))
+        cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' %s " ARGS, in, out, sc_models(),
+                            more), 0, "%s", ct_err);
+    return out;
+}
+
 /* a and b are the same film (video_clip.h): pts, pixels, audio, subtitles. */
 static void expect_same_frames(const char *a, const char *b)
 {
@@ -69,8 +84,10 @@ static void expect_same_frames(const char *a, const char *b)
     sc_expect_same_audio(a, b); /* and there is audio */
 }
 
-/* All N segments into a fresh folder, joined, compared with the single run. */
-static void segments_equal_single(const char *in, const char *single, const char *tag, int n)
+/* All N segments into a fresh folder, joined, compared with the single run
+ * (more: options for every segment, or NULL). */
+static void segments_equal_single_with(const char *in, const char *single, const char *tag,
+                                       int n, const char *more)
 {
     char name[64];
     snprintf(name, sizeof name, "seg_%s_%d", tag, n);
@@ -78,9 +95,14 @@ static void segments_equal_single(const char *in, const char *single, const char
     snprintf(name, sizeof name, "joined_%s_%d.mkv", tag, n);
     out = ct_tmp(name);
     for (int k = n - 1; k >= 0; k--) /* any order: nothing is shared but the input */
-        run_segment(in, dir, k, n, NULL);
+        run_segment(in, dir, k, n, more);
     cr_assert_eq(ct_run("join -o '%s' '%s' -q", out, dir), 0, "%s", ct_err);
     expect_same_frames(single, out);
+}
+
+static void segments_equal_single(const char *in, const char *single, const char *tag, int n)
+{
+    segments_equal_single_with(in, single, tag, n, NULL);
 }
 
 Test(cli_segments, awkward_cuts_n1_n2_n3_n16_equal_a_single_run)
@@ -90,6 +112,84 @@ Test(cli_segments, awkward_cuts_n1_n2_n3_n16_equal_a_single_run)
     segments_equal_single(in, single, "awk", 2);
     segments_equal_single(in, single, "awk", 3);
     segments_equal_single(in, single, "awk", 16); /* empty segments, a boundary at every cut */
+}
+
+/* Deep Exemplar's chain (the previous output, the scene index that picks the
+ * reference by order) restarts only at cuts: with it the plan puts every
+ * boundary on a cut (N = 2: 7; N = 3: 6 and 7, a one-frame segment), and a
+ * segment's chain starts with the single run's frame and scene index (four
+ * references by order, so a segment that counted its scenes from 0 would
+ * take the wrong one; scenes.json, by frame).  The small working size keeps
+ * it fast. */
+#define DEX_ARGS "--colorize dex --work-pixels 4096"
+
+static const char *dex_references(void)
+{
+    const char *dir = ct_tmp("dex_seg_refs");
+    mkdir(dir, 0755);
+    char p[4200];
+    for (int r = 0; r < 4; r++) {
+        snprintf(p, sizeof p, "%s/ref%d.png", dir, r);
+        if (!ct_exists(p))
+            ct_write_png(p, 24 + 8 * r, 20, 3, 0, 8, 70 + r);
+    }
+    return dir;
+}
+
+Test(cli_segments, deep_exemplar_segments_equal_a_single_run, .timeout = 600)
+{
+    ct_dex_model();
+    const char *in = clip("awkward.mkv", awkward_cuts);
+    char more[8400];
+    snprintf(more, sizeof more, DEX_ARGS " --reference '%s'", dex_references());
+    const char *single = single_run_with(in, "dex_single.mkv", more);
+    for (int n = 1; n <= 3; n++)
+        segments_equal_single_with(in, single, "dex", n, more);
+    char path[4096], text[8192];
+    snprintf(path, sizeof path, "%s/segment-0000-of-0003.json", ct_tmp("seg_dex_3"));
+    FILE *f = fopen(path, "r");
+    cr_assert(f, "%s", path);
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = 0;
+    cr_expect(strstr(text, "\"bounds\": [0, 6, 7, 14]"), "the cuts nearest 4 and 9: %s", text);
+    cr_expect(strstr(text, "bounds=cuts"), "%s", text);
+    /* scenes.json: the reference by frame number (a change at frame 9, inside the
+     * last segment: a segment counting its frames from 0 would change at 16) */
+    const char *ranges = ct_tmp("dex_seg_ranges");
+    mkdir(ranges, 0755);
+    snprintf(path, sizeof path, "%s/a.png", ranges);
+    ct_write_png(path, 30, 20, 3, 0, 8, 80);
+    snprintf(path, sizeof path, "%s/b.png", ranges);
+    ct_write_png(path, 20, 30, 3, 0, 8, 81);
+    snprintf(path, sizeof path, "%s/scenes.json", ranges);
+    f = fopen(path, "w");
+    cr_assert(f, "%s", path);
+    fputs("[{\"first\": 0, \"last\": 8, \"reference\": \"a.png\"},"
+          " {\"first\": 9, \"last\": 13, \"reference\": \"b.png\"}]\n", f);
+    fclose(f);
+    snprintf(more, sizeof more, DEX_ARGS " --reference '%s'", ranges);
+    single = single_run_with(in, "dex_ranges_single.mkv", more);
+    segments_equal_single_with(in, single, "dexranges", 3, more);
+    /* keyframe mode: each scene's first frame coloured by eccv16 is its reference */
+    ct_model("zhang_eccv16.zip.pth", "eccv");
+    const char *kf = DEX_ARGS " --keyframes eccv";
+    single = single_run_with(in, "dex_kf_single.mkv", kf);
+    segments_equal_single_with(in, single, "dexkf", 3, kf);
+}
+
+/* Several devices in one process would each run their own chain over
+ * interleaved frames: refused, pointing to --segment. */
+Test(cli_segments, deep_exemplar_refuses_several_devices)
+{
+    ct_dex_model();
+    const char *in = clip("awkward.mkv", awkward_cuts), *out = ct_tmp("dex_two_devices.mkv");
+    cr_expect_eq(ct_run("restore -i '%s' -o '%s' -M '%s' " DEX_ARGS " --reference '%s' "
+                        "-g cpu,cpu", in, out, sc_models(), dex_references()), 2, "%s", ct_err);
+    ct_assert_one_line("oprestore-gpu restore", "-g cpu,cpu: deep-exemplar colours the frames as "
+                                                "one chain");
+    cr_expect(strstr(ct_err, "--segment K/N"), "%s", ct_err);
+    cr_expect_not(ct_exists(out));
 }
 
 Test(cli_segments, no_cuts_boundaries_use_the_look_ahead)

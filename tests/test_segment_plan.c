@@ -1,14 +1,17 @@
 /* test_segment_plan.c: runtime/pipeline/segment_plan.h and the look-ahead of
  * or_pipe_video (emit_frames), without files or networks: the boundaries
  * (even split, moved to the nearest cut within a quarter segment, the earlier
- * of two equally near, empty segments when N > frames), the scan finding the
+ * of two equally near, empty segments when N > frames; OR_SEGMENT_AT_CUTS:
+ * only cuts, however far, also against a brute-force search on random cuts),
+ * the scene index at a frame, the scan finding the
  * pipeline's cuts, and every split of a sequence with cuts giving, segment
  * by segment, exactly the frames and time stamps of one run (the stage run on
- * a look-ahead only when it is interpolated with), and the same with 2 and 3
+ * a look-ahead only when it is interpolated with) in both modes, and the same with 2 and 3
  * workers (or_pipe_video.workers: the multi-device path, with stages that
  * finish out of order), including a failing stage and a stop.  Frames are 32x24 gray
  * images whose value encodes the input index (ramp scenes) or checkerboards. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,7 +25,87 @@ static void plan(int64_t frames, const int *cuts, int n, int64_t *b)
     uint8_t cut[1000] = {0};
     for (const int *c = cuts; c && *c; c++)
         cut[*c] = 1;
-    or_segment_plan(frames, cut, n, b);
+    or_segment_plan(frames, cut, n, OR_SEGMENT_ANY, b);
+}
+
+static void plan_at_cuts(int64_t frames, const int *cuts, int n, int64_t *b)
+{
+    uint8_t cut[1000] = {0};
+    for (const int *c = cuts; c && *c; c++)
+        cut[*c] = 1;
+    or_segment_plan(frames, cut, n, OR_SEGMENT_AT_CUTS, b);
+}
+
+#define EXPECT_BOUNDS(b, ...)                                                                 \
+    do {                                                                                      \
+        const int64_t want_[] = {__VA_ARGS__};                                                \
+        for (size_t i_ = 0; i_ < sizeof want_ / sizeof *want_; i_++)                         \
+            cr_expect_eq((b)[i_], want_[i_], "bound %zu: %lld, expected %lld", i_,            \
+                         (long long)(b)[i_], (long long)want_[i_]);                           \
+    } while (0)
+
+/* OR_SEGMENT_AT_CUTS (deep-exemplar): every boundary on the cut nearest the even
+ * split, however far, never going back; the start and the end count as cuts. */
+Test(segment_plan, boundaries_at_cuts_only)
+{
+    int64_t b[20];
+    int far[] = {40, 0}; /* 40 is 15 from 25 (outside the quarter window) */
+    plan_at_cuts(100, far, 4, b);
+    EXPECT_BOUNDS(b, 0, 40, 40, 100, 100); /* 25 -> 40; 50 -> 40; 75 -> 100 (nearer than 40) */
+    plan(100, far, 4, b);
+    EXPECT_BOUNDS(b, 0, 25, 50, 75, 100); /* the default mode does not move that far */
+    plan_at_cuts(100, NULL, 3, b);
+    EXPECT_BOUNDS(b, 0, 0, 100, 100); /* no cut: one segment holds the film (33 -> 0, 66 -> 100) */
+    int early[] = {10, 0}; /* 33: 10 (23 away) is nearer than 100 (67) */
+    plan_at_cuts(100, early, 3, b);
+    EXPECT_BOUNDS(b, 0, 10, 100, 100);
+    int tie[] = {20, 30, 0};
+    plan_at_cuts(100, tie, 4, b);
+    EXPECT_BOUNDS(b, 0, 20, 30, 100, 100); /* 25: the earlier of 20 and 30 */
+    int awkward[] = {1, 6, 7, 13, 0};
+    plan_at_cuts(14, awkward, 2, b);
+    EXPECT_BOUNDS(b, 0, 7, 14);
+    plan_at_cuts(14, awkward, 3, b);
+    EXPECT_BOUNDS(b, 0, 6, 7, 14); /* 4 -> 6 (2 away, 1 is 3); 9 -> 7 (13 is 4 away) */
+    plan_at_cuts(14, awkward, 16, b);
+    for (int k = 0; k < 16; k++) {
+        cr_expect_leq(b[k], b[k + 1]);
+        cr_expect(b[k] == 0 || b[k] == 14 || b[k] == 1 || b[k] == 6 || b[k] == 7 || b[k] == 13,
+                  "bound %d at %lld, no cut", k, (long long)b[k]);
+    }
+    plan_at_cuts(0, NULL, 3, b);
+    EXPECT_BOUNDS(b, 0, 0, 0, 0);
+    /* random cuts against the definition, by brute force */
+    srand(7);
+    for (int trial = 0; trial < 300; trial++) {
+        int64_t frames = rand() % 60, got[20], want[20];
+        int segs = 1 + rand() % 18, every = 1 + rand() % 20;
+        uint8_t rc[64] = {0};
+        for (int64_t i = 1; i < frames; i++)
+            rc[i] = rand() % every == 0;
+        or_segment_plan(frames, rc, segs, OR_SEGMENT_AT_CUTS, got);
+        want[0] = 0, want[segs] = frames;
+        for (int k = 1; k < segs; k++) {
+            int64_t ideal = frames * k / segs, best = -1, bd = 0;
+            for (int64_t c = want[k - 1]; c <= frames; c++) {
+                int64_t d = c > ideal ? c - ideal : ideal - c;
+                if ((c == 0 || c == frames || rc[c]) && (best < 0 || d < bd))
+                    best = c, bd = d;
+            }
+            want[k] = best;
+        }
+        for (int k = 0; k <= segs; k++)
+            cr_assert_eq(got[k], want[k], "trial %d (%lld frames, N %d): bound %d is %lld, not "
+                         "%lld", trial, (long long)frames, segs, k, (long long)got[k],
+                         (long long)want[k]);
+    }
+    uint8_t cut[14] = {0};
+    for (const int *c = awkward; *c; c++)
+        cut[*c] = 1;
+    cr_expect_eq(or_segment_scene_at(cut, 0), 0);
+    cr_expect_eq(or_segment_scene_at(cut, 6), 2);
+    cr_expect_eq(or_segment_scene_at(cut, 7), 3);
+    cr_expect_eq(or_segment_scene_at(cut, 13), 4);
 }
 
 Test(segment_plan, boundaries)
@@ -182,9 +265,12 @@ static void check_splits(const int *cuts, int frames, int n)
         cr_expect_eq(found, st.cuts, "the scan finds the pipeline's cuts");
     for (const int *c = cuts; c && *c; c++)
         cr_expect(scan_cuts[*c], "cut at %d", *c);
-    for (int segs = 1; segs <= frames + 2; segs++) {
+    for (int it = 0; it < 2 * (frames + 2); it++) {
+        /* the second half: the same N with boundaries only at cuts */
+        int segs = 1 + it % (frames + 2);
         int64_t b[64];
-        or_segment_plan(scan_frames, scan_cuts, segs, b);
+        or_segment_plan(scan_frames, scan_cuts, segs,
+                        it < frames + 2 ? OR_SEGMENT_ANY : OR_SEGMENT_AT_CUTS, b);
         int at = 0;
         for (int k = 0; k < segs; k++) {
             if (b[k] == b[k + 1])

@@ -66,6 +66,13 @@ or_status cli_segment_fingerprint(const char *path, int64_t *size, char sha[65],
     return OR_OK;
 }
 
+/* Deep Exemplar's chain carries the previous output through a scene: a
+ * segment must start where a single run restarts it, at a cut. */
+static int bounds_at_cuts(const cli_chain *c)
+{
+    return c->dex.state != NULL;
+}
+
 void cli_segment_settings(const cli_chain *c, char *buf, size_t len)
 {
     const cli_opts *o = &c->o;
@@ -75,13 +82,15 @@ void cli_segment_settings(const cli_chain *c, char *buf, size_t len)
         or_vcodec_parse(o->codec, &codec, NULL);
     snprintf(buf, len,
              "colorize=%s upscale=%s interpolate=%s n=%d scale=%g tile=%d render_factor=%d "
-             "flow_scale=%g scene_threshold=%g codec=%s crf=%d preset=%s backend=%s dtype=%s",
+             "flow_scale=%g scene_threshold=%g codec=%s crf=%d preset=%s backend=%s dtype=%s "
+             "bounds=%s",
              c->colorize ? c->colorize : "-", c->upscale ? c->upscale : "-",
              c->interpolate ? c->interpolate : "-", n, o->scale, o->tile,
              cli_chain_render_factor(c), c->flow_scale ? c->flow_scale : 1.0,
              o->scene_threshold, or_vcodec_name(codec), o->crf, o->preset ? o->preset : "medium",
              c->be && c->be->kind == OR_BACKEND_CUDA ? "cuda" : "cpu",
-             c->be ? (cli_net_dtype(o, c->be) == OR_F16 ? "f16" : "f32") : "-");
+             c->be ? (cli_net_dtype(o, c->be) == OR_F16 ? "f16" : "f32") : "-",
+             bounds_at_cuts(c) ? "cuts" : "any");
 }
 
 int cli_segment_models(const cli_chain *c, char *buf, size_t len)
@@ -231,25 +240,38 @@ int cli_segment_prepare(cli_chain *c, cli_segment *s)
         cli_say(o, "interrupted while planning the segments");
         return CLI_EXIT_INTERRUPTED;
     }
+    s->cut = cut;
+    return -1;
+}
+
+int cli_segment_plan(cli_chain *c, cli_segment *s)
+{
+    const cli_opts *o = &c->o;
     s->bounds = malloc((size_t)(s->n + 1) * sizeof *s->bounds);
     if (!s->bounds) {
-        free(cut);
         cli_say(o, "out of memory");
         return 1;
     }
-    or_segment_plan(s->frames, cut, s->n, s->bounds);
-    free(cut);
+    s->at_cuts = bounds_at_cuts(c);
+    or_segment_plan(s->frames, s->cut, s->n, s->at_cuts ? OR_SEGMENT_AT_CUTS : OR_SEGMENT_ANY,
+                    s->bounds);
+    int64_t first = s->bounds[s->k];
+    if (c->dex.state && first < s->frames) /* the single run's frame and scene index there */
+        or_dex_state_set_origin(c->dex.state, (long)first,
+                                (int)or_segment_scene_at(s->cut, first));
     if (o->verbose)
-        cli_say(o, "segment %d of %d: input frames %lld..%lld of %lld", s->k, s->n,
-                (long long)s->bounds[s->k], (long long)s->bounds[s->k + 1] - 1,
-                (long long)s->frames);
+        cli_say(o, "segment %d of %d: input frames %lld..%lld of %lld%s", s->k, s->n,
+                (long long)first, (long long)s->bounds[s->k + 1] - 1, (long long)s->frames,
+                s->at_cuts ? " (boundaries at scene cuts: deep-exemplar)" : "");
     return -1;
 }
 
 void cli_segment_free(cli_segment *s)
 {
     free(s->bounds);
+    free(s->cut);
     s->bounds = NULL;
+    s->cut = NULL;
 }
 
 /* ---- the manifest ---------------------------------------------------------------- */

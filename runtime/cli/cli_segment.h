@@ -10,7 +10,8 @@
  *                                 when it fails)
  * The manifest names the input (path, size, SHA-256 of its first 4 MiB), the
  * settings that change the pixels (stages, models and their SHA-256, -n, -s,
- * -t, codec, CRF, preset, scene threshold, backend, precision), the plan (all
+ * -t, codec, CRF, preset, scene threshold, backend, precision, whether the
+ * boundaries must be cuts), the plan (all
  * N + 1 boundaries), its frame range and output time stamps, the output time
  * base, frame rate and colour tags, and its file's size. */
 #ifndef OR_CLI_SEGMENT_H
@@ -27,7 +28,9 @@
 typedef struct cli_segment {
     int k, n;
     int64_t frames;      /* input frames (the plan's count) */
+    uint8_t *cut;        /* frames: the scan's scene cuts (segment_plan.h) */
     int64_t *bounds;     /* n + 1: segment k is input frames [bounds[k], bounds[k+1]) */
+    int at_cuts;         /* the plan puts every boundary on a cut (deep-exemplar) */
     char file[4096], manifest[4096], progress[4096];
     char input_sha[65];
     int64_t input_size;
@@ -41,9 +44,14 @@ int cli_segment_parse(const char *v, int *k, int *n);
 /* "<dir>/segment-KKKK-of-NNNN<ext>" */
 void cli_segment_path(char *buf, size_t len, const char *dir, int k, int n, const char *ext);
 
-/* Create the folder, fingerprint the input, scan it and compute the plan
- * (segment_plan.h).  -1 to go on, else the exit code (message printed). */
+/* Create the folder, fingerprint the input and scan it for its cuts.  -1 to
+ * go on, else the exit code (message printed). */
 int cli_segment_prepare(cli_chain *c, cli_segment *s);
+/* After the networks are loaded: the plan (segment_plan.h), with boundaries
+ * only at cuts when the chain carries state across frames (deep-exemplar),
+ * whose chain is then told where the segment starts in the film.  -1 to go
+ * on, else the exit code. */
+int cli_segment_plan(cli_chain *c, cli_segment *s);
 /* After the networks are loaded: an existing manifest of the same settings
  * means the segment is done (exit 0, said), of others a refusal unless
  * --overwrite.  -1 to go on, else the exit code. */

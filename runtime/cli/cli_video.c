@@ -191,6 +191,11 @@ static int load_devices(cli_chain *c, devices *d)
     c->o.gpu = tok[0];
     c->multi = 1;
     int rc = cli_chain_load(c);
+    if (rc < 0 && c->dex.state) /* one chain of frames: on one device, in order */
+        return cli_fail_usage(&c->o, "-g %s: deep-exemplar colours the frames as one chain, "
+                              "which several devices would split; give one device, and "
+                              "--segment K/N to share a film between devices or machines "
+                              "(docs/cluster.md)", OR_ESC(g));
     for (int i = 1; i < n && rc < 0; i++) {
         d->more[i - 1] = base;
         d->more[i - 1].o.gpu = tok[i];
@@ -414,6 +419,8 @@ int cli_video_run(cli_chain *c)
     c->video = 1;
     devices dev;
     rc = load_devices(c, &dev);
+    if (rc < 0 && seg)
+        rc = cli_segment_plan(c, seg);
     if (rc < 0 && seg)
         rc = cli_segment_check_done(c, seg);
     if (rc >= 0) {

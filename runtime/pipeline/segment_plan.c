@@ -6,10 +6,50 @@
 
 #include "runtime/stages/scene.h"
 
-void or_segment_plan(int64_t frames, const uint8_t *cut, int n, int64_t *bounds)
+/* OR_SEGMENT_AT_CUTS: the candidate (0, a cut, the end) nearest each even
+ * split, the earlier of two equally near, never before the boundary before it.
+ * One pass over the frames: the splits and both candidates only move forward. */
+static int at_cut(const uint8_t *cut, int64_t frames, int64_t p)
+{
+    return p == 0 || p >= frames || cut[p];
+}
+
+static void plan_at_cuts(int64_t frames, const uint8_t *cut, int n, int64_t *bounds)
+{
+    int64_t before = 0, next = -1, scanned = 0; /* the last candidate below the split,
+                                                   the first at or after it */
+    for (int k = 1; k < n; k++) {
+        int64_t ideal = frames * k / n, lo = bounds[k - 1];
+        for (; scanned < ideal; scanned++)
+            if (at_cut(cut, frames, scanned))
+                before = scanned;
+        if (next < ideal)
+            for (next = ideal; !at_cut(cut, frames, next); next++)
+                ;
+        if (lo >= ideal) /* lo is a candidate: none nearer at or after it */
+            bounds[k] = lo;
+        else
+            bounds[k] = before >= lo && ideal - before <= next - ideal ? before : next;
+    }
+}
+
+int64_t or_segment_scene_at(const uint8_t *cut, int64_t frame)
+{
+    int64_t scene = 0;
+    for (int64_t c = 1; c <= frame; c++)
+        scene += cut[c] != 0;
+    return scene;
+}
+
+void or_segment_plan(int64_t frames, const uint8_t *cut, int n, or_segment_bounds mode,
+                     int64_t *bounds)
 {
     bounds[0] = 0;
     bounds[n] = frames;
+    if (mode == OR_SEGMENT_AT_CUTS) {
+        plan_at_cuts(frames, cut, n, bounds);
+        return;
+    }
     int64_t window = frames / (4 * (int64_t)n);
     for (int k = 1; k < n; k++) {
         int64_t ideal = frames * k / n, lo = bounds[k - 1], best = -1, bd = 0;

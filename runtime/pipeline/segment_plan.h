@@ -13,7 +13,13 @@
  * cut no frame is interpolated across, so the boundary costs nothing.  Where
  * there is none, the boundary stays and the segment before it reads one frame
  * more, the look-ahead (pipeline.h), to make the in-betweens that a single
- * run makes there: the joined film is the single run's either way. */
+ * run makes there: the joined film is the single run's either way.
+ *
+ * A chain that carries state from frame to frame within a scene (Deep
+ * Exemplar's previous output, colorize_dex.c) cannot start mid-scene:
+ * OR_SEGMENT_AT_CUTS puts every boundary on the cut nearest the even split,
+ * however far (0 and the end count as cuts; the earlier of two equally near),
+ * so segments may be uneven or empty (none when the input has no cut). */
 #ifndef OR_SEGMENT_PLAN_H
 #define OR_SEGMENT_PLAN_H
 
@@ -21,9 +27,19 @@
 
 #include "pipeline.h"
 
+typedef enum {
+    OR_SEGMENT_ANY,     /* the even split, moved to a cut within a quarter segment */
+    OR_SEGMENT_AT_CUTS, /* boundaries only at cuts (the nearest to the even split) */
+} or_segment_bounds;
+
 /* cut[i] != 0: a scene cut between frames i-1 and i (cut[0] is ignored).
  * Fills bounds[0..n] (n >= 1). */
-void or_segment_plan(int64_t frames, const uint8_t *cut, int n, int64_t *bounds);
+void or_segment_plan(int64_t frames, const uint8_t *cut, int n, or_segment_bounds mode,
+                     int64_t *bounds);
+
+/* The scene index at input frame `frame` of a single run that counts from 0 at
+ * frame 0 and adds one at every cut: the cuts in 1..frame. */
+int64_t or_segment_scene_at(const uint8_t *cut, int64_t frame);
 
 /* Read every frame with read() (as or_pipe_video's read) and mark the cuts as
  * the video pipeline finds them (scene.h thumbnails of the frames as read,

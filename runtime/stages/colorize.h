@@ -100,6 +100,11 @@ or_status or_dex_state_set_ranges(or_dex_state *s, const or_dex_range *r, int n,
 typedef or_status (*or_dex_keyframe_fn)(void *ctx, const or_image *frame, or_image *ref,
                                         or_err *err);
 void or_dex_state_set_keyframes(or_dex_state *s, or_dex_keyframe_fn fn, void *ctx);
+/* The chain starts mid-film (a segment, docs/cluster.md): the first frame given is
+ * frame first_frame of the film (for the ranges) and starts scene first_scene (for
+ * the reference by order), as it does in a run over the whole film when that frame
+ * follows a cut.  Call it before the first frame. */
+void or_dex_state_set_origin(or_dex_state *s, long first_frame, int first_scene);
 /* REF_FOLDER/scenes.json: [{"first": F, "last": L, "reference": "NAME"}, ...], frame
  * ranges (0-based, inclusive, not overlapping) and the picture (a file name in the
  * folder) for each.  names[i] (malloc'ed, with *names) is entry i's reference;

@@ -46,7 +46,9 @@ struct or_dex_state {
     int filter;
     double scene_threshold;
     long work_pixels;    /* the working size's pixel count */
-    int scene;           /* index of the current scene (-1 before the first frame) */
+    int scene;           /* index of the current scene (the first scene - 1 before the
+                            first frame) */
+    int started;         /* a frame was given (its thumbnail is in thumb) */
     float thumb[OR_SCENE_THUMB * OR_SCENE_THUMB];
     float *last;         /* the previous output cat(L - 50, ab) at network size, or NULL */
     int last_w, last_h;
@@ -104,6 +106,11 @@ void or_dex_state_free(or_dex_state *s)
 void or_dex_state_set_keyframes(or_dex_state *s, or_dex_keyframe_fn fn, void *ctx)
 {
     s->keyframe = fn, s->keyframe_ctx = ctx;
+}
+
+void or_dex_state_set_origin(or_dex_state *s, long first_frame, int first_scene)
+{
+    s->frame = first_frame, s->scene = first_scene - 1;
 }
 
 /* Keyframe mode, first frame of a scene: the keyframe colouriser's picture of it
@@ -362,10 +369,11 @@ or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opt
     /* scene cuts: restart the chain, take the next reference */
     float thumb[OR_SCENE_THUMB * OR_SCENE_THUMB];
     or_scene_thumb(in, thumb);
-    int cut = s->scene < 0 ||
+    int cut = !s->started ||
               (s->scene_threshold > 0 && or_scene_ssim_thumbs(s->thumb, thumb) < s->scene_threshold);
     if (cut)
         s->scene++;
+    s->started = 1;
     memcpy(s->thumb, thumb, sizeof thumb);
     if (s->keyframe && (cut || !s->key_ref.planes)) { /* (again after a failed one) */
         OR_TRY(new_keyframe(s, in, err));
