@@ -134,13 +134,18 @@ int or_image_is_gray(const or_image *img, float tol)
     return 1;
 }
 
-static void copy_meta(or_image *dst, const or_image *src)
+void or_image_copy_source(or_image *dst, const or_image *src)
 {
     dst->src_format = src->src_format;
     dst->src_color = src->src_color;
     dst->src_bit_depth = src->src_bit_depth;
     dst->src_interlaced = src->src_interlaced;
     dst->src_color_key = src->src_color_key;
+}
+
+static void copy_meta(or_image *dst, const or_image *src)
+{
+    or_image_copy_source(dst, src);
     dst->gray_as_rgb = src->gray_as_rgb;
 }
 

@@ -127,6 +127,9 @@ or_status or_image_to_rgb(const or_image *src, or_image *dst, or_err *err);
 or_status or_image_to_gray(const or_image *src, or_image *dst, or_err *err);
 /* Deep copy. */
 or_status or_image_copy(const or_image *src, or_image *dst, or_err *err);
+/* dst is written as src was: copies src's format, colour type, bit depth,
+ * interlacing and colour key (not gray_as_rgb: dst's pixels are its own). */
+void or_image_copy_source(or_image *dst, const or_image *src);
 
 const char *or_image_src_color_name(or_image_src_color c);
 

@@ -158,9 +158,7 @@ or_status or_colorize_deoldify(or_net *net, const or_image *in, const or_coloriz
         or_u8_to_planes(fin, 3 * n, out->planes);
         if (in->alpha)
             memcpy(out->alpha, in->alpha, n * sizeof(float));
-        out->src_format = in->src_format, out->src_color = in->src_color;
-        out->src_bit_depth = in->src_bit_depth, out->src_interlaced = in->src_interlaced;
-        out->src_color_key = in->src_color_key;
+        or_image_copy_source(out, in);
         if (info)
             info->net_w = info->net_h = s, info->hints_used = 0, info->was_gray = in->channels == 1;
     } else {

@@ -417,11 +417,7 @@ or_status or_colorize_dex(or_net *net, const or_image *in, const or_colorize_opt
         memcpy(out->planes, res, 3 * hw * sizeof(float));
         if (in->alpha)
             memcpy(out->alpha, in->alpha, hw * sizeof(float));
-        out->src_format = in->src_format;
-        out->src_color = in->src_color;
-        out->src_bit_depth = in->src_bit_depth;
-        out->src_interlaced = in->src_interlaced;
-        out->src_color_key = in->src_color_key;
+        or_image_copy_source(out, in);
     }
     if (!st && info) {
         info->net_w = dw / 2, info->net_h = dh / 2;

@@ -210,11 +210,7 @@ static or_status make_output(const or_image *in, float *rgb, or_image *out, or_e
     memcpy(out->planes, rgb, 3 * hw * sizeof(float));
     if (in->alpha)
         memcpy(out->alpha, in->alpha, hw * sizeof(float));
-    out->src_format = in->src_format;
-    out->src_color = in->src_color;
-    out->src_bit_depth = in->src_bit_depth;
-    out->src_interlaced = in->src_interlaced;
-    out->src_color_key = in->src_color_key;
+    or_image_copy_source(out, in);
     return OR_OK;
 }
 

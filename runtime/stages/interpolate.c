@@ -78,11 +78,7 @@ static or_status finish(ip_state *s, const or_image *a, const or_image *b, float
                 out->alpha[q] = clamp01((1.0f - t) * aa + t * ab);
             }
         }
-    out->src_format = a->src_format;
-    out->src_color = a->src_color;
-    out->src_bit_depth = a->src_bit_depth;
-    out->src_interlaced = a->src_interlaced;
-    out->src_color_key = a->src_color_key;
+    or_image_copy_source(out, a);
     out->gray_as_rgb = a->gray_as_rgb && b->gray_as_rgb;
     return OR_OK;
 }

@@ -113,6 +113,19 @@ static or_status encode_entropy(const or_live *lv, st_blob *b, or_err *err)
 
 /* ---- the worker ---- */
 
+/* The options of the current state (s->m held): a copy of the hints (the caller
+ * frees co.hints) and the temperature. */
+static or_colorize_opts opts_locked(const studio *s)
+{
+    or_colorize_opts co = or_colorize_defaults();
+    int n = s->n_hints;
+    or_color_hint *hints = n ? malloc((size_t)n * sizeof *hints) : NULL;
+    if (hints)
+        memcpy(hints, s->hints, (size_t)n * sizeof *hints);
+    co.hints = hints, co.n_hints = hints ? n : 0, co.temperature = s->temperature;
+    return co;
+}
+
 static void *worker_main(void *arg)
 {
     studio *s = arg;
@@ -126,12 +139,8 @@ static void *worker_main(void *arg)
         s->started_gen = gen;
         or_image *img = s->pending_image;
         s->pending_image = NULL;
-        int n = s->n_hints;
-        or_color_hint *hints = n ? malloc((size_t)n * sizeof *hints) : NULL;
-        if (hints)
-            memcpy(hints, s->hints, (size_t)n * sizeof *hints);
-        or_colorize_opts co = or_colorize_defaults();
-        co.hints = hints, co.n_hints = hints ? n : 0, co.temperature = s->temperature;
+        or_colorize_opts co = opts_locked(s);
+        or_color_hint *hints = (or_color_hint *)co.hints;
         pthread_mutex_unlock(&s->m);
 
         or_err err = {0};
@@ -548,12 +557,8 @@ void st_export(studio *s, st_reply *r)
 {
     pthread_mutex_lock(&s->m);
     int ok = s->have_image && wait_done_locked(s, s->req_gen);
-    int n = s->n_hints;
-    or_color_hint *hints = n ? malloc((size_t)n * sizeof *hints) : NULL;
-    if (hints)
-        memcpy(hints, s->hints, (size_t)n * sizeof *hints);
-    or_colorize_opts co = or_colorize_defaults();
-    co.hints = hints, co.n_hints = hints ? n : 0, co.temperature = s->temperature;
+    or_colorize_opts co = opts_locked(s);
+    or_color_hint *hints = (or_color_hint *)co.hints;
     pthread_mutex_unlock(&s->m);
     if (!ok) {
         free(hints);
