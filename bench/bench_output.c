@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "weights/json.h"
 
 /* Published H100 SXM figures (NVIDIA datasheet), used by --roofline until
  * measured ceilings replace them: dense f16 tensor, f32 non-tensor, HBM3. */
@@ -201,21 +202,6 @@ void bench_print_kernels(const bench_env *e, const bench_result *r, const bench_
 
 /* ---- JSON -------------------------------------------------------------------------------- */
 
-static void jstr(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void jnum(FILE *f, double v)
 {
     if (isfinite(v))
@@ -226,16 +212,16 @@ static void jnum(FILE *f, double v)
 
 static void jkv_str(FILE *f, const char *k, const char *v, int comma)
 {
-    jstr(f, k);
+    json_write_str(f, k, 0);
     fputs(": ", f);
-    jstr(f, v);
+    json_write_str(f, v, 0);
     if (comma)
         fputs(", ", f);
 }
 
 static void jkv_num(FILE *f, const char *k, double v, int comma)
 {
-    jstr(f, k);
+    json_write_str(f, k, 0);
     fputs(": ", f);
     jnum(f, v);
     if (comma)
@@ -343,7 +329,7 @@ or_status bench_write_json(const char *path, const bench_env *e, const bench_res
             if (x->torch_fps[m] > 0) {
                 if (!first)
                     fputs(", ", f);
-                jstr(f, torch_modes[m]);
+                json_write_str(f, torch_modes[m], 0);
                 fputs(": {", f);
                 jkv_num(f, "fps", x->torch_fps[m], 0);
                 fputs("}", f);

@@ -292,3 +292,17 @@ const char *json_str(const json_value *obj, const char *key, const char *dflt)
     const json_value *v = json_get(obj, key);
     return v && v->type == JSON_STRING ? v->str : dflt;
 }
+
+void json_write_str(FILE *f, const char *s, int ascii_only)
+{
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(f, "\\%c", *c);
+        else if (*c < 0x20 || (ascii_only && *c >= 0x7f))
+            fprintf(f, "\\u%04x", *c);
+        else
+            fputc(*c, f);
+    }
+    fputc('"', f);
+}

@@ -5,6 +5,7 @@
 #define OR_JSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "runtime/core/status.h"
 
@@ -32,5 +33,10 @@ const json_value *json_get(const json_value *obj, const char *key); /* NULL if a
 /* Typed accessors with defaults when absent or of another type. */
 double json_num(const json_value *obj, const char *key, double dflt);
 const char *json_str(const json_value *obj, const char *key, const char *dflt);
+
+/* Writes s (NULL: "") as a JSON string: quotes, backslashes and control bytes
+ * escaped; with ascii_only, bytes >= 0x7f too (as \u00XX), so the text stays
+ * 7-bit whatever the bytes were. */
+void json_write_str(FILE *f, const char *s, int ascii_only);
 
 #endif

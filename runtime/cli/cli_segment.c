@@ -121,21 +121,6 @@ int cli_segment_models(const cli_chain *c, char *buf, size_t len)
 
 /* ---- writing JSON --------------------------------------------------------------- */
 
-static void put_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 static void put_bounds(FILE *f, const cli_segment *s)
 {
     fputs("\"bounds\": [", f);
@@ -171,10 +156,10 @@ void cli_segment_progress(cli_segment *s, int64_t done, const char *state, const
     }
     fprintf(af.f, "\"state\": \"%s\", \"done\": %lld, \"started\": %.3f, \"updated\": %.3f, "
             "\"host\": ", state, (long long)done, s->started, t);
-    put_str(af.f, host);
+    json_write_str(af.f, host, 0);
     if (msg) {
         fputs(", \"error\": ", af.f);
-        put_str(af.f, msg);
+        json_write_str(af.f, msg, 0);
     }
     fputs("}\n", af.f);
     or_atomic_commit(&af, &err);
@@ -332,12 +317,12 @@ int cli_segment_finish(cli_chain *c, cli_segment *s, const or_video_out_opts *wo
     FILE *f = af.f;
     fprintf(f, "{\n  \"format\": \"oprestore-segment 1\",\n  \"segment\": %d,\n  \"segments\": %d,"
             "\n  \"input\": ", s->k, s->n);
-    put_str(f, in_abs);
+    json_write_str(f, in_abs, 0);
     fprintf(f, ",\n  \"input_size\": %lld,\n  \"input_sha256\": \"%s\",\n  \"settings\": ",
             (long long)s->input_size, s->input_sha);
-    put_str(f, settings);
+    json_write_str(f, settings, 0);
     fputs(",\n  \"models\": ", f);
-    put_str(f, models);
+    json_write_str(f, models, 0);
     fprintf(f, ",\n  \"frames\": %lld,\n  ", (long long)s->frames);
     put_bounds(f, s);
     fprintf(f, ",\n  \"first_frame\": %lld,\n  \"end_frame\": %lld,\n  \"frames_out\": %lld,\n"
@@ -347,7 +332,7 @@ int cli_segment_finish(cli_chain *c, cli_segment *s, const or_video_out_opts *wo
             (long long)s->frames_out, (long long)s->pts_first, (long long)s->pts_last,
             wo->tb_num, wo->tb_den, wo->rate_num, wo->rate_den, wo->colour.range,
             wo->colour.primaries, wo->colour.transfer, wo->colour.matrix);
-    put_str(f, s->frames_out ? (base ? base + 1 : s->file) : "");
+    json_write_str(f, s->frames_out ? (base ? base + 1 : s->file) : "", 0);
     fprintf(f, ",\n  \"file_bytes\": %lld,\n  \"seconds\": %.1f\n}\n", (long long)bytes,
             now_s() - s->started);
     if (or_atomic_commit(&af, &err) != OR_OK) {

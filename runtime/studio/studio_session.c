@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "studio_session.h"
+#include "weights/json.h"
 
 #define ST_WAIT_S 30
 #define ST_MAX_SUGGESTIONS 8
@@ -45,20 +46,6 @@ static void reply_json(st_reply *r, FILE *f, char **p, size_t *n)
     r->body.data = (uint8_t *)*p, r->body.len = *n;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            fprintf(f, "\\%c", *c);
-        else if (*c < 0x20 || *c >= 0x7f)
-            fprintf(f, "\\u%04x", *c);
-        else
-            fputc(*c, f);
-    }
-    fputc('"', f);
-}
-
 void st_error(st_reply *r, int status, const char *fmt, ...)
 {
     char msg[1200], *p = NULL;
@@ -74,7 +61,7 @@ void st_error(st_reply *r, int status, const char *fmt, ...)
     if (!f)
         return;
     fputs("{\"error\": ", f);
-    json_str(f, msg);
+    json_write_str(f, msg, 1);
     fputs("}\n", f);
     if (fclose(f) == 0)
         r->body.data = (uint8_t *)p, r->body.len = n;
@@ -278,24 +265,24 @@ void st_state(studio *s, st_reply *r)
     }
     pthread_mutex_lock(&s->m);
     fprintf(f, "{\"model\": ");
-    json_str(f, s->o.net->arch);
+    json_write_str(f, s->o.net->arch, 1);
     fprintf(f, ", \"hints_supported\": %s, \"baselines\": [",
             s->o.net->in_ch == 4 ? "true" : "false");
     for (int i = 0; i < s->o.n_baselines; i++) {
         fputs(i ? ", " : "", f);
-        json_str(f, s->o.baseline_names[i]);
+        json_write_str(f, s->o.baseline_names[i], 1);
     }
     fprintf(f, "], \"image\": ");
     if (s->have_image) {
         fprintf(f, "{\"width\": %d, \"height\": %d, \"name\": ", s->img_w, s->img_h);
-        json_str(f, s->name);
+        json_write_str(f, s->name, 1);
         fprintf(f, ", \"id\": %ld}", s->image_id);
     } else {
         fputs("null", f);
     }
     fprintf(f, ", \"gen\": %ld, \"done_gen\": %ld, \"temperature\": %g, \"error\": ",
             s->req_gen, s->done_gen, (double)s->temperature);
-    json_str(f, s->run_error);
+    json_write_str(f, s->run_error, 1);
     fprintf(f, ", \"max_upload_bytes\": %zu, \"max_upload_pixels\": %ld}\n",
             s->o.max_upload_bytes, s->o.max_upload_pixels);
     pthread_mutex_unlock(&s->m);
