@@ -7,17 +7,22 @@
  * the 36 transform positions p, the sum over ci is 36 GEMMs M[p] = U[p] [Co x Ci] . V[p] [Ci x T]:
  * 36 multiply-adds per (co, ci) and 4x4 tile instead of 144 (4x less GEMM work).
  *
- * conv2d_winograd_f32: tiles in blocks of up to `tb` (a multiple of WG), blocks spread across
- * OpenMP threads (one parallel region per convolution, no other barrier); in each block the input
- * transform (vectorised over WG tiles at a time), 36 single-threaded OpenBLAS sgemm calls (OpenBLAS'
- * OpenMP build runs one thread inside a parallel region), and the output transform with the
- * epilogue (bias, activation, residual) fused, writing y once. U is transformed once per weight
- * (conv2d_winograd_weights; the CPU backend caches it against the weight tensor).
+ * conv2d_winograd_f32 works on blocks: a rectangle of `by` tile rows by `bx` tile columns (bx a
+ * multiple of WG) of one image, spread across OpenMP threads (one parallel region per convolution,
+ * no other barrier). Per block:
+ *   1. the block's input window, (4 by + 2) x (4 bx + 2) per channel, is copied with zeros outside
+ *      the image, so every group of WG tiles is read by one vectorised path;
+ *   2. the input transform writes V[p][ci][tile] (vectorised over WG tiles);
+ *   3. per position p, our own GEMM: a 4 x 24 register-blocked micro-kernel (12 AVX accumulators)
+ *      over U packed once per weight as [p][co / 4][ci][4] (conv2d_winograd_weights) and V read in
+ *      place: no packing, no beta pass and no call per position into a library;
+ *   4. the output transform with the epilogue (bias, activation, residual) fused writes y once.
+ * The micro-kernel and the transforms are built for x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA)
+ * and the baseline, chosen at run time (target_clones).
  *
  * Accuracy: conv2d_winograd_weights computes U in double and rounds once. The transforms' entries
  * are small integers and 1/4, 1/6, 1/12, 1/24, so the computed result obeys the bound derived in
  * docs/perf.md ("Winograd error"), which tests/op_matrix_winograd.c checks elementwise. */
-#include <cblas.h>
 #include <omp.h>
 #include <string.h>
 
@@ -27,13 +32,15 @@
 #define WN 6  /* input tile side: WT + 3 - 1 */
 #define WP 36 /* transform positions */
 #define WG 8  /* tiles transformed together (one AVX2 vector of floats) */
+#define MR 4  /* micro-kernel: output channels */
+#define NR 24 /* micro-kernel: tiles (3 vectors) */
 
-/* Tiles per block: each thread holds V [36][Ci][tb] and M [36][Co][tb], at most
- * WINO_THREAD_BYTES (tb >= WG), and tb <= WINO_TB_MAX. Measured on realesr-animevideov3 at
- * 320x240 (AMD EPYC, AVX2; CPU time, 1 thread, a loaded machine): tb = 256 about 10-15% faster
- * than 32-128 (wider GEMMs, though V and M then live in L3). */
-#define WINO_TB_MAX 256
-#define WINO_THREAD_BYTES ((size_t)6 << 20)
+/* Tiles per block: V[p] of one position, Ci x tb floats, is what the micro-kernel re-reads for every
+ * 4 output channels, so tb keeps it near L1 (WINO_VP_BYTES), between WINO_TB_MIN and WINO_TB_MAX
+ * tiles (the wider, the fewer times U is streamed: once per block). */
+#define WINO_VP_BYTES (12 << 10)
+#define WINO_TB_MIN 24
+#define WINO_TB_MAX 192
 
 /* Below these channel counts the 36 GEMMs are thin (K = Ci, M = Co); not tuned further: the only
  * such layer of the SR networks, the first (3 -> 64), is 0.3% of their work. */
@@ -56,11 +63,17 @@ int conv2d_winograd_applies(const or_conv_shape *s)
            s->ho > 0 && s->wo > 0;
 }
 
-size_t conv2d_winograd_weight_floats(int co, int ci) { return (size_t)WP * co * ci; }
+/* Co rounded up to the micro-kernel's MR (the extra rows of U are zeros). */
+static int co_padded(int co) { return (co + MR - 1) / MR * MR; }
 
-/* U[p][o][i] = (G g G^T)[p / 6][p % 6] for g = w[o][i], in double, rounded once. */
+size_t conv2d_winograd_weight_floats(int co, int ci) { return (size_t)WP * co_padded(co) * ci; }
+
+/* U[p][o / MR][i][o % MR] = (G g G^T)[p / 6][p % 6] for g = w[o][i], in double, rounded once;
+ * zeros for o >= co. */
 void conv2d_winograd_weights(const float *w, int co, int ci, float *u)
 {
+    int cop = co_padded(co);
+    memset(u, 0, conv2d_winograd_weight_floats(co, ci) * sizeof(float));
 #pragma omp parallel for schedule(static)
     for (int o = 0; o < co; o++)
         for (int i = 0; i < ci; i++) {
@@ -72,31 +85,45 @@ void conv2d_winograd_weights(const float *w, int co, int ci, float *u)
             for (int r = 0; r < WN; r++)
                 for (int c = 0; c < WN; c++) {
                     double v = tmp[r][0] * G_[c][0] + tmp[r][1] * G_[c][1] + tmp[r][2] * G_[c][2];
-                    u[((size_t)(r * WN + c) * co + o) * ci + i] = (float)v;
+                    size_t p = (size_t)r * WN + c;
+                    u[(p * cop + o / MR * MR) * ci + (size_t)i * MR + o % MR] = (float)v;
                 }
         }
 }
 
 typedef struct {
-    int th, tw;    /* tiles per image along y and x */
-    size_t tiles;  /* n * th * tw */
-    int tb;        /* tiles per block */
+    int th, tw;       /* tiles per image along y and x */
+    int bx, by;       /* block: tile columns (a multiple of WG) and tile rows */
+    int nbx, nby;     /* blocks per image along x and y */
+    size_t blocks;    /* n * nby * nbx */
+    int tb;           /* tiles per block: bx * by */
+    int win_w, win_h; /* input window of a block, per channel */
     int threads;
 } wino_plan;
+
+static int round_up(int v, int m) { return (v + m - 1) / m * m; }
 
 static wino_plan plan_for(const or_conv_shape *s, int threads)
 {
     wino_plan pl;
     pl.th = (s->ho + WT - 1) / WT;
     pl.tw = (s->wo + WT - 1) / WT;
-    pl.tiles = (size_t)s->n * pl.th * pl.tw;
     pl.threads = threads < 1 ? 1 : threads;
-    /* enough blocks for every thread, else the most tiles that fit (a multiple of WG) */
-    size_t per = (pl.tiles + pl.threads - 1) / pl.threads;
-    per = (per + WG - 1) / WG * WG;
-    size_t fit = WINO_THREAD_BYTES / ((size_t)WP * (s->ci + s->co) * sizeof(float)) / WG * WG;
-    size_t tbmax = fit < WG ? WG : fit > WINO_TB_MAX ? WINO_TB_MAX : fit;
-    pl.tb = (int)(per < tbmax ? per : tbmax);
+    int tb = WINO_VP_BYTES / (s->ci * (int)sizeof(float)) / WG * WG;
+    tb = tb < WINO_TB_MIN ? WINO_TB_MIN : tb > WINO_TB_MAX ? WINO_TB_MAX : tb;
+    pl.bx = round_up(pl.tw, WG) < tb ? round_up(pl.tw, WG) : tb;
+    pl.by = tb / pl.bx < pl.th ? tb / pl.bx : pl.th;
+    if (pl.by < 1)
+        pl.by = 1;
+    pl.nbx = (pl.tw + pl.bx - 1) / pl.bx;
+    /* at least two blocks per thread where the image has the tile rows for it */
+    while (pl.by > 1 && (size_t)s->n * pl.nbx * ((pl.th + pl.by - 1) / pl.by) < 2 * (size_t)pl.threads)
+        pl.by = (pl.by + 1) / 2;
+    pl.nby = (pl.th + pl.by - 1) / pl.by;
+    pl.blocks = (size_t)s->n * pl.nby * pl.nbx;
+    pl.tb = pl.bx * pl.by;
+    pl.win_w = WT * pl.bx + 2;
+    pl.win_h = WT * pl.by + 2;
     return pl;
 }
 
@@ -106,9 +133,15 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
 #define WINO_SKEW 16
 static size_t pos_stride(int ch, const wino_plan *pl) { return (size_t)ch * pl->tb + WINO_SKEW; }
 
+static size_t window_floats(const or_conv_shape *s, const wino_plan *pl)
+{
+    return (size_t)s->ci * pl->win_h * pl->win_w + WG; /* + WG: deinterleave_row's last load */
+}
+
 static size_t thread_floats(const or_conv_shape *s, const wino_plan *pl)
 {
-    return (size_t)WP * (pos_stride(s->ci, pl) + pos_stride(s->co, pl));
+    return (size_t)WP * (pos_stride(s->ci, pl) + pos_stride(co_padded(s->co), pl)) +
+           window_floats(s, pl);
 }
 
 size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads)
@@ -120,6 +153,7 @@ size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads)
 /* ---- vectors of WG = 8 tiles (GCC/clang vector extensions: AVX-512/AVX2 clones, SSE otherwise) ---- */
 
 #define WINO_INLINE static inline __attribute__((always_inline))
+#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
@@ -200,60 +234,13 @@ WINO_INLINE void input_transform(v8 d[WN][WN], float *v, size_t pstride)
 }
 
 /* 8 horizontally adjacent tiles, all inside the image: rows read directly. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+WINO_CLONES
 static void input_row_of_tiles(const float *x0, int w, float *v, size_t pstride)
 {
     v8 d[WN][WN];
     for (int r = 0; r < WN; r++)
         deinterleave_row(x0 + (size_t)r * w, d[r]);
     input_transform(d, v, pstride);
-}
-
-/* 8 horizontally adjacent tiles of one tile row that touch the image border: their 6 x 34 input
- * window copied with zeros outside the image, then as above. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void input_row_of_tiles_padded(const float *xc, const or_conv_shape *s, int iy0, int ix0,
-                                      float *v, size_t pstride)
-{
-    enum { SPAN = 7 * WT + WN };
-    float win[WN][SPAN];
-    int lo = ix0 < 0 ? -ix0 : 0, hi = s->w - ix0 < SPAN ? s->w - ix0 : SPAN;
-    for (int r = 0; r < WN; r++) {
-        int yy = iy0 + r;
-        memset(win[r], 0, sizeof win[r]);
-        if (yy >= 0 && yy < s->h && hi > lo)
-            memcpy(win[r] + lo, xc + (size_t)yy * s->w + ix0 + lo, (size_t)(hi - lo) * sizeof(float));
-    }
-    v8 d[WN][WN];
-    for (int r = 0; r < WN; r++)
-        deinterleave_row(win[r], d[r]);
-    input_transform(d, v, pstride);
-}
-
-/* Any 8 tiles: d[r][c][t] already gathered (zeros outside the image). */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void input_gathered(float g[WN][WN][WG], float *v, size_t pstride)
-{
-    v8 d[WN][WN];
-    for (int r = 0; r < WN; r++)
-        for (int c = 0; c < WN; c++)
-            d[r][c] = v8_load(g[r][c]);
-    input_transform(d, v, pstride);
-}
-
-/* d[r][c][t] of tile t (zero outside the image); tiles past nt are zeros. */
-static void gather_tiles(const float *xc, const or_conv_shape *s, const int *iy, const int *ix,
-                         int nt, float d[WN][WN][WG])
-{
-    for (int t = 0; t < WG; t++)
-        for (int r = 0; r < WN; r++) {
-            int yy = t < nt ? iy[t] + r : -1;
-            for (int c = 0; c < WN; c++) {
-                int xx = t < nt ? ix[t] + c : -1;
-                d[r][c][t] = (yy >= 0 && yy < s->h && xx >= 0 && xx < s->w)
-                                 ? xc[(size_t)yy * s->w + xx] : 0.0f;
-            }
-        }
 }
 
 /* ---- output transform + epilogue ----------------------------------------------------------- */
@@ -301,7 +288,7 @@ WINO_INLINE void output_transform(const float *m, size_t pstride, const tile_epi
 }
 
 /* 8 horizontally adjacent tiles, all 4x4 inside the output: y0 their first output pixel. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+WINO_CLONES
 static void output_row_of_tiles(const float *m, size_t pstride, const tile_epilogue *e, float *y0,
                                 const float *r0, int wo)
 {
@@ -317,7 +304,7 @@ static void output_row_of_tiles(const float *m, size_t pstride, const tile_epilo
 }
 
 /* Any 8 tiles: out[a][b][t] for the caller to store. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
+WINO_CLONES
 static void output_spilled(const float *m, size_t pstride, const tile_epilogue *e,
                            float out[WT][WT][WG])
 {
@@ -328,106 +315,165 @@ static void output_spilled(const float *m, size_t pstride, const tile_epilogue *
             v8_store(out[a][b], o[a][b]);
 }
 
+/* ---- GEMM: M[p] [Co x ncol] = U[p] [Co x Ci] . V[p] [Ci x ncol] ----------------------------- */
+
+/* m[r][j] = sum_i u[i][r] v[i][j] for r < rows (<= MR), j < 8 nv: u packed [Ci][MR], v rows ldv
+ * floats apart, m rows ldm floats apart. 4 x 3 accumulators, one broadcast per row and k. */
+WINO_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci, float *m,
+                              size_t ldm, int nv, int rows)
+{
+    v8 acc[MR][3];
+    for (int r = 0; r < MR; r++)
+        for (int q = 0; q < 3; q++)
+            acc[r][q] = v8_set1(0.0f);
+    for (int i = 0; i < ci; i++) {
+        const float *vi = v + (size_t)i * ldv;
+        v8 b[3];
+        for (int q = 0; q < nv; q++)
+            b[q] = v8_load(vi + 8 * q);
+        for (int r = 0; r < MR; r++) {
+            float ur = u[(size_t)i * MR + r];
+            v8 a = v8_set1(ur);
+            for (int q = 0; q < nv; q++)
+                acc[r][q] += a * b[q];
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < nv; q++)
+            v8_store(m + (size_t)r * ldm + 8 * q, acc[r][q]);
+}
+
+/* One transform position: u [Co_padded / MR][Ci][MR], v [Ci][ldv], m [Co][ldm]; ncol a
+ * multiple of WG. */
+WINO_CLONES
+static void gemm_position(const float *u, const float *v, size_t ldv, float *m, size_t ldm,
+                          int co, int ci, int ncol)
+{
+    for (int o = 0; o < co; o += MR) {
+        int rows = co - o < MR ? co - o : MR;
+        const float *uo = u + (size_t)o * ci;
+        float *mo = m + (size_t)o * ldm;
+        int j = 0;
+        for (; j + NR <= ncol; j += NR)
+            micro_kernel(uo, v + j, ldv, ci, mo + j, ldm, 3, rows);
+        if (ncol - j == 16)
+            micro_kernel(uo, v + j, ldv, ci, mo + j, ldm, 2, rows);
+        else if (ncol - j == 8)
+            micro_kernel(uo, v + j, ldv, ci, mo + j, ldm, 1, rows);
+    }
+}
+
 /* ---- one block of tiles --------------------------------------------------------------------- */
 
-static void wino_block(const float *x, const float *u, float *y, const or_conv_shape *s,
-                       const or_epilogue_f32 *ep, const wino_plan *pl, size_t t0, int nt,
-                       float *v, float *m)
+typedef struct {
+    int img, tx0, ty0, nty; /* image, first tile column and row, tile rows present */
+} wino_block_pos;
+
+static wino_block_pos block_pos(const wino_plan *pl, size_t b)
 {
-    int ngrp = (nt + WG - 1) / WG, ncol = ngrp * WG, tb = pl->tb;
-    int iy[WINO_TB_MAX], ix[WINO_TB_MAX], img[WINO_TB_MAX]; /* tile origins in the input */
-    for (int j = 0; j < nt; j++) {
-        size_t t = t0 + j, per = (size_t)pl->th * pl->tw;
-        int r = (int)(t % per);
-        img[j] = (int)(t / per);
-        iy[j] = r / pl->tw * WT - s->ph;
-        ix[j] = r % pl->tw * WT - s->pw;
-    }
-    /* per group of WG tiles: in_row (input fast path), out_row (output fast path): the tiles
-     * are consecutive in one tile row of one image, inside the input / output */
-    unsigned char in_row[WINO_TB_MAX / WG], out_row[WINO_TB_MAX / WG];
-    for (int g = 0; g < ngrp; g++) {
-        int j0 = g * WG, j7 = j0 + WG - 1;
-        int row = j7 < nt && img[j0] == img[j7] && iy[j0] == iy[j7] && ix[j7] == ix[j0] + 7 * WT;
-        /* 2: inside the input, 1: touching its border (a padded copy of the window) */
-        in_row[g] = !row ? 0
-                    : iy[j0] >= 0 && iy[j0] + WN <= s->h && ix[j0] >= 0 && ix[j7] + WN <= s->w ? 2
-                    : 1;
-        out_row[g] = row && iy[j0] + s->ph + WT <= s->ho && ix[j7] + s->pw + WT <= s->wo;
-    }
-    /* input transform, per channel and group */
-    size_t pstride_v = pos_stride(s->ci, pl);
-    for (int i = 0; i < s->ci; i++)
-        for (int g = 0; g < ngrp; g++) {
-            int j0 = g * WG, cnt = nt - j0 < WG ? nt - j0 : WG;
-            float *vg = v + (size_t)i * tb + j0;
-            const float *xc = x + ((size_t)img[j0] * s->ci + i) * s->h * s->w;
-            if (in_row[g] == 2) {
-                input_row_of_tiles(xc + (size_t)iy[j0] * s->w + ix[j0], s->w, vg, pstride_v);
+    wino_block_pos bp;
+    bp.tx0 = (int)(b % pl->nbx) * pl->bx;
+    b /= pl->nbx;
+    bp.ty0 = (int)(b % pl->nby) * pl->by;
+    bp.img = (int)(b / pl->nby);
+    bp.nty = pl->th - bp.ty0 < pl->by ? pl->th - bp.ty0 : pl->by;
+    return bp;
+}
+
+/* The block's input window of every channel, zeros outside the image. */
+static void copy_window(const float *x, const or_conv_shape *s, const wino_plan *pl,
+                        const wino_block_pos *bp, float *win)
+{
+    int iy0 = bp->ty0 * WT - s->ph, ix0 = bp->tx0 * WT - s->pw;
+    int ww = pl->win_w, wh = WT * bp->nty + 2;
+    int lo = ix0 < 0 ? -ix0 : 0, hi = s->w - ix0 < ww ? s->w - ix0 : ww;
+    if (hi < lo)
+        hi = lo;
+    for (int i = 0; i < s->ci; i++) {
+        const float *xc = x + ((size_t)bp->img * s->ci + i) * s->h * s->w;
+        float *wc = win + (size_t)i * pl->win_h * ww;
+        for (int r = 0; r < wh; r++) {
+            float *row = wc + (size_t)r * ww;
+            int yy = iy0 + r;
+            if (yy < 0 || yy >= s->h || hi == lo) {
+                memset(row, 0, (size_t)ww * sizeof(float));
                 continue;
             }
-            if (in_row[g] == 1) {
-                input_row_of_tiles_padded(xc, s, iy[j0], ix[j0], vg, pstride_v);
-                continue;
-            }
-            float d[WN][WN][WG];
-            if (img[j0] == img[j0 + cnt - 1]) {
-                gather_tiles(xc, s, iy + j0, ix + j0, cnt, d);
-            } else { /* the group straddles two images: one tile at a time */
-                for (int k = 0; k < WG; k++) {
-                    float one[WN][WN][WG];
-                    int jk = k < cnt ? j0 + k : j0;
-                    const float *xk = x + ((size_t)img[jk] * s->ci + i) * s->h * s->w;
-                    gather_tiles(xk, s, iy + jk, ix + jk, k < cnt, one);
-                    for (int r = 0; r < WN; r++)
-                        for (int c = 0; c < WN; c++)
-                            d[r][c][k] = one[r][c][0];
-                }
-            }
-            input_gathered(d, vg, pstride_v);
+            memset(row, 0, (size_t)lo * sizeof(float));
+            memcpy(row + lo, xc + (size_t)yy * s->w + ix0 + lo, (size_t)(hi - lo) * sizeof(float));
+            memset(row + hi, 0, (size_t)(ww - hi) * sizeof(float));
         }
-    /* 36 GEMMs: M[p] [Co x ncol] = U[p] [Co x Ci] . V[p] [Ci x ncol] */
+    }
+}
+
+static tile_epilogue epilogue_of(const or_epilogue_f32 *ep, int o)
+{
+    tile_epilogue e = {0.0f, 0.0f, 1.0f, OR_KERNEL_ACT_NONE, 0};
+    if (ep) {
+        e.bias = ep->bias ? ep->bias[o] : 0.0f;
+        e.act = ep->act;
+        e.slope = ep->act == OR_KERNEL_ACT_PRELU ? ep->prelu[o] : ep->alpha;
+        e.res = ep->residual != NULL;
+        e.res_scale = e.res ? ep->res_scale : 1.0f;
+    }
+    return e;
+}
+
+/* Output transform of WG tiles of one tile row whose first output pixel is (oy0, ox0), clipped to
+ * the image; mg: their M[0][o] column. */
+static void store_group(const float *mg, size_t pstride_m, const tile_epilogue *e,
+                        const or_epilogue_f32 *ep, const or_conv_shape *s, size_t base, int oy0,
+                        int ox0, float *y)
+{
+    int ny = s->ho - oy0 < WT ? s->ho - oy0 : WT;
+    size_t off = base + (size_t)oy0 * s->wo + ox0;
+    if (ny == WT && ox0 + WG * WT <= s->wo) {
+        output_row_of_tiles(mg, pstride_m, e, y + off, e->res ? ep->residual + off : NULL, s->wo);
+        return;
+    }
+    float out[WT][WT][WG];
+    output_spilled(mg, pstride_m, e, out);
+    for (int k = 0; k < WG && ox0 + k * WT < s->wo; k++) {
+        int oxk = ox0 + k * WT, nx = s->wo - oxk < WT ? s->wo - oxk : WT;
+        for (int a = 0; a < ny; a++) {
+            size_t o2 = base + (size_t)(oy0 + a) * s->wo + oxk;
+            const float *rr = e->res ? ep->residual + o2 : NULL;
+            for (int c = 0; c < nx; c++)
+                y[o2 + c] = rr ? out[a][c][k] + rr[c] : out[a][c][k];
+        }
+    }
+}
+
+static void wino_block(const float *x, const float *u, float *y, const or_conv_shape *s,
+                       const or_epilogue_f32 *ep, const wino_plan *pl, size_t b, float *v,
+                       float *m, float *win)
+{
+    wino_block_pos bp = block_pos(pl, b);
+    int tb = pl->tb, ncol = bp.nty * pl->bx, cop = co_padded(s->co);
+    size_t pstride_v = pos_stride(s->ci, pl), pstride_m = pos_stride(cop, pl);
+    copy_window(x, s, pl, &bp, win);
+    for (int i = 0; i < s->ci; i++) {
+        const float *wc = win + (size_t)i * pl->win_h * pl->win_w;
+        for (int ry = 0; ry < bp.nty; ry++)
+            for (int g = 0; g < pl->bx / WG; g++)
+                input_row_of_tiles(wc + (size_t)WT * ry * pl->win_w + WT * WG * g, pl->win_w,
+                                   v + (size_t)i * tb + ry * pl->bx + g * WG, pstride_v);
+    }
     for (int p = 0; p < WP; p++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->co, ncol, s->ci, 1.0f,
-                    u + (size_t)p * s->co * s->ci, s->ci, v + (size_t)p * pstride_v, tb, 0.0f,
-                    m + (size_t)p * pos_stride(s->co, pl), tb);
-    /* output transform + epilogue, stored inside the image */
-    size_t pstride_m = pos_stride(s->co, pl), hw = (size_t)s->ho * s->wo;
+        gemm_position(u + (size_t)p * cop * s->ci, v + (size_t)p * pstride_v, tb,
+                      m + (size_t)p * pstride_m, tb, s->co, s->ci, ncol);
+    size_t hw = (size_t)s->ho * s->wo;
     for (int o = 0; o < s->co; o++) {
-        tile_epilogue e = {0.0f, 0.0f, 1.0f, OR_KERNEL_ACT_NONE, 0};
-        if (ep) {
-            e.bias = ep->bias ? ep->bias[o] : 0.0f;
-            e.act = ep->act;
-            e.slope = ep->act == OR_KERNEL_ACT_PRELU ? ep->prelu[o] : ep->alpha;
-            e.res = ep->residual != NULL;
-            e.res_scale = e.res ? ep->res_scale : 1.0f;
-        }
-        for (int g = 0; g < ngrp; g++) {
-            int j0 = g * WG, cnt = nt - j0 < WG ? nt - j0 : WG;
-            const float *mg = m + (size_t)o * tb + j0;
-            if (out_row[g]) {
-                size_t off = ((size_t)img[j0] * s->co + o) * hw +
-                             (size_t)(iy[j0] + s->ph) * s->wo + ix[j0] + s->pw;
-                output_row_of_tiles(mg, pstride_m, &e, y + off, e.res ? ep->residual + off : NULL,
-                                    s->wo);
-                continue;
+        tile_epilogue e = epilogue_of(ep, o);
+        size_t base = ((size_t)bp.img * s->co + o) * hw;
+        for (int ry = 0; ry < bp.nty; ry++)
+            for (int g = 0; g < pl->bx / WG; g++) {
+                int ox0 = (bp.tx0 + g * WG) * WT;
+                if (ox0 >= s->wo)
+                    break;
+                store_group(m + (size_t)o * tb + ry * pl->bx + g * WG, pstride_m, &e, ep, s, base,
+                            (bp.ty0 + ry) * WT, ox0, y);
             }
-            float out[WT][WT][WG];
-            output_spilled(mg, pstride_m, &e, out);
-            for (int k = 0; k < cnt; k++) {
-                int oy0 = iy[j0 + k] + s->ph, ox0 = ix[j0 + k] + s->pw;
-                size_t base = ((size_t)img[j0 + k] * s->co + o) * hw;
-                int ny = s->ho - oy0 < WT ? s->ho - oy0 : WT;
-                int nx = s->wo - ox0 < WT ? s->wo - ox0 : WT;
-                for (int a = 0; a < ny; a++) {
-                    size_t off = base + (size_t)(oy0 + a) * s->wo + ox0;
-                    float *yr = y + off;
-                    const float *rr = e.res ? ep->residual + off : NULL;
-                    for (int b = 0; b < nx; b++)
-                        yr[b] = rr ? out[a][b][k] + rr[b] : out[a][b][k];
-                }
-            }
-        }
     }
 }
 
@@ -436,17 +482,93 @@ void conv2d_winograd_f32(const float *x, const float *u, float *y, const or_conv
 {
     wino_plan pl = plan_for(s, threads);
     size_t per_thread = thread_floats(s, &pl);
-    size_t blocks = (pl.tiles + pl.tb - 1) / pl.tb;
-    int nth = blocks < (size_t)pl.threads ? (int)blocks : pl.threads;
+    int nth = pl.blocks < (size_t)pl.threads ? (int)pl.blocks : pl.threads;
 #pragma omp parallel num_threads(nth)
     {
         float *v = scratch + (size_t)omp_get_thread_num() * per_thread;
         float *m = v + (size_t)WP * pos_stride(s->ci, &pl);
+        float *win = m + (size_t)WP * pos_stride(co_padded(s->co), &pl);
 #pragma omp for schedule(dynamic, 1)
-        for (size_t b = 0; b < blocks; b++) {
-            size_t t0 = b * pl.tb;
-            int nt = pl.tiles - t0 < (size_t)pl.tb ? (int)(pl.tiles - t0) : pl.tb;
-            wino_block(x, u, y, s, ep, &pl, t0, nt, v, m);
+        for (size_t b = 0; b < pl.blocks; b++)
+            wino_block(x, u, y, s, ep, &pl, b, v, m, win);
+    }
+}
+
+/* ---- dilated 3x3 convolutions by phases --------------------------------------------------------
+ * With dilation d, padding d and H, W multiples of d, output pixel (d a + r, d b + t) reads only
+ * input pixels (d i + r, d j + t): each of the d*d phases of y is the undilated 3x3 convolution
+ * (padding 1) of the same phase of x with the same weights. The phases are gathered as d*d*N
+ * images of H/d x W/d, convolved by Winograd as one batch (the transformed weights are those of
+ * the undilated kernel), and scattered back: an exact re-indexing, so the error bound is the
+ * undilated one. (The dilated layers of the Zhang networks: 6 of their 3x3 convolutions.) */
+
+static or_conv_shape phase_shape(const or_conv_shape *s)
+{
+    int d = s->dh;
+    or_conv_shape p = *s;
+    p.n = s->n * d * d;
+    p.h = p.ho = s->h / d;
+    p.w = p.wo = s->w / d;
+    p.ph = p.pw = 1;
+    p.dh = p.dw = 1;
+    return p;
+}
+
+int conv2d_winograd_dilated_applies(const or_conv_shape *s)
+{
+    int d = s->dh;
+    if (d < 2 || s->dw != d || s->ph != d || s->pw != d || s->h % d || s->w % d ||
+        s->ho != s->h || s->wo != s->w)
+        return 0;
+    or_conv_shape p = phase_shape(s);
+    return conv2d_winograd_applies(&p);
+}
+
+size_t conv2d_winograd_dilated_scratch_bytes(const or_conv_shape *s, int threads)
+{
+    or_conv_shape p = phase_shape(s);
+    size_t planes = (size_t)s->n * (s->ci + s->co) * s->h * s->w * sizeof(float);
+    return (planes + 255) / 256 * 256 + conv2d_winograd_scratch_bytes(&p, threads);
+}
+
+/* dst[(r d + t) N + n][c][i][j] = src[n][c][d i + r][d j + t] (to_phases), or the reverse. */
+static void phases_copy(float *ph, float *full, int n, int c, int h, int w, int d, int to_phases)
+{
+    int hp = h / d, wp = w / d;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int k = 0; k < d * d; k++)
+        for (int nc = 0; nc < n * c; nc++) {
+            int r = k / d, t = k % d;
+            float *pp = ph + ((size_t)k * n * c + nc) * hp * wp;
+            float *fp = full + (size_t)nc * h * w;
+            for (int i = 0; i < hp; i++)
+                for (int j = 0; j < wp; j++) {
+                    float *a = pp + (size_t)i * wp + j, *b = fp + (size_t)(d * i + r) * w + d * j + t;
+                    if (to_phases)
+                        *a = *b;
+                    else
+                        *b = *a;
+                }
+        }
+}
+
+void conv2d_winograd_dilated_f32(const float *x, const float *u, float *y, const or_conv_shape *s,
+                                 const or_epilogue_f32 *ep, int threads, float *scratch)
+{
+    or_conv_shape p = phase_shape(s);
+    int d = s->dh;
+    size_t planes = (size_t)s->n * (s->ci + s->co) * s->h * s->w;
+    float *xp = scratch, *yp = scratch + (size_t)s->n * s->ci * s->h * s->w;
+    float *wino = (float *)((char *)scratch + (planes * sizeof(float) + 255) / 256 * 256);
+    phases_copy(xp, (float *)x, s->n, s->ci, s->h, s->w, d, 1);
+    or_epilogue_f32 e;
+    if (ep) {
+        e = *ep;
+        if (ep->residual) { /* the residual's phases, in place in y's (which may alias it) */
+            phases_copy(yp, (float *)ep->residual, s->n, s->co, s->h, s->w, d, 1);
+            e.residual = yp;
         }
     }
+    conv2d_winograd_f32(xp, u, yp, &p, ep ? &e : NULL, threads, wino);
+    phases_copy(yp, y, s->n, s->co, s->h, s->w, d, 0);
 }

@@ -63,7 +63,8 @@ void conv2d_nchw_f32_sgemm(const float *x, const float *w, float *y, const or_co
 
 /* ---- conv2d_winograd_cpu.c: Winograd F(4x4,3x3) for 3x3 stride-1 undilated NCHW convolutions.
  * conv2d_winograd_applies: the shapes it takes (Ci >= 8, Co >= 4; any padding, batch, size).
- * conv2d_winograd_weights: w [Co][Ci][3][3] -> u [36][Co][Ci] (conv2d_winograd_weight_floats),
+ * conv2d_winograd_weights: w [Co][Ci][3][3] -> u [36][Co/4][Ci][4] (Co rounded up to 4 with zeros;
+ *   conv2d_winograd_weight_floats),
  *   computed in double and rounded once; done once per weight (the backend caches u).
  * conv2d_winograd_f32: y = epilogue(conv(x, w)) with the epilogue fused (ep may be NULL), over
  *   `threads` OpenMP threads; scratch: conv2d_winograd_scratch_bytes(s, threads). y must not
@@ -74,6 +75,13 @@ void conv2d_winograd_weights(const float *w, int co, int ci, float *u);
 size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads);
 void conv2d_winograd_f32(const float *x, const float *u, float *y, const or_conv_shape *s,
                          const or_epilogue_f32 *ep, int threads, float *scratch);
+/* Dilated 3x3 stride-1 convolutions with padding = dilation d and H, W multiples of d (Zhang's
+ * "same" dilated layers): the d*d phases of x convolved by the Winograd path above as one batch
+ * with the same u (undilated transform). Scratch: conv2d_winograd_dilated_scratch_bytes. */
+int conv2d_winograd_dilated_applies(const or_conv_shape *s);
+size_t conv2d_winograd_dilated_scratch_bytes(const or_conv_shape *s, int threads);
+void conv2d_winograd_dilated_f32(const float *x, const float *u, float *y, const or_conv_shape *s,
+                                 const or_epilogue_f32 *ep, int threads, float *scratch);
 
 /* NHWC (conv2d_nhwc_cpu.c): im2col of (ky,kx,ci) patches per output pixel +
  * OpenBLAS sgemm writing y's rows with pixel stride ldy; no bias, no epilogue.

@@ -1,6 +1,6 @@
 /* op_matrix_winograd.c: the CPU backend's Winograd F(4x4,3x3) convolutions
  * (kernels/conv2d_winograd_cpu.c, runtime/core/backend_cpu_conv.c) against the double-precision
- * direct reference, on awkward shapes, with a tolerance derived from the transform's rounding
+ * direct reference, on awkward shapes (dilated ones through their phases), with a tolerance derived from the transform's rounding
  * (docs/perf.md, "Winograd error"):
  *
  *   |y - ref| <= L * rs * gamma_{Ci+18} * (Ybar + |bias|) + 8u * (|ref| + |res| + 1)
@@ -111,25 +111,58 @@ static void wino_abs_bound(const float *x, const float *w, const or_conv_shape *
     free(vb);
 }
 
+/* The same bound for a dilated case (dilation d, padding d, H and W multiples of d): the bound of
+ * each phase's undilated convolution (the path the backend takes), scattered back. */
+static void wino_abs_bound_dilated(const float *x, const float *w, const or_conv_shape *s,
+                                   double *yb)
+{
+    int d = s->dh, hp = s->h / d, wp = s->w / d;
+    or_conv_shape p = {1, s->ci, hp, wp, s->co, 3, 3, 1, 1, 1, 1, 1, 1, hp, wp};
+    float *xp = malloc((size_t)s->ci * hp * wp * sizeof(float));
+    double *ybp = malloc((size_t)s->co * hp * wp * sizeof(double));
+    for (int n = 0; n < s->n; n++)
+        for (int r = 0; r < d; r++)
+            for (int t = 0; t < d; t++) {
+                for (int c = 0; c < s->ci; c++)
+                    for (int i = 0; i < hp; i++)
+                        for (int j = 0; j < wp; j++)
+                            xp[((size_t)c * hp + i) * wp + j] =
+                                x[(((size_t)n * s->ci + c) * s->h + d * i + r) * s->w + d * j + t];
+                wino_abs_bound(xp, w, &p, ybp);
+                for (int o = 0; o < s->co; o++)
+                    for (int i = 0; i < hp; i++)
+                        for (int j = 0; j < wp; j++)
+                            yb[(((size_t)n * s->co + o) * s->h + d * i + r) * s->w + d * j + t] =
+                                ybp[((size_t)o * hp + i) * wp + j];
+            }
+    free(xp);
+    free(ybp);
+}
+
 typedef struct {
     int n, ci, co, h, w, pad;
     or_act act;
     int residual, bias;
+    int dil; /* dilation (0: 1); dilated cases take the phase path (pad = dil, H, W multiples) */
 } wino_case;
 
 static const wino_case wino_cases[] = {
-    {1, 8, 4, 1, 1, 1, OR_ACT_NONE, 0, 1},      /* 1-pixel image, the smallest channels */
-    {1, 9, 5, 1, 7, 1, OR_ACT_RELU, 0, 1},      /* one row */
-    {1, 13, 17, 7, 1, 1, OR_ACT_LEAKY, 0, 1},   /* one column */
-    {2, 16, 8, 9, 13, 1, OR_ACT_PRELU, 1, 1},   /* batch 2, residual */
-    {1, 31, 67, 17, 23, 1, OR_ACT_LEAKY, 1, 1}, /* odd everything */
-    {1, 67, 31, 33, 37, 1, OR_ACT_PRELU, 0, 1}, /* rows of 10 tiles: one full group + tail */
-    {1, 64, 64, 40, 36, 1, OR_ACT_LEAKY, 0, 0}, /* rows of 9 tiles: groups span two rows */
-    {1, 16, 8, 5, 3, 0, OR_ACT_NONE, 0, 0},     /* no padding: 3x1 output */
-    {1, 24, 12, 12, 70, 2, OR_ACT_SIGMOID, 0, 1}, /* padding 2: 14x72 output */
-    {1, 8, 9, 11, 66, 1, OR_ACT_TANH, 0, 1},    /* rows of 17 tiles: two full groups */
-    {3, 12, 6, 6, 40, 1, OR_ACT_RELU, 1, 1},    /* batch 3: groups span two images */
-    {1, 67, 67, 36, 64, 1, OR_ACT_LEAKY, 1, 1}, /* 144 tiles: several blocks per thread */
+    {1, 8, 4, 1, 1, 1, OR_ACT_NONE, 0, 1, 0},      /* 1-pixel image, the smallest channels */
+    {1, 9, 5, 1, 7, 1, OR_ACT_RELU, 0, 1, 0},      /* one row */
+    {1, 13, 17, 7, 1, 1, OR_ACT_LEAKY, 0, 1, 0},   /* one column */
+    {2, 16, 8, 9, 13, 1, OR_ACT_PRELU, 1, 1, 0},   /* batch 2, residual */
+    {1, 31, 67, 17, 23, 1, OR_ACT_LEAKY, 1, 1, 0}, /* odd everything */
+    {1, 67, 31, 33, 37, 1, OR_ACT_PRELU, 0, 1, 0}, /* rows of 10 tiles: one full group + tail */
+    {1, 64, 64, 40, 36, 1, OR_ACT_LEAKY, 0, 0, 0}, /* rows of 9 tiles: groups span two rows */
+    {1, 16, 8, 5, 3, 0, OR_ACT_NONE, 0, 0, 0},     /* no padding: 3x1 output */
+    {1, 24, 12, 12, 70, 2, OR_ACT_SIGMOID, 0, 1, 0}, /* padding 2: 14x72 output */
+    {1, 8, 9, 11, 66, 1, OR_ACT_TANH, 0, 1, 0},    /* rows of 17 tiles: two full groups */
+    {3, 12, 6, 6, 40, 1, OR_ACT_RELU, 1, 1, 0},    /* batch 3: groups span two images */
+    {1, 67, 67, 36, 64, 1, OR_ACT_LEAKY, 1, 1, 0}, /* 144 tiles: several blocks per thread */
+    {1, 16, 12, 32, 32, 2, OR_ACT_RELU, 0, 1, 2},   /* dilation 2 (Zhang's conv5/conv6) */
+    {2, 9, 5, 6, 10, 2, OR_ACT_LEAKY, 1, 1, 2},     /* dilation 2, batch 2, residual, 3x5 phases */
+    {1, 8, 4, 2, 2, 2, OR_ACT_NONE, 0, 0, 2},       /* dilation 2, 1-pixel phases */
+    {1, 12, 7, 9, 12, 3, OR_ACT_PRELU, 0, 1, 3},    /* dilation 3: 9 phases of 3x4 */
 };
 
 /* One case; cached: the weight lives in backend memory outside the arena (as a network's,
@@ -138,10 +171,11 @@ static int wino_one(or_backend *be, const wino_case *c, int cached, const char *
 {
     or_err err;
     char what[256];
-    snprintf(what, sizeof what, "winograd %s [%d,%d,%d,%d]*[%d,%d,3,3] p%d %s%s on %s", tag, c->n,
-             c->ci, c->h, c->w, c->co, c->ci, c->pad, or_act_name(c->act),
+    snprintf(what, sizeof what, "winograd %s [%d,%d,%d,%d]*[%d,%d,3,3] p%d d%d %s%s on %s", tag,
+             c->n, c->ci, c->h, c->w, c->co, c->ci, c->pad, c->dil > 1 ? c->dil : 1, or_act_name(c->act),
              c->residual ? "+res" : "", be->name);
-    int ho = or_conv_out_size(c->h, 3, 1, c->pad, 1), wo = or_conv_out_size(c->w, 3, 1, c->pad, 1);
+    int d = c->dil > 1 ? c->dil : 1;
+    int ho = or_conv_out_size(c->h, 3, 1, c->pad, d), wo = or_conv_out_size(c->w, 3, 1, c->pad, d);
     size_t nx = (size_t)c->n * c->ci * c->h * c->w, nw = (size_t)c->co * c->ci * 9;
     size_t ny = (size_t)c->n * c->co * ho * wo;
     float scale = 1.0f / sqrtf((float)(c->ci * 9));
@@ -150,13 +184,17 @@ static int wino_one(or_backend *be, const wino_case *c, int cached, const char *
     float *res = om_rand(ny, -1, 1, OR_F32), *ref = malloc(ny * sizeof(float));
     float *out = malloc(ny * sizeof(float));
     double *yb = malloc(ny * sizeof(double));
-    or_conv_shape s = {c->n, c->ci, c->h, c->w, c->co, 3, 3, 1, 1, c->pad, c->pad, 1, 1, ho, wo};
+    or_conv_shape s = {c->n, c->ci, c->h, c->w, c->co, 3, 3, 1, 1, c->pad, c->pad, d, d, ho, wo};
     om_conv_ref(x, w, c->bias ? b : NULL, &s, c->act, pr, c->residual ? res : NULL, ref);
-    wino_abs_bound(x, w, &s, yb);
+    if (d > 1)
+        wino_abs_bound_dilated(x, w, &s, yb);
+    else
+        wino_abs_bound(x, w, &s, yb);
     or_arena_mark m = or_arena_get_mark(&be->arena);
     or_tensor tx, tw, tb, tp, tr, ty;
     or_conv2d_params p = or_conv2d_default(3, 3);
     p.pad_h = p.pad_w = c->pad;
+    p.dil_h = p.dil_w = d;
     p.ep.act = c->act;
     p.ep.alpha = 0.2f;
     p.ep.prelu = &tp;
@@ -217,7 +255,7 @@ int om_conv2d_winograd_cases(or_backend *be)
     /* channel counts 1..67 (below 8 in or 4 out: the direct path, under the same bound) */
     static const int cis[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 66, 67};
     for (size_t i = 0; i < sizeof cis / sizeof cis[0]; i++) {
-        wino_case c = {1, cis[i], (cis[i] * 7) % 67 + 1, 9, 11, 1, OR_ACT_LEAKY, (int)(i & 1), 1};
+        wino_case c = {1, cis[i], (cis[i] * 7) % 67 + 1, 9, 11, 1, OR_ACT_LEAKY, (int)(i & 1), 1, 0};
         fails += wino_one(be, &c, (int)(i % 3 == 0), "channels");
     }
     return fails;
