@@ -358,12 +358,7 @@ Test(cli_segments, two_devices_in_one_process_equal_one)
                      ct_err);
     cr_assert_eq(ct_run("join -o '%s' '%s' -q --overwrite", out, dir), 0, "%s", ct_err);
     expect_same_frames(single, out);
-    /* images run on one device */
-    const char *png = ct_tmp("two_devices.png");
-    ct_write_png(png, 8, 8, 3, 0, 8, 1);
-    cr_expect_eq(ct_run("restore -i '%s' -o '%s' --upscale srvgg -M '%s' -g cpu,cpu", png,
-                        ct_tmp("two_devices_out.png"), sc_models()), 2);
-    ct_assert_one_line("oprestore-gpu restore", "images run on one");
+    /* (one image on several devices shares its tiles: test_cli_upscale) */
     cr_expect_eq(ct_run("restore -i '%s' -o '%s' --interpolate rife -M '%s' -g cpu,,cpu", in,
                         ct_tmp("x.mkv"), sc_models()), 2);
     ct_assert_one_line("oprestore-gpu restore", "comma-separated");
