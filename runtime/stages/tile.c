@@ -184,7 +184,8 @@ static void *tile_worker_run(void *arg)
     const tile_job *j = g->j;
     const or_net *net = w->net;
     const int s = net->scale;
-    const int max_th = imin(g->tile + 2 * g->ctx, j->hp), max_tw = imin(g->tile + 2 * g->ctx, j->wp);
+    const int max_th = imin(g->tile + 2 * g->ctx, j->hp);
+    const int max_tw = imin(g->tile + 2 * g->ctx, j->wp);
     float *tin = malloc((size_t)net->in_ch * max_th * max_tw * sizeof *tin);
     float *tout = malloc((size_t)net->out_ch * max_th * s * max_tw * s * sizeof *tout);
     w->st = OR_OK;
