@@ -341,6 +341,90 @@ Test(cli_segments, usage_errors)
     ct_assert_one_line("oprestore-gpu join", "not a folder of segments");
 }
 
+/* Every decoded frame of path (its pts in ts[], up to max), appended to f[]
+ * from index at; returns the new count.  The time base in tb[2] when given. */
+static int read_frames(const char *path, or_image *f, int64_t *ts, int at, int max, int *tb)
+{
+    or_video_reader *r;
+    or_video_info info;
+    or_err err;
+    cr_assert_eq(or_video_open(path, &r, &info, &err), OR_OK, "%s", err.msg);
+    if (tb)
+        tb[0] = info.tb_num, tb[1] = info.tb_den;
+    for (;;) {
+        or_image img;
+        int64_t pts;
+        int got;
+        memset(&img, 0, sizeof img);
+        cr_assert_eq(or_video_read(r, &img, &pts, &got, &err), OR_OK, "%s", err.msg);
+        if (!got)
+            break;
+        cr_assert_lt(at, max, "%s: more than %d frames", path, max);
+        f[at] = img;
+        if (ts)
+            ts[at] = pts;
+        at++;
+    }
+    or_video_close(r);
+    return at;
+}
+
+/* H.264 (libx264): each segment is its own encode, and join copies the
+ * packets (no re-encode): the joined film decodes to exactly the segment
+ * files' decoded frames, one segment after another, pixel for pixel, with
+ * the frame count, time base and time stamps of a single run.  (Its pixels
+ * are not the single run's: that is another encode, whose keyframes and
+ * references differ; FFV1 above is the lossless case.) */
+#define H264_ARGS "--interpolate rife -n 2 -g cpu -q --codec h264 -j 1:1:1"
+Test(cli_segments, h264_segments_join_by_stream_copy)
+{
+    if (!avcodec_find_encoder_by_name("libx264"))
+        cr_skip_test("no libx264");
+    const char *in = clip("awkward.mkv", awkward_cuts), *single = ct_tmp("h264_single.mkv");
+    const char *dir = ct_tmp("seg_h264"), *out = ct_tmp("h264_joined.mkv");
+    enum { N = 3, MAX = 4 * FRAMES };
+    cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' " H264_ARGS, in, single, sc_models()), 0,
+                 "%s", ct_err);
+    for (int k = 0; k < N; k++)
+        cr_assert_eq(ct_run("restore -i '%s' -o '%s' -M '%s' --segment %d/%d " H264_ARGS, in, dir,
+                            sc_models(), k, N), 0, "segment %d: %s", k, ct_err);
+    cr_assert_eq(ct_run("join -o '%s' '%s' -q", out, dir), 0, "%s", ct_err);
+    cr_assert_str_eq(vc_probe(out).codec, "h264");
+
+    static or_image joined[MAX], segs[MAX], one[MAX];
+    static int64_t pts_joined[MAX], pts_one[MAX];
+    int tb_joined[2], tb_one[2];
+    int n_joined = read_frames(out, joined, pts_joined, 0, MAX, tb_joined);
+    int n_one = read_frames(single, one, pts_one, 0, MAX, tb_one);
+    int n_segs = 0;
+    for (int k = 0; k < N; k++) {
+        char seg[4200];
+        snprintf(seg, sizeof seg, "%s/segment-%04d-of-%04d.nut", dir, k, N);
+        cr_assert_str_eq(vc_probe(seg).codec, "h264", "%s", seg);
+        n_segs = read_frames(seg, segs, NULL, n_segs, MAX, NULL);
+    }
+    cr_expect_eq(n_one, 2 * FRAMES);
+    cr_expect_eq(n_joined, n_one);
+    cr_expect_eq(n_segs, n_joined);
+    cr_expect(tb_joined[0] == tb_one[0] && tb_joined[1] == tb_one[1], "time bases %d/%d and %d/%d",
+              tb_joined[0], tb_joined[1], tb_one[0], tb_one[1]);
+    for (int i = 0; i < n_joined && i < n_one; i++)
+        cr_expect_eq(pts_joined[i], pts_one[i], "frame %d: pts %lld, the single run's %lld", i,
+                     (long long)pts_joined[i], (long long)pts_one[i]);
+    for (int i = 0; i < n_joined && i < n_segs; i++) {
+        const or_image *a = &joined[i], *b = &segs[i];
+        cr_expect(a->width == b->width && a->height == b->height && a->channels == b->channels &&
+                      !memcmp(a->planes, b->planes,
+                              (size_t)a->channels * a->width * a->height * sizeof(float)),
+                  "frame %d: the joined film's pixels are not the segment's", i);
+    }
+    for (int i = 0; i < MAX; i++) {
+        or_image_free(&joined[i]);
+        or_image_free(&segs[i]);
+        or_image_free(&one[i]);
+    }
+}
+
 /* -g cpu,cpu: two devices (two CPU backends, one worker thread each) in one
  * process give the one-device film exactly, in order; with a segment too.
  * (The CUDA form, -g 0,1, runs on two emulated devices in test_emu_tools.) */
@@ -358,12 +442,7 @@ Test(cli_segments, two_devices_in_one_process_equal_one)
                      ct_err);
     cr_assert_eq(ct_run("join -o '%s' '%s' -q --overwrite", out, dir), 0, "%s", ct_err);
     expect_same_frames(single, out);
-    /* images run on one device */
-    const char *png = ct_tmp("two_devices.png");
-    ct_write_png(png, 8, 8, 3, 0, 8, 1);
-    cr_expect_eq(ct_run("restore -i '%s' -o '%s' --upscale srvgg -M '%s' -g cpu,cpu", png,
-                        ct_tmp("two_devices_out.png"), sc_models()), 2);
-    ct_assert_one_line("oprestore-gpu restore", "images run on one");
+    /* (one image on several devices shares its tiles: test_cli_upscale) */
     cr_expect_eq(ct_run("restore -i '%s' -o '%s' --interpolate rife -M '%s' -g cpu,,cpu", in,
                         ct_tmp("x.mkv"), sc_models()), 2);
     ct_assert_one_line("oprestore-gpu restore", "comma-separated");

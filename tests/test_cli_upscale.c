@@ -188,6 +188,76 @@ Test(cli_upscale, missing_model_and_usage_errors)
     cr_assert_eq(run_up("-h"), 0);
 }
 
+/* The decoded images at a and b are the same, pixel for pixel (alpha too). */
+static void expect_same_image(const char *a, const char *b)
+{
+    or_image x, y;
+    ct_read_img(a, &x);
+    ct_read_img(b, &y);
+    cr_assert(x.width == y.width && x.height == y.height && x.channels == y.channels &&
+                  !x.alpha == !y.alpha,
+              "%s and %s: %dx%dx%d and %dx%dx%d", a, b, x.width, x.height, x.channels, y.width,
+              y.height, y.channels);
+    const size_t n = (size_t)x.width * x.height;
+    cr_expect_eq(memcmp(x.planes, y.planes, x.channels * n * sizeof(float)), 0, "%s and %s", a,
+                 b);
+    cr_expect(!x.alpha || !memcmp(x.alpha, y.alpha, n * sizeof(float)), "%s and %s: alpha", a, b);
+    or_image_free(&x);
+    or_image_free(&y);
+}
+
+/* -g cpu,cpu on one image: its tiles are spread over two CPU backends (one
+ * worker thread and one copy of the network each, tiles from a shared
+ * counter); the grid is the one-device grid, so the picture is the -g cpu
+ * picture exactly.  An odd size (37 x 29: a partial last row and column of
+ * 8 px tiles, 5 x 4 of them) with alpha and 16 bits (two passes through the
+ * tiles).  -v counts the tiles each device ran: both ran some, and they add
+ * up.  restore's image path shares the upscaler's tiles too and says that
+ * colorize runs on the first device; a bad list is a usage error.  (On two
+ * emulated CUDA devices: test_emu_tools.) */
+Test(cli_upscale, tiles_of_one_image_on_two_devices_equal_one)
+{
+    const char *in = ct_tmp("two_dev.png"), *one = ct_tmp("two_dev_one.png");
+    const char *two = ct_tmp("two_dev_two.png"), *m = models();
+    ct_write_png(in, 37, 29, 3, 1, 16, 21);
+    cr_assert_eq(ct_run("upscale -m tiny -M '%s' -i '%s' -o '%s' -t 8 -g cpu -v", m, in, one), 0,
+                 "%s", ct_err);
+    assert_contains(ct_err, "40 tiles of 8 px, alpha");
+    cr_expect_not(strstr(ct_err, "tiles per device"), "%s", ct_err);
+    cr_assert_eq(ct_run("upscale -m tiny -M '%s' -i '%s' -o '%s' -t 8 -g cpu,cpu -v", m, in, two),
+                 0, "%s", ct_err);
+    assert_contains(ct_err, "tiles shared with device 1 of -g cpu,cpu: cpu");
+    const char *per = strstr(ct_err, "40 tiles of 8 px, tiles per device ");
+    int a = 0, b = 0;
+    cr_assert(per && sscanf(per, "40 tiles of 8 px, tiles per device %d + %d", &a, &b) == 2, "%s",
+              ct_err);
+    cr_expect(a >= 1 && b >= 1 && a + b == 40, "%d + %d tiles", a, b);
+    expect_same_image(one, two);
+
+    /* restore: colorize on the first device, the upscaler's tiles on both */
+    const char *r1 = ct_tmp("two_dev_r1.png"), *r2 = ct_tmp("two_dev_r2.png");
+    ct_model("zhang_siggraph17.zip.pth", "sig");
+    cr_assert_eq(ct_run("restore --colorize sig --upscale tiny -M '%s' -i '%s' -o '%s' -t 8 -g cpu",
+                        m, in, r1), 0, "%s", ct_err);
+    cr_assert_eq(ct_run("restore --colorize sig --upscale tiny -M '%s' -i '%s' -o '%s' -t 8 "
+                        "-g cpu,cpu", m, in, r2), 0, "%s", ct_err);
+    assert_contains(ct_err, "-g cpu,cpu: the upscaler's tiles are spread over 2 devices; colorize "
+                            "runs on the first, cpu");
+    expect_same_image(r1, r2);
+    /* a stage without tiles: the first device, said */
+    cr_assert_eq(ct_run("colorize -m sig -M '%s' -i '%s' -o '%s' -g cpu,cpu", m, in,
+                        ct_tmp("two_dev_c.png")), 0, "%s", ct_err);
+    assert_contains(ct_err, "-g cpu,cpu: runs on the first device only, cpu");
+
+    const char *bad[] = {"cpu,,cpu", "cpu,", "cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu,cpu,"
+                                             "cpu,cpu,cpu,cpu,cpu"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cr_expect_eq(ct_run("upscale -m tiny -M '%s' -i '%s' -o '%s' -g %s", m, in, two, bad[i]),
+                     2, "-g %s: %s", bad[i], ct_err);
+        ct_assert_one_line("oprestore-gpu upscale", "expected up to 16 devices, comma-separated");
+    }
+}
+
 /* The real realesr-animevideov3 on a 40 x 32 crop of Set5 baby (bicubic x4
  * LR): the x4 result must be close to the HR original, and tiles invisible. */
 Test(cli_upscale, realesr_animevideov3_end_to_end)

@@ -29,6 +29,7 @@ typedef struct {
     or_tensor w1, b1, w2, b2; /* FK_CONV */
     size_t ws_per_px;         /* reported workspace per input pixel */
     long fail_above;          /* forward fails with OR_ENOMEM above this many pixels */
+    int fail_calls;           /* ... and on its first fail_calls calls */
     float *seen;              /* FK_SPY: last input seen (host copy) */
     int seen_h, seen_w, calls;
 } fake_net;
@@ -37,7 +38,7 @@ static or_status fake_forward(or_net *net, const or_tensor *x, or_tensor *y, or_
 {
     fake_net *f = net->impl;
     f->calls++;
-    if (f->fail_above && (long)x->h * x->w > f->fail_above)
+    if ((f->fail_above && (long)x->h * x->w > f->fail_above) || f->calls <= f->fail_calls)
         return or_errf(err, OR_ENOMEM, "fake: cannot allocate for %dx%d", x->w, x->h);
     cr_assert_eq(x->h % net->size_multiple, 0);
     cr_assert_eq(x->w % net->size_multiple, 0);
@@ -138,12 +139,15 @@ static float *test_planes(int c, int h, int w, unsigned seed)
     return p;
 }
 
-/* Run with tile t (0: one piece, forced by a huge budget). */
-static float *run_planes(or_net *net, const float *in, int h, int w, int tile,
-                         or_upscale_info *info)
+/* Run with tile t (0: one piece, forced by a huge budget), the tiles shared
+ * with the n_more networks more[] (other devices). */
+static float *run_planes_on(or_net *net, or_net *const *more, int n_more, const float *in, int h,
+                            int w, int tile, or_upscale_info *info)
 {
     or_upscale_opts o = or_upscale_defaults();
     o.tile = tile;
+    o.more_nets = more;
+    o.n_more = n_more;
     o.mem_budget = (size_t)1 << 40;
     size_t n = (size_t)net->out_ch * h * net->scale * w * net->scale;
     float *out = malloc(n * sizeof *out);
@@ -155,6 +159,12 @@ static float *run_planes(or_net *net, const float *in, int h, int w, int tile,
     for (size_t i = 0; i < n; i++)
         cr_assert(isfinite(out[i]), "output %zu not written", i);
     return out;
+}
+
+static float *run_planes(or_net *net, const float *in, int h, int w, int tile,
+                         or_upscale_info *info)
+{
+    return run_planes_on(net, NULL, 0, in, h, w, tile, info);
 }
 
 /* ---- tiling with fake networks ------------------------------------------------------------ */
@@ -318,6 +328,67 @@ Test(upscale, out_of_memory_halves_the_tile)
     free(in);
     free(ref);
     or_backend_destroy(be);
+}
+
+/* Several devices (-g cpu,cpu): the same network on two CPU backends, one
+ * worker thread each, tiles dealt from a shared counter.  The grid is the one
+ * device's, each tile is computed alike, so the result is the one-device
+ * result bit for bit; both devices ran tiles (the first two are dealt one to
+ * each), and the counts add up.  A device that runs out of memory halves the
+ * tile for all (the result is then the one-device result at that tile); a
+ * network that is not the same one is refused. */
+Test(upscale, tiles_spread_over_two_devices_equal_one)
+{
+    cr_assert_eq(setenv("OPRESTORE_CPU_WINOGRAD", "0", 1), 0); /* as conv_tiles_equal_one_piece */
+    or_backend *be[2] = {cpu(), cpu()};
+    fake_net f[2];
+    for (int k = 0; k < 2; k++)
+        fake_init(&f[k], be[k], FK_CONV, 2, 2);
+    or_net *more = &f[1].net;
+    const int h = 53, w = 71, n = 3 * 2 * h * 2 * w;
+    float *in = test_planes(3, h, w, 9);
+    or_upscale_info info;
+    float *ref = run_planes(&f[0].net, in, h, w, 16, &info);
+    const int tiles = info.tiles;
+    cr_assert_eq(tiles, 4 * 5);
+    float *two = run_planes_on(&f[0].net, &more, 1, in, h, w, 16, &info);
+    cr_expect_eq(memcmp(two, ref, n * sizeof *ref), 0, "max diff %g",
+                 tu_max_abs_diff(two, ref, n));
+    cr_expect_eq(info.devices, 2);
+    cr_expect_eq(info.tiles, tiles);
+    cr_expect(info.device_tiles[0] >= 1 && info.device_tiles[1] >= 1, "%d + %d",
+              info.device_tiles[0], info.device_tiles[1]);
+    cr_expect_eq(info.device_tiles[0] + info.device_tiles[1], tiles);
+    cr_expect_eq(f[1].calls, info.device_tiles[1]);
+    free(two);
+    free(ref);
+
+    /* the second device runs out of memory once: both go on with 32 px tiles */
+    ref = run_planes(&f[0].net, in, h, w, 32, &info);
+    f[1].calls = 0;
+    f[1].fail_calls = 1;
+    two = run_planes_on(&f[0].net, &more, 1, in, h, w, 64, &info);
+    cr_expect_eq(info.retries, 1);
+    cr_expect_eq(info.tile, 32);
+    cr_expect_eq(memcmp(two, ref, n * sizeof *ref), 0);
+    free(two);
+    free(ref);
+
+    fake_net other;
+    fake_init(&other, be[1], FK_NEAREST, 4, 1);
+    more = &other.net;
+    or_upscale_opts o = or_upscale_defaults();
+    o.more_nets = &more;
+    o.n_more = 1;
+    or_err err;
+    float *out = malloc(n * sizeof *out);
+    cr_expect_eq(or_upscale_planes(&f[0].net, in, h, w, &o, out, &info, &err), OR_EINVAL);
+    cr_expect(strstr(err.msg, "the network on device 1 is not the one on the first"), "%s",
+              err.msg);
+    free(out);
+    free(in);
+    for (int k = 0; k < 2; k++)
+        or_backend_destroy(be[k]);
 }
 
 /* ---- images -------------------------------------------------------------------------- */

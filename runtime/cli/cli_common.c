@@ -34,7 +34,9 @@ void cli_usage_common(FILE *f)
             "  -m NAME      model: MODELS/NAME.safetensors, or a path to a .safetensors file\n"
             "  -s SCALE     output scale (default: the model's)\n"
             "  -t TILE      tile size in input pixels, 0 = auto (default 0)\n"
-            "  -g GPU       0, 1, ... or cpu (default 0 when a CUDA device exists, else cpu)\n"
+            "  -g GPU       0, 1, ... or cpu (default 0 when a CUDA device exists, else cpu);\n"
+            "               a list 0,1,... spreads a video's frames, or each image's upscale\n"
+            "               tiles, over the devices\n"
             "  -j L:P:S     threads for loading:processing:saving (default 1:2:2); the queues\n"
             "               between them hold 2x as many frames (video) / 1x images (folders)\n"
             "  -n N         interpolation: N times the frames (default 2)\n"
@@ -314,24 +316,62 @@ int cli_resolve_model(const cli_opts *o, const char *m, const char *stage, char 
     return 1;
 }
 
-int cli_open_backend(const cli_opts *o, or_backend **be)
+int cli_split_devices(const cli_opts *o, cli_devices *d)
 {
-    const char *spec = o->gpu;
-    if (!spec) {
-        spec = or_cuda_device_count() > 0 ? "0" : "cpu";
-        if (o->verbose && !strcmp(spec, "cpu"))
+    memset(d, 0, sizeof *d);
+    d->n = 1;
+    if (!o->gpu)
+        return -1;
+    size_t len = strlen(o->gpu);
+    int n = 0, bad = len >= sizeof d->buf;
+    if (!bad) {
+        memcpy(d->buf, o->gpu, len + 1);
+        for (char *p = d->buf, *q;; p = q + 1) {
+            if (n == CLI_MAX_DEVICES) {
+                bad = 1;
+                break;
+            }
+            d->id[n++] = p;
+            if (!(q = strchr(p, ',')))
+                break;
+            *q = 0;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        bad |= !*d->id[i];
+    if (bad)
+        return cli_fail_usage(o, "-g %s: expected up to %d devices, comma-separated "
+                              "(0,1,2 or cpu,cpu)", OR_ESC(o->gpu), CLI_MAX_DEVICES);
+    d->n = n;
+    return -1;
+}
+
+int cli_open_device(const cli_opts *o, const char *id, or_backend **be)
+{
+    if (!id) {
+        id = or_cuda_device_count() > 0 ? "0" : "cpu";
+        if (o->verbose && !strcmp(id, "cpu"))
             cli_say(o, "no CUDA device found: running on the CPU (-g cpu)");
     }
-    if (strchr(spec, ','))
-        return cli_fail_usage(o, "-g %s: several devices spread the frames of a video or a "
-                              "folder of frames; images run on one (-g 0)", spec);
     or_err err;
-    or_status st = or_backend_open(spec, be, &err);
+    or_status st = or_backend_open(id, be, &err);
     if (st != OR_OK) {
         cli_say(o, "%s", err.msg);
         return st == OR_EINVAL ? 2 : 1;
     }
     return -1;
+}
+
+int cli_open_backend(const cli_opts *o, or_backend **be)
+{
+    cli_devices d;
+    int rc = cli_split_devices(o, &d);
+    if (rc < 0)
+        rc = cli_open_device(o, d.id[0], be);
+    if (rc < 0 && d.n > 1 && !o->quiet)
+        cli_say(o, "-g %s: runs on the first device only, %s (several devices share the tiles "
+                "of upscale and the frames of videos)", OR_ESC(o->gpu), (*be)->name);
+    return rc;
 }
 
 or_dtype cli_net_dtype(const cli_opts *o, const or_backend *be)

@@ -97,8 +97,22 @@ const char *cli_models_dir(const char *flag);
  * Returns -1 to go on, else the exit code (message printed). */
 int cli_resolve_model(const cli_opts *o, const char *name, const char *stage, char *path,
                       size_t len);
-/* -g -> backend.  Returns -1 to go on, else the exit code (message printed). */
+/* -g's devices, "0,1,2" or "cpu,cpu" split at the commas (up to
+ * CLI_MAX_DEVICES); id[0] NULL when -g is not given (the default device). */
+#define CLI_MAX_DEVICES 16
+typedef struct {
+    char buf[512];
+    const char *id[CLI_MAX_DEVICES];
+    int n;
+} cli_devices;
+/* Returns -1 to go on, else the exit code (a usage error, said). */
+int cli_split_devices(const cli_opts *o, cli_devices *d);
+/* -g -> backend: the first device of a list, which is said (unless -q): only
+ * upscale's tiles and a video's frames use several devices.  Returns -1 to go
+ * on, else the exit code (message printed). */
 int cli_open_backend(const cli_opts *o, or_backend **be);
+/* One device of -g ("0", "cpu"; NULL: the default) -> backend.  Same returns. */
+int cli_open_device(const cli_opts *o, const char *id, or_backend **be);
 /* f16 on CUDA unless --fp32; f32 on the CPU. */
 or_dtype cli_net_dtype(const cli_opts *o, const or_backend *be);
 /* Resolve + load.  Returns -1 to go on, else the exit code. */

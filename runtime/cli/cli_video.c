@@ -76,6 +76,14 @@ void cli_chain_free(cli_chain *c)
     or_net_free(c->net_c);
     or_net_free(c->net_u);
     or_net_free(c->net_i);
+    for (int k = 0; k < c->n_tile; k++) {
+        or_net_free(c->tile_net[k]);
+        if (c->tile_be[k])
+            or_backend_destroy(c->tile_be[k]);
+        c->tile_net[k] = NULL;
+        c->tile_be[k] = NULL;
+    }
+    c->n_tile = 0;
     if (c->be)
         or_backend_destroy(c->be);
     c->net_c = c->net_u = c->net_i = NULL;
@@ -103,6 +111,8 @@ static or_status stage_upscale(void *ctx, const or_image *in, or_image *out, or_
     or_upscale_opts uo = or_upscale_defaults();
     uo.tile = c->o.tile;
     uo.outscale = c->o.scale;
+    uo.more_nets = c->tile_net;
+    uo.n_more = c->n_tile;
     return or_upscale_image(c->net_u, in, &uo, out, NULL, err);
 }
 
@@ -156,11 +166,13 @@ or_status cli_chain_frame(cli_chain *c, const or_image *in, or_image *out, or_er
 /* The chain on each device of -g 0,1,...: c on the first, d->more[] on the
  * others (loaded one after another from this thread). */
 typedef struct {
-    char *list;       /* -g, split in place */
+    cli_devices ids;  /* -g, split */
     cli_chain *more;
     int n;            /* devices */
     void *ctx[OR_PIPE_MAX_WORKERS];
 } devices;
+
+_Static_assert(CLI_MAX_DEVICES <= OR_PIPE_MAX_WORKERS, "one pipeline worker per device");
 
 /* -1 to go on, else the exit code (said). */
 static int load_devices(cli_chain *c, devices *d)
@@ -168,29 +180,19 @@ static int load_devices(cli_chain *c, devices *d)
     memset(d, 0, sizeof *d);
     d->n = 1;
     d->ctx[0] = c;
-    const char *g = c->o.gpu;
-    if (!g || !strchr(g, ','))
+    int rc = cli_split_devices(&c->o, &d->ids);
+    if (rc >= 0)
+        return rc;
+    if (d->ids.n == 1)
         return cli_chain_load(c);
-    if (!(d->list = strdup(g)))
-        return cli_fail_usage(&c->o, "out of memory");
-    char *tok[OR_PIPE_MAX_WORKERS + 1];
-    int n = 0;
-    for (char *p = d->list, *q; n <= OR_PIPE_MAX_WORKERS; p = q + 1) {
-        tok[n++] = p;
-        if (!(q = strchr(p, ',')))
-            break;
-        *q = 0;
-    }
-    for (int i = 0; i < n; i++)
-        if (!*tok[i] || n > OR_PIPE_MAX_WORKERS)
-            return cli_fail_usage(&c->o, "-g %s: expected up to %d devices, comma-separated "
-                                  "(0,1,2 or cpu,cpu)", OR_ESC(g), OR_PIPE_MAX_WORKERS);
+    const char *g = c->o.gpu;
+    const int n = d->ids.n;
     if (!(d->more = calloc((size_t)n - 1, sizeof *d->more)))
         return cli_fail_usage(&c->o, "out of memory");
     cli_chain base = *c; /* nothing loaded yet */
-    c->o.gpu = tok[0];
+    c->o.gpu = d->ids.id[0];
     c->multi = 1;
-    int rc = cli_chain_load(c);
+    rc = cli_chain_load(c);
     if (rc < 0 && c->dex.state) /* one chain of frames: on one device, in order */
         return cli_fail_usage(&c->o, "-g %s: deep-exemplar colours the frames as one chain, "
                               "which several devices would split; give one device, and "
@@ -198,7 +200,7 @@ static int load_devices(cli_chain *c, devices *d)
                               "(docs/cluster.md)", OR_ESC(g));
     for (int i = 1; i < n && rc < 0; i++) {
         d->more[i - 1] = base;
-        d->more[i - 1].o.gpu = tok[i];
+        d->more[i - 1].o.gpu = d->ids.id[i];
         d->more[i - 1].multi = 1;
         d->n = i + 1;
         d->ctx[i] = &d->more[i - 1];
@@ -214,7 +216,33 @@ static void free_devices(devices *d)
     for (int i = 0; i + 1 < d->n; i++)
         cli_chain_free(&d->more[i]);
     free(d->more);
-    free(d->list);
+}
+
+int cli_chain_load_images(cli_chain *c)
+{
+    cli_devices d;
+    int rc = cli_split_devices(&c->o, &d);
+    if (rc >= 0)
+        return rc;
+    if (d.n == 1 || !c->upscale) /* cli_open_backend says that only the first is used */
+        return cli_chain_load(c);
+    const char *g = c->o.gpu;
+    c->o.gpu = d.id[0];
+    rc = cli_chain_load(c);
+    c->o.gpu = g;
+    for (int k = 1; k < d.n && rc < 0; k++) {
+        c->n_tile = k;
+        rc = cli_open_device(&c->o, d.id[k], &c->tile_be[k - 1]);
+        if (rc < 0)
+            rc = cli_load_net(&c->o, c->tile_be[k - 1], c->upscale, "upscale",
+                              &c->tile_net[k - 1]);
+    }
+    if (rc < 0 && c->colorize && !c->o.quiet)
+        cli_say(&c->o, "-g %s: the upscaler's tiles are spread over %d devices; colorize runs "
+                "on the first, %s", OR_ESC(g), d.n, c->be->name);
+    else if (rc < 0 && c->o.verbose)
+        cli_say(&c->o, "tiles spread over %d devices (-g %s)", d.n, OR_ESC(g));
+    return rc;
 }
 
 /* ---- progress ---------------------------------------------------------------------- */

@@ -23,10 +23,20 @@ typedef struct {
     struct cli_segment *segment;                  /* restore --segment K/N; NULL: whole */
     int multi;                                    /* one of several devices (-g 0,1,...):
                                                      its stages bind the device first */
+    /* images with -g 0,1,...: the upscaler on the other devices too, which
+     * share each image's tiles (cli_chain_load_images) */
+    or_backend *tile_be[CLI_MAX_DEVICES - 1];
+    or_net *tile_net[CLI_MAX_DEVICES - 1];
+    int n_tile;
 } cli_chain;
 
 /* Open the backend and load the chain's networks.  -1 to go on, else the exit code. */
 int cli_chain_load(cli_chain *c);
+/* The same for images (cli_run_images): with -g 0,1,... the chain is loaded
+ * on the first device, and the upscaler on the others too, so that the tiles
+ * of each image are spread over all (runtime/stages/upscale.h); colorize runs
+ * on the first, which is said.  Same returns. */
+int cli_chain_load_images(cli_chain *c);
 void cli_chain_free(cli_chain *c);
 /* DeOldify's render factor for this run: --render-factor / -r, else 21 on a
  * video (DeOldify's video default), else 35; 0 when the colouriser is not

@@ -97,7 +97,7 @@ static int run_chain(cli_chain *c)
     cli_job_list jobs = {0};
     int rc = cli_make_jobs(o, &jobs);
     if (rc < 0)
-        rc = cli_chain_load(c);
+        rc = cli_chain_load_images(c);
     if (rc < 0) {
         cli_install_signals();
         rc = cli_run_images(o, &jobs, chain_image, c);

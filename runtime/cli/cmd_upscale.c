@@ -35,7 +35,9 @@ static void usage(FILE *f)
 
 typedef struct {
     cli_opts o;
-    or_net *net;
+    or_backend *be[CLI_MAX_DEVICES]; /* -g's devices: -g 0,1,... spreads each image's tiles */
+    or_net *net[CLI_MAX_DEVICES];
+    int n;
 } up_ctx;
 
 static double now_s(void)
@@ -54,15 +56,22 @@ static or_status upscale_one(void *ctx, const cli_job *j, const or_image *img, o
     or_upscale_opts uo = or_upscale_defaults();
     uo.tile = u->o.tile;
     uo.outscale = u->o.scale;
+    uo.more_nets = u->net + 1;
+    uo.n_more = u->n - 1;
     or_upscale_info info;
-    OR_TRY(or_upscale_image(u->net, img, &uo, res, &info, err));
+    OR_TRY(or_upscale_image(u->net[0], img, &uo, res, &info, err));
     if (u->o.verbose) {
-        char tiles[96];
+        char tiles[160], per[96] = "";
+        for (int k = 0, len = 0; info.devices > 1 && k < info.devices; k++)
+            len += snprintf(per + len, sizeof per - (size_t)len, "%s%d", k ? " + " : "",
+                            info.device_tiles[k]);
         if (info.tile)
-            snprintf(tiles, sizeof tiles, "%d tiles of %d px%s", info.tiles, info.tile,
-                     info.retries ? " (halved after running out of memory)" : "");
+            snprintf(tiles, sizeof tiles, "%d tiles of %d px%s%s%s", info.tiles, info.tile,
+                     info.retries ? " (halved after running out of memory)" : "",
+                     *per ? ", tiles per device " : "", per);
         else
-            snprintf(tiles, sizeof tiles, "one piece");
+            snprintf(tiles, sizeof tiles, "one piece%s%s", *per ? ", tiles per device " : "",
+                     per);
         fprintf(stderr, "%s -> %s: %dx%d -> %dx%d, %s%s%s%s%s, %.2f s\n", j->in, j->out,
                 img->width, img->height, res->width, res->height, tiles,
                 info.gray ? ", gray" : "", info.alpha ? ", alpha" : "",
@@ -89,32 +98,45 @@ int cmd_upscale(int argc, char **argv)
     char model[4096];
     if (rc < 0)
         rc = cli_resolve_model(o, o->model, "upscale", model, sizeof model);
-    or_backend *be = NULL;
+    cli_devices d = {.n = 0};
     if (rc < 0)
-        rc = cli_open_backend(o, &be);
+        rc = cli_split_devices(o, &d);
+    for (int k = 0; rc < 0 && k < d.n; k++) {
+        u.n = k + 1;
+        rc = cli_open_device(o, d.id[k], &u.be[k]);
+    }
     if (rc >= 0) {
+        for (int k = 0; k < u.n; k++)
+            or_backend_destroy(u.be[k]);
         cli_jobs_free(&jobs);
         return rc;
     }
     or_err err;
-    or_dtype dt = cli_net_dtype(o, be);
-    if (or_net_load(model, be, dt, &u.net, &err) != OR_OK) {
-        cli_say(o, "%s", err.msg);
+    or_dtype dt = cli_net_dtype(o, u.be[0]);
+    for (int k = 0; rc < 0 && k < u.n; k++)
+        if (or_net_load(model, u.be[k], cli_net_dtype(o, u.be[k]), &u.net[k], &err) != OR_OK) {
+            cli_say(o, "%s", err.msg);
+            rc = 1;
+        }
+    or_net *net = u.net[0];
+    if (rc < 0 && (net->in_ch != 3 || net->out_ch != 3 || net->scale < 1 || !net->forward)) {
+        cli_say(o, "%s: %s is not an image upscaler", model, net->arch ? net->arch : "this model");
         rc = 1;
-    } else if (u.net->in_ch != 3 || u.net->out_ch != 3 || u.net->scale < 1 || !u.net->forward) {
-        cli_say(o, "%s: %s is not an image upscaler", model,
-                u.net->arch ? u.net->arch : "this model");
-        rc = 1;
-    } else {
-        cli_read_scale_upscale(o, u.net);
+    } else if (rc < 0) {
+        cli_read_scale_upscale(o, net);
         if (o->verbose)
-            cli_say(o, "%s (%s, x%d, %s) on %s, %d image%s", model, u.net->arch, u.net->scale,
-                    or_dtype_name(dt), be->name, jobs.n, jobs.n == 1 ? "" : "s");
+            cli_say(o, "%s (%s, x%d, %s) on %s, %d image%s", model, net->arch, net->scale,
+                    or_dtype_name(dt), u.be[0]->name, jobs.n, jobs.n == 1 ? "" : "s");
+        for (int k = 1; o->verbose && k < u.n; k++)
+            cli_say(o, "tiles shared with device %d of -g %s: %s", k, OR_ESC(o->gpu),
+                    u.be[k]->name);
         cli_install_signals();
         rc = cli_run_images(o, &jobs, upscale_one, &u);
     }
-    or_net_free(u.net);
-    or_backend_destroy(be);
+    for (int k = 0; k < u.n; k++) {
+        or_net_free(u.net[k]);
+        or_backend_destroy(u.be[k]);
+    }
     cli_jobs_free(&jobs);
     return rc;
 }

@@ -9,6 +9,8 @@
 #include "runtime/core/fileutil.h"
 #include "video_internal.h"
 
+#define MAX_DELAY 16 /* reorder frames at most (H.264's limit) */
+
 typedef struct {
     const or_video_join_opts *o;
     char tmp[4096];
@@ -20,6 +22,9 @@ typedef struct {
     int *map;            /* source stream -> output stream, or -1 */
     int64_t last_dts;
     AVCodecParameters *first; /* the first segment's parameters */
+    /* the last delay + 1 pts, ascending (make_dts); delay: the reorder depth */
+    int64_t pts_buf[MAX_DELAY + 1];
+    int delay, filled;
 } join_state;
 
 static or_status open_in(const char *path, AVFormatContext **fmt, or_err *err)
@@ -90,6 +95,7 @@ static or_status open_output(join_state *j, or_err *err)
         return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(o->out));
     avcodec_parameters_copy(j->first, vp);
     avcodec_parameters_copy(j->vst->codecpar, vp);
+    j->delay = vp->video_delay < 0 ? 0 : vp->video_delay > MAX_DELAY ? MAX_DELAY : vp->video_delay;
     AVCodecParameters *p = j->vst->codecpar;
     p->codec_tag = 0;
     /* as the single run's encoder had them (a segment container may not keep them) */
@@ -205,9 +211,37 @@ static int64_t when(const AVPacket *p)
     return p->dts != AV_NOPTS_VALUE ? p->dts : p->pts;
 }
 
-/* Each segment starts its decode time stamps afresh: keep them increasing. */
+/* Decode time stamps for the joined stream, made from the pts alone (the
+ * segments' own do not join: an encoder with B-frames starts each segment's
+ * dts the reorder delay before its first pts, and NUT, which stores only pts,
+ * leaves the first delay of them unset).  As libavformat does for a packet
+ * without one: the smallest of the last delay + 1 pts (the first ones
+ * extrapolated back by a frame duration each), which increases and never
+ * passes a packet's pts; without B-frames, the pts itself. */
+static void make_dts(join_state *j, AVPacket *p)
+{
+    if (p->pts == AV_NOPTS_VALUE)
+        return;
+    const int d = j->delay;
+    if (!j->filled) {
+        int64_t dur = p->duration > 0 ? p->duration : 1;
+        for (int i = 1; i <= d; i++)
+            j->pts_buf[i] = p->pts + (i - d - 1) * dur;
+        j->filled = 1;
+    }
+    j->pts_buf[0] = p->pts;
+    for (int i = 0; i < d && j->pts_buf[i] > j->pts_buf[i + 1]; i++) {
+        int64_t t = j->pts_buf[i];
+        j->pts_buf[i] = j->pts_buf[i + 1];
+        j->pts_buf[i + 1] = t;
+    }
+    p->dts = j->pts_buf[0];
+}
+
+/* Keep the decode time stamps increasing; one past a pts is an overlap. */
 static or_status fix_dts(join_state *j, AVPacket *p, or_err *err)
 {
+    make_dts(j, p);
     if (p->dts == AV_NOPTS_VALUE)
         return OR_OK;
     if (j->last_dts != AV_NOPTS_VALUE && p->dts <= j->last_dts)

@@ -277,6 +277,13 @@ or_status or_video_writer_open(const char *path, const or_video_out_opts *o, or_
         st = or_video_averr(err, OR_EIO, e, path, "cannot write");
         goto fail;
     }
+    /* The frames' pts are the film's.  With B-frames (H.264, H.265) the first
+     * decode time stamps fall before the first pts; NUT (restore --segment's
+     * files) would shift the whole file to make them non-negative, moving a
+     * segment by the reorder delay.  NUT stores only pts: keep them.  (Matroska
+     * shifts only negative pts, MP4 takes negative dts: both keep pts as is.) */
+    if (!strcmp(w->fmt->oformat->name, "nut"))
+        w->fmt->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
     if ((e = avformat_write_header(w->fmt, NULL)) < 0) {
         st = or_video_averr(err, OR_EIO, e, path, "cannot write the header");
         goto fail;

@@ -12,6 +12,8 @@
  * has sides that are multiples of net->size_multiple: the tile size and the
  * context are rounded up to that multiple (Real-ESRGAN's 10-pixel context
  * breaks its own x1 model, whose multiple is 4). */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,76 +95,153 @@ static void pad_planes(const float *in, int c, int h, int w, float *out, int hp,
 }
 
 typedef struct {
-    or_net *net;
     const float *img; /* padded input, in_ch x hp x wp */
     int hp, wp;
     int h, w;         /* the unpadded size: output is cropped to h*s x w*s */
     float *out;
 } tile_job;
 
-/* One pass over the grid with the given tile size; *ntiles counts tiles run. */
-static or_status run_tiles(const tile_job *j, int tile, int pad, int *ntiles, or_err *err)
+/* One pass over the grid: tile i is row i / cols, column i % cols.  Tile k <
+ * workers goes to worker k (so every device gets work even when its thread
+ * starts late); the others are taken in turn from the shared counter. */
+typedef struct {
+    const tile_job *j;
+    int tile, ctx, cols, count, workers;
+    atomic_int next; /* the next tile nobody has taken */
+    atomic_int stop; /* a worker failed: the others stop taking tiles */
+} tile_grid;
+
+typedef struct {
+    tile_grid *g;
+    or_net *net;
+    int first[OR_UPSCALE_MAX_DEVICES], nfirst, taken; /* tiles dealt before the counter */
+    int done;   /* tiles this worker ran */
+    or_status st;
+    or_err err;
+} tile_worker;
+
+static int next_tile(tile_worker *w)
 {
-    or_net *net = j->net;
+    return w->taken < w->nfirst ? w->first[w->taken++] : atomic_fetch_add(&w->g->next, 1);
+}
+
+/* Tile i through w->net (tin, tout: host buffers of the largest tile), its own
+ * region written into the output. */
+static or_status run_tile(tile_worker *w, int i, float *tin, float *tout)
+{
+    const tile_grid *g = w->g;
+    const tile_job *j = g->j;
+    or_net *net = w->net;
     or_backend *be = net->be;
-    const int C = net->in_ch, Co = net->out_ch, s = net->scale;
-    const int ctx = (tile >= j->hp && tile >= j->wp) ? 0 : pad;
-    const int max_th = imin(tile + 2 * ctx, j->hp), max_tw = imin(tile + 2 * ctx, j->wp);
+    or_err *err = &w->err;
+    const int C = net->in_ch, Co = net->out_ch, s = net->scale, tile = g->tile, ctx = g->ctx;
     const size_t oh = (size_t)j->h * s, ow = (size_t)j->w * s;
-    float *tin = malloc((size_t)C * max_th * max_tw * sizeof *tin);
-    float *tout = malloc((size_t)Co * max_th * s * max_tw * s * sizeof *tout);
-    or_status st = OR_OK;
-    if (!tin || !tout) {
-        st = or_errf(err, OR_ENOMEM, "upscale: out of host memory for %dx%d tiles", max_tw,
-                     max_th);
-        goto done;
+    const int y0 = i / g->cols * tile, x0 = i % g->cols * tile;
+    const int y1 = imin(y0 + tile, j->hp), x1 = imin(x0 + tile, j->wp);
+    const int yp0 = imax(y0 - ctx, 0), yp1 = imin(y1 + ctx, j->hp);
+    const int xp0 = imax(x0 - ctx, 0), xp1 = imin(x1 + ctx, j->wp);
+    const int th = yp1 - yp0, tw = xp1 - xp0;
+    for (int c = 0; c < C; c++)
+        for (int y = yp0; y < yp1; y++)
+            memcpy(tin + ((size_t)c * th + (y - yp0)) * tw,
+                   j->img + ((size_t)c * j->hp + y) * j->wp + xp0, (size_t)tw * sizeof *tin);
+
+    or_arena_mark mark = or_arena_get_mark(&be->arena);
+    or_tensor x, yt;
+    or_status st = or_tensor_alloc(be, &x, 1, C, th, tw, net->dtype, "upscale tile input", err);
+    if (st == OR_OK)
+        st = or_tensor_upload_f32(&x, tin, err);
+    if (st == OR_OK)
+        st = or_tensor_alloc(be, &yt, 1, Co, th * s, tw * s, net->dtype, "upscale tile output",
+                             err);
+    if (st == OR_OK)
+        st = net->forward(net, &x, &yt, err);
+    if (st == OR_OK)
+        st = or_tensor_download_f32(&yt, tout, err);
+    or_arena_reset(&be->arena, mark);
+    if (st != OR_OK)
+        return st;
+
+    /* the tile's own region, scaled, cropped to the unpadded output */
+    const size_t oy0 = (size_t)y0 * s, oy1 = imin(y1 * s, (int)oh);
+    const size_t ox0 = (size_t)x0 * s, ox1 = imin(x1 * s, (int)ow);
+    if (oy0 >= oy1 || ox0 >= ox1)
+        return OR_OK;
+    const size_t tws = (size_t)tw * s, ths = (size_t)th * s;
+    for (int c = 0; c < Co; c++)
+        for (size_t oy = oy0; oy < oy1; oy++)
+            memcpy(j->out + ((size_t)c * oh + oy) * ow + ox0,
+                   tout + ((size_t)c * ths + (oy - (size_t)yp0 * s)) * tws +
+                       (ox0 - (size_t)xp0 * s),
+                   (ox1 - ox0) * sizeof *tout);
+    return OR_OK;
+}
+
+static void *tile_worker_run(void *arg)
+{
+    tile_worker *w = arg;
+    tile_grid *g = w->g;
+    const tile_job *j = g->j;
+    const or_net *net = w->net;
+    const int s = net->scale;
+    const int max_th = imin(g->tile + 2 * g->ctx, j->hp);
+    const int max_tw = imin(g->tile + 2 * g->ctx, j->wp);
+    float *tin = malloc((size_t)net->in_ch * max_th * max_tw * sizeof *tin);
+    float *tout = malloc((size_t)net->out_ch * max_th * s * max_tw * s * sizeof *tout);
+    w->st = OR_OK;
+    if (!tin || !tout)
+        w->st = or_errf(&w->err, OR_ENOMEM, "upscale: out of host memory for %dx%d tiles",
+                        max_tw, max_th);
+    else if (g->workers > 1) /* the calling thread too: it drives the first device */
+        w->st = or_backend_use(net->be, &w->err);
+    for (int i = next_tile(w); w->st == OR_OK && i < g->count && !atomic_load(&g->stop);
+         i = next_tile(w)) {
+        w->st = run_tile(w, i, tin, tout);
+        w->done += w->st == OR_OK;
     }
-    *ntiles = 0;
-    for (int y0 = 0; y0 < j->hp && st == OR_OK; y0 += tile)
-        for (int x0 = 0; x0 < j->wp && st == OR_OK; x0 += tile) {
-            const int y1 = imin(y0 + tile, j->hp), x1 = imin(x0 + tile, j->wp);
-            const int yp0 = imax(y0 - ctx, 0), yp1 = imin(y1 + ctx, j->hp);
-            const int xp0 = imax(x0 - ctx, 0), xp1 = imin(x1 + ctx, j->wp);
-            const int th = yp1 - yp0, tw = xp1 - xp0;
-            for (int c = 0; c < C; c++)
-                for (int y = yp0; y < yp1; y++)
-                    memcpy(tin + ((size_t)c * th + (y - yp0)) * tw,
-                           j->img + ((size_t)c * j->hp + y) * j->wp + xp0,
-                           (size_t)tw * sizeof *tin);
-
-            or_arena_mark mark = or_arena_get_mark(&be->arena);
-            or_tensor x, yt;
-            st = or_tensor_alloc(be, &x, 1, C, th, tw, net->dtype, "upscale tile input", err);
-            if (st == OR_OK)
-                st = or_tensor_upload_f32(&x, tin, err);
-            if (st == OR_OK)
-                st = or_tensor_alloc(be, &yt, 1, Co, th * s, tw * s, net->dtype,
-                                     "upscale tile output", err);
-            if (st == OR_OK)
-                st = net->forward(net, &x, &yt, err);
-            if (st == OR_OK)
-                st = or_tensor_download_f32(&yt, tout, err);
-            or_arena_reset(&be->arena, mark);
-            if (st != OR_OK)
-                break;
-            (*ntiles)++;
-
-            /* the tile's own region, scaled, cropped to the unpadded output */
-            const size_t oy0 = (size_t)y0 * s, oy1 = imin(y1 * s, (int)oh);
-            const size_t ox0 = (size_t)x0 * s, ox1 = imin(x1 * s, (int)ow);
-            if (oy0 >= oy1 || ox0 >= ox1)
-                continue;
-            const size_t tws = (size_t)tw * s, ths = (size_t)th * s;
-            for (int c = 0; c < Co; c++)
-                for (size_t oy = oy0; oy < oy1; oy++)
-                    memcpy(j->out + ((size_t)c * oh + oy) * ow + ox0,
-                           tout + ((size_t)c * ths + (oy - (size_t)yp0 * s)) * tws +
-                               (ox0 - (size_t)xp0 * s),
-                           (ox1 - ox0) * sizeof *tout);
-        }
-done:
+    if (w->st != OR_OK) {
+        atomic_store(&g->stop, 1);
+        if (g->workers > 1)
+            or_err_prefix(&w->err, "%s", net->be->name);
+    }
     free(tin);
     free(tout);
+    return NULL;
+}
+
+/* One pass over the grid with the given tile size on the n nets (one worker
+ * each, nets[0] on this thread); done[k]: tiles nets[k] ran.  The first
+ * worker's failure other than running out of memory is returned, else
+ * OR_ENOMEM when one ran out (the caller halves the tile). */
+static or_status run_tiles(const tile_job *j, or_net *const *nets, int n, int tile, int pad,
+                           int *done, or_err *err)
+{
+    tile_grid g = {.j = j, .tile = tile, .workers = n};
+    g.ctx = (tile >= j->hp && tile >= j->wp) ? 0 : pad;
+    g.cols = (j->wp + tile - 1) / tile;
+    g.count = g.cols * ((j->hp + tile - 1) / tile);
+    atomic_init(&g.next, n);
+    atomic_init(&g.stop, 0);
+    tile_worker w[OR_UPSCALE_MAX_DEVICES];
+    pthread_t t[OR_UPSCALE_MAX_DEVICES];
+    int started[OR_UPSCALE_MAX_DEVICES] = {0};
+    for (int k = 0; k < n; k++)
+        w[k] = (tile_worker){.g = &g, .net = nets[k], .first = {k}, .nfirst = 1};
+    /* a worker whose thread cannot start: its first tile to this thread's */
+    for (int k = 1; k < n; k++)
+        if (!(started[k] = pthread_create(&t[k], NULL, tile_worker_run, &w[k]) == 0))
+            w[0].first[w[0].nfirst++] = k;
+    tile_worker_run(&w[0]);
+    or_status st = OR_OK;
+    for (int k = 0; k < n; k++) {
+        if (started[k])
+            pthread_join(t[k], NULL);
+        done[k] = w[k].done;
+        if (w[k].st != OR_OK && (st == OR_OK || (st == OR_ENOMEM && w[k].st != OR_ENOMEM))) {
+            st = w[k].st;
+            *err = w[k].err;
+        }
+    }
     return st;
 }
 
@@ -182,6 +261,18 @@ or_status or_upscale_planes(or_net *net, const float *in, int h, int w, const or
                        o->tile_pad);
     if ((double)h * net->scale > INT32_MAX / 4 || (double)w * net->scale > INT32_MAX / 4)
         return or_errf(err, OR_EINVAL, "upscale: %dx%d x%d is too large", w, h, net->scale);
+    if (o->n_more < 0 || o->n_more >= OR_UPSCALE_MAX_DEVICES || (o->n_more && !o->more_nets))
+        return or_errf(err, OR_EINVAL, "upscale: %d more devices (at most %d in all)", o->n_more,
+                       OR_UPSCALE_MAX_DEVICES);
+    or_net *nets[OR_UPSCALE_MAX_DEVICES] = {net};
+    const int n = 1 + o->n_more;
+    for (int k = 1; k < n; k++) {
+        const or_net *x = nets[k] = o->more_nets[k - 1];
+        if (!x || !x->forward || x->scale != net->scale || x->in_ch != net->in_ch ||
+            x->out_ch != net->out_ch || net_multiple(x) != net_multiple(net))
+            return or_errf(err, OR_EINVAL, "upscale: the network on device %d is not the one on "
+                           "the first", k);
+    }
 
     const int m = net_multiple(net);
     const int hp = round_up(h, m), wp = round_up(w, m), pad = round_up(o->tile_pad, m);
@@ -197,7 +288,7 @@ or_status or_upscale_planes(or_net *net, const float *in, int h, int w, const or
             return or_errf(err, OR_ENOMEM, "upscale: out of host memory for %dx%d", wp, hp);
         pad_planes(in, net->in_ch, h, w, padded, hp, wp);
     }
-    tile_job j = {net, padded ? padded : in, hp, wp, h, w, out};
+    tile_job j = {padded ? padded : in, hp, wp, h, w, out};
 
     int tile = o->tile;
     if (tile == 0) {
@@ -208,10 +299,10 @@ or_status or_upscale_planes(or_net *net, const float *in, int h, int w, const or
     if (tile == 0 || (tile >= hp && tile >= wp))
         tile = imax(hp, wp); /* one piece */
 
-    int ntiles = 0, retries = 0;
+    int done[OR_UPSCALE_MAX_DEVICES] = {0}, ntiles = 0, retries = 0;
     or_status st;
     for (;;) {
-        st = run_tiles(&j, tile, pad, &ntiles, err);
+        st = run_tiles(&j, nets, n, tile, pad, done, err);
         if (st != OR_ENOMEM)
             break;
         if (tile <= OR_UPSCALE_MIN_TILE) {
@@ -224,8 +315,13 @@ or_status or_upscale_planes(or_net *net, const float *in, int h, int w, const or
     free(padded);
     if (info) {
         info->tile = tile >= hp && tile >= wp ? 0 : tile;
-        info->tiles = ntiles;
         info->retries += retries;
+        info->devices = n;
+        for (int k = 0; k < n; k++) {
+            ntiles += done[k];
+            info->device_tiles[k] += done[k];
+        }
+        info->tiles = ntiles;
     }
     return st;
 }

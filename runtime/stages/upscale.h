@@ -19,7 +19,17 @@
  * Memory: tile 0 picks the largest tile that fits the backend's free memory
  * (or the whole image), and a tile whose allocation fails is retried at half
  * the size, down to 32 pixels.  The library never prints: what was done is
- * reported in or_upscale_info. */
+ * reported in or_upscale_info.
+ *
+ * Several devices (the CLI's -g 0,1,...): with or_upscale_opts.more_nets (the
+ * same network loaded on other backends) the tiles of one image are spread
+ * over the devices, one worker thread per device (each binds its device with
+ * or_backend_use; net's worker is the calling thread, left bound to net's
+ * device), each taking the next
+ * tile from a shared counter and writing its region of the output in place.
+ * The grid is the one net alone would cut (the automatic tile size comes from
+ * net's backend), so the result is the one-device result wherever the
+ * devices compute alike. */
 #ifndef OR_UPSCALE_H
 #define OR_UPSCALE_H
 
@@ -35,12 +45,17 @@ extern "C" {
 #define OR_UPSCALE_TILE_PAD 10      /* Real-ESRGAN's default tile_pad */
 #define OR_UPSCALE_MIN_TILE 32      /* smallest tile tried after allocation failures */
 #define OR_UPSCALE_CPU_BUDGET ((size_t)1 << 30) /* auto tile cap on the CPU */
+#define OR_UPSCALE_MAX_DEVICES 16   /* net and up to 15 more_nets */
 
 typedef struct {
     int tile;          /* tile size in input pixels; 0: automatic (whole image when it fits) */
     int tile_pad;      /* context pixels on each side of a tile */
     double outscale;   /* output size = floor(input size * outscale); 0: the network's scale */
     size_t mem_budget; /* bytes a tile may use for tile 0; 0: from the backend (or_upscale_budget) */
+    /* the same network on other devices: tiles spread over net and these (above);
+     * NULL / 0: net alone, on the calling thread */
+    or_net *const *more_nets;
+    int n_more;
 } or_upscale_opts;
 
 typedef struct {
@@ -52,6 +67,10 @@ typedef struct {
     int gray;          /* a gray image was run as RGB */
     int alpha;         /* the alpha plane was upscaled through the network */
     int resized;       /* the network output was resized to outscale (Lanczos-4) */
+    int devices;       /* devices the tiles were spread over: 1 + n_more */
+    /* tiles each device ran (net first, then more_nets), added up over the
+     * passes of or_upscale_image (colour, alpha; halved retries not counted) */
+    int device_tiles[OR_UPSCALE_MAX_DEVICES];
 } or_upscale_info;
 
 or_upscale_opts or_upscale_defaults(void);
@@ -69,7 +88,8 @@ int or_upscale_auto_tile(const or_net *net, int h, int w, int tile_pad, size_t b
 /* Run net over in (net->in_ch planes of h x w, plane-major) tile by tile into
  * out (net->out_ch planes of h*scale x w*scale, caller's memory), padding to
  * net->size_multiple and cropping again.  Values are not clamped.  Activations
- * come from the backend arena and are given back. */
+ * come from the backend arena and are given back.  info->device_tiles and
+ * ->retries are added to (zero info first). */
 or_status or_upscale_planes(or_net *net, const float *in, int h, int w, const or_upscale_opts *o,
                             float *out, or_upscale_info *info, or_err *err);
 

@@ -16,7 +16,9 @@
  *                        by frame; without -g it picks device 0 and says so with -v;
  *                        -g 0,1 on two emulated devices (OR_CUDA_EMU_DEVICES=2):
  *                        the chain's frames spread over both, one worker thread
- *                        each, give the one-device film exactly, in order.
+ *                        each, give the one-device film exactly, in order; and
+ *                        the tiles of one image upscaled over both give the
+ *                        one-device picture exactly, both devices running tiles.
  *
  * Tolerances against -g cpu (16-bit PNG outputs, so that 8-bit rounding does
  * not hide or exaggerate differences): f16 (the CUDA default) PSNR >= 40 dB, the
@@ -495,6 +497,53 @@ Test(emu_video, restore_chain_on_two_devices_equals_one, .timeout = 300)
     char why[1024];
     cr_expect(vc_same_film(one, two, why, sizeof why), "-g 0 and -g 0,1: %s", why);
     cr_expect_str_eq(why, "6 frames");
+}
+
+/* -g 0,1 on one image: its tiles spread over two emulated devices, one
+ * worker thread and one copy of the network each, tiles taken from a shared
+ * counter and written in place.  The grid is the -g 0 grid and both devices
+ * compute alike, so the picture is the -g 0 picture exactly; an odd size
+ * (37 x 29 in 8 px tiles: 5 x 4, the last row and column partial) with
+ * alpha (a second pass over the tiles).  -v says how many tiles each device
+ * ran: both ran some (the first two tiles are dealt one to each), and they
+ * add up.  What only real GPUs show: the speed-up, the two devices really
+ * concurrent, the transfers over PCIe/NVLink, each device's own memory. */
+Test(emu_cli, upscale_tiles_of_one_image_on_two_devices_equal_one, .timeout = 120)
+{
+    const char *in = ct_tmp("tiles-in.png"), *one = ct_tmp("tiles-one.png");
+    const char *two = ct_tmp("tiles-two.png"), *models = sc_models();
+    ct_write_png(in, 37, 29, 3, 1, 16, 23);
+    remove(one), remove(two);
+    setenv("OR_CUDA_EMU_DEVICES", "2", 1);
+    int rc = run_tool(OR_EMU_CLI, "tiles-two.log",
+                      "upscale -m srvgg -M '%s' -i '%s' -o '%s' -t 8 -g 0,1 -v", models, in, two);
+    cr_assert_eq(rc, 0, "-g 0,1: exit %d:\n%s", rc, out_log);
+    no_emu_complaints("-g 0,1 tiles");
+    cr_expect(strstr(out_log, "on cuda:0 oprestore CUDA emulator (CPU)") &&
+                  strstr(out_log, "tiles shared with device 1 of -g 0,1: cuda:1 oprestore CUDA "
+                                  "emulator (CPU)"),
+              "%s", out_log);
+    const char *per = strstr(out_log, "40 tiles of 8 px, tiles per device ");
+    int a = 0, b = 0;
+    cr_assert(per && sscanf(per, "40 tiles of 8 px, tiles per device %d + %d", &a, &b) == 2,
+              "%s", out_log);
+    cr_expect(a >= 1 && b >= 1 && a + b == 40, "%d + %d tiles", a, b);
+    rc = run_tool(OR_EMU_CLI, "tiles-one.log",
+                  "upscale -m srvgg -M '%s' -i '%s' -o '%s' -t 8 -g 0 -v", models, in, one);
+    unsetenv("OR_CUDA_EMU_DEVICES");
+    cr_assert_eq(rc, 0, "-g 0: exit %d:\n%s", rc, out_log);
+    cr_expect(strstr(out_log, "40 tiles of 8 px, alpha"), "%s", out_log);
+    or_image x, y;
+    ct_read_img(one, &x);
+    ct_read_img(two, &y);
+    cr_assert(x.width == y.width && x.height == y.height && x.channels == y.channels && x.alpha &&
+              y.alpha);
+    const size_t n = (size_t)x.width * x.height;
+    cr_expect_eq(memcmp(x.planes, y.planes, x.channels * n * sizeof(float)), 0,
+                 "-g 0 and -g 0,1: the pixels differ");
+    cr_expect_eq(memcmp(x.alpha, y.alpha, n * sizeof(float)), 0, "-g 0 and -g 0,1: alpha");
+    or_image_free(&x);
+    or_image_free(&y);
 }
 
 Test(emu_video, upscale_command_g0_matches_cpu, .timeout = 120)
