@@ -19,6 +19,7 @@
 #include "runtime/stages/interpolate.h"
 #include "runtime/pipeline/pipeline.h"
 #include "runtime/pipeline/progress.h"
+#include "runtime/pipeline/segment_plan.h"
 #include "runtime/stages/upscale.h"
 #include "runtime/io/video.h"
 
@@ -29,6 +30,7 @@ int cli_chain_load(cli_chain *c)
     int rc = cli_open_backend(&c->o, &c->be);
     if (rc < 0 && c->colorize)
         rc = cli_load_net(&c->o, c->be, c->colorize, "colorize", &c->net_c);
+    c->dexf.video = c->video;
     if (rc < 0 && c->net_c)
         rc = cli_dex_open(&c->o, &c->dexf, c->be, c->net_c, &c->dex);
     if (rc < 0 && c->dex.state)
@@ -392,6 +394,46 @@ static int segment_end(video_ctx *v, int rc, or_status st, const or_err *err, in
     return rc;
 }
 
+static or_status scan_read(void *ctx, or_image *img, int64_t *pts, int *got, or_err *err)
+{
+    return or_video_read(ctx, img, pts, got, err);
+}
+
+/* --keyframe-hints: checked against the film's scenes before any frame is
+ * coloured: the segment plan's scan, else a scan of the input as the plan makes
+ * (the cuts the chain will find).  -1 or the exit code. */
+static int check_key_hints(cli_chain *c, const video_ctx *v)
+{
+    const cli_opts *o = &c->o;
+    int w = v->info.width, h = v->info.height;
+    if (c->segment)
+        return cli_dex_check_hints(o, &c->dex, c->segment->cut, c->segment->frames, w, h);
+    or_err err;
+    or_video_reader *r;
+    if (or_video_open(o->in, &r, NULL, &err) != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        return 1;
+    }
+    if (o->verbose)
+        cli_say(o, "--keyframe-hints: scanning %s for its scenes", o->in);
+    uint8_t *cut = NULL;
+    int64_t frames = 0;
+    int stopped = 0;
+    cli_install_signals();
+    or_status st = or_segment_scan(scan_read, r, o->scene_threshold, &cli_stop, &stopped, &cut,
+                                   &frames, &err);
+    or_video_close(r);
+    int rc = st != OR_OK ? 1 : stopped ? CLI_EXIT_INTERRUPTED : -1;
+    if (st != OR_OK)
+        cli_say(o, "%s", err.msg);
+    else if (stopped)
+        cli_say(o, "interrupted while scanning for the scenes");
+    else
+        rc = cli_dex_check_hints(o, &c->dex, cut, frames, w, h);
+    free(cut);
+    return rc;
+}
+
 int cli_video_run(cli_chain *c)
 {
     cli_opts *o = &c->o;
@@ -421,6 +463,8 @@ int cli_video_run(cli_chain *c)
     rc = load_devices(c, &dev);
     if (rc < 0 && seg)
         rc = cli_segment_plan(c, seg);
+    if (rc < 0 && c->dex.key_hints.n)
+        rc = check_key_hints(c, &v);
     if (rc < 0 && seg)
         rc = cli_segment_check_done(c, seg);
     if (rc >= 0) {
