@@ -164,13 +164,25 @@ Test(cli_dex_keyhints, keyframes_out_then_hints_for_one_scene)
                                     "\"#e01010\", \"size\": 9}, {\"x\": 40, \"y\": 25, "
                                     "\"color\": \"#1030e0\"}]}");
     const char *segdir = ct_tmp("kh_segments"), *joined = ct_tmp("kh_joined.mkv");
+    const char *segkeys = ct_tmp("kh_segment_keys");
     for (int k = 0; k < 2; k++) {
-        snprintf(more, sizeof more, "--keyframe-hints '%s' --segment %d/2", map, k);
+        snprintf(more, sizeof more, "--keyframe-hints '%s' --segment %d/2 --keyframes-out '%s'",
+                 map, k, segkeys);
         cr_assert_eq(restore(in, segdir, more), 0, "segment %d: %s", k, ct_err);
     }
     cr_assert_eq(ct_run("join -o '%s' '%s' -q", joined, segdir), 0, "%s", ct_err);
     char why[1024];
     cr_expect(vc_same_film(hint_out, joined, why, sizeof why), "%s", why);
+    /* the segments wrote the single run's keyframes and references, under the same names */
+    cr_expect_eq(ct_files_starting_with(segkeys, "scene-"), 6);
+    for (int k = 0; k < 3; k++)
+        for (int r = 0; r < 2; r++) {
+            snprintf(name, sizeof name, "%s%s.png", names[k], r ? "-reference" : "");
+            cr_expect(ct_exists(path_in(segkeys, name)), "%s missing", name);
+            if (ct_exists(path_in(segkeys, name)))
+                cr_expect_eq(png_diff(path_in(segkeys, name), path_in(kdir2, name)), 0.0, "%s",
+                             name);
+        }
 }
 
 /* A clip without cuts is one scene: a plain hints file of any name (the studio
