@@ -3,7 +3,8 @@
  * seeded Deep Exemplar and SIGGRAPH17 fixtures, an 8-frame FFV1 clip with cuts
  * before frames 3 and 6, so three scenes starting at 0, 3 and 6):
  *   --keyframes-out DIR writes one PNG per scene, named by scene and frame, and
- *   the colouring that became the scene's reference;
+ *   the colouring that became the scene's reference; without -o, the same files
+ *   and no film;
  *   --keyframe-hints DIR with a hints file for scene 1 only: scene 1's reference is
  *   exactly `colorize -m siggraph17 --hints FILE` of the keyframe PNG (what the studio
  *   exports for it), the other scenes' references are the automatic ones, and the
@@ -128,6 +129,18 @@ Test(cli_dex_keyhints, keyframes_out_then_hints_for_one_scene)
     cr_expect(key.width == W && key.height == H, "the keyframe at full size: %dx%d", key.width,
               key.height);
     or_image_free(&key);
+
+    /* without -o: the same keyframes and references, and no film (a quick first pass) */
+    const char *konly = ct_tmp("kh_keys_only");
+    cr_assert_eq(ct_run("restore -i '%s' -M '%s' " ARGS " --keyframes-out '%s'", in, models(),
+                        konly), 0, "%s", ct_err);
+    cr_expect_eq(ct_files_starting_with(konly, "scene-"), 6);
+    for (int k = 0; k < 3; k++)
+        for (int r = 0; r < 2; r++) {
+            snprintf(name, sizeof name, "%s%s.png", names[k], r ? "-reference" : "");
+            cr_assert(ct_exists(path_in(konly, name)), "%s missing", name);
+            cr_expect_eq(png_diff(path_in(konly, name), path_in(kdir, name)), 0.0, "%s", name);
+        }
 
     /* the user's hints for scene 1, saved beside its keyframe */
     const char *hfile = path_in(kdir, "scene-0001-f000003.json");
@@ -273,4 +286,20 @@ Test(cli_dex_keyhints, hints_need_siggraph17_keyframes_and_a_video)
     ct_assert_one_line("oprestore-gpu colorize", "--keyframe-hints: the scenes are those of a "
                                                  "video");
     cr_expect(!ct_exists(out) && !ct_exists(pic_out));
+    /* no -o: only with --keyframes-out, on a video, in one run (not a segment) */
+    cr_expect_eq(ct_run("restore -i '%s' -M '%s' --colorize dex --keyframes sig -g cpu", in,
+                        models()), 2, "%s", ct_err);
+    ct_assert_one_line("oprestore-gpu restore", "-o is required");
+    cr_expect_eq(ct_run("restore -i '%s' -M '%s' --colorize dex --keyframes sig -g cpu "
+                        "--keyframes-out '%s' --segment 0/2", in, models(), ct_tmp("kh_k3")),
+                 2, "%s", ct_err);
+    ct_assert_one_line("oprestore-gpu restore", "-o is required");
+    cr_expect_eq(ct_run("restore -i '%s' -M '%s' --colorize dex --keyframes sig -g cpu "
+                        "--keyframes-out '%s'", pic, models(), ct_tmp("kh_k4")), 2, "%s", ct_err);
+    ct_assert_one_line("oprestore-gpu restore", "is not a video");
+    cr_expect_eq(ct_run("restore -i '%s' -M '%s' --colorize sig -g cpu --keyframes-out '%s'", in,
+                        models(), ct_tmp("kh_k5")), 2, "%s", ct_err);
+    ct_assert_one_line("oprestore-gpu restore", "-o is required");
+    cr_expect(!ct_exists(ct_tmp("kh_k3")) && !ct_exists(ct_tmp("kh_k4")) &&
+              !ct_exists(ct_tmp("kh_k5")));
 }

@@ -126,6 +126,16 @@ static or_status keyframe(void *ctx, const or_image *frame, int scene, long fram
     return OR_OK;
 }
 
+or_status cli_dex_keyframe_only(cli_dex *d, const or_image *frame, int scene, long frame_index,
+                                or_err *err)
+{
+    or_image ref;
+    memset(&ref, 0, sizeof ref);
+    or_status st = keyframe(d, frame, scene, frame_index, &ref, err);
+    or_image_free(&ref);
+    return st;
+}
+
 static int json_name(const struct dirent *e)
 {
     size_t n = strlen(e->d_name);

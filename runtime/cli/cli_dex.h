@@ -39,6 +39,11 @@ typedef struct {
 int cli_dex_open(const cli_opts *o, const cli_dex_flags *f, or_backend *be, const or_net *net,
                  cli_dex *d);
 void cli_dex_close(cli_dex *d);
+/* The keyframe mode on one scene's first frame, as the chain does it: written to
+ * --keyframes-out (with its colouring) and coloured (with the scene's hints),
+ * the colouring dropped (restore --keyframes-out without -o). */
+or_status cli_dex_keyframe_only(cli_dex *d, const or_image *frame, int scene, long frame_index,
+                                or_err *err);
 /* --keyframe-hints against the film before any frame is coloured: cut[i] != 0
  * marks a scene cut before frame i of frames (the segment plan's scan,
  * or_segment_scan); frames are w x h.  -1 to go on, else the exit code (the
