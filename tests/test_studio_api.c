@@ -128,6 +128,7 @@ typedef struct {
     char *body;
     size_t len;
     char gen_header[64];
+    char disposition[128]; /* Content-Disposition */
 } resp;
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ctx)
@@ -148,6 +149,8 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ctx)
     resp *r = ctx;
     if (sz * n > 14 && !strncasecmp(p, "X-Studio-Gen: ", 14))
         snprintf(r->gen_header, sizeof r->gen_header, "%.*s", (int)(sz * n - 14 - 2), p + 14);
+    if (sz * n > 21 && !strncasecmp(p, "Content-Disposition: ", 21))
+        snprintf(r->disposition, sizeof r->disposition, "%.*s", (int)(sz * n - 21 - 2), p + 21);
     return sz * n;
 }
 
@@ -312,6 +315,9 @@ Test(studio_api, endpoints)
     done(&r);
     r = get(&s, "/api/hints.json");
     cr_expect_eq(r.status, 200);
+    /* named after the photo (a keyframe scene-0003-f000412.png saves scene-0003-f000412.json,
+     * the name restore --keyframe-hints matches) */
+    cr_expect_str_eq(r.disposition, "attachment; filename=\"studio_photo.json\"");
     cr_expect(strstr(r.body, "{\"x\": 60, \"y\": 40, \"color\": \"#2060d0\", \"size\": 3}"), "%s",
               r.body);
     done(&r);

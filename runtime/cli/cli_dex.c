@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
 
 #include "cli_jobs.h"
@@ -17,13 +19,18 @@ int cli_dex_flag(int argc, char **argv, int *i, cli_dex_flags *f)
         f->no_smooth = 1;
         return CLI_TAKEN;
     }
-    if (strcmp(a, "--reference") && strcmp(a, "--work-pixels") && strcmp(a, "--keyframes"))
+    const char **dst = !strcmp(a, "--reference")        ? &f->reference
+                       : !strcmp(a, "--keyframes")      ? &f->keyframes
+                       : !strcmp(a, "--keyframes-out")  ? &f->keyframes_out
+                       : !strcmp(a, "--keyframe-hints") ? &f->keyframe_hints
+                                                        : NULL;
+    if (!dst && strcmp(a, "--work-pixels"))
         return CLI_UNKNOWN;
     if (*i + 1 >= argc || !*argv[*i + 1])
         return CLI_BAD;
     const char *v = argv[++*i];
-    if (!strcmp(a, "--reference") || !strcmp(a, "--keyframes")) {
-        *(!strcmp(a, "--reference") ? &f->reference : &f->keyframes) = v;
+    if (dst) {
+        *dst = v;
         return CLI_TAKEN;
     }
     int px;
@@ -76,18 +83,144 @@ static int reference_paths(const cli_opts *o, const char *path, char ***paths, i
     return -1;
 }
 
-/* --keyframes: the keyframe colouriser's picture of the frame (or_dex_keyframe_fn). */
-static or_status keyframe(void *ctx, const or_image *frame, or_image *ref, or_err *err)
+/* --keyframes-out: DIR/NAME, written atomically at the frame's bit depth. */
+static or_status write_keyframe_png(const cli_dex *d, const char *name, const or_image *img,
+                                    or_err *err)
+{
+    char path[4400];
+    if (cli_mkdirs(d->keyframes_out))
+        return or_errf(err, OR_EIO, "--keyframes-out %s: cannot create the folder: %s",
+                       OR_ESC(d->keyframes_out), strerror(errno));
+    snprintf(path, sizeof path, "%s/%s", d->keyframes_out, name);
+    return or_image_write_png(path, img, img->src_bit_depth > 8 ? 16 : 8, err);
+}
+
+/* --keyframes: the keyframe colouriser's picture of the frame (or_dex_keyframe_fn),
+ * with the scene's hints (--keyframe-hints); --keyframes-out writes the frame as
+ * scene-0003-f000412.png (what the studio opens) and its colouring as
+ * scene-0003-f000412-reference.png. */
+static or_status keyframe(void *ctx, const or_image *frame, int scene, long frame_index,
+                          or_image *ref, or_err *err)
 {
     cli_dex *d = ctx;
+    char name[64];
+    snprintf(name, sizeof name, "scene-%04d-f%06ld", scene, frame_index);
+    if (d->key_hints.n && !d->key_hints_checked) /* (cli_dex_open refuses this) */
+        return or_errf(err, OR_EINVAL, "--keyframe-hints: not checked against the film");
+    char file[80];
+    snprintf(file, sizeof file, "%s.png", name);
+    if (d->keyframes_out)
+        OR_TRY(write_keyframe_png(d, file, frame, err));
     or_colorize_opts co = or_colorize_defaults();
     co.render_factor = d->render_factor;
-    return or_colorize_image(d->key_net, frame, &co, ref, NULL, err);
+    const or_dex_key_hints *h = or_dex_key_hints_find(&d->key_hints, scene);
+    if (h)
+        co.hints = h->hints, co.n_hints = h->n;
+    if (d->o->verbose)
+        cli_say(d->o, "%s: the keyframe of scene %d, coloured by %s%s%s", name, scene,
+                d->key_net->arch, h ? " with the hints of " : "", h ? h->source : "");
+    OR_TRY(or_colorize_image(d->key_net, frame, &co, ref, NULL, err));
+    snprintf(file, sizeof file, "%s-reference.png", name);
+    if (d->keyframes_out)
+        OR_TRY(write_keyframe_png(d, file, ref, err));
+    return OR_OK;
+}
+
+or_status cli_dex_keyframe_only(cli_dex *d, const or_image *frame, int scene, long frame_index,
+                                or_err *err)
+{
+    or_image ref;
+    memset(&ref, 0, sizeof ref);
+    or_status st = keyframe(d, frame, scene, frame_index, &ref, err);
+    or_image_free(&ref);
+    return st;
+}
+
+static int json_name(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+    return e->d_name[0] != '.' && n > 5 && !strcasecmp(e->d_name + n - 5, ".json");
+}
+
+/* --keyframe-hints PATH: a hints file, or a folder of them named by scene. */
+static int read_key_hints(const cli_opts *o, const char *path, or_dex_key_hint_set *set)
+{
+    struct stat st;
+    or_err err;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (or_dex_key_hints_add_file(set, path, &err) == OR_OK)
+            return -1;
+        cli_say(o, "--keyframe-hints: %s", err.msg);
+        return 1;
+    }
+    struct dirent **list;
+    int n = scandir(path, &list, json_name, alphasort), rc = -1;
+    if (n < 0) {
+        cli_say(o, "--keyframe-hints %s: %s", OR_ESC(path), strerror(errno));
+        return 1;
+    }
+    if (!n) {
+        cli_say(o, "--keyframe-hints %s: the folder holds no hints file (scene-0003-f000412.json, "
+                   "named after its keyframe)", OR_ESC(path));
+        rc = 1;
+    }
+    for (int i = 0; i < n; i++) {
+        char file[4400];
+        int scene;
+        long frame;
+        const char *rest;
+        snprintf(file, sizeof file, "%s/%s", path, list[i]->d_name);
+        int named = or_dex_scene_name(list[i]->d_name, &scene, &frame, &rest);
+        free(list[i]);
+        if (rc >= 0)
+            continue; /* (freeing the rest) */
+        if (!named) {
+            cli_say(o, "--keyframe-hints: %s: in a folder, a hints file is named after its "
+                       "keyframe (scene-0003-f000412.json, as --keyframes-out names it)",
+                    OR_ESC(file));
+            rc = 1;
+        } else if (or_dex_key_hints_add_file(set, file, &err) != OR_OK) {
+            cli_say(o, "--keyframe-hints: %s", err.msg);
+            rc = 1;
+        }
+    }
+    free(list);
+    return rc;
+}
+
+int cli_dex_check_hints(const cli_opts *o, cli_dex *d, const uint8_t *cut, int64_t frames,
+                        int w, int h)
+{
+    int64_t *first = malloc((size_t)(frames > 0 ? frames : 1) * sizeof *first);
+    if (!first) {
+        cli_say(o, "out of memory");
+        return 1;
+    }
+    int n = frames > 0;
+    first[0] = 0;
+    for (int64_t i = 1; i < frames; i++)
+        if (cut[i])
+            first[n++] = i;
+    or_err err;
+    int rc = -1;
+    if (or_dex_key_hints_check(&d->key_hints, first, n, w, h, &err) != OR_OK) {
+        cli_say(o, "--keyframe-hints: %s", err.msg);
+        rc = 1;
+    }
+    free(first);
+    d->key_hints_checked = rc < 0;
+    if (rc < 0 && o->verbose)
+        cli_say(o, "--keyframe-hints: hints for %d of the %d scenes", d->key_hints.n, n);
+    return rc;
 }
 
 static int open_keyframes(const cli_opts *o, const cli_dex_flags *f, or_backend *be, cli_dex *d)
 {
     or_err err;
+    if (f->keyframe_hints && !f->video)
+        return cli_fail_usage(o, "--keyframe-hints: the scenes are those of a video; -i %s is "
+                                 "not one (use colorize -m siggraph17 --hints on a picture)",
+                              o->in);
     int rc = cli_load_net(o, be, f->keyframes, "colorize", &d->key_net);
     if (rc >= 0)
         return rc;
@@ -97,6 +230,14 @@ static int open_keyframes(const cli_opts *o, const cli_dex_flags *f, or_backend 
                    "eccv16", f->keyframes, a);
         return 1;
     }
+    if (f->keyframe_hints && strcmp(a, "siggraph17"))
+        return cli_fail_usage(o, "--keyframe-hints: hints colour a keyframe only with "
+                                 "--keyframes siggraph17 (%s is %s, which takes none)",
+                              f->keyframes, a);
+    d->o = o;
+    d->keyframes_out = f->keyframes_out;
+    if (f->keyframe_hints && (rc = read_key_hints(o, f->keyframe_hints, &d->key_hints)) >= 0)
+        return rc;
     d->render_factor = o->render_factor ? o->render_factor : OR_DEOLDIFY_RENDER_FACTOR_VIDEO;
     if (or_dex_state_new(NULL, 0, !f->no_smooth, o->scene_threshold, f->work_pixels, &d->state,
                          &err) != OR_OK) {
@@ -114,6 +255,7 @@ void cli_dex_close(cli_dex *d)
 {
     or_dex_state_free(d->state);
     or_net_free(d->key_net);
+    or_dex_key_hint_set_free(&d->key_hints);
     memset(d, 0, sizeof *d);
 }
 
@@ -129,6 +271,10 @@ int cli_dex_open(const cli_opts *o, const cli_dex_flags *f, or_backend *be, cons
                     reference ? "reference" : "keyframes", net->arch);
         return -1;
     }
+    if ((f->keyframes_out || f->keyframe_hints) && !f->keyframes)
+        return cli_fail_usage(o, "--%s goes with --keyframes MODEL (the keyframes are the "
+                                 "scenes' first frames that MODEL colours)",
+                              f->keyframes_out ? "keyframes-out" : "keyframe-hints");
     if (reference && f->keyframes)
         return cli_fail_usage(o, "--reference and --keyframes: give one (the keyframes are "
                                  "the references)");

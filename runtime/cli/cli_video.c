@@ -19,6 +19,7 @@
 #include "runtime/stages/interpolate.h"
 #include "runtime/pipeline/pipeline.h"
 #include "runtime/pipeline/progress.h"
+#include "runtime/pipeline/segment_plan.h"
 #include "runtime/stages/upscale.h"
 #include "runtime/io/video.h"
 
@@ -29,6 +30,7 @@ int cli_chain_load(cli_chain *c)
     int rc = cli_open_backend(&c->o, &c->be);
     if (rc < 0 && c->colorize)
         rc = cli_load_net(&c->o, c->be, c->colorize, "colorize", &c->net_c);
+    c->dexf.video = c->video;
     if (rc < 0 && c->net_c)
         rc = cli_dex_open(&c->o, &c->dexf, c->be, c->net_c, &c->dex);
     if (rc < 0 && c->dex.state)
@@ -420,11 +422,107 @@ static int segment_end(video_ctx *v, int rc, or_status st, const or_err *err, in
     return rc;
 }
 
+static or_status scan_read(void *ctx, or_image *img, int64_t *pts, int *got, or_err *err)
+{
+    return or_video_read(ctx, img, pts, got, err);
+}
+
+/* The film's scene cuts as the chain will find them: the segment plan's scan,
+ * else a scan of the input (decoded once, no network); *own: cut is ours to free.
+ * -1 or the exit code. */
+static int film_cuts(cli_chain *c, uint8_t **cut, int64_t *frames, int *own)
+{
+    const cli_opts *o = &c->o;
+    *own = 0;
+    if (c->segment) {
+        *cut = c->segment->cut, *frames = c->segment->frames;
+        return -1;
+    }
+    or_err err;
+    or_video_reader *r;
+    if (or_video_open(o->in, &r, NULL, &err) != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        return 1;
+    }
+    if (o->verbose)
+        cli_say(o, "scanning %s for its scenes", o->in);
+    int stopped = 0;
+    cli_install_signals();
+    or_status st = or_segment_scan(scan_read, r, o->scene_threshold, &cli_stop, &stopped, cut,
+                                   frames, &err);
+    or_video_close(r);
+    if (st != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        return 1;
+    }
+    if (stopped) {
+        cli_say(o, "interrupted while scanning for the scenes");
+        return CLI_EXIT_INTERRUPTED;
+    }
+    *own = 1;
+    return -1;
+}
+
+/* restore --keyframes-out without -o: each scene's first frame through the
+ * keyframe mode (written, coloured, its colouring written), no film. */
+static int keyframes_only(cli_chain *c, const uint8_t *cut, int64_t frames)
+{
+    const cli_opts *o = &c->o;
+    or_err err;
+    or_video_reader *r;
+    if (or_video_open(o->in, &r, NULL, &err) != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        return 1;
+    }
+    or_status st = OR_OK;
+    int scene = -1, rc = -1;
+    for (int64_t i = 0; i < frames && st == OR_OK && rc < 0; i++) {
+        or_image f;
+        int64_t pts;
+        int got;
+        memset(&f, 0, sizeof f);
+        st = or_video_read(r, &f, &pts, &got, &err);
+        if (st == OR_OK && !got)
+            st = or_errf(&err, OR_EFORMAT, "%s: %lld frames, the scan counted %lld",
+                         OR_ESC(o->in), (long long)i, (long long)frames);
+        if (st == OR_OK && (i == 0 || cut[i]))
+            st = cli_dex_keyframe_only(&c->dex, &f, ++scene, (long)i, &err);
+        or_image_free(&f);
+        if (cli_stop)
+            rc = CLI_EXIT_INTERRUPTED;
+    }
+    or_video_close(r);
+    if (st != OR_OK) {
+        cli_say(o, "%s", err.msg);
+        return 1;
+    }
+    if (rc < 0 && !o->quiet)
+        cli_say(o, "%s: the keyframes of %d scene%s", c->dexf.keyframes_out, scene + 1,
+                scene ? "s" : "");
+    return rc < 0 ? 0 : rc;
+}
+
+/* --keyframe-hints checked against the film's scenes before any frame is
+ * coloured; without -o, then the keyframes only.  -1 to go on, or the exit code. */
+static int keyframe_pass(cli_chain *c, const video_ctx *v)
+{
+    uint8_t *cut = NULL;
+    int64_t frames = 0;
+    int own, rc = film_cuts(c, &cut, &frames, &own);
+    if (rc < 0 && c->dex.key_hints.n)
+        rc = cli_dex_check_hints(&c->o, &c->dex, cut, frames, v->info.width, v->info.height);
+    if (rc < 0 && !c->o.out)
+        rc = keyframes_only(c, cut, frames);
+    if (own)
+        free(cut);
+    return rc;
+}
+
 int cli_video_run(cli_chain *c)
 {
     cli_opts *o = &c->o;
     cli_segment *seg = c->segment;
-    int rc = seg ? cli_segment_prepare(c, seg) : check_output_file(o);
+    int rc = seg ? cli_segment_prepare(c, seg) : o->out ? check_output_file(o) : -1;
     if (rc >= 0)
         return rc;
     or_vcodec codec = OR_VCODEC_AUTO;
@@ -449,6 +547,11 @@ int cli_video_run(cli_chain *c)
     rc = load_devices(c, &dev);
     if (rc < 0 && seg)
         rc = cli_segment_plan(c, seg);
+    if (rc < 0 && !o->out && !c->dex.key_net)
+        rc = cli_fail_usage(o, "-o is required (--keyframes-out alone goes with "
+                               "--colorize deep-exemplar --keyframes MODEL)");
+    if (rc < 0 && (c->dex.key_hints.n || !o->out))
+        rc = keyframe_pass(c, &v);
     if (rc < 0 && seg)
         rc = cli_segment_check_done(c, seg);
     if (rc >= 0) {

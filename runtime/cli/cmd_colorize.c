@@ -47,7 +47,14 @@ static void usage(FILE *f)
             "                     (default 331776 = 432x768, as the official test)\n"
             "  --keyframes MODEL  deep-exemplar without --reference: each scene's first frame is\n"
             "                     coloured by MODEL (deoldify-*, siggraph17, eccv16) and used as the\n"
-            "                     scene's reference\n",
+            "                     scene's reference\n"
+            "  --keyframes-out DIR  with --keyframes: writes each scene's first frame as\n"
+            "                     DIR/scene-0003-f000412.png (scene 3, frame 412: open it in\n"
+            "                     `oprestore-gpu studio`) and its colouring as ...-reference.png\n"
+            "  --keyframe-hints PATH  with --keyframes siggraph17, on a video: each scene's\n"
+            "                     keyframe coloured with its hints, from PATH/scene-0003*.json\n"
+            "                     (the studio's Save hints) or one file {\"scene-0003\": [hints]};\n"
+            "                     other scenes automatic (docs/stages/deep_exemplar.md)\n",
             OR_DEOLDIFY_RENDER_FACTOR_IMAGE);
     cli_usage_common(f);
     cli_usage_video(f);

@@ -28,7 +28,14 @@ static void usage(FILE *f)
             "                       siggraph17, eccv16, deep-exemplar (with --reference REF:\n"
             "                       a picture, or a folder of them, one per scene; --no-smooth,\n"
             "                       --work-pixels N), or with --keyframes MODEL: each scene's\n"
-            "                       first frame coloured by MODEL becomes its reference\n"
+            "                       first frame coloured by MODEL becomes its reference;\n"
+            "                       --keyframes-out DIR writes each keyframe as\n"
+            "                       DIR/scene-0003-f000412.png (open it in the studio) and its\n"
+            "                       colouring as ...-reference.png (without -o: only those, no\n"
+            "                       film: a scan and one colouring per scene); with --keyframes\n"
+            "                       siggraph17, --keyframe-hints DIR|FILE colours a scene's\n"
+            "                       keyframe with its hints file DIR/scene-0003*.json (the\n"
+            "                       studio's Save hints)\n"
             "  --upscale MODEL      realesr-animevideov3, realesrgan-x4plus, ...\n"
             "  --interpolate MODEL  rife-v4.6, rife-v4.25, rife-v4.26, dain\n"
             "  --segment K/N        only the K-th (from 0) of N segments of a video, into the\n"
@@ -81,6 +88,9 @@ static int run_chain(cli_chain *c)
         return video < 0 ? 1 : cli_video_run(c);
     if (c->segment)
         return cli_fail_usage(o, "-i %s: --segment splits a video; this is not one", o->in);
+    if (!o->out)
+        return cli_fail_usage(o, "-o is required (-i %s is not a video: --keyframes-out "
+                                 "alone needs one)", o->in);
     struct stat si;
     int exists = stat(o->in, &si) == 0, folder = exists && S_ISDIR(si.st_mode);
     or_err err;
@@ -112,9 +122,13 @@ int cmd_restore(int argc, char **argv)
     memset(&c, 0, sizeof c);
     stage_flags s = {0};
     cli_opts_init(&c.o, PROG, NULL);
-    int rc = cli_parse(&c.o, argc, argv, restore_extra, &s, usage);
+    int rc = cli_parse_loose(&c.o, argc, argv, restore_extra, &s, usage);
     if (rc >= 0)
         return rc;
+    if (!c.o.in || (!c.o.out && (!s.dex.keyframes_out || s.segment)))
+        return cli_fail_usage(&c.o, "%s", !c.o.in ? "-i is required"
+                                          : "-o is required (without it, --keyframes-out "
+                                            "writes only the keyframes of a whole video)");
     if (c.o.model)
         return cli_fail_usage(&c.o, "restore takes --colorize/--upscale/--interpolate MODEL, "
                                     "not -m");

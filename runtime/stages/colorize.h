@@ -96,9 +96,11 @@ typedef struct {
 or_status or_dex_state_set_ranges(or_dex_state *s, const or_dex_range *r, int n, or_err *err);
 /* Keyframe mode: fn colours the first frame of each scene (the first frame, and
  * every frame after a cut) into *ref (a new image), which becomes that scene's
- * reference; the references and ranges are then not used (n may be 0). */
-typedef or_status (*or_dex_keyframe_fn)(void *ctx, const or_image *frame, or_image *ref,
-                                        or_err *err);
+ * reference; the references and ranges are then not used (n may be 0).  scene and
+ * frame_index: the scene's index and the frame's number in the film (counted as
+ * in a single run over it, also in a segment: or_dex_state_set_origin). */
+typedef or_status (*or_dex_keyframe_fn)(void *ctx, const or_image *frame, int scene,
+                                        long frame_index, or_image *ref, or_err *err);
 void or_dex_state_set_keyframes(or_dex_state *s, or_dex_keyframe_fn fn, void *ctx);
 /* The chain starts mid-film (a segment, docs/cluster.md): the first frame given is
  * frame first_frame of the film (for the ranges) and starts scene first_scene (for
@@ -119,6 +121,11 @@ or_status or_hints_load(const char *path, or_color_hint **hints, int *n, or_err 
 /* The same from memory (text of len bytes); name is used in errors. */
 or_status or_hints_parse(const char *text, size_t len, const char *name, or_color_hint **hints,
                          int *n, or_err *err);
+/* The same from a parsed JSON value (weights/json.h; an array of hints); name is
+ * used in errors. */
+struct json_value;
+or_status or_hints_from_json(const char *name, const struct json_value *v,
+                             or_color_hint **hints, int *n, or_err *err);
 /* The hints in that format (what or_hints_parse reads back to the same hints);
  * malloc'ed, NUL-terminated; NULL when out of memory.  "size" is written only
  * when it is not the default. */

@@ -119,7 +119,7 @@ static or_status new_keyframe(or_dex_state *s, const or_image *in, or_err *err)
 {
     or_image k;
     memset(&k, 0, sizeof k);
-    OR_TRY(s->keyframe(s->keyframe_ctx, in, &k, err));
+    OR_TRY(s->keyframe(s->keyframe_ctx, in, s->scene, s->frame, &k, err));
     or_image_free(&s->key_ref);
     or_status st = or_image_to_rgb(&k, &s->key_ref, err);
     or_image_free(&k);

@@ -85,28 +85,30 @@ static or_status parse_entry(const char *path, size_t i, const json_value *e, or
     return OR_OK;
 }
 
-static or_status from_json(const char *path, json_value *root, or_color_hint **hints, int *n,
-                           or_err *err)
+or_status or_hints_from_json(const char *name, const struct json_value *root,
+                            or_color_hint **hints, int *n, or_err *err)
 {
-    or_status s = OR_OK;
-    if (root->type != JSON_ARRAY) {
-        s = or_errf(err, OR_EINVAL, "%s: expected a JSON array of hints", OR_ESC(path));
-    } else if (root->n > OR_HINTS_MAX) {
-        s = or_errf(err, OR_EINVAL, "%s: %zu hints (at most %d)", OR_ESC(path), root->n,
-                    OR_HINTS_MAX);
-    } else if (root->n > 0) {
-        or_color_hint *h = calloc(root->n, sizeof *h);
-        if (!h)
-            s = or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(path));
-        for (size_t i = 0; !s && i < root->n; i++)
-            s = parse_entry(path, i, &root->items[i], &h[i], err);
-        if (s)
+    *hints = NULL;
+    *n = 0;
+    if (root->type != JSON_ARRAY)
+        return or_errf(err, OR_EINVAL, "%s: expected a JSON array of hints", OR_ESC(name));
+    if (root->n > OR_HINTS_MAX)
+        return or_errf(err, OR_EINVAL, "%s: %zu hints (at most %d)", OR_ESC(name), root->n,
+                       OR_HINTS_MAX);
+    if (root->n == 0)
+        return OR_OK;
+    or_color_hint *h = calloc(root->n, sizeof *h);
+    if (!h)
+        return or_errf(err, OR_ENOMEM, "%s: out of memory", OR_ESC(name));
+    for (size_t i = 0; i < root->n; i++) {
+        or_status s = parse_entry(name, i, &root->items[i], &h[i], err);
+        if (s) {
             free(h);
-        else
-            *hints = h, *n = (int)root->n;
+            return s;
+        }
     }
-    json_free(root);
-    return s;
+    *hints = h, *n = (int)root->n;
+    return OR_OK;
 }
 
 or_status or_hints_load(const char *path, or_color_hint **hints, int *n, or_err *err)
@@ -115,7 +117,9 @@ or_status or_hints_load(const char *path, or_color_hint **hints, int *n, or_err 
     *n = 0;
     json_value *root;
     OR_TRY(json_parse_file(path, &root, err));
-    return from_json(path, root, hints, n, err);
+    or_status s = or_hints_from_json(path, root, hints, n, err);
+    json_free(root);
+    return s;
 }
 
 or_status or_hints_parse(const char *text, size_t len, const char *name, or_color_hint **hints,
@@ -125,7 +129,9 @@ or_status or_hints_parse(const char *text, size_t len, const char *name, or_colo
     *n = 0;
     json_value *root;
     OR_TRY(json_parse(text, len, name, &root, err));
-    return from_json(name, root, hints, n, err);
+    or_status s = or_hints_from_json(name, root, hints, n, err);
+    json_free(root);
+    return s;
 }
 
 char *or_hints_format(const or_color_hint *hints, int n)

@@ -375,10 +375,31 @@ void st_put_hints(studio *s, const char *body, size_t len, const char *temperatu
     r->status = 202;
 }
 
+/* The hints file's name: the photo's without its extension, so that the hints of
+ * a keyframe scene-0003-f000412.png (restore --keyframes-out) save as
+ * scene-0003-f000412.json, the name restore --keyframe-hints matches; bytes
+ * other than letters, digits, '-', '_' and '.' become '_'; "hints" when empty. */
+static void hints_file_stem(const char *photo, char *stem, size_t cap)
+{
+    const char *dot = strrchr(photo, '.');
+    size_t n = dot && dot != photo ? (size_t)(dot - photo) : strlen(photo), k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++) {
+        char c = photo[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.';
+        stem[k++] = ok ? c : '_';
+    }
+    stem[k] = 0;
+    if (!k)
+        snprintf(stem, cap, "hints");
+}
+
 void st_get_hints(studio *s, st_reply *r)
 {
+    char stem[64];
     pthread_mutex_lock(&s->m);
     char *text = or_hints_format(s->hints, s->n_hints);
+    hints_file_stem(s->name, stem, sizeof stem);
     pthread_mutex_unlock(&s->m);
     if (!text) {
         st_error(r, 503, "out of memory");
@@ -387,7 +408,7 @@ void st_get_hints(studio *s, st_reply *r)
     r->status = 200, r->type = "application/json";
     r->body.data = (uint8_t *)text, r->body.len = strlen(text);
     snprintf(r->extra_header, sizeof r->extra_header,
-             "Content-Disposition: attachment; filename=\"hints.json\"");
+             "Content-Disposition: attachment; filename=\"%s.json\"", stem);
 }
 
 /* A whole-string integer in [lo, hi]; 0 when malformed. */

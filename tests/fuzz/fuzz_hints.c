@@ -1,5 +1,6 @@
-/* fuzz_hints.c: libFuzzer target for the --hints reader (runtime/stages/hints.c)
- * and the JSON reader under it (weights/json.c).  or_hints_load takes a path,
+/* fuzz_hints.c: libFuzzer target for the --hints reader (runtime/stages/hints.c),
+ * the --keyframe-hints reader and its check against a film's scenes
+ * (runtime/stages/dex_keyhints.c), and the JSON reader under them (weights/json.c).  or_hints_load takes a path,
  * so the input is written to a memfd and read back through /proc/self/fd/N,
  * as the CLI would read a file.  Any input must give hints or a clean
  * error: no crash, hang, leak or out-of-bounds access, and an error message
@@ -14,6 +15,7 @@
 
 #include "fuzz_memfd.h"
 #include "runtime/stages/colorize.h"
+#include "runtime/stages/dex_keyhints.h"
 #include "weights/json.h"
 
 /* Traps unless msg says something, on one line, with no raw control byte. */
@@ -54,6 +56,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (h || n)
             __builtin_trap(); /* an error leaves no hints behind */
     }
+    /* the same file as --keyframe-hints, checked against a film of 3 scenes, 64x48 */
+    or_dex_key_hint_set set = {0};
+    static const int64_t first[3] = {0, 10, 20};
+    err = (or_err){0};
+    if (or_dex_key_hints_add_file(&set, path, &err) != OR_OK) {
+        check_message(err.msg);
+    } else {
+        err = (or_err){0};
+        if (or_dex_key_hints_check(&set, first, 3, 64, 48, &err) != OR_OK)
+            check_message(err.msg);
+        else if (set.n && !or_dex_key_hints_find(&set, set.v[0].scene))
+            __builtin_trap(); /* a checked list is found by its scene */
+    }
+    or_dex_key_hint_set_free(&set);
     close(fd);
     return 0;
 }

@@ -319,6 +319,9 @@ async function newPhoto() {
   document.title = name + ' — colour studio';
   $('export').href = api('/api/export.png');
   $('save-hints').href = api('/api/hints.json');
+  // named after the photo, as the server names it: scene-0003-f000412.png -> .json
+  const stem = name.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 63);
+  $('save-hints').download = (stem || 'hints') + '.json';
   await refreshPreview(s.gen);
   const img = $('under');
   img.onload = () => drawHints();
