@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kernels/color_px.h"
 #include "runtime/core/backend.h"
@@ -289,6 +290,7 @@ static or_status run_clips(or_net *net, const flicker_opts *o, fl_run *r, or_err
     or_image s1 = {0}, c1[FLICKER_MAX_CANDIDATES];
     memset(c1, 0, sizeof c1);
     or_status st = OR_OK;
+    int tty = isatty(2); /* progress on a terminal only */
     if (!fw || !bw || !keep)
         st = or_errf(err, OR_ENOMEM, "flicker: out of memory for %dx%d frames", r->w, r->h);
     for (int i = 0; st == OR_OK && i < r->n; i++)
@@ -320,7 +322,8 @@ static or_status run_clips(or_net *net, const flicker_opts *o, fl_run *r, or_err
                 }
             }
             if (st == OR_OK) {
-                fprintf(stderr, "\roprestore-bench: flicker: pair %ld", r->frames);
+                if (tty)
+                    fprintf(stderr, "\roprestore-bench: flicker: pair %ld", r->frames);
                 st = measure_pair(net, o, r, &s1, c1, fw, bw, keep, err);
             }
         }
@@ -335,7 +338,8 @@ static or_status run_clips(or_net *net, const flicker_opts *o, fl_run *r, or_err
         }
         r->frames++;
     }
-    fprintf(stderr, "\n");
+    if (tty)
+        fprintf(stderr, "\n");
     or_image_free(&s1);
     for (int i = 0; i < r->n; i++)
         or_image_free(&c1[i]);
