@@ -158,6 +158,7 @@ typedef struct {
     long frames, pairs_total, cuts, empty;
     long measured;     /* pairs not at a cut: ab_raw and kept are over these */
     double sum_cover;  /* kept share of each measured pair */
+    double sum_flow;   /* mean |bw| (pixels) of each measured pair */
     char flow_desc[1100];
     int seeded;
     double flow_sec;
@@ -261,7 +262,11 @@ static or_status measure_pair(or_net *net, const flicker_opts *o, fl_run *r, con
     or_image_free(&g0);
     or_image_free(&g1);
     OR_TRY(st);
-    size_t kept = flicker_noc_mask(fw, bw, r->w, r->h, keep);
+    size_t kept = flicker_noc_mask(fw, bw, r->w, r->h, keep), np = (size_t)r->w * r->h;
+    double mag = 0;
+    for (size_t q = 0; q < np; q++)
+        mag += hypot(bw[q], bw[np + q]);
+    r->sum_flow += mag / (double)np;
     r->empty += kept == 0;
     r->measured++;
     r->sum_cover += (double)kept / ((double)r->w * r->h);
@@ -392,9 +397,9 @@ static void print_table(const fl_run *r, const flicker_opts *o, const char *devi
     printf("Temporal flicker (warping error, Lai et al. 2018) of %d clip%s against %s\n", r->n,
            r->n == 1 ? "" : "s", r->src.path);
     printf("  %dx%d, %ld frames, %ld pairs (%ld at scene cuts left out; %ld with no consistent "
-           "flow: no ab_warp); %.1f%% of the pixels kept\n",
+           "flow: no ab_warp); %.1f%% of the pixels kept; mean |flow| %.2f px\n",
            r->w, r->h, r->frames, r->pairs_total, r->cuts, r->empty,
-           100.0 * mean_of(r->sum_cover, r->measured));
+           100.0 * mean_of(r->sum_cover, r->measured), mean_of(r->sum_flow, r->measured));
     printf("  flow: %s on the source's luma, flow scale %g, %s, %.2f s per pair; "
            "mask: forward-backward + motion boundaries (Ruder et al. 2016)\n",
            r->flow_desc, (double)o->flow_scale, device,
@@ -421,6 +426,38 @@ static void print_table(const fl_run *r, const flicker_opts *o, const char *devi
            "a cut; pairs: pairs with an ab_warp.\n");
 }
 
+/* The figures as a markdown table (the script bench/flicker.sh puts it in docs/results.md). */
+static void write_markdown_table(FILE *f, const fl_run *r, const flicker_opts *o)
+{
+    fprintf(f, "| clip | ab_warp | median | max | E_warp | ab_raw | pairs with ab_warp |\n"
+               "|---|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < r->n; i++) {
+        const fl_clip *c = &r->cand[i];
+        double med, mx;
+        char b[5][32];
+        pair_stats(c, r->pairs_total, &med, &mx);
+        fprintf(f, "| %s | %s | %s | %s | %s | %s | %d of %ld |\n", c->label,
+                fmt_fig(b[0], 32, mean_of(c->sum_ab_warp, c->pairs), 3), fmt_fig(b[1], 32, med, 3),
+                fmt_fig(b[2], 32, mx, 3), fmt_fig(b[3], 32, mean_of(c->sum_e_warp, c->pairs), 5),
+                fmt_fig(b[4], 32, mean_of(c->sum_ab_raw, r->measured), 3), c->pairs, r->measured);
+    }
+    fprintf(f, "\n%dx%d, %ld frames, %ld pairs (%ld at scene cuts left out); flow: %s on the "
+               "source's luma, flow scale %g, mean |flow| %.2f px; %.1f%% of the pixels kept by "
+               "the consistency mask.\n",
+            r->w, r->h, r->frames, r->pairs_total, r->cuts, r->flow_desc,
+            (double)o->flow_scale, mean_of(r->sum_flow, r->measured),
+            100.0 * mean_of(r->sum_cover, r->measured));
+}
+
+static or_status write_markdown(const char *path, const fl_run *r, const flicker_opts *o,
+                                or_err *err)
+{
+    or_atomic_file af;
+    OR_TRY(or_atomic_open(&af, path, err));
+    write_markdown_table(af.f, r, o);
+    return or_atomic_commit(&af, err);
+}
+
 static void jnum(FILE *f, const char *k, double v)
 {
     json_write_str(f, k, 0);
@@ -442,6 +479,8 @@ static or_status write_json(const char *path, const fl_run *r, const flicker_opt
                "\"scene_cuts\": %ld, \"pairs_without_flow\": %ld,\n    ",
             r->w, r->h, r->frames, r->pairs_total, r->cuts, r->empty);
     jnum(f, "kept", mean_of(r->sum_cover, r->measured));
+    fputs(", ", f);
+    jnum(f, "mean_flow_px", mean_of(r->sum_flow, r->measured));
     fputs(", \"flow_model\": ", f);
     json_write_str(f, r->flow_desc, 0);
     fprintf(f, ", \"flow_weights_seeded\": %s, \"flow_scale\": %g, \"device\": ",
@@ -515,7 +554,8 @@ int flicker_run(const flicker_opts *o)
         st = run_clips(net, o, r, &err);
     if (st == OR_OK) {
         print_table(r, o, be->name);
-        rc = o->json && write_json(o->json, r, o, be->name, &err) != OR_OK;
+        rc = (o->json && write_json(o->json, r, o, be->name, &err) != OR_OK) ||
+             (o->markdown && write_markdown(o->markdown, r, o, &err) != OR_OK);
         if (rc)
             fprintf(stderr, "oprestore-bench: %s\n", err.msg);
     } else {

@@ -63,6 +63,7 @@ typedef struct {
     float flow_scale;        /* --flow-scale (RIFE's scale; 1) */
     double scene_threshold;  /* pairs with source SSIM below this are cuts (<= 0: none) */
     const char *json;        /* --json FILE or NULL */
+    const char *markdown;    /* --markdown FILE: the table in markdown, or NULL */
 } flicker_opts;
 
 /* Parse "[LABEL=]PATH[,[LABEL=]PATH...]" into o->paths/labels (list is modified

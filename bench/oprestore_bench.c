@@ -34,7 +34,7 @@ static void usage(FILE *f)
             "       oprestore-bench --flicker SOURCE --flicker-candidates [LABEL=]CLIP[,...]\n"
             "                       [--flow-model RIFE.safetensors] [--flow-scale S]\n"
             "                       [--flicker-frames N] [--scene-threshold T] [-g cpu|N]\n"
-            "                       [--dtype f16|f32] [--json FILE]\n"
+            "                       [--dtype f16|f32] [--json FILE] [--markdown FILE]\n"
             "  -g          device: cpu (default) or a CUDA device number\n"
             "  --stage     colorize, upscale, interpolate, kernel (conv cases; only when named)\n"
             "  --model     workload or model names (see --list)\n"
@@ -67,7 +67,8 @@ static void usage(FILE *f)
             "              (default: seeded rife-v4.6 weights, whose flows mean nothing);\n"
             "              --flicker-frames: the first N frames only; --scene-threshold: pairs\n"
             "              of SOURCE with SSIM below it are cuts, left out (default 0.2, 0:\n"
-            "              none); --json: the figures and every pair's (docs/results.md)\n");
+            "              none); --json: the figures and every pair's; --markdown: the\n"
+            "              table (bench/flicker.sh writes docs/results.md with it)\n");
 }
 
 static int parse_size(const char *s, int *w, int *h)
@@ -215,8 +216,9 @@ static int parse_args(int argc, char **argv, bench_opts *o, int *list, sr_eval_o
         }
 #undef TAKE
     }
-    if ((sr->model_file || sr->markdown) && !sr->n_dirs) {
-        fprintf(stderr, "oprestore-bench: --model-file and --markdown go with --sr-eval\n");
+    if ((sr->model_file || (sr->markdown && !fl->source)) && !sr->n_dirs) {
+        fprintf(stderr, "oprestore-bench: --model-file and --markdown go with --sr-eval "
+                        "(--markdown also with --flicker)\n");
         return 2;
     }
     if (sr->n_dirs && !sr->model_file) {
@@ -238,6 +240,7 @@ static int parse_args(int argc, char **argv, bench_opts *o, int *list, sr_eval_o
     fl->device = o->device;
     fl->dtype = o->dtype_set ? (int)o->dtype : -1;
     fl->json = o->json;
+    fl->markdown = sr->markdown;
     sr->device = o->device;
     sr->dtype = o->dtype_set ? (int)o->dtype : -1;
     sr->warmup = o->warmup;

@@ -344,7 +344,7 @@ static void colour_clip(const char *path, int w, int h, int frames, const float 
 /* Run oprestore-bench with args; returns its exit status, stderr into *msg (64 KiB). */
 static int run_bench(const char *args, char *msg, size_t len)
 {
-    char cmd[8192];
+    char cmd[24000];
     const char *log = tu_tmp("flicker.log");
     snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 '%s/oprestore-bench' %s > /dev/null 2> '%s'",
              OR_BINARY_DIR, args, log);
@@ -368,7 +368,7 @@ static const json_value *candidate(const json_value *root, int i)
 Test(bench, flicker_ranks_clips_and_refuses_bad_inputs, .timeout = 240)
 {
     char src[4096], stable[4096], flick[4096], small[4096], shortc[4096], json[4096];
-    char msg[65536], args[16384];
+    char msg[65536], args[20000];
     snprintf(src, sizeof src, "%s", tu_tmp("fl_src.mkv"));
     snprintf(stable, sizeof stable, "%s", tu_tmp("fl_stable.mkv"));
     snprintf(flick, sizeof flick, "%s", tu_tmp("fl_flicker.mkv"));
@@ -397,6 +397,7 @@ Test(bench, flicker_ranks_clips_and_refuses_bad_inputs, .timeout = 240)
     cr_expect_eq(json_num(f, "pairs", 0), 6);
     cr_expect_eq(json_num(f, "scene_cuts", 0), 1);
     cr_expect(json_get(f, "flow_weights_seeded")->type == JSON_BOOL);
+    cr_expect_geq(json_num(f, "mean_flow_px", -1), 0);
     const json_value *a = candidate(root, 0), *b = candidate(root, 1);
     cr_expect_str_eq(json_str(a, "label", ""), "stable");
     const char *lb = json_str(b, "label", "");
@@ -428,7 +429,7 @@ Test(bench, flicker_ranks_clips_and_refuses_bad_inputs, .timeout = 240)
     const char *second[] = {small, shortc, tu_src("tests/fixtures/dex/fgs.bin"),
                             tu_tmp("nothing_here.mkv"), "", stable, stable, stable};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char a2[12000];
+        char a2[16384];
         snprintf(a2, sizeof a2, bad[i].args, src, second[i]);
         snprintf(args, sizeof args, "-g cpu %s", a2);
         int rc = run_bench(args, msg, sizeof msg);
