@@ -74,7 +74,7 @@ static void run_flows(or_net *net, const float *x0, const float *x1, int h, int 
     or_arena_reset(&be->arena, m);
 }
 
-TestSuite(rife_flows, .init = open_cpu, .fini = close_cpu, .timeout = 120);
+TestSuite(rife_flows, .init = open_cpu, .fini = close_cpu);
 
 Test(rife_flows, blended_as_ifnet_give_pytorchs_frame)
 {
@@ -365,7 +365,7 @@ static const json_value *candidate(const json_value *root, int i)
     return &c->items[i];
 }
 
-Test(bench, flicker_ranks_clips_and_refuses_bad_inputs, .timeout = 240)
+Test(bench, flicker_ranks_clips_and_refuses_bad_inputs)
 {
     char src[4096], stable[4096], flick[4096], small[4096], shortc[4096], json[4096];
     char msg[65536], args[20000];
