@@ -10,6 +10,7 @@
  *   bench_output.c      stdout table, JSON, CSV
  *   bench_chart.c       PNG bar chart (fps per workload, ours beside PyTorch's)
  *   sr_eval.c           --sr-eval: PSNR-Y and time per image on Set5/Set14 folders (sr_eval.h)
+ *   flicker.c           --flicker: temporal flicker (warping error) of colorized clips (flicker.h)
  *   bench_cuda.cu       CUDA events, device copy and cuBLAS GEMM (CUDA builds only) */
 #ifndef OR_BENCH_H
 #define OR_BENCH_H

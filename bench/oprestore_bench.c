@@ -7,6 +7,8 @@
  *   oprestore-bench --roofline                  (FLOPs, bytes and floors from shapes only)
  *   oprestore-bench --sr-eval ../shared/testdata/sr/Set5 --model-file m.safetensors
  *                                               (PSNR-Y and time per image; bench/sr_eval.sh)
+ *   oprestore-bench --flicker gray.mkv --flicker-candidates deoldify=a.mkv,keyframes=b.mkv
+ *                                               (temporal flicker of colorized clips; flicker.h)
  *
  * Exit codes: 0 success (unavailable workloads are reported, not failures),
  * 1 runtime error, 2 usage error. */
@@ -15,6 +17,8 @@
 #include <string.h>
 
 #include "bench.h"
+#include "flicker.h"
+#include "runtime/stages/scene.h"
 #include "sr_eval.h"
 
 static void usage(FILE *f)
@@ -27,6 +31,10 @@ static void usage(FILE *f)
             "                       [--kernels] [--tiny] [--roofline] [--list]\n"
             "       oprestore-bench --sr-eval DIR [--sr-eval DIR] --model-file PATH [-g cpu|N]\n"
             "                       [--dtype f16|f32] [--warmup N] [--markdown FILE]\n"
+            "       oprestore-bench --flicker SOURCE --flicker-candidates [LABEL=]CLIP[,...]\n"
+            "                       [--flow-model RIFE.safetensors] [--flow-scale S]\n"
+            "                       [--flicker-frames N] [--scene-threshold T] [-g cpu|N]\n"
+            "                       [--dtype f16|f32] [--json FILE] [--markdown FILE]\n"
             "  -g          device: cpu (default) or a CUDA device number\n"
             "  --stage     colorize, upscale, interpolate, kernel (conv cases; only when named)\n"
             "  --model     workload or model names (see --list)\n"
@@ -48,7 +56,19 @@ static void usage(FILE *f)
             "  --sr-eval   super-resolution quality: PSNR-Y (crop = scale) and time per image of\n"
             "              DIR/LR_bicubic_x<scale>/*.png against DIR/HR (Set5/Set14 layout) with\n"
             "              the model file of --model-file; markdown tables on stdout and in\n"
-            "              --markdown FILE; --warmup untimed runs first (default 1)\n");
+            "              --markdown FILE; --warmup untimed runs first (default 1)\n"
+            "  --flicker   temporal flicker of colorized clips of the video SOURCE (the gray\n"
+            "              film they were made from): for each pair of frames, RIFE's flows\n"
+            "              on SOURCE's luma, the pixels whose forward and backward flows agree,\n"
+            "              and the mean Lab ab change between frame t+1 and frame t warped onto\n"
+            "              it (the warping error of Lai et al. 2018), per candidate clip;\n"
+            "              candidates have SOURCE's size and at least its frames (LABEL names\n"
+            "              a row; default the file name); --flow-model: a converted RIFE model\n"
+            "              (default: seeded rife-v4.6 weights, whose flows mean nothing);\n"
+            "              --flicker-frames: the first N frames only; --scene-threshold: pairs\n"
+            "              of SOURCE with SSIM below it are cuts, left out (default 0.2, 0:\n"
+            "              none); --json: the figures and every pair's; --markdown: the\n"
+            "              table (bench/flicker.sh writes docs/results.md with it)\n");
 }
 
 static int parse_size(const char *s, int *w, int *h)
@@ -59,10 +79,15 @@ static int parse_size(const char *s, int *w, int *h)
 }
 
 /* Returns 0 on success, 2 on a usage error (after printing it). */
-static int parse_args(int argc, char **argv, bench_opts *o, int *list, sr_eval_opts *sr)
+static int parse_args(int argc, char **argv, bench_opts *o, int *list, sr_eval_opts *sr,
+                      flicker_opts *fl)
 {
+    char *candidates = NULL;
     memset(o, 0, sizeof *o);
     memset(sr, 0, sizeof *sr);
+    memset(fl, 0, sizeof *fl);
+    fl->flow_scale = 1.0f;
+    fl->scene_threshold = OR_SCENE_THRESHOLD;
     o->device = "cpu";
     o->iters = -1, o->warmup = -1;
     for (int i = 1; i < argc; i++) {
@@ -152,6 +177,38 @@ static int parse_args(int argc, char **argv, bench_opts *o, int *list, sr_eval_o
             TAKE(sr->model_file);
         } else if (!strcmp(a, "--markdown")) {
             TAKE(sr->markdown);
+        } else if (!strcmp(a, "--flicker")) {
+            TAKE(fl->source);
+        } else if (!strcmp(a, "--flicker-candidates")) {
+            TAKE(val);
+            candidates = argv[i]; /* split in place */
+            if (flicker_parse_candidates(candidates, fl))
+                return 2;
+        } else if (!strcmp(a, "--flow-model")) {
+            TAKE(fl->flow_model);
+        } else if (!strcmp(a, "--flicker-frames") || !strcmp(a, "--flow-scale") ||
+                   !strcmp(a, "--scene-threshold")) {
+            TAKE(val);
+            char *end;
+            double d = strtod(val, &end);
+            int ok = *end == '\0' && end != val;
+            if (!strcmp(a, "--flicker-frames")) {
+                ok = ok && d >= 2 && d <= 1e9 && d == (long)d;
+                fl->frames = (long)d;
+            } else if (!strcmp(a, "--flow-scale")) {
+                ok = ok && (d == 0.25 || d == 0.5 || d == 1 || d == 2 || d == 4);
+                fl->flow_scale = (float)d;
+            } else {
+                ok = ok && d >= 0 && d <= 1;
+                fl->scene_threshold = d;
+            }
+            if (!ok) {
+                fprintf(stderr, "oprestore-bench: %s %s: expected %s\n", a, val,
+                        !strcmp(a, "--flicker-frames") ? "a frame count of 2 or more"
+                        : !strcmp(a, "--flow-scale")   ? "0.25, 0.5, 1, 2 or 4"
+                                                       : "an SSIM in [0,1]");
+                return 2;
+            }
         } else {
             fprintf(stderr, "oprestore-bench: unknown option %s\n", a);
             usage(stderr);
@@ -159,14 +216,31 @@ static int parse_args(int argc, char **argv, bench_opts *o, int *list, sr_eval_o
         }
 #undef TAKE
     }
-    if ((sr->model_file || sr->markdown) && !sr->n_dirs) {
-        fprintf(stderr, "oprestore-bench: --model-file and --markdown go with --sr-eval\n");
+    if ((sr->model_file || (sr->markdown && !fl->source)) && !sr->n_dirs) {
+        fprintf(stderr, "oprestore-bench: --model-file and --markdown go with --sr-eval "
+                        "(--markdown also with --flicker)\n");
         return 2;
     }
     if (sr->n_dirs && !sr->model_file) {
         fprintf(stderr, "oprestore-bench: --sr-eval needs --model-file\n");
         return 2;
     }
+    if (!fl->source != !candidates ||
+        (!fl->source && (fl->flow_model || fl->frames || fl->flow_scale != 1.0f ||
+                         fl->scene_threshold != OR_SCENE_THRESHOLD))) {
+        fprintf(stderr, "oprestore-bench: --flicker SOURCE needs --flicker-candidates, and "
+                        "--flicker-candidates, --flow-model, --flow-scale, --flicker-frames "
+                        "and --scene-threshold go with --flicker\n");
+        return 2;
+    }
+    if (fl->source && sr->n_dirs) {
+        fprintf(stderr, "oprestore-bench: --flicker and --sr-eval are separate runs\n");
+        return 2;
+    }
+    fl->device = o->device;
+    fl->dtype = o->dtype_set ? (int)o->dtype : -1;
+    fl->json = o->json;
+    fl->markdown = sr->markdown;
     sr->device = o->device;
     sr->dtype = o->dtype_set ? (int)o->dtype : -1;
     sr->warmup = o->warmup;
@@ -191,9 +265,12 @@ int main(int argc, char **argv)
 {
     bench_opts o;
     sr_eval_opts sr;
+    flicker_opts fl;
     int list = 0;
-    if (parse_args(argc, argv, &o, &list, &sr))
+    if (parse_args(argc, argv, &o, &list, &sr, &fl))
         return 2;
+    if (fl.source)
+        return flicker_run(&fl);
     if (sr.n_dirs)
         return sr_eval_run(&sr);
     if (list) {

@@ -156,9 +156,10 @@ LOAD=$LOAD_BEFORE
     cat <<EOF
 # Results: super-resolution on Set5 and Set14 (x4)
 
-Made by \`bench/sr_eval.sh\` (do not edit by hand; run it again). Every number
-below was computed by this runtime (\`oprestore-bench --sr-eval\`,
-\`bench/sr_eval.c\`) with no Python involved.
+Made by \`bench/sr_eval.sh\` (do not edit by hand; run it again), except the
+last section, "Temporal stability", made by \`bench/flicker.sh\` (kept as it is
+when this script runs). Every number below was computed by this runtime
+(\`oprestore-bench --sr-eval\`, \`bench/sr_eval.c\`) with no Python involved.
 
 | | |
 |---|---|
@@ -236,6 +237,10 @@ EOF
     done
     if [ -f "$TMP/RRDB_PSNR_x4.md" ]; then
         cat "$TMP/RRDB_PSNR_x4.md"
+    fi
+    # bench/flicker.sh's section, the last of the file, kept
+    if [ -f "$OUT" ] && grep -q '^## Temporal stability$' "$OUT"; then
+        sed -n '/^## Temporal stability$/,$p' "$OUT"
     fi
 } > "$TMP/results.md"
 

@@ -36,6 +36,15 @@ struct or_net {
      * `scale` (1; 0.5 for 4K), ignored by networks without one. */
     or_status (*interpolate)(or_net *net, const or_tensor *x0, const or_tensor *x1, float t,
                              float flow_scale, or_tensor *y, or_err *err);
+    /* Interpolation networks that estimate intermediate flows (RIFE; NULL for the
+     * others): what interpolate() warps with at time t, for x0, x1 as there.
+     * flow [1,4,H,W]: channels 0,1 F_t->0 (x, y in pixels: the frame at t takes
+     * x0's sample at (j + fx, i + fy)), channels 2,3 F_t->1 (the same into x1);
+     * so at t = 1 channels 0,1 are the backward flow 1->0 and at t = 0 channels
+     * 2,3 the forward flow 0->1.  mask [1,1,H,W] or NULL: the weight of warped x0
+     * in the blend (after the sigmoid).  Both in net->dtype on net->be. */
+    or_status (*flows)(or_net *net, const or_tensor *x0, const or_tensor *x1, float t,
+                       float flow_scale, or_tensor *flow, or_tensor *mask, or_err *err);
     /* Interpolation networks: how the pipeline pads a frame side of n pixels
      * before interpolate(), as the official inference does: *padded pixels in
      * all, *before of them on the top/left, filled by edge replication

@@ -113,6 +113,7 @@ or_status or_net_rife_load(const st_file *f, or_backend *be, or_dtype dtype, or_
      * (interpolate() checks the one of the scale it is given). */
     or_net_init_common(net, "rife", f->path, be, dtype, 3, 3, 1, rf_size_multiple(m, 1.0f));
     net->interpolate = rf_interpolate;
+    net->flows = rf_flows;
     net->frame_pad = rf_frame_pad;
     net->workspace_bytes = rf_workspace;
     net->destroy = rife_destroy;

@@ -51,6 +51,9 @@ void rf_frame_pad(const or_net *net, int n, float flow_scale, int *padded, int *
 /* net->interpolate (net_rife_forward.c). */
 or_status rf_interpolate(or_net *net, const or_tensor *x0, const or_tensor *x1, float t,
                          float flow_scale, or_tensor *y, or_err *err);
+/* net->flows (net_rife_forward.c): the flows and the fusion mask interpolate() uses at t. */
+or_status rf_flows(or_net *net, const or_tensor *x0, const or_tensor *x1, float t,
+                   float flow_scale, or_tensor *flow, or_tensor *mask, or_err *err);
 size_t rf_workspace(const or_net *net, int h, int w);
 
 #endif

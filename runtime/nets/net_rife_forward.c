@@ -227,37 +227,46 @@ static or_status alloc_bufs(const rife *m, int h, int w, rf_bufs *bf, or_err *er
     return or_tensor_channels(&bf->flow, 2, 2, &bf->fl23, err);
 }
 
-static or_status run(const rife *m, const or_tensor *x0, const or_tensor *x1, float t, float fs,
-                     or_tensor *y, or_err *err)
+/* The flows and the mask logit after the last block into bf->flow, bf->mask
+ * (the buffers are allocated here, from the arena; the caller resets it). */
+static or_status estimate(const rife *m, const or_tensor *x0, const or_tensor *x1, float t,
+                          float fs, rf_bufs *bf, or_err *err)
 {
     or_backend *be = m->net.be;
-    rf_bufs bf;
-    memset(&bf, 0, sizeof bf);
-    OR_TRY(alloc_bufs(m, x0->h, x0->w, &bf, err));
+    memset(bf, 0, sizeof *bf);
+    OR_TRY(alloc_bufs(m, x0->h, x0->w, bf, err));
     if (m->head_ch) {
         or_arena_mark mk = or_arena_get_mark(&be->arena);
-        or_status s = head(m, x0, &bf.f0, err);
+        or_status s = head(m, x0, &bf->f0, err);
         if (s == OR_OK)
-            s = head(m, x1, &bf.f1, err);
+            s = head(m, x1, &bf->f1, err);
         or_arena_reset(&be->arena, mk);
         OR_TRY(s);
     }
-    OR_TRY(first_input(m, x0, x1, t, &bf, err));
+    OR_TRY(first_input(m, x0, x1, t, bf, err));
     for (int i = 0; i < m->n_blocks; i++) {
         double s = ldexp(1.0, m->n_blocks - 1 - i) / fs;
         or_tensor in;
-        OR_TRY(or_tensor_channels(&bf.cat, 0, rf_block_in(m, i), &in, err));
+        OR_TRY(or_tensor_channels(&bf->cat, 0, rf_block_in(m, i), &in, err));
         or_arena_mark mk = or_arena_get_mark(&be->arena);
-        or_status st = block(m, i, &in, s, &bf.out, err);
+        or_status st = block(m, i, &in, s, &bf->out, err);
         or_arena_reset(&be->arena, mk);
         if (st != OR_OK) {
             or_err_prefix(err, "block%d", i);
             return st;
         }
-        OR_TRY(update_flow_mask(m, i, s, &bf, err));
+        OR_TRY(update_flow_mask(m, i, s, bf, err));
         if (i + 1 < m->n_blocks)
-            OR_TRY(next_input(m, x0, x1, t, &bf, err));
+            OR_TRY(next_input(m, x0, x1, t, bf, err));
     }
+    return OR_OK;
+}
+
+static or_status run(const rife *m, const or_tensor *x0, const or_tensor *x1, float t, float fs,
+                     or_tensor *y, or_err *err)
+{
+    rf_bufs bf;
+    OR_TRY(estimate(m, x0, x1, t, fs, &bf, err));
     /* merged = warped0 * sigmoid(mask) + warped1 * (1 - sigmoid(mask)) */
     OR_TRY(or_warp_bilinear(x0, &bf.fl01, OR_GRID_PAD_BORDER, 1, y, err));
     OR_TRY(or_warp_bilinear(x1, &bf.fl23, OR_GRID_PAD_BORDER, 1, &bf.w1, err));
@@ -310,6 +319,40 @@ or_status rf_interpolate(or_net *net, const or_tensor *x0, const or_tensor *x1, 
     OR_TRY(check_frames(net, x0, x1, t, flow_scale, y, err));
     or_arena_mark mk = or_arena_get_mark(&net->be->arena);
     or_status s = run(net->impl, x0, x1, t, flow_scale, y, err);
+    or_arena_reset(&net->be->arena, mk);
+    if (s != OR_OK)
+        or_err_prefix(err, "%s", net->model_path);
+    return s;
+}
+
+/* The output tensor t must be [1,c,H,W] of the frames' size, dtype and backend. */
+static or_status check_out(const or_net *net, const or_tensor *x0, const or_tensor *t, int c,
+                           const char *what, or_err *err)
+{
+    char a[64];
+    if (t->be != net->be || !t->data || t->dtype != net->dtype || t->n != 1 || t->c != c ||
+        t->h != x0->h || t->w != x0->w)
+        return or_errf(err, OR_ESHAPE, "%s: the %s is %s %s: expected [1,%d,%d,%d] %s on %s",
+                       net->model_path, what, or_shape_str(t, a, sizeof a),
+                       or_dtype_name(t->dtype), c, x0->h, x0->w, or_dtype_name(net->dtype),
+                       net->be->name);
+    return OR_OK;
+}
+
+or_status rf_flows(or_net *net, const or_tensor *x0, const or_tensor *x1, float t,
+                   float flow_scale, or_tensor *flow, or_tensor *mask, or_err *err)
+{
+    OR_TRY(check_frames(net, x0, x1, t, flow_scale, x0, err));
+    OR_TRY(check_out(net, x0, flow, 4, "flow", err));
+    if (mask)
+        OR_TRY(check_out(net, x0, mask, 1, "mask", err));
+    or_arena_mark mk = or_arena_get_mark(&net->be->arena);
+    rf_bufs bf;
+    or_status s = estimate(net->impl, x0, x1, t, flow_scale, &bf, err);
+    if (s == OR_OK)
+        s = copy(&bf.flow, flow, err);
+    if (s == OR_OK && mask)
+        s = or_activation(&bf.mask, OR_ACT_SIGMOID, 0.0f, NULL, mask, err);
     or_arena_reset(&net->be->arena, mk);
     if (s != OR_OK)
         or_err_prefix(err, "%s", net->model_path);

@@ -172,3 +172,59 @@ or_status or_interpolate_image(or_net *net, const or_image *a, const or_image *b
         or_image_free(out);
     return st;
 }
+
+/* The flow channels c0, c0 + 1 of the padded [1,4,ph,pw] download `host`, cropped, into out [2,h,w]. */
+static void crop_flow(const ip_state *s, const float *host, int c0, float *out)
+{
+    size_t plane = (size_t)s->ph * s->pw;
+    for (int c = 0; c < 2; c++)
+        for (int y = 0; y < s->h; y++)
+            memcpy(out + ((size_t)c * s->h + y) * s->w,
+                   host + (c0 + c) * plane + (size_t)(y + s->top) * s->pw + s->left,
+                   (size_t)s->w * sizeof(float));
+}
+
+static or_status run_flows(or_net *net, ip_state *s, float fs, float *fw, float *bw,
+                           or_err *err)
+{
+    or_tensor flow;
+    float *host = malloc((size_t)4 * s->ph * s->pw * sizeof(float));
+    if (!host)
+        return or_errf(err, OR_ENOMEM, "out of host memory for the flows of a %dx%d frame",
+                       s->pw, s->ph);
+    or_status st = or_tensor_alloc(net->be, &flow, 1, 4, s->ph, s->pw, net->dtype, "flow", err);
+    /* t = 0: channels 2,3 are F_0->1; t = 1: channels 0,1 are F_1->0 (net.h). */
+    if (st == OR_OK)
+        st = net->flows(net, &s->x0, &s->x1, 0.0f, fs, &flow, NULL, err);
+    if (st == OR_OK)
+        st = or_tensor_download_f32(&flow, host, err);
+    if (st == OR_OK) {
+        crop_flow(s, host, 2, fw);
+        st = net->flows(net, &s->x0, &s->x1, 1.0f, fs, &flow, NULL, err);
+    }
+    if (st == OR_OK)
+        st = or_tensor_download_f32(&flow, host, err);
+    if (st == OR_OK)
+        crop_flow(s, host, 0, bw);
+    free(host);
+    return st;
+}
+
+or_status or_interpolate_flows(or_net *net, const or_image *a, const or_image *b,
+                               const or_interpolate_opts *o, float *fw, float *bw, or_err *err)
+{
+    OR_TRY(check_pair(net, a, b, o, err));
+    if (!net->flows)
+        return or_errf(err, OR_EINVAL, "%s: a %s network does not give its flows (RIFE does)",
+                       net->model_path, net->arch);
+    float fs = o ? o->flow_scale : 1.0f;
+    ip_state s;
+    memset(&s, 0, sizeof s);
+    or_arena_mark mk = or_arena_get_mark(&net->be->arena);
+    or_status st = prepare(net, a, b, o, &s, err);
+    if (st == OR_OK)
+        st = run_flows(net, &s, fs, fw, bw, err);
+    or_arena_reset(&net->be->arena, mk);
+    free(s.host);
+    return st;
+}

@@ -48,6 +48,17 @@ or_status or_interpolate_image(or_net *net, const or_image *a, const or_image *b
 or_status or_interpolate_n(or_net *net, const or_image *a, const or_image *b, int n,
                            const or_interpolate_opts *o, or_image *out, or_err *err);
 
+/* Optical flow between a and b from the network's own flow estimate (RIFE:
+ * net->flows; other networks are refused), padded as for interpolation and
+ * cropped back, in pixels, x then y, planes [2, h, w]:
+ *   fw = F_a->b, RIFE's F_t->1 at t = 0: a's pixel (j, i) is at (j + fw_x, i + fw_y) in b,
+ *   bw = F_b->a, RIFE's F_t->0 at t = 1: b's pixel (j, i) is at (j + bw_x, i + bw_y) in a,
+ * so sampling a at (j, i) + bw(j, i) backward-warps a onto b.  Two network
+ * passes (t = 0 and t = 1), the frames uploaded once; gray frames are run as
+ * RGB as for interpolation. */
+or_status or_interpolate_flows(or_net *net, const or_image *a, const or_image *b,
+                               const or_interpolate_opts *o, float *fw, float *bw, or_err *err);
+
 #ifdef __cplusplus
 }
 #endif
