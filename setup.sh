@@ -34,6 +34,7 @@ packages=(
   libcriterion-dev                             # tests
   chromium chromium-driver python3-selenium    # the studio's browser test (label browser; skipped without)
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev  # video (stage issues)
+  ffmpeg                                                        # bench/flicker.sh cuts the clip
   python3-torch python3-numpy python3-pil      # only to regenerate test fixtures
   slurm-wlm munge                              # test_slurm: a one-node Slurm (docs/cluster.md)
   python3-yaml                                 # test_k8s_yaml: the Kubernetes Job parses
