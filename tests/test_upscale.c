@@ -363,6 +363,22 @@ Test(upscale, tiles_spread_over_two_devices_equal_one)
     free(two);
     free(ref);
 
+    /* no tile size given: the image that is one piece on one device is cut into at least two
+     * tiles per device, and equals one device with that tile size */
+    two = run_planes_on(&f[0].net, &more, 1, in, h, w, 0, &info);
+    cr_expect(info.tile > 0 && info.tiles >= 4, "tile %d, %d tiles", info.tile, info.tiles);
+    cr_expect(info.device_tiles[0] >= 1 && info.device_tiles[1] >= 1, "%d + %d",
+              info.device_tiles[0], info.device_tiles[1]);
+    int auto_tile = info.tile;
+    ref = run_planes(&f[0].net, in, h, w, auto_tile, &info);
+    cr_expect_eq(info.tile, auto_tile);
+    cr_expect_eq(memcmp(two, ref, n * sizeof *ref), 0);
+    free(two);
+    free(ref);
+    ref = run_planes(&f[0].net, in, h, w, 0, &info);
+    cr_expect_eq(info.tiles, 1, "one device, no tile size: one piece");
+    free(ref);
+
     /* the second device runs out of memory once: both go on with 32 px tiles */
     ref = run_planes(&f[0].net, in, h, w, 32, &info);
     f[1].calls = 0;

@@ -73,6 +73,20 @@ int or_upscale_auto_tile(const or_net *net, int h, int w, int tile_pad, size_t b
     return round_up(OR_UPSCALE_MIN_TILE, m);
 }
 
+/* Several devices and no tile size given: the largest tile (a multiple of m, at most `tile`, at
+ * least OR_UPSCALE_MIN_TILE) that cuts the image into at least two tiles per device, so that every
+ * device works on one image (the output is then that of -g 0 with this tile size). */
+static int tile_for_devices(int tile, int hp, int wp, int m, int devices)
+{
+    int lo = round_up(OR_UPSCALE_MIN_TILE, m);
+    for (int t = tile / m * m; t >= lo; t -= m) {
+        long count = (long)((hp + t - 1) / t) * ((wp + t - 1) / t);
+        if (count >= 2L * devices)
+            return t;
+    }
+    return tile > lo ? lo : tile;
+}
+
 /* Index of row/column i (n <= i < n+pad) after padding n samples at the end:
  * torch 'reflect' (the edge sample not repeated) when pad < n, else the edge. */
 static int pad_index(int i, int n, int pad)
@@ -298,6 +312,8 @@ or_status or_upscale_planes(or_net *net, const float *in, int h, int w, const or
     tile = tile ? round_up(tile, m) : 0;
     if (tile == 0 || (tile >= hp && tile >= wp))
         tile = imax(hp, wp); /* one piece */
+    if (o->tile == 0 && n > 1)
+        tile = tile_for_devices(tile, hp, wp, m, n);
 
     int done[OR_UPSCALE_MAX_DEVICES] = {0}, ntiles = 0, retries = 0;
     or_status st;
