@@ -42,6 +42,16 @@
 #define WINO_TB_MIN 24
 #define WINO_TB_MAX 192
 
+/* A transformed weight U above WINO_U_BIG (36 Co Ci floats: SIGGRAPH17's 512-channel layers hold
+ * 38 MB) no longer stays in cache between blocks, so each block streams it again: there blocks
+ * are wider (WINO_VP_BIG_BYTES / Ci / 4 tiles; the GEMM then takes Ci in chunks so that a
+ * chunk of V stays in L1), and where that leaves fewer blocks than threads, Co is split among them
+ * instead of the tiles, each block streaming its share of U once. */
+#define WINO_U_BIG ((size_t)2 << 20)
+#define WINO_VP_BIG_BYTES (128 << 10)
+#define WINO_CO_CHUNK_MIN 32
+#define WINO_KC_MIN 64
+
 /* Below these channel counts the 36 GEMMs are thin (K = Ci, M = Co); not tuned further: the only
  * such layer of the SR networks, the first (3 -> 64), is 0.3% of their work. */
 #define WINO_MIN_CI 8
@@ -95,7 +105,9 @@ typedef struct {
     int th, tw;       /* tiles per image along y and x */
     int bx, by;       /* block: tile columns (a multiple of WG) and tile rows */
     int nbx, nby;     /* blocks per image along x and y */
-    size_t blocks;    /* n * nby * nbx */
+    int nco, co_chunk; /* output channel ranges per block of tiles, and their size (MR multiple) */
+    int kc;           /* input channels per GEMM pass: kc x tb floats of V stay in L1 */
+    size_t blocks;    /* n * nby * nbx * nco */
     int tb;           /* tiles per block: bx * by */
     int win_w, win_h; /* input window of a block, per channel */
     int threads;
@@ -109,19 +121,33 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
     pl.th = (s->ho + WT - 1) / WT;
     pl.tw = (s->wo + WT - 1) / WT;
     pl.threads = threads < 1 ? 1 : threads;
-    int tb = WINO_VP_BYTES / (s->ci * (int)sizeof(float)) / WG * WG;
+    int cop = co_padded(s->co);
+    int big = (size_t)WP * cop * s->ci * sizeof(float) > WINO_U_BIG;
+    int tb = (big ? WINO_VP_BIG_BYTES : WINO_VP_BYTES) / (s->ci * (int)sizeof(float)) / WG * WG;
     tb = tb < WINO_TB_MIN ? WINO_TB_MIN : tb > WINO_TB_MAX ? WINO_TB_MAX : tb;
     pl.bx = round_up(pl.tw, WG) < tb ? round_up(pl.tw, WG) : tb;
     pl.by = tb / pl.bx < pl.th ? tb / pl.bx : pl.th;
     if (pl.by < 1)
         pl.by = 1;
     pl.nbx = (pl.tw + pl.bx - 1) / pl.bx;
-    /* at least two blocks per thread where the image has the tile rows for it */
-    while (pl.by > 1 && (size_t)s->n * pl.nbx * ((pl.th + pl.by - 1) / pl.by) < 2 * (size_t)pl.threads)
+    /* at least two blocks per thread: by fewer tile rows per block, or for a big U by Co */
+    size_t want = 2 * (size_t)pl.threads;
+    while (!big && pl.by > 1 && (size_t)s->n * pl.nbx * ((pl.th + pl.by - 1) / pl.by) < want)
         pl.by = (pl.by + 1) / 2;
     pl.nby = (pl.th + pl.by - 1) / pl.by;
-    pl.blocks = (size_t)s->n * pl.nby * pl.nbx;
+    size_t tile_blocks = (size_t)s->n * pl.nby * pl.nbx;
+    int nco = 1;
+    if (big && tile_blocks < want) {
+        nco = (int)((want + tile_blocks - 1) / tile_blocks);
+        int most = cop / WINO_CO_CHUNK_MIN;
+        nco = nco > most ? (most > 1 ? most : 1) : nco;
+    }
+    pl.co_chunk = round_up((cop + nco - 1) / nco, MR);
+    pl.nco = (cop + pl.co_chunk - 1) / pl.co_chunk;
+    pl.blocks = tile_blocks * pl.nco;
     pl.tb = pl.bx * pl.by;
+    pl.kc = WINO_VP_BYTES / (pl.tb * (int)sizeof(float));
+    pl.kc = pl.kc < WINO_KC_MIN ? WINO_KC_MIN : pl.kc;
     pl.win_w = WT * pl.bx + 2;
     pl.win_h = WT * pl.by + 2;
     return pl;
@@ -140,7 +166,7 @@ static size_t window_floats(const or_conv_shape *s, const wino_plan *pl)
 
 static size_t thread_floats(const or_conv_shape *s, const wino_plan *pl)
 {
-    return (size_t)WP * (pos_stride(s->ci, pl) + pos_stride(co_padded(s->co), pl)) +
+    return (size_t)WP * (pos_stride(s->ci, pl) + pos_stride(pl->co_chunk, pl)) +
            window_floats(s, pl);
 }
 
@@ -317,15 +343,19 @@ static void output_spilled(const float *m, size_t pstride, const tile_epilogue *
 
 /* ---- GEMM: M[p] [Co x ncol] = U[p] [Co x Ci] . V[p] [Ci x ncol] ----------------------------- */
 
-/* m[r][j] = sum_i u[i][r] v[i][j] for r < rows (<= MR), j < 8 nv: u packed [Ci][MR], v rows ldv
- * floats apart, m rows ldm floats apart. 4 x 3 accumulators, one broadcast per row and k. */
+/* m[r][j] (+)= sum_i u[i][r] v[i][j] for r < rows (<= MR), j < 8 nv, i < ci: u packed [Ci][MR],
+ * v rows ldv floats apart, m rows ldm floats apart; add: accumulate onto m. 4 x 3 accumulators,
+ * one broadcast per row and k. */
 WINO_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci, float *m,
-                              size_t ldm, int nv, int rows)
+                              size_t ldm, int nv, int rows, int add)
 {
     v8 acc[MR][3];
     for (int r = 0; r < MR; r++)
-        for (int q = 0; q < 3; q++)
+        for (int q = 0; q < 3; q++) {
             acc[r][q] = v8_set1(0.0f);
+            if (add && r < rows && q < nv)
+                acc[r][q] = v8_load(m + (size_t)r * ldm + 8 * q);
+        }
     for (int i = 0; i < ci; i++) {
         const float *vi = v + (size_t)i * ldv;
         v8 b[3];
@@ -343,23 +373,28 @@ WINO_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci
             v8_store(m + (size_t)r * ldm + 8 * q, acc[r][q]);
 }
 
-/* One transform position: u [Co_padded / MR][Ci][MR], v [Ci][ldv], m [Co][ldm]; ncol a
- * multiple of WG. */
+/* One transform position: u [Co_padded / MR][Ci][MR] (ldu = Ci: the full U's row of blocks),
+ * v [Ci][ldv], m [co][ldm]; ncol a multiple of WG. Ci in chunks of kc rows, so that the chunk of
+ * V (kc x ncol) stays in L1 while every 4 output channels run over it. */
 WINO_CLONES
 static void gemm_position(const float *u, const float *v, size_t ldv, float *m, size_t ldm,
-                          int co, int ci, int ncol)
+                          int co, int ci, int ncol, int kc)
 {
-    for (int o = 0; o < co; o += MR) {
-        int rows = co - o < MR ? co - o : MR;
-        const float *uo = u + (size_t)o * ci;
-        float *mo = m + (size_t)o * ldm;
-        int j = 0;
-        for (; j + NR <= ncol; j += NR)
-            micro_kernel(uo, v + j, ldv, ci, mo + j, ldm, 3, rows);
-        if (ncol - j == 16)
-            micro_kernel(uo, v + j, ldv, ci, mo + j, ldm, 2, rows);
-        else if (ncol - j == 8)
-            micro_kernel(uo, v + j, ldv, ci, mo + j, ldm, 1, rows);
+    for (int k0 = 0; k0 < ci; k0 += kc) {
+        int kn = ci - k0 < kc ? ci - k0 : kc, add = k0 > 0;
+        for (int o = 0; o < co; o += MR) {
+            int rows = co - o < MR ? co - o : MR;
+            const float *uo = u + (size_t)o * ci + (size_t)k0 * MR;
+            const float *vk = v + (size_t)k0 * ldv;
+            float *mo = m + (size_t)o * ldm;
+            int j = 0;
+            for (; j + NR <= ncol; j += NR)
+                micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 3, rows, add);
+            if (ncol - j == 16)
+                micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 2, rows, add);
+            else if (ncol - j == 8)
+                micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 1, rows, add);
+        }
     }
 }
 
@@ -367,11 +402,15 @@ static void gemm_position(const float *u, const float *v, size_t ldv, float *m, 
 
 typedef struct {
     int img, tx0, ty0, nty; /* image, first tile column and row, tile rows present */
+    int o0, nco;            /* output channels o0 .. o0 + nco - 1 */
 } wino_block_pos;
 
-static wino_block_pos block_pos(const wino_plan *pl, size_t b)
+static wino_block_pos block_pos(const or_conv_shape *s, const wino_plan *pl, size_t b)
 {
     wino_block_pos bp;
+    bp.o0 = (int)(b % pl->nco) * pl->co_chunk;
+    bp.nco = s->co - bp.o0 < pl->co_chunk ? s->co - bp.o0 : pl->co_chunk;
+    b /= pl->nco;
     bp.tx0 = (int)(b % pl->nbx) * pl->bx;
     b /= pl->nbx;
     bp.ty0 = (int)(b % pl->nby) * pl->by;
@@ -448,9 +487,9 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
                        const or_epilogue_f32 *ep, const wino_plan *pl, size_t b, float *v,
                        float *m, float *win)
 {
-    wino_block_pos bp = block_pos(pl, b);
+    wino_block_pos bp = block_pos(s, pl, b);
     int tb = pl->tb, ncol = bp.nty * pl->bx, cop = co_padded(s->co);
-    size_t pstride_v = pos_stride(s->ci, pl), pstride_m = pos_stride(cop, pl);
+    size_t pstride_v = pos_stride(s->ci, pl), pstride_m = pos_stride(pl->co_chunk, pl);
     copy_window(x, s, pl, &bp, win);
     for (int i = 0; i < s->ci; i++) {
         const float *wc = win + (size_t)i * pl->win_h * pl->win_w;
@@ -460,10 +499,11 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
                                    v + (size_t)i * tb + ry * pl->bx + g * WG, pstride_v);
     }
     for (int p = 0; p < WP; p++)
-        gemm_position(u + (size_t)p * cop * s->ci, v + (size_t)p * pstride_v, tb,
-                      m + (size_t)p * pstride_m, tb, s->co, s->ci, ncol);
+        gemm_position(u + ((size_t)p * cop + bp.o0) * s->ci, v + (size_t)p * pstride_v, tb,
+                      m + (size_t)p * pstride_m, tb, bp.nco, s->ci, ncol, pl->kc);
     size_t hw = (size_t)s->ho * s->wo;
-    for (int o = 0; o < s->co; o++) {
+    for (int oc = 0; oc < bp.nco; oc++) {
+        int o = bp.o0 + oc;
         tile_epilogue e = epilogue_of(ep, o);
         size_t base = ((size_t)bp.img * s->co + o) * hw;
         for (int ry = 0; ry < bp.nty; ry++)
@@ -471,8 +511,8 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
                 int ox0 = (bp.tx0 + g * WG) * WT;
                 if (ox0 >= s->wo)
                     break;
-                store_group(m + (size_t)o * tb + ry * pl->bx + g * WG, pstride_m, &e, ep, s, base,
-                            (bp.ty0 + ry) * WT, ox0, y);
+                store_group(m + (size_t)oc * tb + ry * pl->bx + g * WG, pstride_m, &e, ep, s,
+                            base, (bp.ty0 + ry) * WT, ox0, y);
             }
     }
 }
@@ -487,88 +527,9 @@ void conv2d_winograd_f32(const float *x, const float *u, float *y, const or_conv
     {
         float *v = scratch + (size_t)omp_get_thread_num() * per_thread;
         float *m = v + (size_t)WP * pos_stride(s->ci, &pl);
-        float *win = m + (size_t)WP * pos_stride(co_padded(s->co), &pl);
+        float *win = m + (size_t)WP * pos_stride(pl.co_chunk, &pl);
 #pragma omp for schedule(dynamic, 1)
         for (size_t b = 0; b < pl.blocks; b++)
             wino_block(x, u, y, s, ep, &pl, b, v, m, win);
     }
-}
-
-/* ---- dilated 3x3 convolutions by phases --------------------------------------------------------
- * With dilation d, padding d and H, W multiples of d, output pixel (d a + r, d b + t) reads only
- * input pixels (d i + r, d j + t): each of the d*d phases of y is the undilated 3x3 convolution
- * (padding 1) of the same phase of x with the same weights. The phases are gathered as d*d*N
- * images of H/d x W/d, convolved by Winograd as one batch (the transformed weights are those of
- * the undilated kernel), and scattered back: an exact re-indexing, so the error bound is the
- * undilated one. (The dilated layers of the Zhang networks: 6 of their 3x3 convolutions.) */
-
-static or_conv_shape phase_shape(const or_conv_shape *s)
-{
-    int d = s->dh;
-    or_conv_shape p = *s;
-    p.n = s->n * d * d;
-    p.h = p.ho = s->h / d;
-    p.w = p.wo = s->w / d;
-    p.ph = p.pw = 1;
-    p.dh = p.dw = 1;
-    return p;
-}
-
-int conv2d_winograd_dilated_applies(const or_conv_shape *s)
-{
-    int d = s->dh;
-    if (d < 2 || s->dw != d || s->ph != d || s->pw != d || s->h % d || s->w % d ||
-        s->ho != s->h || s->wo != s->w)
-        return 0;
-    or_conv_shape p = phase_shape(s);
-    return conv2d_winograd_applies(&p);
-}
-
-size_t conv2d_winograd_dilated_scratch_bytes(const or_conv_shape *s, int threads)
-{
-    or_conv_shape p = phase_shape(s);
-    size_t planes = (size_t)s->n * (s->ci + s->co) * s->h * s->w * sizeof(float);
-    return (planes + 255) / 256 * 256 + conv2d_winograd_scratch_bytes(&p, threads);
-}
-
-/* dst[(r d + t) N + n][c][i][j] = src[n][c][d i + r][d j + t] (to_phases), or the reverse. */
-static void phases_copy(float *ph, float *full, int n, int c, int h, int w, int d, int to_phases)
-{
-    int hp = h / d, wp = w / d;
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int k = 0; k < d * d; k++)
-        for (int nc = 0; nc < n * c; nc++) {
-            int r = k / d, t = k % d;
-            float *pp = ph + ((size_t)k * n * c + nc) * hp * wp;
-            float *fp = full + (size_t)nc * h * w;
-            for (int i = 0; i < hp; i++)
-                for (int j = 0; j < wp; j++) {
-                    float *a = pp + (size_t)i * wp + j, *b = fp + (size_t)(d * i + r) * w + d * j + t;
-                    if (to_phases)
-                        *a = *b;
-                    else
-                        *b = *a;
-                }
-        }
-}
-
-void conv2d_winograd_dilated_f32(const float *x, const float *u, float *y, const or_conv_shape *s,
-                                 const or_epilogue_f32 *ep, int threads, float *scratch)
-{
-    or_conv_shape p = phase_shape(s);
-    int d = s->dh;
-    size_t planes = (size_t)s->n * (s->ci + s->co) * s->h * s->w;
-    float *xp = scratch, *yp = scratch + (size_t)s->n * s->ci * s->h * s->w;
-    float *wino = (float *)((char *)scratch + (planes * sizeof(float) + 255) / 256 * 256);
-    phases_copy(xp, (float *)x, s->n, s->ci, s->h, s->w, d, 1);
-    or_epilogue_f32 e;
-    if (ep) {
-        e = *ep;
-        if (ep->residual) { /* the residual's phases, in place in y's (which may alias it) */
-            phases_copy(yp, (float *)ep->residual, s->n, s->co, s->h, s->w, d, 1);
-            e.residual = yp;
-        }
-    }
-    conv2d_winograd_f32(xp, u, yp, &p, ep ? &e : NULL, threads, wino);
-    phases_copy(yp, y, s->n, s->co, s->h, s->w, d, 0);
 }

@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/deconv_kernels.h"
 #include "kernels/kernels.h"
+#include "runtime/core/ops_deconv.h"
 #include "test_util.h"
 
 static const double AbsBT[6][6] = {
@@ -111,30 +113,33 @@ static void wino_abs_bound(const float *x, const float *w, const or_conv_shape *
     free(vb);
 }
 
-/* The same bound for a dilated case (dilation d, padding d, H and W multiples of d): the bound of
- * each phase's undilated convolution (the path the backend takes), scattered back. */
+/* The same bound for a dilated case (dilation d, padding d, H and W multiples of d), on the
+ * convolution the backend runs (kernels/conv2d_winograd_phases_cpu.c): per image, the d*d phases
+ * side by side, each W/d wide and followed by 2 zero columns, undilated with padding 1 (the bound
+ * depends on where the 4x4 tiles fall, so it is taken on that same grid), scattered back. */
 static void wino_abs_bound_dilated(const float *x, const float *w, const or_conv_shape *s,
                                    double *yb)
 {
-    int d = s->dh, hp = s->h / d, wp = s->w / d;
-    or_conv_shape p = {1, s->ci, hp, wp, s->co, 3, 3, 1, 1, 1, 1, 1, 1, hp, wp};
-    float *xp = malloc((size_t)s->ci * hp * wp * sizeof(float));
-    double *ybp = malloc((size_t)s->co * hp * wp * sizeof(double));
-    for (int n = 0; n < s->n; n++)
-        for (int r = 0; r < d; r++)
-            for (int t = 0; t < d; t++) {
-                for (int c = 0; c < s->ci; c++)
-                    for (int i = 0; i < hp; i++)
-                        for (int j = 0; j < wp; j++)
-                            xp[((size_t)c * hp + i) * wp + j] =
-                                x[(((size_t)n * s->ci + c) * s->h + d * i + r) * s->w + d * j + t];
-                wino_abs_bound(xp, w, &p, ybp);
-                for (int o = 0; o < s->co; o++)
-                    for (int i = 0; i < hp; i++)
-                        for (int j = 0; j < wp; j++)
-                            yb[(((size_t)n * s->co + o) * s->h + d * i + r) * s->w + d * j + t] =
-                                ybp[((size_t)o * hp + i) * wp + j];
-            }
+    enum { GAP = 2 };
+    int d = s->dh, hp = s->h / d, wp = s->w / d, pitch = wp + GAP, pw = d * d * pitch;
+    or_conv_shape p = {1, s->ci, hp, pw, s->co, 3, 3, 1, 1, 1, 1, 1, 1, hp, pw};
+    float *xp = calloc((size_t)s->ci * hp * pw, sizeof(float));
+    double *ybp = malloc((size_t)s->co * hp * pw * sizeof(double));
+    for (int n = 0; n < s->n; n++) {
+        for (int c = 0; c < s->ci; c++)
+            for (int i = 0; i < hp; i++)
+                for (int k = 0; k < d * d; k++)
+                    for (int j = 0; j < wp; j++)
+                        xp[((size_t)c * hp + i) * pw + k * pitch + j] =
+                            x[(((size_t)n * s->ci + c) * s->h + d * i + k / d) * s->w + d * j + k % d];
+        wino_abs_bound(xp, w, &p, ybp);
+        for (int o = 0; o < s->co; o++)
+            for (int i = 0; i < hp; i++)
+                for (int k = 0; k < d * d; k++)
+                    for (int j = 0; j < wp; j++)
+                        yb[(((size_t)n * s->co + o) * s->h + d * i + k / d) * s->w + d * j + k % d] =
+                            ybp[((size_t)o * hp + i) * pw + k * pitch + j];
+    }
     free(xp);
     free(ybp);
 }
@@ -258,6 +263,89 @@ int om_conv2d_winograd_cases(or_backend *be)
         wino_case c = {1, cis[i], (cis[i] * 7) % 67 + 1, 9, 11, 1, OR_ACT_LEAKY, (int)(i & 1), 1, 0};
         fails += wino_one(be, &c, (int)(i % 3 == 0), "channels");
     }
+    return fails;
+}
+
+/* ConvTranspose2d(ci, co, 4, 2, 1) with bias, through the backend (Winograd on the four output
+ * phases' 3x3 kernels stacked as 4 Co channels, kernels/conv2d_winograd_phases_cpu.c), against
+ * the double-precision reference and the bound of that stacked convolution, interleaved back. */
+static int deconv_one(or_backend *be, int n, int ci, int co, int h, int w, int cached)
+{
+    or_err err;
+    char what[256];
+    snprintf(what, sizeof what, "winograd deconv [%d,%d,%d,%d]*[%d,%d,4,4] s2 p1%s on %s", n, ci, h,
+             w, ci, co, cached ? " cached" : "", be->name);
+    int ho = 2 * h, wo = 2 * w;
+    size_t nx = (size_t)n * ci * h * w, nw = (size_t)ci * co * 16, ny = (size_t)n * co * ho * wo;
+    float scale = 1.0f / sqrtf((float)ci * 4);
+    float *x = om_rand(nx, -1, 1, OR_F32), *wt = om_rand(nw, -scale, scale, OR_F32);
+    float *b = om_rand((size_t)co, -0.5f, 0.5f, OR_F32), *ref = malloc(ny * sizeof(float));
+    float *out = malloc(ny * sizeof(float)), *k3 = malloc((size_t)4 * co * ci * 9 * sizeof(float));
+    double *yb4 = malloc(ny * sizeof(double));
+    or_deconv_shape ds = {n, ci, h, w, co, 4, 4, 2, 2, 1, 1, 1, 1, ho, wo};
+    deconv2d_nchw_f32_naive(x, wt, b, ref, &ds);
+    deconv2d_phase_kernels(wt, ci, co, k3);
+    or_conv_shape cs = {n, ci, h, w, 4 * co, 3, 3, 1, 1, 1, 1, 1, 1, h, w};
+    wino_abs_bound(x, k3, &cs, yb4);
+    or_arena_mark m = or_arena_get_mark(&be->arena);
+    or_tensor tx, tw, tb, ty;
+    void *wmem = NULL;
+    or_deconv2d_params p = or_deconv2d_default();
+    p.stride_h = p.stride_w = 2;
+    p.pad_h = p.pad_w = 1;
+    or_status st = om_put(be, &tx, n, ci, h, w, OR_F32, "x", x, &err);
+    if (!st && cached) {
+        wmem = be->mem_alloc(be, nw * sizeof(float));
+        tw = (or_tensor){ci, co, 4, 4, OR_F32, be, wmem, "w", OR_NCHW, 0};
+        st = or_tensor_upload_f32(&tw, wt, &err);
+    } else if (!st) {
+        st = om_put(be, &tw, ci, co, 4, 4, OR_F32, "w", wt, &err);
+    }
+    if (!st) st = om_put(be, &tb, 1, co, 1, 1, OR_F32, "b", b, &err);
+    if (!st) st = om_put(be, &ty, n, co, ho, wo, OR_F32, "y", NULL, &err);
+    for (int rep = 0; rep <= cached && !st; rep++)
+        st = or_conv_transpose2d(&tx, &tw, &tb, &p, &ty, &err);
+    if (!st) st = or_tensor_download_f32(&ty, out, &err);
+    int fail = st != OR_OK;
+    if (fail)
+        printf("FAIL %s: %s\n", what, err.msg);
+    const double u = ldexp(1.0, -24), k = ci + 18, gamma = k * u / (1 - k * u);
+    double worst = 0;
+    for (int bi = 0; bi < n && !fail; bi++)
+        for (int o = 0; o < co && !fail; o++)
+            for (int oy = 0; oy < ho && !fail; oy++)
+                for (int ox = 0; ox < wo; ox++) {
+                    int q = (oy % 2) * 2 + ox % 2;
+                    size_t i = (((size_t)bi * co + o) * ho + oy) * wo + ox;
+                    double ybar = yb4[(((size_t)bi * 4 * co + q * co + o) * h + oy / 2) * w + ox / 2];
+                    double tol = gamma * (ybar + fabs(b[o])) + 8 * u * (fabs(ref[i]) + 1.0);
+                    double e = fabs((double)out[i] - ref[i]);
+                    if (!(e <= tol)) {
+                        printf("FAIL %s: element %zu is %.9g, reference %.9g: |error| %.3g > "
+                               "bound %.3g\n", what, i, out[i], ref[i], e, tol);
+                        fail = 1;
+                        break;
+                    }
+                    worst = fmax(worst, e / tol);
+                }
+    if (!fail)
+        printf("ok %s: worst |error| / bound %.3f\n", what, worst);
+    or_arena_reset(&be->arena, m);
+    if (wmem)
+        be->mem_free(be, wmem);
+    free(x), free(wt), free(b), free(ref), free(out), free(k3), free(yb4);
+    return fail;
+}
+
+int om_deconv2d_winograd_cases(or_backend *be)
+{
+    tu_seed(43);
+    int fails = 0;
+    fails += deconv_one(be, 1, 8, 1, 1, 1, 0);    /* 1 pixel in, one output channel (Co' = 4) */
+    fails += deconv_one(be, 1, 32, 16, 5, 7, 1);  /* SIGGRAPH17 model8up-like, odd sizes */
+    fails += deconv_one(be, 2, 9, 3, 6, 11, 0);   /* batch 2, odd channels */
+    fails += deconv_one(be, 1, 64, 32, 12, 13, 1);
+    fails += deconv_one(be, 1, 16, 8, 17, 1, 0);  /* 1-pixel-wide strip */
     return fails;
 }
 

@@ -10,5 +10,6 @@
 /* Each returns the number of failed cases and prints one line per case. */
 int om_conv2d_winograd_cases(or_backend *be);
 int om_conv2d_winograd_cache_cases(or_backend *be);
+int om_deconv2d_winograd_cases(or_backend *be);
 
 #endif

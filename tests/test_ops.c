@@ -34,6 +34,12 @@ Test(ops_cpu, conv2d_winograd_cache_follows_the_weight)
     cr_expect_eq(om_conv2d_winograd_cache_cases(be), 0);
 }
 
+/* ConvTranspose2d(4, 2, 1) as one Winograd convolution of its four output phases, same bound */
+Test(ops_cpu, deconv2d_winograd_within_derived_bound, .timeout = 300)
+{
+    cr_expect_eq(om_deconv2d_winograd_cases(be), 0);
+}
+
 Test(ops_cpu, layout_errors_name_the_tensors)
 {
     or_tensor x, y, odd, v;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/deconv_kernels.h"
 #include "kernels/kernels.h"
 #include "backend_cpu_conv.h"
 
@@ -21,7 +22,8 @@
 typedef struct {
     const void *w; /* the weight's data */
     size_t w_bytes;
-    int co, ci;
+    int co, ci;    /* of the Winograd convolution (a transposed one's: 4 Co, Ci) */
+    int deconv;    /* w is a ConvTranspose2d(4, 2, 1) weight [Ci][Co][4][4] */
     float *u;      /* [36][co / 4][ci][4] (conv2d_winograd_weights) */
 } wino_entry;
 
@@ -74,16 +76,42 @@ static int in_arena(const or_arena *a, const void *p)
     return 0;
 }
 
+/* The Winograd convolution behind weight w: a 3x3 one, or (deconv) the four phases of a
+ * ConvTranspose2d(4, 2, 1) stacked as 4 Co output channels. */
+static void wino_dims(const or_tensor *w, int deconv, int *co, int *ci)
+{
+    *co = deconv ? 4 * w->c : w->n;
+    *ci = deconv ? w->n : w->c;
+}
+
+/* u = the transform of w; tmp: 4 Co Ci 9 floats for a transposed convolution's phase kernels. */
+static void make_u(const or_tensor *w, int deconv, float *u, float *tmp)
+{
+    int co, ci;
+    wino_dims(w, deconv, &co, &ci);
+    if (deconv)
+        deconv2d_phase_kernels(w->data, ci, w->c, tmp);
+    conv2d_winograd_weights(deconv ? tmp : (const float *)w->data, co, ci, u);
+}
+
+static size_t phase_kernel_floats(const or_tensor *w, int deconv)
+{
+    return deconv ? (size_t)4 * w->c * w->n * 9 : 0;
+}
+
 /* The cached transform of w, made now if there is room; NULL: transform per call. */
-static const float *cached_u(or_backend *be, const or_tensor *w)
+static const float *cached_u(or_backend *be, const or_tensor *w, int deconv)
 {
     or_cpu_conv_cache *c = be->impl;
     if (!c || in_arena(&be->arena, w->data))
         return NULL;
+    int co, ci;
+    wino_dims(w, deconv, &co, &ci);
     for (int i = 0; i < c->n; i++)
-        if (c->e[i].w == w->data && c->e[i].co == w->n && c->e[i].ci == w->c)
+        if (c->e[i].w == w->data && c->e[i].co == co && c->e[i].ci == ci &&
+            c->e[i].deconv == deconv)
             return c->e[i].u;
-    size_t bytes = conv2d_winograd_weight_floats(w->n, w->c) * sizeof(float);
+    size_t bytes = conv2d_winograd_weight_floats(co, ci) * sizeof(float);
     if (c->bytes + bytes > WINO_CACHE_MAX)
         return NULL;
     if (c->n == c->cap) {
@@ -95,10 +123,15 @@ static const float *cached_u(or_backend *be, const or_tensor *w)
         c->cap = cap;
     }
     float *u = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-    if (!u)
+    float *tmp = deconv ? malloc(phase_kernel_floats(w, deconv) * sizeof(float)) : NULL;
+    if (!u || (deconv && !tmp)) {
+        free(u);
+        free(tmp);
         return NULL;
-    conv2d_winograd_weights(w->data, w->n, w->c, u);
-    c->e[c->n++] = (wino_entry){w->data, or_nbytes(w), w->n, w->c, u};
+    }
+    make_u(w, deconv, u, tmp);
+    free(tmp);
+    c->e[c->n++] = (wino_entry){w->data, or_nbytes(w), co, ci, deconv, u};
     c->bytes += bytes;
     return u;
 }
@@ -119,7 +152,7 @@ int or_cpu_conv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *
     if (x->layout != OR_NCHW || !(dilated || conv2d_winograd_applies(s)) || !be->impl)
         return 0;
     int threads = omp_get_max_threads();
-    const float *u = cached_u(be, w);
+    const float *u = cached_u(be, w, 0);
     size_t u_bytes = u ? 0 : conv2d_winograd_weight_floats(s->co, s->ci) * sizeof(float);
     size_t u_off = (u_bytes + 255) & ~(size_t)255;
     size_t bytes = u_off + (dilated ? conv2d_winograd_dilated_scratch_bytes(s, threads)
@@ -131,7 +164,7 @@ int or_cpu_conv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *
     *st = or_arena_alloc(&be->arena, bytes, &scratch, err);
     if (*st == OR_OK) {
         if (!u) {
-            conv2d_winograd_weights(w->data, s->co, s->ci, scratch);
+            make_u(w, 0, scratch, NULL);
             u = scratch;
         }
         float *rest = (float *)((char *)scratch + u_off);
@@ -139,6 +172,35 @@ int or_cpu_conv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *
             conv2d_winograd_dilated_f32(x->data, u, y->data, s, ep, threads, rest);
         else
             conv2d_winograd_f32(x->data, u, y->data, s, ep, threads, rest);
+    }
+    or_arena_reset(&be->arena, m);
+    return 1;
+}
+
+int or_cpu_deconv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *w,
+                             const or_deconv_shape *s, or_tensor *y, or_status *st, or_err *err)
+{
+    if (x->layout != OR_NCHW || !deconv2d_winograd_applies(s) || !be->impl)
+        return 0;
+    int threads = omp_get_max_threads(), co = 4 * s->co;
+    const float *u = cached_u(be, w, 1);
+    size_t u_bytes = u ? 0 : (conv2d_winograd_weight_floats(co, s->ci) +
+                              phase_kernel_floats(w, 1)) * sizeof(float);
+    size_t u_off = (u_bytes + 255) & ~(size_t)255;
+    size_t bytes = u_off + deconv2d_winograd_scratch_bytes(s, threads);
+    if (bytes > OR_CPU_CONV_SCRATCH_BUDGET)
+        return 0;
+    or_arena_mark m = or_arena_get_mark(&be->arena);
+    void *scratch = NULL;
+    *st = or_arena_alloc(&be->arena, bytes, &scratch, err);
+    if (*st == OR_OK) {
+        if (!u) {
+            float *uu = scratch;
+            make_u(w, 1, uu, uu + conv2d_winograd_weight_floats(co, s->ci));
+            u = uu;
+        }
+        deconv2d_winograd_f32(x->data, u, y->data, s, threads,
+                              (float *)((char *)scratch + u_off));
     }
     or_arena_reset(&be->arena, m);
     return 1;

@@ -1,8 +1,9 @@
 /* backend_cpu_conv.h: the CPU backend's Winograd convolutions and their weight cache
- * (backend_cpu_conv.c). Core-internal: only backend_cpu.c includes it. */
+ * (backend_cpu_conv.c). Core-internal: backend_cpu.c and backend_cpu_deconv.c include it. */
 #ifndef OR_BACKEND_CPU_CONV_H
 #define OR_BACKEND_CPU_CONV_H
 
+#include "kernels/deconv_kernels.h"
 #include "kernels/kernels.h"
 #include "backend.h"
 
@@ -22,5 +23,10 @@ void or_cpu_conv_cache_forget_alloc(or_cpu_conv_cache *c, void *base);
 int or_cpu_conv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *w,
                            const or_conv_shape *s, const or_epilogue_f32 *ep, or_tensor *y,
                            or_status *st, or_err *err);
+
+/* y = conv_transpose2d(x, w) without bias or epilogue by Winograd, for ConvTranspose2d(4, 2, 1)
+ * (kernels/conv2d_winograd_phases_cpu.c), as above: 1 and *st, or 0 (the gemm path). */
+int or_cpu_deconv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *w,
+                             const or_deconv_shape *s, or_tensor *y, or_status *st, or_err *err);
 
 #endif
