@@ -65,16 +65,22 @@ OR_HD double color_lab_finv(double f)
     return f > 0.2068966 ? f * f * f : (f - 16.0 / 116.0) / 7.787;
 }
 
-OR_HD void color_rgb_to_lab_px(double r, double g, double b, double out[3])
+/* Lab of linear RGB (after color_srgb_to_linear). */
+OR_HD void color_linear_rgb_to_lab_px(double r, double g, double b, double out[3])
 {
     const double m[9] = OR_XYZ_FROM_RGB;
-    r = color_srgb_to_linear(r), g = color_srgb_to_linear(g), b = color_srgb_to_linear(b);
     double fx = color_lab_f((m[0] * r + m[1] * g + m[2] * b) / OR_LAB_WX);
     double fy = color_lab_f((m[3] * r + m[4] * g + m[5] * b) / OR_LAB_WY);
     double fz = color_lab_f((m[6] * r + m[7] * g + m[8] * b) / OR_LAB_WZ);
     out[0] = 116.0 * fy - 16.0;
     out[1] = 500.0 * (fx - fy);
     out[2] = 200.0 * (fy - fz);
+}
+
+OR_HD void color_rgb_to_lab_px(double r, double g, double b, double out[3])
+{
+    color_linear_rgb_to_lab_px(color_srgb_to_linear(r), color_srgb_to_linear(g),
+                               color_srgb_to_linear(b), out);
 }
 
 /* minv: color_inv3(OR_XYZ_FROM_RGB), computed once by the caller. */
