@@ -10,8 +10,8 @@
  * and k * (1.0f / 255.0f) (video frames, runtime/io/video_read.c), which differ in the last
  * bit for some k.  A value found here gets exactly color_srgb_to_linear's result for it (the
  * same double computed once); any other value is computed.  rgb_to_lab of a decoded frame
- * then costs 3 cbrt per pixel instead of 3 pow + 3 cbrt (docs/perf.md, "CPU part of a
- * restore"). */
+ * then costs 3 cbrt per pixel instead of 3 pow + 3 cbrt, rgb_to_l 1 cbrt (docs/perf.md, "CPU
+ * part of a restore"). */
 typedef struct {
     float in[2][256];
     double lin[2][256];
@@ -47,7 +47,8 @@ void color_convert_nchw_f32(int kind, const float *x, float *y, int n, size_t hw
     double minv[9];
     color_inv3(m, minv);
     srgb8_table t;
-    if (kind == OR_COLOR_RGB2LAB)
+    int from_rgb = kind == OR_COLOR_RGB2LAB || kind == OR_COLOR_RGB2L;
+    if (from_rgb)
         srgb8_table_init(&t);
     for (int b = 0; b < n; b++) {
         const float *xb = x + (size_t)b * 3 * hw;
@@ -55,10 +56,13 @@ void color_convert_nchw_f32(int kind, const float *x, float *y, int n, size_t hw
 #pragma omp parallel for schedule(static)
         for (long long i = 0; i < (long long)hw; i++) {
             double out[3];
-            if (kind == OR_COLOR_RGB2LAB) {
-                color_linear_rgb_to_lab_px(srgb8_to_linear(&t, xb[i]),
-                                           srgb8_to_linear(&t, xb[hw + i]),
-                                           srgb8_to_linear(&t, xb[2 * hw + i]), out);
+            if (from_rgb) {
+                double r = srgb8_to_linear(&t, xb[i]), g = srgb8_to_linear(&t, xb[hw + i]),
+                       bl = srgb8_to_linear(&t, xb[2 * hw + i]);
+                if (kind == OR_COLOR_RGB2L)
+                    color_linear_rgb_to_l_px(r, g, bl, out);
+                else
+                    color_linear_rgb_to_lab_px(r, g, bl, out);
             } else {
                 double in[3] = {xb[i], xb[hw + i], xb[2 * hw + i]};
                 color_convert_px(kind, in, minv, out);

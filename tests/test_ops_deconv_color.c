@@ -38,7 +38,8 @@ Test(color_cpu, errors_name_the_tensors)
     cr_expect_eq(or_yuv_to_rgb(&x, &x, &err), OR_OK, "in place is allowed: %s", err.msg);
 }
 
-/* rgb_to_lab takes the sRGB curve of 8-bit sample values from a table (kernels/color_cpu.c):
+/* rgb_to_lab (and rgb_to_l) take the sRGB curve of 8-bit sample values from a table
+ * (kernels/color_cpu.c):
  * bit for bit the formula's result for both ways a sample decodes (k / 255.0f and
  * k * (1.0f / 255.0f)), their neighbours one ulp away (computed, not looked up), 16-bit
  * values, 0, 1, out-of-range values and NaN. */
@@ -75,7 +76,19 @@ Test(color_cpu, rgb_to_lab_8bit_table_is_exact)
         }
     }
     cr_expect_eq(bad, 0, "%d values differ from the formula's", bad);
-    free(x), free(y);
+    /* rgb_to_l: the same L, bit for bit, a = b = 0 */
+    float *l = malloc(3 * N * sizeof(float));
+    cr_assert(l);
+    color_convert_nchw_f32(OR_COLOR_RGB2L, x, l, 1, N);
+    bad = 0;
+    for (int i = 0; i < N; i++)
+        if ((memcmp(&l[i], &y[i], sizeof(float)) && !(isnan(l[i]) && isnan(y[i]))) ||
+            l[N + i] != 0.0f || l[2 * N + i] != 0.0f)
+            if (bad++ < 5)
+                cr_log_error("rgb_to_l pixel %d: %.9g %g %g, rgb_to_lab's L %.9g", i, l[i],
+                             l[N + i], l[2 * N + i], y[i]);
+    cr_expect_eq(bad, 0, "rgb_to_l: %d pixels differ from rgb_to_lab's L", bad);
+    free(x), free(y), free(l);
 }
 
 TestSuite(deconv_cpu, .init = om_open, .fini = om_close);
