@@ -303,6 +303,7 @@ COLOR_TRAMPOLINE(rgb_to_lab)
 COLOR_TRAMPOLINE(lab_to_rgb)
 COLOR_TRAMPOLINE(rgb_to_yuv)
 COLOR_TRAMPOLINE(yuv_to_rgb)
+COLOR_TRAMPOLINE(rgb_to_l)
 
 static or_status p_self_attention(or_backend *be, const or_tensor *x, const or_tensor *wq,
                                   const or_tensor *wk, const or_tensor *wv, float gamma,
@@ -441,6 +442,7 @@ or_status bench_prof_attach(or_backend *be, bench_profile *p, int count_only, or
         WRAP(P.color, f->color, lab_to_rgb, p_lab_to_rgb);
         WRAP(P.color, f->color, rgb_to_yuv, p_rgb_to_yuv);
         WRAP(P.color, f->color, yuv_to_rgb, p_yuv_to_rgb);
+        WRAP(P.color, f->color, rgb_to_l, p_rgb_to_l);
         be->fam.color = &P.color;
     }
     if (f->attention || count_only) {

@@ -44,6 +44,7 @@ struct bench_workload {
     "body_blocks=3,4,6,3 enc_widths=4,8,16,32 dec_widths=48,48,42,18 attn_block=1 "           \
     "y_range=-3,3"
 #define ZHANG_TINY "arch=siggraph17 in_ch=4 width=4 classes=529"
+#define ECCV_TINY "arch=eccv16 in_ch=1 width=4 classes=313"
 #define RRDB_TINY                                                                             \
     "arch=rrdbnet naming=real-esrgan num_in_ch=3 num_out_ch=3 num_feat=8 num_grow_ch=4 "     \
     "num_block=1 num_upconv=2 pixel_unshuffle=1 scale=4"
@@ -70,6 +71,8 @@ static const bench_workload workloads[] = {
      "whole pipeline (network at 256x256, automatic: no hints)", 0, 0, 0, 0, 0, 0},
     {"colorize", "siggraph17-net", "siggraph17", K_NET, 256, 256, 32, 32, ZHANG_TINY,
      "network alone", 0, 0, 0, 0, 0, 0},
+    {"colorize", "eccv16-net", "eccv16", K_NET, 256, 256, 32, 32, ECCV_TINY, "network alone", 0,
+     0, 0, 0, 0, 0},
     {"upscale", "realesrgan-x4plus", "realesrgan-x4plus", K_NET, 480, 270, 24, 16, RRDB_TINY,
      "network alone, 480x270 -> 1920x1080", 0, 0, 0, 0, 0, 0},
     {"upscale", "realesr-general-x4v3", "realesr-general-x4v3", K_NET, 480, 270, 24, 16,

@@ -65,16 +65,38 @@ OR_HD double color_lab_finv(double f)
     return f > 0.2068966 ? f * f * f : (f - 16.0 / 116.0) / 7.787;
 }
 
-OR_HD void color_rgb_to_lab_px(double r, double g, double b, double out[3])
+/* f(Y / white) of linear RGB: L = 116 fy - 16 (one expression for rgb_to_lab and rgb_to_l,
+ * so their L are the same bits). */
+OR_HD double color_lab_fy(double r, double g, double b)
 {
     const double m[9] = OR_XYZ_FROM_RGB;
-    r = color_srgb_to_linear(r), g = color_srgb_to_linear(g), b = color_srgb_to_linear(b);
+    return color_lab_f((m[3] * r + m[4] * g + m[5] * b) / OR_LAB_WY);
+}
+
+/* Lab of linear RGB (after color_srgb_to_linear). */
+OR_HD void color_linear_rgb_to_lab_px(double r, double g, double b, double out[3])
+{
+    const double m[9] = OR_XYZ_FROM_RGB;
     double fx = color_lab_f((m[0] * r + m[1] * g + m[2] * b) / OR_LAB_WX);
-    double fy = color_lab_f((m[3] * r + m[4] * g + m[5] * b) / OR_LAB_WY);
+    double fy = color_lab_fy(r, g, b);
     double fz = color_lab_f((m[6] * r + m[7] * g + m[8] * b) / OR_LAB_WZ);
     out[0] = 116.0 * fy - 16.0;
     out[1] = 500.0 * (fx - fy);
     out[2] = 200.0 * (fy - fz);
+}
+
+OR_HD void color_rgb_to_lab_px(double r, double g, double b, double out[3])
+{
+    color_linear_rgb_to_lab_px(color_srgb_to_linear(r), color_srgb_to_linear(g),
+                               color_srgb_to_linear(b), out);
+}
+
+/* L of Lab of linear RGB, a = b = 0 (rgb_to_l: one cube root instead of three). */
+OR_HD void color_linear_rgb_to_l_px(double r, double g, double b, double out[3])
+{
+    out[0] = 116.0 * color_lab_fy(r, g, b) - 16.0;
+    out[1] = 0.0;
+    out[2] = 0.0;
 }
 
 /* minv: color_inv3(OR_XYZ_FROM_RGB), computed once by the caller. */
@@ -107,8 +129,8 @@ OR_HD void color_yuv_to_rgb_px(double y, double u, double v, double out[3])
     out[2] = y + 2.032 * (u - 0.5);
 }
 
-/* Conversion kinds, in the order of struct or_ops_color. */
-enum { OR_COLOR_RGB2LAB = 0, OR_COLOR_LAB2RGB, OR_COLOR_RGB2YUV, OR_COLOR_YUV2RGB };
+/* Conversion kinds, in the order of struct or_ops_color's conversions. */
+enum { OR_COLOR_RGB2LAB = 0, OR_COLOR_LAB2RGB, OR_COLOR_RGB2YUV, OR_COLOR_YUV2RGB, OR_COLOR_RGB2L };
 
 OR_HD void color_convert_px(int kind, const double in[3], const double minv[9], double out[3])
 {
@@ -116,6 +138,10 @@ OR_HD void color_convert_px(int kind, const double in[3], const double minv[9], 
     case OR_COLOR_RGB2LAB: color_rgb_to_lab_px(in[0], in[1], in[2], out); break;
     case OR_COLOR_LAB2RGB: color_lab_to_rgb_px(in[0], in[1], in[2], minv, out); break;
     case OR_COLOR_RGB2YUV: color_rgb_to_yuv_px(in[0], in[1], in[2], out); break;
+    case OR_COLOR_RGB2L:
+        color_linear_rgb_to_l_px(color_srgb_to_linear(in[0]), color_srgb_to_linear(in[1]),
+                                 color_srgb_to_linear(in[2]), out);
+        break;
     default: color_yuv_to_rgb_px(in[0], in[1], in[2], out); break;
     }
 }

@@ -35,6 +35,12 @@ static void ref_rgb2lab(const double *in, double *out)
     out[0] = 116 * f[1] - 16, out[1] = 500 * (f[0] - f[1]), out[2] = 200 * (f[1] - f[2]);
 }
 
+static void ref_rgb2l(const double *in, double *out)
+{
+    ref_rgb2lab(in, out);
+    out[1] = out[2] = 0;
+}
+
 static void ref_lab2rgb(const double *in, double *out)
 {
     double f[3], xyz[3];
@@ -79,6 +85,7 @@ static const struct {
     {"lab_to_rgb", or_lab_to_rgb, ref_lab2rgb, {0, -110, -110}, {100, 110, 110}},
     {"rgb_to_yuv", or_rgb_to_yuv, ref_rgb2yuv, {0, 0, 0}, {1, 1, 1}},
     {"yuv_to_rgb", or_yuv_to_rgb, ref_yuv2rgb, {0, 0, 0}, {1, 1, 1}},
+    {"rgb_to_l", or_rgb_to_l, ref_rgb2l, {0, 0, 0}, {1, 1, 1}},
 };
 
 /* Runs op on host planes x [n,3,h,w] and compares with ref; in_place: y is x. */

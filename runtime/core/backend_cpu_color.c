@@ -17,6 +17,10 @@ static or_status rgb_to_lab(or_backend *be, const or_tensor *x, or_tensor *y, or
 {
     return convert(OR_COLOR_RGB2LAB, x, y);
 }
+static or_status rgb_to_l(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
+{
+    return convert(OR_COLOR_RGB2L, x, y);
+}
 static or_status lab_to_rgb(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
 {
     return convert(OR_COLOR_LAB2RGB, x, y);
@@ -38,4 +42,4 @@ static or_status class_to_ab(or_backend *be, const or_tensor *z, const or_tensor
 }
 
 const struct or_ops_color or_ops_color_cpu = {rgb_to_lab, lab_to_rgb, rgb_to_yuv, yuv_to_rgb,
-                                              class_to_ab};
+                                              class_to_ab, rgb_to_l};

@@ -23,6 +23,10 @@ or_status rgb_to_lab(or_backend *be, const or_tensor *x, or_tensor *y, or_err *e
 {
     return convert(be, OR_COLOR_RGB2LAB, x, y, err);
 }
+or_status rgb_to_l(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
+{
+    return convert(be, OR_COLOR_RGB2L, x, y, err);
+}
 or_status lab_to_rgb(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err)
 {
     return convert(be, OR_COLOR_LAB2RGB, x, y, err);
@@ -49,4 +53,4 @@ or_status class_to_ab(or_backend *be, const or_tensor *z, const or_tensor *w, fl
 } // namespace
 
 extern "C" const struct or_ops_color or_ops_color_cuda = {rgb_to_lab, lab_to_rgb, rgb_to_yuv,
-                                                          yuv_to_rgb, class_to_ab};
+                                                          yuv_to_rgb, class_to_ab, rgb_to_l};

@@ -50,7 +50,7 @@ static color_fn slot(const or_backend *be, int which)
     const struct or_ops_color *t = be->fam.color;
     if (!t)
         return NULL;
-    color_fn fns[4] = {t->rgb_to_lab, t->lab_to_rgb, t->rgb_to_yuv, t->yuv_to_rgb};
+    color_fn fns[5] = {t->rgb_to_lab, t->lab_to_rgb, t->rgb_to_yuv, t->yuv_to_rgb, t->rgb_to_l};
     return fns[which];
 }
 
@@ -66,6 +66,11 @@ static or_status run(const char *op, int which, const or_tensor *x, or_tensor *y
 or_status or_rgb_to_lab(const or_tensor *x, or_tensor *y, or_err *err)
 {
     return run("rgb_to_lab", 0, x, y, err);
+}
+
+or_status or_rgb_to_l(const or_tensor *x, or_tensor *y, or_err *err)
+{
+    return run("rgb_to_l", 4, x, y, err);
 }
 
 or_status or_lab_to_rgb(const or_tensor *x, or_tensor *y, or_err *err)

@@ -14,6 +14,9 @@ extern "C" {
 or_status or_rgb_to_lab(const or_tensor *x, or_tensor *y, or_err *err);
 /* CIE L*a*b* -> sRGB as skimage.color.lab2rgb (negative z clipped, result clipped to [0,1]). */
 or_status or_lab_to_rgb(const or_tensor *x, or_tensor *y, or_err *err);
+/* The L of or_rgb_to_lab (the same bits), with a = b = 0: for a caller that replaces a and b
+ * (Zhang's recombine), one cube root per pixel instead of three. */
+or_status or_rgb_to_l(const or_tensor *x, or_tensor *y, or_err *err);
 /* RGB in [0,1] -> YUV as OpenCV's COLOR_RGB2YUV on float images:
  * Y = 0.299R + 0.587G + 0.114B, U = 0.492(B-Y) + 0.5, V = 0.877(R-Y) + 0.5. */
 or_status or_rgb_to_yuv(const or_tensor *x, or_tensor *y, or_err *err);
@@ -37,6 +40,7 @@ struct or_ops_color {
     or_status (*yuv_to_rgb)(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err);
     or_status (*class_to_ab)(or_backend *be, const or_tensor *z, const or_tensor *w, float T,
                              float scale, or_tensor *y, or_err *err);
+    or_status (*rgb_to_l)(or_backend *be, const or_tensor *x, or_tensor *y, or_err *err);
 };
 
 #ifdef __cplusplus

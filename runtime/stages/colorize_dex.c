@@ -347,7 +347,7 @@ static or_status recombine(or_net *net, const float *rgb_full, int w, int h, con
     or_tensor lab, abv, abw;
     OR_TRY(or_tensor_alloc(be, &lab, 1, 3, h, w, OR_F32, "lab", err));
     OR_TRY(or_tensor_upload_f32(&lab, rgb_full, err));
-    OR_TRY(or_rgb_to_lab(&lab, &lab, err));
+    OR_TRY(or_rgb_to_l(&lab, &lab, err)); /* a and b are replaced below */
     OR_TRY(or_tensor_alloc(be, &abw, 1, 2, dh, dw, OR_F32, "ab working", err));
     OR_TRY(or_tensor_upload_f32(&abw, ab, err));
     OR_TRY(or_tensor_channels(&lab, 1, 2, &abv, err));

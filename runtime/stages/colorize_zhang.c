@@ -164,7 +164,7 @@ or_status or_zhang_run_net(or_net *net, const float *rgb_rs, const float *hints,
     or_tensor lab, x, xv, lv, hv, ht;
     OR_TRY(or_tensor_alloc(be, &lab, 1, 3, s, s, OR_F32, "lab 256", err));
     OR_TRY(or_tensor_upload_f32(&lab, rgb_rs, err));
-    OR_TRY(or_rgb_to_lab(&lab, &lab, err));
+    OR_TRY(or_rgb_to_l(&lab, &lab, err)); /* only L goes to the network */
     OR_TRY(or_tensor_alloc(be, &x, 1, net->in_ch, s, s, net->dtype, "network input", err));
     OR_TRY(or_tensor_channels(&lab, 0, 1, &lv, err));
     OR_TRY(or_tensor_channels(&x, 0, 1, &xv, err));
@@ -188,7 +188,7 @@ or_status or_zhang_recombine(or_net *net, const or_tensor *ab256, int w, int h, 
     or_tensor lab, abv, abn;
     OR_TRY(or_tensor_alloc(be, &lab, 1, 3, h, w, OR_F32, "lab", err));
     OR_TRY(or_tensor_upload_f32(&lab, rgb, err));
-    OR_TRY(or_rgb_to_lab(&lab, &lab, err));
+    OR_TRY(or_rgb_to_l(&lab, &lab, err)); /* a and b are replaced below */
     OR_TRY(or_tensor_channels(&lab, 1, 2, &abv, err));
     if (w == ZH_NET_SIDE && h == ZH_NET_SIDE) {
         OR_TRY(copy_into(ab256, &abv, err));
