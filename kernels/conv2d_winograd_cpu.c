@@ -45,8 +45,9 @@
 /* A transformed weight U above WINO_U_BIG (36 Co Ci floats: SIGGRAPH17's 512-channel layers hold
  * 38 MB) no longer stays in cache between blocks, so each block streams it again: there blocks
  * are wider (WINO_VP_BIG_BYTES / Ci / 4 tiles; the GEMM then takes Ci in chunks so that a
- * chunk of V stays in L1), and where that leaves fewer blocks than threads, Co is split among them
- * instead of the tiles, each block streaming its share of U once. */
+ * chunk of V stays in L1, at least WINO_KC_MIN rows so that M is revisited few times), and where
+ * that leaves fewer than two blocks per thread, Co is split among them (in ranges of at least
+ * WINO_CO_CHUNK_MIN) instead of the tiles, each block streaming its share of U once. */
 #define WINO_U_BIG ((size_t)2 << 20)
 #define WINO_VP_BIG_BYTES (128 << 10)
 #define WINO_CO_CHUNK_MIN 32
