@@ -19,6 +19,7 @@ suggestions are then the same at every pixel, and distinct).
 
 usage: test_studio_browser.py OPRESTORE_GPU OPRESTORE_CONVERT SOURCE_DIR OUT_DIR
 """
+import base64
 import json
 import os
 import shutil
@@ -121,6 +122,14 @@ def rgb2lab(rgb):
 
 
 # the preview's mean colour in a window around photo pixel (x, y), read in the page
+JS_DROP = """
+const [b64, name] = arguments;
+const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const dt = new DataTransfer();
+dt.items.add(new File([bytes], name, {type: 'image/png'}));
+document.body.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+"""
+
 JS_MEAN = """
 const [x, y, r] = arguments;
 const img = document.getElementById('preview');
@@ -133,6 +142,93 @@ for (let i = 0; i < d.length; i += 4) { s[0] += d[i]; s[1] += d[i + 1]; s[2] += 
 const n = d.length / 4;
 return [s[0] / n / 255, s[1] / n / 255, s[2] / n / 255];
 """
+
+
+def gen_of(preview):
+    return int(preview.get_attribute("data-gen") or 0)
+
+
+def wait_new_preview(driver, wait, preview, gen_before):
+    wait.until(lambda d: gen_of(preview) > gen_before and
+               "ready" in d.find_element(By.ID, "status").text)
+
+
+def ab_distance(driver, px, py, target):
+    lab = rgb2lab(np.array(driver.execute_script(JS_MEAN, px, py, 3)))
+    return float(np.hypot(*(lab[1:] - target[1:])))
+
+
+def canvas_offset(canvas, px, py, w=320, h=240):
+    cw, ch = canvas.size["width"], canvas.size["height"]
+    return (px + 0.5) / w * cw - cw / 2, (py + 0.5) / h * ch - ch / 2
+
+
+def edits_after_pick(driver, wait, preview, canvas, target, d0, d1, tmp):
+    """Undo, redo, dragging the hint, a hints file and a photo dropped on the page: each
+    re-runs the network, and the preview near the hint moves as the edit says.  The hint-pass
+    network (hint_pass_model) colours only where hints are, so without a hint a place stays
+    gray (distance d0 to the chosen colour) and with one it is at d1."""
+    back = d1 + 0.5 * (d0 - d1)  # at least half way back to the no-hint preview
+    g = gen_of(preview)
+    driver.find_element(By.ID, "undo").click()
+    wait_new_preview(driver, wait, preview, g)
+    du = ab_distance(driver, 96, 96, target)
+    g = gen_of(preview)
+    driver.find_element(By.ID, "redo").click()
+    wait_new_preview(driver, wait, preview, g)
+    dr = ab_distance(driver, 96, 96, target)
+    print("undo: ab distance %.1f (before the pick %.1f); redo: %.1f" % (du, d0, dr))
+    if not (du > back and dr < 0.75 * d0):
+        print("FAILED: undo/redo did not take the preview back and forth")
+        return 1
+
+    # drag the hint from (96, 96) to (224, 150)
+    dn0 = ab_distance(driver, 224, 150, target)
+    ox, oy = canvas_offset(canvas, 96, 96)
+    nx, ny = canvas_offset(canvas, 224, 150)
+    g = gen_of(preview)
+    ActionChains(driver).move_to_element_with_offset(canvas, ox, oy).click_and_hold() \
+        .move_by_offset((nx - ox) / 2, (ny - oy) / 2).move_by_offset((nx - ox) / 2, (ny - oy) / 2) \
+        .release().perform()
+    wait_new_preview(driver, wait, preview, g)
+    wait.until(lambda d: ab_distance(d, 224, 150, target) < 0.75 * dn0)
+    dold, dnew = ab_distance(driver, 96, 96, target), ab_distance(driver, 224, 150, target)
+    print("drag to (224, 150): there %.1f -> %.1f, at (96, 96) now %.1f" % (dn0, dnew, dold))
+    if not (dold > back and dnew < 0.75 * dn0):
+        print("FAILED: dragging the hint did not move the colour with it")
+        return 1
+
+    # a hints file in the CLI's --hints format, loaded through the page's file input
+    blue = rgb2lab([0x20 / 255, 0x60 / 255, 0xc0 / 255])
+    db0 = ab_distance(driver, 160, 60, blue)
+    path = os.path.join(tmp, "loaded-hints.json")
+    with open(path, "w") as f:
+        json.dump([{"x": 160, "y": 60, "color": "#2060C0"}], f)
+    g = gen_of(preview)
+    driver.find_element(By.ID, "hints-file").send_keys(path)
+    wait_new_preview(driver, wait, preview, g)
+    wait.until(lambda d: ab_distance(d, 160, 60, blue) < 0.75 * db0)
+    db1 = ab_distance(driver, 160, 60, blue)
+    dgone = ab_distance(driver, 224, 150, target)
+    print("hints file: (160, 60) ab distance to #2060c0 %.1f -> %.1f; the dragged hint, replaced, "
+          "%.1f" % (db0, db1, dgone))
+    if not (db1 < 0.75 * db0 and dgone > back):
+        print("FAILED: the loaded hints file did not replace the hints")
+        return 1
+
+    # a photo dropped on the page (a synthetic drop of a 200x150 PNG, as a file manager's)
+    photo = os.path.join(tmp, "dropped.png")
+    gray_photo(photo, 200, 150)
+    with open(photo, "rb") as f:
+        data = base64.b64encode(f.read()).decode()
+    g = gen_of(preview)
+    driver.execute_script(JS_DROP, data, "dropped.png")
+    wait.until(lambda d: d.find_element(By.ID, "under").get_attribute("naturalWidth") == "200")
+    wait.until(lambda d: gen_of(preview) != g and "ready" in d.find_element(By.ID, "status").text)
+    wait.until(lambda d: preview.get_attribute("naturalWidth") == "200")
+    print("dropped photo: shown at %sx%s" % (preview.get_attribute("naturalWidth"),
+                                             preview.get_attribute("naturalHeight")))
+    return 0
 
 
 def main():
@@ -211,7 +307,7 @@ def main():
         if not ok:
             print("FAILED: the preview did not move towards the chosen colour")
             return 1
-        return 0
+        return edits_after_pick(driver, wait, preview, canvas, target, d0, d1, tmp)
     finally:
         if driver:
             driver.quit()
