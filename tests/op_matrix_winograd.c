@@ -170,6 +170,32 @@ static const wino_case wino_cases[] = {
     {1, 12, 7, 9, 12, 3, OR_ACT_PRELU, 0, 1, 3},    /* dilation 3: 9 phases of 3x4 */
 };
 
+/* The weight tensor [n,c,kh,kw]: cached, in backend memory outside the arena (as a network's,
+ * transformed once and kept; *wmem to free), else in the arena (transformed per call). */
+static or_status put_weight(or_backend *be, or_tensor *tw, int n, int c, int k, const float *w,
+                            int cached, void **wmem, or_err *err)
+{
+    if (!cached)
+        return om_put(be, tw, n, c, k, k, OR_F32, "w", w, err);
+    *wmem = be->mem_alloc(be, (size_t)n * c * k * k * sizeof(float));
+    *tw = (or_tensor){n, c, k, k, OR_F32, be, *wmem, "w", OR_NCHW, 0};
+    return or_tensor_upload_f32(tw, w, err);
+}
+
+/* Element i within its bound tol (else one FAIL line); *worst: the largest |error| / tol. */
+static int within_bound(const char *what, size_t i, float out, float ref, double tol,
+                        double *worst)
+{
+    double e = fabs((double)out - ref);
+    if (!(e <= tol)) {
+        printf("FAIL %s: element %zu is %.9g, reference %.9g: |error| %.3g > bound %.3g\n", what,
+               i, out, ref, e, tol);
+        return 0;
+    }
+    *worst = fmax(*worst, e / tol);
+    return 1;
+}
+
 /* One case; cached: the weight lives in backend memory outside the arena (as a network's,
  * transformed once and cached), else in the arena (transformed per call). */
 static int wino_one(or_backend *be, const wino_case *c, int cached, const char *tag)
@@ -207,13 +233,7 @@ static int wino_one(or_backend *be, const wino_case *c, int cached, const char *
     p.ep.res_scale = 0.2f;
     void *wmem = NULL;
     or_status st = om_put(be, &tx, c->n, c->ci, c->h, c->w, OR_F32, "x", x, &err);
-    if (!st && cached) {
-        wmem = be->mem_alloc(be, nw * sizeof(float));
-        tw = (or_tensor){c->co, c->ci, 3, 3, OR_F32, be, wmem, "w", OR_NCHW, 0};
-        st = or_tensor_upload_f32(&tw, w, &err);
-    } else if (!st) {
-        st = om_put(be, &tw, c->co, c->ci, 3, 3, OR_F32, "w", w, &err);
-    }
+    if (!st) st = put_weight(be, &tw, c->co, c->ci, 3, w, cached, &wmem, &err);
     if (!st) st = om_put(be, &tb, 1, c->co, 1, 1, OR_F32, "b", b, &err);
     if (!st) st = om_put(be, &tp, 1, c->co, 1, 1, OR_F32, "prelu", pr, &err);
     if (!st) st = om_put(be, &tr, c->n, c->co, ho, wo, OR_F32, "residual", res, &err);
@@ -232,13 +252,7 @@ static int wino_one(or_backend *be, const wino_case *c, int cached, const char *
         double rs = c->residual ? 0.2 : 1.0;
         double tol = rs * gamma * (yb[i] + (c->bias ? fabs(b[ch]) : 0.0)) +
                      8 * u * (fabs(ref[i]) + (c->residual ? fabs(res[i]) : 0.0) + 1.0);
-        double e = fabs((double)out[i] - ref[i]);
-        if (!(e <= tol)) {
-            printf("FAIL %s: element %zu is %.9g, reference %.9g: |error| %.3g > bound %.3g\n",
-                   what, i, out[i], ref[i], e, tol);
-            fail = 1;
-        }
-        worst = fmax(worst, e / tol);
+        fail = !within_bound(what, i, out[i], ref[i], tol, &worst);
     }
     if (!fail)
         printf("ok %s: worst |error| / bound %.3f\n", what, worst);
@@ -294,13 +308,7 @@ static int deconv_one(or_backend *be, int n, int ci, int co, int h, int w, int c
     p.stride_h = p.stride_w = 2;
     p.pad_h = p.pad_w = 1;
     or_status st = om_put(be, &tx, n, ci, h, w, OR_F32, "x", x, &err);
-    if (!st && cached) {
-        wmem = be->mem_alloc(be, nw * sizeof(float));
-        tw = (or_tensor){ci, co, 4, 4, OR_F32, be, wmem, "w", OR_NCHW, 0};
-        st = or_tensor_upload_f32(&tw, wt, &err);
-    } else if (!st) {
-        st = om_put(be, &tw, ci, co, 4, 4, OR_F32, "w", wt, &err);
-    }
+    if (!st) st = put_weight(be, &tw, ci, co, 4, wt, cached, &wmem, &err);
     if (!st) st = om_put(be, &tb, 1, co, 1, 1, OR_F32, "b", b, &err);
     if (!st) st = om_put(be, &ty, n, co, ho, wo, OR_F32, "y", NULL, &err);
     for (int rep = 0; rep <= cached && !st; rep++)
@@ -319,14 +327,10 @@ static int deconv_one(or_backend *be, int n, int ci, int co, int h, int w, int c
                     size_t i = (((size_t)bi * co + o) * ho + oy) * wo + ox;
                     double ybar = yb4[(((size_t)bi * 4 * co + q * co + o) * h + oy / 2) * w + ox / 2];
                     double tol = gamma * (ybar + fabs(b[o])) + 8 * u * (fabs(ref[i]) + 1.0);
-                    double e = fabs((double)out[i] - ref[i]);
-                    if (!(e <= tol)) {
-                        printf("FAIL %s: element %zu is %.9g, reference %.9g: |error| %.3g > "
-                               "bound %.3g\n", what, i, out[i], ref[i], e, tol);
+                    if (!within_bound(what, i, out[i], ref[i], tol, &worst)) {
                         fail = 1;
                         break;
                     }
-                    worst = fmax(worst, e / tol);
                 }
     if (!fail)
         printf("ok %s: worst |error| / bound %.3f\n", what, worst);
