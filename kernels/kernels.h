@@ -70,6 +70,10 @@ void conv2d_nchw_f32_sgemm(const float *x, const float *w, float *y, const or_co
  *   `threads` OpenMP threads; scratch: conv2d_winograd_scratch_bytes(s, threads). y must not
  *   alias x; the residual may alias y. */
 int conv2d_winograd_applies(const or_conv_shape *s);
+/* conv2d_winograd_avx512(on): whether the GEMM uses AVX-512 registers (16 tiles a vector) where
+ * the CPU has them (default: yes, unless OPRESTORE_CPU_AVX512=0); returns whether it now does.
+ * Its results equal the AVX2 path's on the same CPU bit for bit (same products, order, FMAs). */
+int conv2d_winograd_avx512(int on);
 size_t conv2d_winograd_weight_floats(int co, int ci);
 void conv2d_winograd_weights(const float *w, int co, int ci, float *u);
 size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads);

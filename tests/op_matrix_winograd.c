@@ -401,3 +401,44 @@ int om_conv2d_winograd_cache_cases(or_backend *be)
     free(x), free(ref), free(out);
     return fails;
 }
+
+/* One shape through conv2d_winograd_f32 with the AVX-512 GEMM and with the AVX2 one. */
+static int avx512_one(int ci, int co, int h, int w, int threads)
+{
+    or_conv_shape s = {1, ci, h, w, co, 3, 3, 1, 1, 1, 1, 1, 1, h, w};
+    size_t nx = (size_t)ci * h * w, ny = (size_t)co * h * w;
+    float *x = om_rand(nx, -1, 1, OR_F32), *wt = om_rand((size_t)co * ci * 9, -0.2f, 0.2f, OR_F32);
+    float *u = malloc(conv2d_winograd_weight_floats(co, ci) * sizeof(float));
+    float *scratch = malloc(conv2d_winograd_scratch_bytes(&s, threads));
+    float *y[2] = {malloc(ny * sizeof(float)), malloc(ny * sizeof(float))};
+    conv2d_winograd_weights(wt, co, ci, u);
+    for (int k = 0; k < 2; k++) {
+        conv2d_winograd_avx512(k == 0);
+        conv2d_winograd_f32(x, u, y[k], &s, NULL, threads, scratch);
+    }
+    conv2d_winograd_avx512(1);
+    size_t bad = 0;
+    for (size_t i = 0; i < ny; i++)
+        bad += memcmp(&y[0][i], &y[1][i], sizeof(float)) != 0;
+    printf("%s winograd avx512 vs avx2 [1,%d,%d,%d]*[%d,%d,3,3] %d threads: %zu of %zu differ\n",
+           bad ? "FAIL" : "ok", ci, h, w, co, ci, threads, bad, ny);
+    free(x), free(wt), free(u), free(scratch), free(y[0]), free(y[1]);
+    return bad != 0;
+}
+
+int om_conv2d_winograd_avx512_cases(void)
+{
+    if (!conv2d_winograd_avx512(1))
+        return -1;
+    tu_seed(43);
+    /* widths of 1 to 70 tiles: blocks of 8 .. 192 tiles, every 16- and 8-tile tail; Co not a
+     * multiple of 4; Ci above the L1 chunk (kc) */
+    static const int dims[][5] = {
+        {8, 4, 4, 4, 1},     {9, 5, 7, 33, 1},   {16, 7, 9, 61, 2},  {32, 12, 5, 128, 1},
+        {24, 16, 13, 200, 2}, {64, 33, 30, 280, 2}, {200, 8, 6, 100, 1}, {512, 36, 8, 8, 2},
+    };
+    int fails = 0;
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
+        fails += avx512_one(dims[i][0], dims[i][1], dims[i][2], dims[i][3], dims[i][4]);
+    return fails;
+}

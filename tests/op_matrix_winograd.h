@@ -11,5 +11,8 @@
 int om_conv2d_winograd_cases(or_backend *be);
 int om_conv2d_winograd_cache_cases(or_backend *be);
 int om_deconv2d_winograd_cases(or_backend *be);
+/* The AVX-512 GEMM against the AVX2 one, bit for bit, on widths that leave every tail of its
+ * 64-tile blocks (kernel level); -1 where the CPU has no AVX-512. */
+int om_conv2d_winograd_avx512_cases(void);
 
 #endif

@@ -29,6 +29,15 @@ Test(ops_cpu, conv2d_winograd_within_derived_bound, .timeout = 300)
     cr_expect_eq(om_conv2d_winograd_cases(be), 0);
 }
 
+/* the AVX-512 GEMM gives the AVX2 GEMM's bits (skipped where the CPU has no AVX-512) */
+Test(ops_cpu, conv2d_winograd_avx512_equals_avx2)
+{
+    int r = om_conv2d_winograd_avx512_cases();
+    if (r < 0)
+        cr_skip_test("this CPU has no AVX-512");
+    cr_expect_eq(r, 0);
+}
+
 Test(ops_cpu, conv2d_winograd_cache_follows_the_weight)
 {
     cr_expect_eq(om_conv2d_winograd_cache_cases(be), 0);
