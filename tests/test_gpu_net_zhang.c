@@ -171,7 +171,16 @@ Test(net_zhang_cuda, live_run_f16_matches_cpu)
     int n1 = or_live_suggest(lc, 60, 45, sc, 4, &Lc), n2 = or_live_suggest(lg, 60, 45, sg, 4, &Lg);
     cr_expect(n1 > 0 && n2 > 0);
     cr_expect_float_eq(Lc, Lg, 1e-9, "L comes from the same 8-bit input");
-    cr_expect_eq(memcmp(sc[0].rgb, sg[0].rgb, 3), 0, "the most likely colour");
+    /* The most probable cluster: its centre is a probability-weighted mean of bins, continuous
+     * in the probabilities, which f16 moves by ~1e-3 relative, so the centres agree to well
+     * under one ab unit (bins are 10 apart); the 8-bit colour may still cross one rounding
+     * boundary, hence 1 ab unit and 2 levels rather than equality. */
+    printf("live run f16: top suggestion cpu ab (%.3f, %.3f) p %.4f, gpu (%.3f, %.3f) p %.4f\n",
+           (double)sc[0].a, (double)sc[0].b, (double)sc[0].p, (double)sg[0].a, (double)sg[0].b,
+           (double)sg[0].p);
+    cr_expect(fabsf(sc[0].a - sg[0].a) < 1 && fabsf(sc[0].b - sg[0].b) < 1, "the most likely colour");
+    for (int c = 0; c < 3; c++)
+        cr_expect_leq(abs(sc[0].rgb[c] - sg[0].rgb[c]), 2, "channel %d", c);
     or_live_free(lc), or_live_free(lg);
     or_image_free(&in);
     or_net_free(nc), or_net_free(ng);

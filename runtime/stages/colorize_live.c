@@ -23,7 +23,7 @@ struct or_live {
     or_image preview;   /* last run */
     int q;              /* classes */
     float *bins;        /* [2][q] ab */
-    float *prob;        /* [q][64][64] softmax of the last run's logits */
+    float *logits;      /* [q][64][64] the last run's class logits */
     float *entropy;     /* [64][64] */
     int have_run;
 };
@@ -33,7 +33,7 @@ void or_live_free(or_live *lv)
     if (!lv)
         return;
     or_image_free(&lv->in), or_image_free(&lv->gray), or_image_free(&lv->preview);
-    free(lv->rgb_rs), free(lv->hints), free(lv->bins), free(lv->prob), free(lv->entropy);
+    free(lv->rgb_rs), free(lv->hints), free(lv->bins), free(lv->logits), free(lv->entropy);
     free(lv);
 }
 
@@ -90,11 +90,11 @@ or_status or_live_open(or_net *net, const or_image *in, int preview_max, or_live
     lv->rgb_rs = malloc(n_rs * sizeof(float));
     lv->hints = malloc(n_rs * sizeof(float));
     lv->bins = malloc(2 * (size_t)q * sizeof(float));
-    lv->prob = malloc((size_t)q * cells * sizeof(float));
+    lv->logits = malloc((size_t)q * cells * sizeof(float));
     lv->entropy = calloc(cells, sizeof(float));
     float *rgb = or_zhang_rgb_planes(in);
     or_status s = OR_OK;
-    if (!lv->rgb_rs || !lv->hints || !lv->bins || !lv->prob || !lv->entropy || !rgb)
+    if (!lv->rgb_rs || !lv->hints || !lv->bins || !lv->logits || !lv->entropy || !rgb)
         s = or_errf(err, OR_ENOMEM, "studio: out of memory for a %dx%d image", in->width,
                     in->height);
     if (!s)
@@ -114,26 +114,34 @@ or_status or_live_open(or_net *net, const or_image *in, int preview_max, or_live
     return OR_OK;
 }
 
-/* prob = softmax(logits) per cell (ECCV16's release logits carry 1/0.38: divided
- * out, so that this is the network's own distribution), entropy / log(q). */
-static void distribution(or_live *lv, const float *logits)
+/* The class distribution of one cell is softmax(u * logits): ECCV16's release logits carry
+ * 1/0.38, divided out, so that this is the network's own distribution. */
+static double logit_unscale(const or_live *lv)
 {
-    const size_t cells = (size_t)LIVE_GRID * LIVE_GRID;
-    const int q = lv->q;
-    const double u = strcmp(lv->net->arch, "eccv16") ? 1.0 : 1.0 / OR_ZHANG_ECCV16_LOGIT_SCALE;
-    for (size_t p = 0; p < cells; p++) {
-        double mx = logits[p], sum = 0, ent = 0;
+    return strcmp(lv->net->arch, "eccv16") ? 1.0 : 1.0 / OR_ZHANG_ECCV16_LOGIT_SCALE;
+}
+
+/* Entropy / log(q) of every cell's distribution, one exp per logit: with z_k = u (l_k - max),
+ * S = sum e^z_k and T = sum z_k e^z_k, H = -sum p_k log p_k = log S - T / S. In float, cells
+ * across threads (4096 cells x 529 classes: the costliest part of a run outside the network
+ * when it was done in double, once per use of each exp). */
+static void entropy_map(or_live *lv)
+{
+    const int cells = LIVE_GRID * LIVE_GRID, q = lv->q;
+    const float u = (float)logit_unscale(lv), norm = 1.0f / logf((float)q);
+    const float *lg = lv->logits;
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < cells; p++) {
+        float mx = lg[p];
         for (int k = 1; k < q; k++)
-            mx = fmax(mx, logits[(size_t)k * cells + p]);
-        for (int k = 0; k < q; k++)
-            sum += exp(u * (logits[(size_t)k * cells + p] - mx));
+            mx = fmaxf(mx, lg[(size_t)k * cells + p]);
+        float sum = 0, zsum = 0;
         for (int k = 0; k < q; k++) {
-            double pk = exp(u * (logits[(size_t)k * cells + p] - mx)) / sum;
-            lv->prob[(size_t)k * cells + p] = (float)pk;
-            if (pk > 0)
-                ent -= pk * log(pk);
+            float z = u * (lg[(size_t)k * cells + p] - mx), e = expf(z);
+            sum += e, zsum += z * e;
         }
-        lv->entropy[p] = (float)(ent / log((double)q));
+        float h = (logf(sum) - zsum / sum) * norm;
+        lv->entropy[p] = h < 0 ? 0 : h;
     }
 }
 
@@ -146,13 +154,9 @@ or_status or_live_run(or_live *lv, const or_colorize_opts *o, or_err *err)
             o->hints[i].y >= h)
             return or_errf(err, OR_EINVAL, "hint %d (x %d, y %d) is outside the %dx%d image", i,
                            o->hints[i].x, o->hints[i].y, w, h);
-    const size_t cells = (size_t)LIVE_GRID * LIVE_GRID;
     memset(lv->hints, 0, 3 * (size_t)OR_ZHANG_SIDE * OR_ZHANG_SIDE * sizeof(float));
     if (net->in_ch == 4)
         or_zhang_hint_planes(o, w, h, lv->rgb_rs, lv->hints);
-    float *host = malloc((size_t)lv->q * cells * sizeof(float));
-    if (!host)
-        return or_errf(err, OR_ENOMEM, "studio: out of memory");
     or_arena_mark m = or_arena_get_mark(&net->be->arena);
     or_tensor ab256, logits;
     or_status s = or_tensor_alloc(net->be, &logits, 1, lv->q, LIVE_GRID, LIVE_GRID, net->dtype,
@@ -161,7 +165,7 @@ or_status or_live_run(or_live *lv, const or_colorize_opts *o, or_err *err)
         s = or_zhang_run_net(net, lv->rgb_rs, lv->hints, o ? o->temperature : 0, &ab256,
                              &logits, err);
     if (!s)
-        s = or_tensor_download_f32(&logits, host, err);
+        s = or_tensor_download_f32(&logits, lv->logits, err);
     size_t phw = (size_t)lv->gray.width * lv->gray.height;
     memcpy(lv->preview.planes, lv->gray.planes, 3 * phw * sizeof(float));
     if (!s)
@@ -169,10 +173,9 @@ or_status or_live_run(or_live *lv, const or_colorize_opts *o, or_err *err)
                                err);
     or_arena_reset(&net->be->arena, m);
     if (!s) {
-        distribution(lv, host);
+        entropy_map(lv);
         lv->have_run = 1;
     }
-    free(host);
     return s;
 }
 
@@ -186,11 +189,88 @@ const float *or_live_entropy(const or_live *lv, int *gw, int *gh)
     return lv->entropy;
 }
 
+/* The colour a hint of ab (a, b) gives at lightness L, as or_zhang_hint_planes takes hints
+ * (8-bit, snapped to what the network sees). */
+static void hint_colour(double L, double a, double b, unsigned char c8[3])
+{
+    const double m[9] = OR_XYZ_FROM_RGB;
+    double minv[9], rgb[3], ab[2];
+    color_inv3(m, minv);
+    color_lab_to_rgb_px(L, a, b, minv, rgb);
+    for (int c = 0; c < 3; c++)
+        c8[c] = (unsigned char)lrint(fmin(fmax(rgb[c], 0), 1) * 255);
+    or_zhang_snap_ab(L, c8, ab);
+    color_lab_to_rgb_px(L, ab[0], ab[1], minv, rgb);
+    for (int c = 0; c < 3; c++)
+        c8[c] = (unsigned char)lrint(fmin(fmax(rgb[c], 0), 1) * 255);
+}
+
+/* Weighted k-means of the bins' ab with weights p (k <= KMEANS_MAX clusters): the limit, as
+ * the sample count grows, of what the authors' demo does (ideepcolor's get_ab_reccs draws
+ * 25000 samples from the cell's distribution and runs k-means on them), without its
+ * randomness. Seeds: the most likely bin, then each next the bin with the largest
+ * p * (squared distance to the nearest seed) (k-means++ made deterministic); then Lloyd's
+ * iterations until no bin changes cluster. Returns the clusters found (<= k): centres ca, cb,
+ * weights cw. */
+#define KMEANS_MAX 16
+static int weighted_kmeans(const float *a, const float *b, const double *p, int q, int k,
+                           double *ca, double *cb, double *cw)
+{
+    int *lab = malloc((size_t)q * sizeof(int)), n = 0;
+    if (!lab)
+        return 0;
+    for (; n < k; n++) {
+        int best = -1;
+        double bestv = 0;
+        for (int i = 0; i < q; i++) {
+            double d = n ? INFINITY : 1;
+            for (int j = 0; j < n; j++)
+                d = fmin(d, (a[i] - ca[j]) * (a[i] - ca[j]) + (b[i] - cb[j]) * (b[i] - cb[j]));
+            if (p[i] * d > bestv)
+                bestv = p[i] * d, best = i;
+        }
+        if (best < 0)
+            break;
+        ca[n] = a[best], cb[n] = b[best];
+    }
+    for (int i = 0; i < q; i++)
+        lab[i] = -1;
+    for (int it = 0; it < 100; it++) {
+        int moved = 0;
+        for (int i = 0; i < q; i++) {
+            int bj = 0;
+            double bd = INFINITY;
+            for (int j = 0; j < n; j++) {
+                double d = (a[i] - ca[j]) * (a[i] - ca[j]) + (b[i] - cb[j]) * (b[i] - cb[j]);
+                if (d < bd)
+                    bd = d, bj = j;
+            }
+            moved += lab[i] != bj;
+            lab[i] = bj;
+        }
+        if (!moved)
+            break;
+        double sa[KMEANS_MAX] = {0}, sb[KMEANS_MAX] = {0}, sw[KMEANS_MAX] = {0};
+        for (int i = 0; i < q; i++)
+            sa[lab[i]] += p[i] * a[i], sb[lab[i]] += p[i] * b[i], sw[lab[i]] += p[i];
+        for (int j = 0; j < n; j++)
+            if (sw[j] > 0)
+                ca[j] = sa[j] / sw[j], cb[j] = sb[j] / sw[j];
+    }
+    for (int j = 0; j < n; j++)
+        cw[j] = 0;
+    for (int i = 0; i < q; i++)
+        cw[lab[i]] += p[i];
+    free(lab);
+    return n;
+}
+
 int or_live_suggest(const or_live *lv, int x, int y, or_live_suggestion *s, int max, double *L)
 {
-    int w = lv->in.width, h = lv->in.height;
+    int w = lv->in.width, h = lv->in.height, q = lv->q;
     if (!lv->have_run || x < 0 || y < 0 || x >= w || y >= h || max <= 0)
         return 0;
+    max = max > KMEANS_MAX ? KMEANS_MAX : max;
     /* L as or_zhang_hint_planes takes it: the 8-bit network input under the point */
     const size_t side = OR_ZHANG_SIDE, hw = side * side;
     size_t px = (size_t)((long long)x * OR_ZHANG_SIDE / w);
@@ -201,50 +281,39 @@ int or_live_suggest(const or_live *lv, int x, int y, or_live_suggestion *s, int 
                         lrintf(lv->rgb_rs[hw + c0] * 255) / 255.0,
                         lrintf(lv->rgb_rs[2 * hw + c0] * 255) / 255.0, lab);
     *L = lab[0];
+    /* the cell's distribution, in double */
     const size_t cells = (size_t)LIVE_GRID * LIVE_GRID, cell = (py / 4) * LIVE_GRID + px / 4;
-    /* bins by probability (selection: q is 529 at most, max small) */
-    int n = 0, q = lv->q;
-    char *taken = calloc((size_t)q, 1);
-    if (!taken)
+    double *p = malloc((size_t)q * sizeof(double)), u = logit_unscale(lv), mx = -INFINITY, sum = 0;
+    if (!p)
         return 0;
-    while (n < max) {
-        int best = -1;
-        for (int k = 0; k < q; k++)
-            if (!taken[k] && (best < 0 || lv->prob[(size_t)k * cells + cell] >
-                                              lv->prob[(size_t)best * cells + cell]))
-                best = k;
-        if (best < 0)
-            break;
-        taken[best] = 1;
-        float p = lv->prob[(size_t)best * cells + cell];
-        if (p < 1e-4f && n > 0)
-            break;
-        /* the colour this bin gives at L, as a hint of it would (snapped, 8-bit) */
-        const double m[9] = OR_XYZ_FROM_RGB;
-        double minv[9], rgb[3], ab[2];
-        color_inv3(m, minv);
-        color_lab_to_rgb_px(lab[0], lv->bins[best], lv->bins[q + best], minv, rgb);
-        unsigned char c8[3];
-        for (int c = 0; c < 3; c++)
-            c8[c] = (unsigned char)lrint(fmin(fmax(rgb[c], 0), 1) * 255);
-        or_zhang_snap_ab(lab[0], c8, ab);
-        color_lab_to_rgb_px(lab[0], ab[0], ab[1], minv, rgb);
-        for (int c = 0; c < 3; c++)
-            c8[c] = (unsigned char)lrint(fmin(fmax(rgb[c], 0), 1) * 255);
+    for (int k = 0; k < q; k++)
+        mx = fmax(mx, lv->logits[(size_t)k * cells + cell]);
+    for (int k = 0; k < q; k++)
+        sum += p[k] = exp(u * (lv->logits[(size_t)k * cells + cell] - mx));
+    for (int k = 0; k < q; k++)
+        p[k] /= sum;
+    double ca[KMEANS_MAX], cb[KMEANS_MAX], cw[KMEANS_MAX];
+    int nc = weighted_kmeans(lv->bins, lv->bins + q, p, q, max, ca, cb, cw);
+    free(p);
+    /* clusters by weight; those whose colours snap to one are merged */
+    int n = 0;
+    for (int j = 0; j < nc; j++) {
+        or_live_suggestion c = {(float)ca[j], (float)cb[j], (float)cw[j], {0, 0, 0}};
+        if (c.p < 1e-4f)
+            continue;
+        hint_colour(lab[0], ca[j], cb[j], c.rgb);
         int dup = -1;
         for (int i = 0; i < n; i++)
-            if (!memcmp(s[i].rgb, c8, 3))
+            if (!memcmp(s[i].rgb, c.rgb, 3))
                 dup = i;
-        if (dup >= 0) {
-            s[dup].p += p;
-            continue;
-        }
-        s[n].a = lv->bins[best], s[n].b = lv->bins[q + best], s[n].p = p;
-        memcpy(s[n].rgb, c8, 3);
-        n++;
+        if (dup >= 0 && s[dup].p < c.p)
+            s[dup].a = c.a, s[dup].b = c.b;
+        if (dup >= 0)
+            s[dup].p += c.p;
+        else
+            s[n++] = c;
     }
-    free(taken);
-    for (int i = 1; i < n; i++) /* merged duplicates may have moved up */
+    for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && s[j].p > s[j - 1].p; j--) {
             or_live_suggestion t = s[j];
             s[j] = s[j - 1], s[j - 1] = t;

@@ -14,8 +14,8 @@ extern "C" {
 #include "colorize.h"
 
 typedef struct {
-    float a, b;           /* the bin's ab (Lab units) */
-    float p;              /* its probability (bins that snap to one colour are summed) */
+    float a, b;           /* the cluster's centre in ab (Lab units) */
+    float p;              /* its probability mass (clusters that snap to one colour summed) */
     unsigned char rgb[3]; /* the colour a hint of it gives at the pixel's L (snapped, 8-bit) */
 } or_live_suggestion;
 
@@ -36,9 +36,11 @@ const or_image *or_live_gray(const or_live *lv);    /* the photo at preview size
 const or_image *or_live_preview(const or_live *lv); /* the last run at preview size */
 /* Entropy of the class distribution per cell / log(Q): [gh][gw] in [0,1]. */
 const float *or_live_entropy(const or_live *lv, int *gw, int *gh);
-/* The most likely colours at input pixel (x, y), most likely first: at most max
- * (distinct colours); *L the pixel's lightness in the network input.  Returns the
- * count (0 before a run or outside the image). */
+/* The suggested colours at input pixel (x, y), as the authors' demo makes them: the cell's
+ * distribution clustered in ab by k-means (k = max, at most 16; weighted by probability, which
+ * is the limit of the demo's k-means on samples), most probable cluster first, distinct
+ * colours; *L the pixel's lightness in the network input.  Returns the count (0 before a run
+ * or outside the image). */
 int or_live_suggest(const or_live *lv, int x, int y, or_live_suggestion *s, int max, double *L);
 
 #ifdef __cplusplus
