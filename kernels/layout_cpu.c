@@ -2,6 +2,8 @@
  * upsampling), threaded with OpenMP over output rows.  They only move values,
  * so results are bit-exact.  The CUDA twins are in layout_cuda.cu.
  * Shapes are the input's (n, c, h, w); outputs are contiguous NCHW. */
+#include <string.h>
+
 #include "kernels.h"
 
 /* y[b, k, oh, ow] = x[b, k*r*r + (oh%r)*r + ow%r, oh/r, ow/r],  y [n, c/(r*r), h*r, w*r] */
@@ -37,18 +39,26 @@ void pixel_unshuffle_f32(const float *x, float *y, int n, int c, int h, int w, i
             }
 }
 
-/* y[b, k, oh, ow] = x[b, k, oh/s, ow/s],  y [n, c, h*s, w*s] */
+/* y[b, k, oh, ow] = x[b, k, oh/s, ow/s],  y [n, c, h*s, w*s]: per input row, its first output
+ * row (each pixel repeated s times; s = 2 unrolled), then s - 1 copies of that row. */
 void upsample_nearest_f32(const float *x, float *y, int n, int c, int h, int w, int s)
 {
     int ho = h * s, wo = w * s;
 #pragma omp parallel for collapse(3) schedule(static)
     for (int b = 0; b < n; b++)
         for (int k = 0; k < c; k++)
-            for (int oh = 0; oh < ho; oh++) {
+            for (int ih = 0; ih < h; ih++) {
                 size_t bc = (size_t)b * c + k;
-                float *yr = y + (bc * ho + oh) * wo;
-                const float *xr = x + (bc * h + oh / s) * w;
-                for (int ow = 0; ow < wo; ow++)
-                    yr[ow] = xr[ow / s];
+                float *yr = y + (bc * ho + (size_t)ih * s) * wo;
+                const float *xr = x + (bc * h + ih) * w;
+                if (s == 2)
+                    for (int iw = 0; iw < w; iw++)
+                        yr[2 * iw] = yr[2 * iw + 1] = xr[iw];
+                else
+                    for (int iw = 0; iw < w; iw++)
+                        for (int j = 0; j < s; j++)
+                            yr[iw * s + j] = xr[iw];
+                for (int j = 1; j < s; j++)
+                    memcpy(yr + (size_t)j * wo, yr, (size_t)wo * sizeof(float));
             }
 }
