@@ -309,7 +309,9 @@ Test(colorize_live, preview_equals_the_pipeline_and_suggestions)
         for (int j = 0; j < i; j++)
             cr_expect(memcmp(sg[i].rgb, sg[j].rgb, 3), "distinct colours");
     }
-    cr_expect_leq(sum, 1.0001f);
+    /* k-means clusters partition every bin: their mass is the whole distribution but the
+     * clusters under 1e-4 that are left out (at most 8 of them) */
+    cr_expect(sum <= 1.0001f && sum >= 1 - 8e-4f, "suggestions hold %g of the distribution", sum);
     int gw, gh;
     const float *e = or_live_entropy(lv, &gw, &gh);
     cr_expect(gw == 64 && gh == 64);
