@@ -10,15 +10,17 @@
  * conv2d_winograd_f32 works on blocks: a rectangle of `by` tile rows by `bx` tile columns (bx a
  * multiple of WG) of one image, spread across OpenMP threads (one parallel region per convolution,
  * no other barrier). Per block:
- *   1. the block's input window, (4 by + 2) x (4 bx + 2) per channel, is copied with zeros outside
- *      the image, so every group of WG tiles is read by one vectorised path;
- *   2. the input transform writes V[p][ci][tile] (vectorised over WG tiles);
- *   3. per position p, our own GEMM: a 4 x 24 register-blocked micro-kernel (12 AVX accumulators)
- *      over U packed once per weight as [p][co / 4][ci][4] (conv2d_winograd_weights) and V read in
- *      place: no packing, no beta pass and no call per position into a library;
- *   4. the output transform with the epilogue (bias, activation, residual) fused writes y once.
- * The micro-kernel and the transforms are built for x86-64-v4 (AVX-512), x86-64-v3 (AVX2 + FMA)
- * and the baseline, chosen at run time (target_clones).
+ *   1. the input transform writes V[p][ci][tile], vectorised over groups of WG horizontally
+ *      adjacent tiles: a group inside the image is read from x in place, a group on the image's
+ *      border from a small patch of its rows with zeros outside (copying whole windows instead
+ *      cost 10-19% of a layer);
+ *   2. per position p, our own GEMM: a 4 x 24 register-blocked micro-kernel (12 AVX accumulators),
+ *      or 4 x 64 with AVX-512 (16 zmm accumulators) where the CPU has it, over U packed once per
+ *      weight as [p][co / 4][ci][4] (conv2d_winograd_weights) and V read in place: no packing,
+ *      no beta pass and no call per position into a library;
+ *   3. the output transform with the epilogue (bias, activation, residual) fused writes y once.
+ * The transforms and the AVX2 micro-kernel are built for x86-64-v4 (AVX-512), x86-64-v3 (AVX2 +
+ * FMA) and the baseline, chosen at run time (target_clones).
  *
  * Accuracy: conv2d_winograd_weights computes U in double and rounds once. The transforms' entries
  * are small integers and 1/4, 1/6, 1/12, 1/24, so the computed result obeys the bound derived in
@@ -113,7 +115,6 @@ typedef struct {
     int kc;           /* input channels per GEMM pass: kc x tb floats of V stay in L1 */
     size_t blocks;    /* n * nby * nbx * nco */
     int tb;           /* tiles per block: bx * by */
-    int win_w, win_h; /* input window of a block, per channel */
     int threads;
 } wino_plan;
 
@@ -152,8 +153,6 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
     pl.tb = pl.bx * pl.by;
     pl.kc = WINO_VP_BYTES / (pl.tb * (int)sizeof(float));
     pl.kc = pl.kc < WINO_KC_MIN ? WINO_KC_MIN : pl.kc;
-    pl.win_w = WT * pl.bx + 2;
-    pl.win_h = WT * pl.by + 2;
     return pl;
 }
 
@@ -163,15 +162,11 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
 #define WINO_SKEW 16
 static size_t pos_stride(int ch, const wino_plan *pl) { return (size_t)ch * pl->tb + WINO_SKEW; }
 
-static size_t window_floats(const or_conv_shape *s, const wino_plan *pl)
-{
-    return (size_t)s->ci * pl->win_h * pl->win_w + WG; /* + WG: deinterleave_row's last load */
-}
 
 static size_t thread_floats(const or_conv_shape *s, const wino_plan *pl)
 {
     return (size_t)WP * (pos_stride(s->ci, pl) + pos_stride(pl->co_chunk, pl)) +
-           window_floats(s, pl);
+           (size_t)WN * (WT * WG + 8); /* a border group's patch (WN x PATCH_W) */
 }
 
 size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads)
@@ -517,28 +512,48 @@ static wino_block_pos block_pos(const or_conv_shape *s, const wino_plan *pl, siz
     return bp;
 }
 
-/* The block's input window of every channel, zeros outside the image. */
-static void copy_window(const float *x, const or_conv_shape *s, const wino_plan *pl,
-                        const wino_block_pos *bp, float *win)
+/* A group of WG tiles reads GROUP_W columns by WN rows of one channel. Groups inside the image
+ * are transformed from x in place; the others (image borders, tiles past the edge) from a
+ * patch holding the group's rows with zeros outside the image (PATCH_W floats a row). */
+#define GROUP_W (WT * WG + 2)
+#define PATCH_W (GROUP_W + 6)
+
+static void fill_patch(const float *xc, const or_conv_shape *s, int iy, int ix, float *patch)
 {
-    int iy0 = bp->ty0 * WT - s->ph, ix0 = bp->tx0 * WT - s->pw;
-    int ww = pl->win_w, wh = WT * bp->nty + 2;
-    int lo = ix0 < 0 ? -ix0 : 0, hi = s->w - ix0 < ww ? s->w - ix0 : ww;
-    if (hi < lo)
-        hi = lo;
+    int lo = ix < 0 ? -ix : 0, hi = s->w - ix < GROUP_W ? s->w - ix : GROUP_W;
+    lo = lo > GROUP_W ? GROUP_W : lo;
+    hi = hi < lo ? lo : hi;
+    for (int r = 0; r < WN; r++) {
+        float *row = patch + (size_t)r * PATCH_W;
+        int yy = iy + r;
+        if (yy < 0 || yy >= s->h || hi == lo) {
+            memset(row, 0, GROUP_W * sizeof(float));
+            continue;
+        }
+        memset(row, 0, (size_t)lo * sizeof(float));
+        memcpy(row + lo, xc + (size_t)yy * s->w + ix + lo, (size_t)(hi - lo) * sizeof(float));
+        memset(row + hi, 0, (size_t)(GROUP_W - hi) * sizeof(float));
+    }
+}
+
+/* V of the block's tiles, every input channel. */
+static void input_block(const float *x, const or_conv_shape *s, const wino_plan *pl,
+                        const wino_block_pos *bp, float *v, size_t pstride_v, float *patch)
+{
     for (int i = 0; i < s->ci; i++) {
         const float *xc = x + ((size_t)bp->img * s->ci + i) * s->h * s->w;
-        float *wc = win + (size_t)i * pl->win_h * ww;
-        for (int r = 0; r < wh; r++) {
-            float *row = wc + (size_t)r * ww;
-            int yy = iy0 + r;
-            if (yy < 0 || yy >= s->h || hi == lo) {
-                memset(row, 0, (size_t)ww * sizeof(float));
-                continue;
+        for (int ry = 0; ry < bp->nty; ry++) {
+            int iy = (bp->ty0 + ry) * WT - s->ph, rows_in = iy >= 0 && iy + WN <= s->h;
+            for (int g = 0; g < pl->bx / WG; g++) {
+                int ix = (bp->tx0 + g * WG) * WT - s->pw;
+                float *vg = v + (size_t)i * pl->tb + ry * pl->bx + g * WG;
+                if (rows_in && ix >= 0 && ix + GROUP_W <= s->w) {
+                    input_row_of_tiles(xc + (size_t)iy * s->w + ix, s->w, vg, pstride_v);
+                } else {
+                    fill_patch(xc, s, iy, ix, patch);
+                    input_row_of_tiles(patch, PATCH_W, vg, pstride_v);
+                }
             }
-            memset(row, 0, (size_t)lo * sizeof(float));
-            memcpy(row + lo, xc + (size_t)yy * s->w + ix0 + lo, (size_t)(hi - lo) * sizeof(float));
-            memset(row + hi, 0, (size_t)(ww - hi) * sizeof(float));
         }
     }
 }
@@ -583,19 +598,12 @@ static void store_group(const float *mg, size_t pstride_m, const tile_epilogue *
 
 static void wino_block(const float *x, const float *u, float *y, const or_conv_shape *s,
                        const or_epilogue_f32 *ep, const wino_plan *pl, size_t b, float *v,
-                       float *m, float *win)
+                       float *m, float *patch)
 {
     wino_block_pos bp = block_pos(s, pl, b);
     int tb = pl->tb, ncol = bp.nty * pl->bx, cop = co_padded(s->co);
     size_t pstride_v = pos_stride(s->ci, pl), pstride_m = pos_stride(pl->co_chunk, pl);
-    copy_window(x, s, pl, &bp, win);
-    for (int i = 0; i < s->ci; i++) {
-        const float *wc = win + (size_t)i * pl->win_h * pl->win_w;
-        for (int ry = 0; ry < bp.nty; ry++)
-            for (int g = 0; g < pl->bx / WG; g++)
-                input_row_of_tiles(wc + (size_t)WT * ry * pl->win_w + WT * WG * g, pl->win_w,
-                                   v + (size_t)i * tb + ry * pl->bx + g * WG, pstride_v);
-    }
+    input_block(x, s, pl, &bp, v, pstride_v, patch);
     for (int p = 0; p < WP; p++)
         gemm_position(u + ((size_t)p * cop + bp.o0) * s->ci, v + (size_t)p * pstride_v, tb,
                       m + (size_t)p * pstride_m, tb, bp.nco, s->ci, ncol, pl->kc);
@@ -625,9 +633,9 @@ void conv2d_winograd_f32(const float *x, const float *u, float *y, const or_conv
     {
         float *v = scratch + (size_t)omp_get_thread_num() * per_thread;
         float *m = v + (size_t)WP * pos_stride(s->ci, &pl);
-        float *win = m + (size_t)WP * pos_stride(pl.co_chunk, &pl);
+        float *patch = m + (size_t)WP * pos_stride(pl.co_chunk, &pl);
 #pragma omp for schedule(dynamic, 1)
         for (size_t b = 0; b < pl.blocks; b++)
-            wino_block(x, u, y, s, ep, &pl, b, v, m, win);
+            wino_block(x, u, y, s, ep, &pl, b, v, m, patch);
     }
 }
