@@ -130,7 +130,11 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
     int big = (size_t)WP * cop * s->ci * sizeof(float) > WINO_U_BIG;
     int tb = (big ? WINO_VP_BIG_BYTES : WINO_VP_BYTES) / (s->ci * (int)sizeof(float)) / WG * WG;
     tb = tb < WINO_TB_MIN ? WINO_TB_MIN : tb > WINO_TB_MAX ? WINO_TB_MAX : tb;
-    pl.bx = round_up(pl.tw, WG) < tb ? round_up(pl.tw, WG) : tb;
+    /* the tile row's groups of WG split evenly into blocks of at most tb tiles (a block of tb
+     * and a nearly empty one doubled the work of 128x128 x4plus's wide layers) */
+    int groups = (pl.tw + WG - 1) / WG, gmax = tb / WG;
+    int nbx = (groups + gmax - 1) / gmax;
+    pl.bx = (groups + nbx - 1) / nbx * WG;
     pl.by = tb / pl.bx < pl.th ? tb / pl.bx : pl.th;
     if (pl.by < 1)
         pl.by = 1;
@@ -495,6 +499,8 @@ static void gemm_position(const float *u, const float *v, size_t ldv, float *m, 
 
 typedef struct {
     int img, tx0, ty0, nty; /* image, first tile column and row, tile rows present */
+    int ngx;                /* groups of WG tiles computed per tile row: bx / WG, or in a
+                             * one-row block only those holding tiles of the image */
     int o0, nco;            /* output channels o0 .. o0 + nco - 1 */
 } wino_block_pos;
 
@@ -509,6 +515,9 @@ static wino_block_pos block_pos(const or_conv_shape *s, const wino_plan *pl, siz
     bp.ty0 = (int)(b % pl->nby) * pl->by;
     bp.img = (int)(b / pl->nby);
     bp.nty = pl->th - bp.ty0 < pl->by ? pl->th - bp.ty0 : pl->by;
+    bp.ngx = pl->bx / WG;
+    if (bp.nty == 1 && (pl->tw - bp.tx0 + WG - 1) / WG < bp.ngx)
+        bp.ngx = (pl->tw - bp.tx0 + WG - 1) / WG;
     return bp;
 }
 
@@ -544,7 +553,7 @@ static void input_block(const float *x, const or_conv_shape *s, const wino_plan 
         const float *xc = x + ((size_t)bp->img * s->ci + i) * s->h * s->w;
         for (int ry = 0; ry < bp->nty; ry++) {
             int iy = (bp->ty0 + ry) * WT - s->ph, rows_in = iy >= 0 && iy + WN <= s->h;
-            for (int g = 0; g < pl->bx / WG; g++) {
+            for (int g = 0; g < bp->ngx; g++) {
                 int ix = (bp->tx0 + g * WG) * WT - s->pw;
                 float *vg = v + (size_t)i * pl->tb + ry * pl->bx + g * WG;
                 if (rows_in && ix >= 0 && ix + GROUP_W <= s->w) {
@@ -601,7 +610,7 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
                        float *m, float *patch)
 {
     wino_block_pos bp = block_pos(s, pl, b);
-    int tb = pl->tb, ncol = bp.nty * pl->bx, cop = co_padded(s->co);
+    int tb = pl->tb, ncol = bp.nty == 1 ? bp.ngx * WG : bp.nty * pl->bx, cop = co_padded(s->co);
     size_t pstride_v = pos_stride(s->ci, pl), pstride_m = pos_stride(pl->co_chunk, pl);
     input_block(x, s, pl, &bp, v, pstride_v, patch);
     for (int p = 0; p < WP; p++)
