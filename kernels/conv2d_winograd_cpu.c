@@ -29,14 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels.h"
-
-#define WT 4  /* output tile side */
-#define WN 6  /* input tile side: WT + 3 - 1 */
-#define WP 36 /* transform positions */
-#define WG 8  /* tiles transformed together (one AVX2 vector of floats) */
-#define MR 4  /* micro-kernel: output channels */
-#define NR 24 /* micro-kernel: tiles (3 vectors) */
+#include "conv2d_winograd_internal.h"
 
 /* Tiles per block: V[p] of one position, Ci x tb floats, is what the micro-kernel re-reads for every
  * 4 output channels, so tb keeps it near L1 (WINO_VP_BYTES), between WINO_TB_MIN and WINO_TB_MAX
@@ -166,7 +159,6 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
 #define WINO_SKEW 16
 static size_t pos_stride(int ch, const wino_plan *pl) { return (size_t)ch * pl->tb + WINO_SKEW; }
 
-
 static size_t thread_floats(const or_conv_shape *s, const wino_plan *pl)
 {
     return (size_t)WP * (pos_stride(s->ci, pl) + pos_stride(pl->co_chunk, pl)) +
@@ -179,20 +171,7 @@ size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads)
     return (size_t)pl.threads * thread_floats(s, &pl) * sizeof(float);
 }
 
-/* ---- vectors of WG = 8 tiles (GCC/clang vector extensions: AVX-512/AVX2 clones, SSE otherwise) ---- */
-
-#define WINO_INLINE static inline __attribute__((always_inline))
-#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
-typedef float v8 __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
-
-/* Unaligned loads and stores as expressions: no v8 passes through a call, which clang refuses in
- * the clone built without AVX. v8_set1 takes a plain variable (evaluated 8 times). */
-typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
-#define v8_load(p) (*(const v8u *)(p))
-#define v8_store(p, a) (*(v8u *)(p) = (a))
-#define v8_set1(f) ((v8){f, f, f, f, f, f, f, f})
+/* ---- transforms of WG = 8 tiles ------------------------------------------------------------ */
 
 /* c[k][t] = row[4t + k], k < 6, t < 8: the six columns of 8 horizontally adjacent input tiles,
  * from 34 contiguous floats. */
@@ -225,26 +204,6 @@ WINO_INLINE void interleave_row(const v8 o[WT], v8 w[4])
     w[3] = __builtin_shufflevector(hi01, hi23, 4, 5, 12, 13, 6, 7, 14, 15);
 }
 
-/* o[k] = (B^T d)[k] for d[j] = d0..d5 */
-#define BT6(d0, d1, d2, d3, d4, d5, o)                                                           \
-    do {                                                                                          \
-        o[0] = 4.0f * d0 - 5.0f * d2 + d4;                                                        \
-        o[1] = -4.0f * (d1 + d2) + d3 + d4;                                                       \
-        o[2] = 4.0f * (d1 - d2) - d3 + d4;                                                        \
-        o[3] = 2.0f * (d3 - d1) - d2 + d4;                                                        \
-        o[4] = 2.0f * (d1 - d3) - d2 + d4;                                                        \
-        o[5] = 4.0f * d1 - 5.0f * d3 + d5;                                                        \
-    } while (0)
-
-/* o[k] = (A^T m)[k], k < 4 */
-#define AT6(m0, m1, m2, m3, m4, m5, o)                                                           \
-    do {                                                                                          \
-        v8 a_ = m1 + m2, b_ = m1 - m2, c_ = m3 + m4, e_ = m3 - m4;                                \
-        o[0] = m0 + a_ + c_;                                                                      \
-        o[1] = b_ + 2.0f * e_;                                                                    \
-        o[2] = a_ + 4.0f * c_;                                                                    \
-        o[3] = b_ + 8.0f * e_ + m5;                                                               \
-    } while (0)
 
 /* V[k*6 + l] (at v + (k*6 + l) * pstride) = (B^T d B)[k][l] for 8 tiles; d[r][c]. */
 WINO_INLINE void input_transform(v8 d[WN][WN], float *v, size_t pstride)
@@ -273,11 +232,6 @@ static void input_row_of_tiles(const float *x0, int w, float *v, size_t pstride)
 }
 
 /* ---- output transform + epilogue ----------------------------------------------------------- */
-
-typedef struct {
-    float bias, slope, res_scale;
-    int act, res;
-} tile_epilogue;
 
 /* o[a][b] (8 tiles each) = epilogue((A^T M A)[a][b]) without the residual; M[p] at m + p*pstride. */
 WINO_INLINE void output_transform(const float *m, size_t pstride, const tile_epilogue *e,
@@ -344,37 +298,6 @@ static void output_spilled(const float *m, size_t pstride, const tile_epilogue *
             v8_store(out[a][b], o[a][b]);
 }
 
-/* ---- GEMM: M[p] [Co x ncol] = U[p] [Co x Ci] . V[p] [Ci x ncol] ----------------------------- */
-
-/* m[r][j] (+)= sum_i u[i][r] v[i][j] for r < rows (<= MR), j < 8 nv, i < ci: u packed [Ci][MR],
- * v rows ldv floats apart, m rows ldm floats apart; add: accumulate onto m. 4 x 3 accumulators,
- * one broadcast per row and k. */
-WINO_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci, float *m,
-                              size_t ldm, int nv, int rows, int add)
-{
-    v8 acc[MR][3];
-    for (int r = 0; r < MR; r++)
-        for (int q = 0; q < 3; q++) {
-            acc[r][q] = v8_set1(0.0f);
-            if (add && r < rows && q < nv)
-                acc[r][q] = v8_load(m + (size_t)r * ldm + 8 * q);
-        }
-    for (int i = 0; i < ci; i++) {
-        const float *vi = v + (size_t)i * ldv;
-        v8 b[3];
-        for (int q = 0; q < nv; q++)
-            b[q] = v8_load(vi + 8 * q);
-        for (int r = 0; r < MR; r++) {
-            float ur = u[(size_t)i * MR + r];
-            v8 a = v8_set1(ur);
-            for (int q = 0; q < nv; q++)
-                acc[r][q] += a * b[q];
-        }
-    }
-    for (int r = 0; r < rows; r++)
-        for (int q = 0; q < nv; q++)
-            v8_store(m + (size_t)r * ldm + 8 * q, acc[r][q]);
-}
 
 /* One transform position: u [Co_padded / MR][Ci][MR] (ldu = Ci: the full U's row of blocks),
  * v [Ci][ldv], m [co][ldm]; ncol a multiple of WG. Ci in chunks of kc rows, so that the chunk of
@@ -401,69 +324,6 @@ static void gemm_position_v8(const float *u, const float *v, size_t ldv, float *
     }
 }
 
-/* The same GEMM with AVX-512 registers: 16 tiles per vector, 4 x 64 blocks (16 of the 32 zmm
- * accumulate). Each m element sums the same products in the same order with the same fused
- * multiply-adds as the x86-64-v4 clone of gemm_position_v8, so the two agree bit for bit;
- * this only halves the instructions. */
-typedef float v16 __attribute__((vector_size(64)));
-typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));
-#define v16_load(p) (*(const v16u *)(p))
-#define v16_store(p, a) (*(v16u *)(p) = (a))
-#define v16_set1(f) ((v16){f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f})
-#define WINO_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
-
-WINO_AVX512 WINO_INLINE void micro_kernel16(const float *u, const float *v, size_t ldv, int ci,
-                                            float *m, size_t ldm, int nv, int rows, int add)
-{
-    v16 acc[MR][4];
-    for (int r = 0; r < MR; r++)
-        for (int q = 0; q < 4; q++) {
-            acc[r][q] = v16_set1(0.0f);
-            if (add && r < rows && q < nv)
-                acc[r][q] = v16_load(m + (size_t)r * ldm + 16 * q);
-        }
-    for (int i = 0; i < ci; i++) {
-        const float *vi = v + (size_t)i * ldv;
-        v16 b[4];
-        for (int q = 0; q < nv; q++)
-            b[q] = v16_load(vi + 16 * q);
-        for (int r = 0; r < MR; r++) {
-            float ur = u[(size_t)i * MR + r];
-            v16 a = v16_set1(ur);
-            for (int q = 0; q < nv; q++)
-                acc[r][q] += a * b[q];
-        }
-    }
-    for (int r = 0; r < rows; r++)
-        for (int q = 0; q < nv; q++)
-            v16_store(m + (size_t)r * ldm + 16 * q, acc[r][q]);
-}
-
-WINO_AVX512
-static void gemm_position_v16(const float *u, const float *v, size_t ldv, float *m, size_t ldm,
-                              int co, int ci, int ncol, int kc)
-{
-    for (int k0 = 0; k0 < ci; k0 += kc) {
-        int kn = ci - k0 < kc ? ci - k0 : kc, add = k0 > 0;
-        for (int o = 0; o < co; o += MR) {
-            int rows = co - o < MR ? co - o : MR;
-            const float *uo = u + (size_t)o * ci + (size_t)k0 * MR;
-            const float *vk = v + (size_t)k0 * ldv;
-            float *mo = m + (size_t)o * ldm;
-            int j = 0;
-            for (; j + 64 <= ncol; j += 64)
-                micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 4, rows, add);
-            switch ((ncol - j) / 16) {
-            case 3: micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 3, rows, add); break;
-            case 2: micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 2, rows, add); break;
-            case 1: micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 1, rows, add); break;
-            }
-            j += (ncol - j) / 16 * 16;
-            if (ncol - j == 8)
-                micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 1, rows, add);
-        }
-    }
-}
 
 /* 1 where the AVX-512 GEMM runs: the CPU has it, OPRESTORE_CPU_AVX512 is not 0 and
  * conv2d_winograd_avx512 did not turn it off. */
@@ -490,7 +350,7 @@ static void gemm_position(const float *u, const float *v, size_t ldv, float *m, 
                           int co, int ci, int ncol, int kc)
 {
     if (use_avx512())
-        gemm_position_v16(u, v, ldv, m, ldm, co, ci, ncol, kc);
+        wino_gemm_position_avx512(u, v, ldv, m, ldm, co, ci, ncol, kc);
     else
         gemm_position_v8(u, v, ldv, m, ldm, co, ci, ncol, kc);
 }
@@ -549,6 +409,7 @@ static void fill_patch(const float *xc, const or_conv_shape *s, int iy, int ix, 
 static void input_block(const float *x, const or_conv_shape *s, const wino_plan *pl,
                         const wino_block_pos *bp, float *v, size_t pstride_v, float *patch)
 {
+    int wide = use_avx512(); /* two groups inside the image at once */
     for (int i = 0; i < s->ci; i++) {
         const float *xc = x + ((size_t)bp->img * s->ci + i) * s->h * s->w;
         for (int ry = 0; ry < bp->nty; ry++) {
@@ -556,7 +417,10 @@ static void input_block(const float *x, const or_conv_shape *s, const wino_plan 
             for (int g = 0; g < bp->ngx; g++) {
                 int ix = (bp->tx0 + g * WG) * WT - s->pw;
                 float *vg = v + (size_t)i * pl->tb + ry * pl->bx + g * WG;
-                if (rows_in && ix >= 0 && ix + GROUP_W <= s->w) {
+                if (wide && g + 1 < bp->ngx && rows_in && ix >= 0 && ix + 2 * WT * WG + 2 <= s->w) {
+                    wino_input_row16_avx512(xc + (size_t)iy * s->w + ix, s->w, vg, pstride_v);
+                    g++;
+                } else if (rows_in && ix >= 0 && ix + GROUP_W <= s->w) {
                     input_row_of_tiles(xc + (size_t)iy * s->w + ix, s->w, vg, pstride_v);
                 } else {
                     fill_patch(xc, s, iy, ix, patch);
@@ -617,17 +481,25 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
         gemm_position(u + ((size_t)p * cop + bp.o0) * s->ci, v + (size_t)p * pstride_v, tb,
                       m + (size_t)p * pstride_m, tb, bp.nco, s->ci, ncol, pl->kc);
     size_t hw = (size_t)s->ho * s->wo;
+    int wide = use_avx512(); /* two groups inside the output at once */
     for (int oc = 0; oc < bp.nco; oc++) {
         int o = bp.o0 + oc;
         tile_epilogue e = epilogue_of(ep, o);
         size_t base = ((size_t)bp.img * s->co + o) * hw;
         for (int ry = 0; ry < bp.nty; ry++)
             for (int g = 0; g < pl->bx / WG; g++) {
-                int ox0 = (bp.tx0 + g * WG) * WT;
+                int ox0 = (bp.tx0 + g * WG) * WT, oy0 = (bp.ty0 + ry) * WT;
+                const float *mg = m + (size_t)oc * tb + ry * pl->bx + g * WG;
                 if (ox0 >= s->wo)
                     break;
-                store_group(m + (size_t)oc * tb + ry * pl->bx + g * WG, pstride_m, &e, ep, s,
-                            base, (bp.ty0 + ry) * WT, ox0, y);
+                if (wide && g + 1 < pl->bx / WG && oy0 + WT <= s->ho && ox0 + 2 * WG * WT <= s->wo) {
+                    size_t off = base + (size_t)oy0 * s->wo + ox0;
+                    wino_output_row16_avx512(mg, pstride_m, &e, y + off,
+                                             e.res ? ep->residual + off : NULL, s->wo);
+                    g++;
+                    continue;
+                }
+                store_group(mg, pstride_m, &e, ep, s, base, oy0, ox0, y);
             }
     }
 }

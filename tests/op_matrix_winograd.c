@@ -402,27 +402,32 @@ int om_conv2d_winograd_cache_cases(or_backend *be)
     return fails;
 }
 
-/* One shape through conv2d_winograd_f32 with the AVX-512 GEMM and with the AVX2 one. */
-static int avx512_one(int ci, int co, int h, int w, int threads)
+/* One shape through conv2d_winograd_f32 with the AVX-512 code and with the AVX2 code; act: an
+ * epilogue with bias, that activation and a residual (OR_KERNEL_ACT_NONE: none at all). */
+static int avx512_one(int ci, int co, int h, int w, int threads, int act)
 {
     or_conv_shape s = {1, ci, h, w, co, 3, 3, 1, 1, 1, 1, 1, 1, h, w};
     size_t nx = (size_t)ci * h * w, ny = (size_t)co * h * w;
     float *x = om_rand(nx, -1, 1, OR_F32), *wt = om_rand((size_t)co * ci * 9, -0.2f, 0.2f, OR_F32);
+    float *b = om_rand((size_t)co, -0.5f, 0.5f, OR_F32), *pr = om_rand((size_t)co, 0, 0.5f, OR_F32);
+    float *res = om_rand(ny, -1, 1, OR_F32);
     float *u = malloc(conv2d_winograd_weight_floats(co, ci) * sizeof(float));
     float *scratch = malloc(conv2d_winograd_scratch_bytes(&s, threads));
     float *y[2] = {malloc(ny * sizeof(float)), malloc(ny * sizeof(float))};
+    or_epilogue_f32 ep = {b, act, 0.2f, pr, res, 0.2f};
     conv2d_winograd_weights(wt, co, ci, u);
     for (int k = 0; k < 2; k++) {
         conv2d_winograd_avx512(k == 0);
-        conv2d_winograd_f32(x, u, y[k], &s, NULL, threads, scratch);
+        conv2d_winograd_f32(x, u, y[k], &s, act == OR_KERNEL_ACT_NONE ? NULL : &ep, threads,
+                            scratch);
     }
     conv2d_winograd_avx512(1);
     size_t bad = 0;
     for (size_t i = 0; i < ny; i++)
         bad += memcmp(&y[0][i], &y[1][i], sizeof(float)) != 0;
-    printf("%s winograd avx512 vs avx2 [1,%d,%d,%d]*[%d,%d,3,3] %d threads: %zu of %zu differ\n",
-           bad ? "FAIL" : "ok", ci, h, w, co, ci, threads, bad, ny);
-    free(x), free(wt), free(u), free(scratch), free(y[0]), free(y[1]);
+    printf("%s winograd avx512 vs avx2 [1,%d,%d,%d]*[%d,%d,3,3] act %d %d threads: %zu of %zu "
+           "differ\n", bad ? "FAIL" : "ok", ci, h, w, co, ci, act, threads, bad, ny);
+    free(x), free(wt), free(b), free(pr), free(res), free(u), free(scratch), free(y[0]), free(y[1]);
     return bad != 0;
 }
 
@@ -433,12 +438,15 @@ int om_conv2d_winograd_avx512_cases(void)
     tu_seed(43);
     /* widths of 1 to 70 tiles: blocks of 8 .. 192 tiles, every 16- and 8-tile tail; Co not a
      * multiple of 4; Ci above the L1 chunk (kc) */
-    static const int dims[][5] = {
-        {8, 4, 4, 4, 1},     {9, 5, 7, 33, 1},   {16, 7, 9, 61, 2},  {32, 12, 5, 128, 1},
-        {24, 16, 13, 200, 2}, {64, 33, 30, 280, 2}, {200, 8, 6, 100, 1}, {512, 36, 8, 8, 2},
+    static const int dims[][6] = {
+        {8, 4, 4, 4, 1, OR_KERNEL_ACT_NONE},      {9, 5, 7, 33, 1, OR_KERNEL_ACT_RELU},
+        {16, 7, 9, 61, 2, OR_KERNEL_ACT_LEAKY},   {32, 12, 5, 128, 1, OR_KERNEL_ACT_PRELU},
+        {24, 16, 13, 200, 2, OR_KERNEL_ACT_NONE}, {64, 33, 30, 280, 2, OR_KERNEL_ACT_SIGMOID},
+        {200, 8, 6, 100, 1, OR_KERNEL_ACT_LEAKY}, {512, 36, 8, 8, 2, OR_KERNEL_ACT_RELU},
+        {64, 3, 21, 150, 2, OR_KERNEL_ACT_TANH},
     };
     int fails = 0;
     for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
-        fails += avx512_one(dims[i][0], dims[i][1], dims[i][2], dims[i][3], dims[i][4]);
+        fails += avx512_one(dims[i][0], dims[i][1], dims[i][2], dims[i][3], dims[i][4], dims[i][5]);
     return fails;
 }

@@ -1,0 +1,108 @@
+/* conv2d_winograd_internal.h: what the Winograd F(4x4,3x3) files share (not a public header):
+ * the tile constants, the vector types, the transforms' 1-D steps, the epilogue of one output
+ * channel, the AVX2 micro-kernel, and the AVX-512 pieces (conv2d_winograd_avx512_cpu.c) that
+ * conv2d_winograd_cpu.c calls where the CPU has them. */
+#ifndef OR_CONV2D_WINOGRAD_INTERNAL_H
+#define OR_CONV2D_WINOGRAD_INTERNAL_H
+
+#include <stddef.h>
+
+#include "kernels.h"
+
+#define WT 4  /* output tile side */
+#define WN 6  /* input tile side: WT + 3 - 1 */
+#define WP 36 /* transform positions */
+#define WG 8  /* tiles transformed together (one AVX2 vector of floats) */
+#define MR 4  /* micro-kernel: output channels */
+#define NR 24 /* micro-kernel: tiles (3 vectors) */
+
+/* ---- vectors of WG = 8 tiles (GCC/clang vector extensions: AVX-512/AVX2 clones, SSE otherwise) ---- */
+
+#define WINO_INLINE static inline __attribute__((always_inline))
+#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+typedef float v8 __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+
+/* Unaligned loads and stores as expressions: no v8 passes through a call, which clang refuses in
+ * the clone built without AVX. v8_set1 takes a plain variable (evaluated 8 times). */
+typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
+#define v8_load(p) (*(const v8u *)(p))
+#define v8_store(p, a) (*(v8u *)(p) = (a))
+#define v8_set1(f) ((v8){f, f, f, f, f, f, f, f})
+#define WINO_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+
+/* o[k] = (B^T d)[k] for d[j] = d0..d5 */
+#define BT6(d0, d1, d2, d3, d4, d5, o)                                                           \
+    do {                                                                                          \
+        o[0] = 4.0f * d0 - 5.0f * d2 + d4;                                                        \
+        o[1] = -4.0f * (d1 + d2) + d3 + d4;                                                       \
+        o[2] = 4.0f * (d1 - d2) - d3 + d4;                                                        \
+        o[3] = 2.0f * (d3 - d1) - d2 + d4;                                                        \
+        o[4] = 2.0f * (d1 - d3) - d2 + d4;                                                        \
+        o[5] = 4.0f * d1 - 5.0f * d3 + d5;                                                        \
+    } while (0)
+
+/* o[k] = (A^T m)[k], k < 4 */
+#define AT6(m0, m1, m2, m3, m4, m5, o)                                                           \
+    do {                                                                                          \
+        __typeof__(m1) a_ = m1 + m2, b_ = m1 - m2, c_ = m3 + m4, e_ = m3 - m4;                                \
+        o[0] = m0 + a_ + c_;                                                                      \
+        o[1] = b_ + 2.0f * e_;                                                                    \
+        o[2] = a_ + 4.0f * c_;                                                                    \
+        o[3] = b_ + 8.0f * e_ + m5;                                                               \
+    } while (0)
+
+/* The epilogue of one output channel: bias, activation (slope: leaky alpha or the channel's
+ * PReLU weight), residual scale (res: a residual is added after it). */
+typedef struct {
+    float bias, slope, res_scale;
+    int act, res;
+} tile_epilogue;
+
+/* ---- GEMM: M[p] [Co x ncol] = U[p] [Co x Ci] . V[p] [Ci x ncol] ----------------------------- */
+
+/* m[r][j] (+)= sum_i u[i][r] v[i][j] for r < rows (<= MR), j < 8 nv, i < ci: u packed [Ci][MR],
+ * v rows ldv floats apart, m rows ldm floats apart; add: accumulate onto m. 4 x 3 accumulators,
+ * one broadcast per row and k. */
+WINO_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci, float *m,
+                              size_t ldm, int nv, int rows, int add)
+{
+    v8 acc[MR][3];
+    for (int r = 0; r < MR; r++)
+        for (int q = 0; q < 3; q++) {
+            acc[r][q] = v8_set1(0.0f);
+            if (add && r < rows && q < nv)
+                acc[r][q] = v8_load(m + (size_t)r * ldm + 8 * q);
+        }
+    for (int i = 0; i < ci; i++) {
+        const float *vi = v + (size_t)i * ldv;
+        v8 b[3];
+        for (int q = 0; q < nv; q++)
+            b[q] = v8_load(vi + 8 * q);
+        for (int r = 0; r < MR; r++) {
+            float ur = u[(size_t)i * MR + r];
+            v8 a = v8_set1(ur);
+            for (int q = 0; q < nv; q++)
+                acc[r][q] += a * b[q];
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int q = 0; q < nv; q++)
+            v8_store(m + (size_t)r * ldm + 8 * q, acc[r][q]);
+}
+
+/* ---- AVX-512 (conv2d_winograd_avx512_cpu.c; call only where the CPU has AVX-512F) ----------
+ * Each computes what its AVX2 twin in conv2d_winograd_cpu.c computes, lane for lane with the
+ * same operations, so the two agree bit for bit (test_ops conv2d_winograd_avx512_equals_avx2). */
+
+/* gemm_position's twin: 4 x 64 register blocks (16 zmm accumulators). */
+void wino_gemm_position_avx512(const float *u, const float *v, size_t ldv, float *m, size_t ldm,
+                               int co, int ci, int ncol, int kc);
+/* input_row_of_tiles' twin for 16 horizontally adjacent tiles (66 floats of 6 rows). */
+void wino_input_row16_avx512(const float *x0, int w, float *v, size_t pstride);
+/* output_row_of_tiles' twin for 16 tiles, all 4x4 inside the output. */
+void wino_output_row16_avx512(const float *m, size_t pstride, const tile_epilogue *e, float *y0,
+                              const float *r0, int wo);
+
+#endif
