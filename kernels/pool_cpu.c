@@ -4,6 +4,7 @@
  * as F.pad (constant 0, replicate, reflect).  One OpenMP task per plane. */
 #include <float.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "pool_kernels.h"
 
@@ -36,9 +37,28 @@ void maxpool2d_f32(const float *x, float *y, int planes, int h, int w, int kh, i
     }
 }
 
+/* 2x2 windows, stride 1, no padding (fastai's blur after a pixel shuffle): the general loop's
+ * sum in its order, ((0 + x00) + x01) + x10 + x11, over 4, vectorised along the row. */
+static void avgpool2x2_s1_f32(const float *x, float *y, int planes, int h, int w, int ho, int wo)
+{
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int pl = 0; pl < planes; pl++)
+        for (int oh = 0; oh < ho; oh++) {
+            const float *r0 = x + ((size_t)pl * h + oh) * w, *r1 = r0 + w;
+            float *yr = y + ((size_t)pl * ho + oh) * wo;
+            for (int ow = 0; ow < wo; ow++)
+                yr[ow] = (((0.0f + r0[ow]) + r0[ow + 1]) + r1[ow] + r1[ow + 1]) / 4.0f;
+        }
+}
+
 void avgpool2d_f32(const float *x, float *y, int planes, int h, int w, int kh, int kw, int sh,
                    int sw, int ph, int pw, int cip, int ho, int wo)
 {
+    if (kh == 2 && kw == 2 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && ho == h - 1 &&
+        wo == w - 1) {
+        avgpool2x2_s1_f32(x, y, planes, h, w, ho, wo);
+        return;
+    }
 #pragma omp parallel for schedule(static)
     for (int pl = 0; pl < planes; pl++) {
         const float *xp = x + (size_t)pl * h * w;
@@ -63,16 +83,29 @@ void avgpool2d_f32(const float *x, float *y, int planes, int h, int w, int kh, i
 void pad2d_f32(const float *x, float *y, int planes, int h, int w, int left, int top, int mode,
                int ho, int wo)
 {
-#pragma omp parallel for schedule(static)
-    for (int pl = 0; pl < planes; pl++) {
-        const float *xp = x + (size_t)pl * h * w;
-        float *yp = y + (size_t)pl * ho * wo;
+    /* output columns [c0, c1) copy input columns [c0 - left, c1 - left) as they are */
+    int c0 = left > 0 ? left : 0, c1 = left + w < wo ? left + w : wo;
+    c1 = c1 < c0 ? c0 : c1;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int pl = 0; pl < planes; pl++)
         for (int oh = 0; oh < ho; oh++) {
+            const float *xp = x + (size_t)pl * h * w;
+            float *yr = y + ((size_t)pl * ho + oh) * wo;
             int sh = pool_pad_src(oh - top, h, mode);
+            if (sh < 0) {
+                for (int ow = 0; ow < wo; ow++)
+                    yr[ow] = 0.0f;
+                continue;
+            }
+            const float *xr = xp + (size_t)sh * w;
             for (int ow = 0; ow < wo; ow++) {
+                if (ow == c0 && c1 > c0) {
+                    memcpy(yr + c0, xr + (c0 - left), (size_t)(c1 - c0) * sizeof(float));
+                    ow = c1 - 1;
+                    continue;
+                }
                 int sw = pool_pad_src(ow - left, w, mode);
-                yp[(size_t)oh * wo + ow] = sh < 0 || sw < 0 ? 0.0f : xp[(size_t)sh * w + sw];
+                yr[ow] = sw < 0 ? 0.0f : xr[sw];
             }
         }
-    }
 }

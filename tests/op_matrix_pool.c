@@ -49,6 +49,7 @@ static const pool_case pool_cases[] = {
     {1, 1, 1, 1, 1, 1, 1, 1, 0, 0},    /* 1 pixel */
     {1, 3, 17, 23, 3, 3, 2, 2, 1, 1},  /* ResNet's stem max pool on odd sizes */
     {2, 5, 9, 7, 2, 2, 1, 1, 0, 0},    /* DeOldify's blur: 2x2 stride 1, batch 2 */
+    {1, 3, 4, 38, 2, 2, 1, 1, 0, 0},   /* the blur on rows of 37 outputs (vector body + tail) */
     {1, 13, 6, 10, 2, 2, 2, 2, 0, 0},  /* 2x2 stride 2 (DAIN), C not a multiple of 8 */
     {1, 4, 1, 9, 1, 3, 1, 2, 0, 1},    /* 1-pixel-high strip, rectangular window */
     {1, 2, 8, 5, 4, 3, 3, 2, 2, 1},    /* uneven stride, padding = kernel/2 */
@@ -132,6 +133,7 @@ static const pad_case pad_cases[] = {
     {2, 5, 6, 7, 2, 3, 1, 4},    /* batch 2, uneven pads */
     {1, 9, 4, 5, 3, 3, 3, 3},    /* pads of size - 1 (reflect's limit) */
     {1, 2, 1, 8, 0, 0, 0, 0},    /* no padding */
+    {1, 2, 3, 41, 1, 0, 1, 0},   /* a wide row: the copied middle and the padded edge */
 };
 
 static int pad_one(or_backend *be, or_dtype dt, const pad_case *c, or_pad_mode mode)
