@@ -128,6 +128,10 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
     int tb = (big ? WINO_VP_BIG_BYTES : WINO_VP_BYTES) / (s->ci * (int)sizeof(float)) / WG * WG;
     tb = tb < WINO_TB_MIN ? WINO_TB_MIN : tb > WINO_TB_MAX ? WINO_TB_MAX : tb;
     pl.bx = round_up(pl.tw, WG) < tb ? round_up(pl.tw, WG) : tb;
+    /* a big U: a row of tiles a little wider than tb (up to 1/4) stays one block, which streams U
+     * once, rather than two (the second mostly empty) that stream it twice */
+    if (big && round_up(pl.tw, WG) <= tb + tb / 4)
+        pl.bx = round_up(pl.tw, WG);
     pl.by = tb / pl.bx < pl.th ? tb / pl.bx : pl.th;
     if (pl.by < 1)
         pl.by = 1;
@@ -584,13 +588,18 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
                        float *m, float *win)
 {
     wino_block_pos bp = block_pos(s, pl, b);
-    int tb = pl->tb, ncol = bp.nty * pl->bx, cop = co_padded(s->co);
+    /* groups of WG tiles per row: in a one-row block, only those inside the image (the last
+     * block of a row may be mostly past it); else all, so that the GEMM's columns are all set */
+    int ngx = pl->bx / WG, left = (pl->tw - bp.tx0 + WG - 1) / WG;
+    if (bp.nty == 1 && left < ngx)
+        ngx = left;
+    int tb = pl->tb, ncol = (bp.nty - 1) * pl->bx + ngx * WG, cop = co_padded(s->co);
     size_t pstride_v = pos_stride(s->ci, pl), pstride_m = pos_stride(pl->co_chunk, pl);
     copy_window(x, s, pl, &bp, win);
     for (int i = 0; i < s->ci; i++) {
         const float *wc = win + (size_t)i * pl->win_h * pl->win_w;
         for (int ry = 0; ry < bp.nty; ry++)
-            for (int g = 0; g < pl->bx / WG; g++)
+            for (int g = 0; g < ngx; g++)
                 input_row_of_tiles(wc + (size_t)WT * ry * pl->win_w + WT * WG * g, pl->win_w,
                                    v + (size_t)i * tb + ry * pl->bx + g * WG, pstride_v);
     }
@@ -603,7 +612,7 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
         tile_epilogue e = epilogue_of(ep, o);
         size_t base = ((size_t)bp.img * s->co + o) * hw;
         for (int ry = 0; ry < bp.nty; ry++)
-            for (int g = 0; g < pl->bx / WG; g++) {
+            for (int g = 0; g < ngx; g++) {
                 int ox0 = (bp.tx0 + g * WG) * WT;
                 if (ox0 >= s->wo)
                     break;
