@@ -80,12 +80,20 @@ size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads);
 void conv2d_winograd_f32(const float *x, const float *u, float *y, const or_conv_shape *s,
                          const or_epilogue_f32 *ep, int threads, float *scratch);
 /* Dilated 3x3 stride-1 convolutions with padding = dilation d and H, W multiples of d (Zhang's
- * "same" dilated layers): the d*d phases of x convolved by the Winograd path above as one batch
- * with the same u (undilated transform). Scratch: conv2d_winograd_dilated_scratch_bytes. */
+ * "same" dilated layers): the d*d phases of x, cut into 4-row segments laid side by side,
+ * convolved by the Winograd path above in one call with the same u (undilated transform). Scratch: conv2d_winograd_dilated_scratch_bytes. */
 int conv2d_winograd_dilated_applies(const or_conv_shape *s);
 size_t conv2d_winograd_dilated_scratch_bytes(const or_conv_shape *s, int threads);
 void conv2d_winograd_dilated_f32(const float *x, const float *u, float *y, const or_conv_shape *s,
                                  const or_epilogue_f32 *ep, int threads, float *scratch);
+/* 3x3 convolutions with stride 2 and dilation 2, any padding (SIGGRAPH17's "[::2, ::2] then a 3x3
+ * conv"): x subsampled at the taps' parity, then the Winograd path above with the same u (the
+ * undilated transform). Scratch: conv2d_winograd_subsampled_scratch_bytes. */
+int conv2d_winograd_subsampled_applies(const or_conv_shape *s);
+size_t conv2d_winograd_subsampled_scratch_bytes(const or_conv_shape *s, int threads);
+void conv2d_winograd_subsampled_f32(const float *x, const float *u, float *y,
+                                    const or_conv_shape *s, const or_epilogue_f32 *ep, int threads,
+                                    float *scratch);
 
 /* NHWC (conv2d_nhwc_cpu.c): im2col of (ky,kx,ci) patches per output pixel +
  * OpenBLAS sgemm writing y's rows with pixel stride ldy; no bias, no epilogue.
