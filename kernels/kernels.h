@@ -95,6 +95,15 @@ void conv2d_winograd_subsampled_f32(const float *x, const float *u, float *y,
                                     const or_conv_shape *s, const or_epilogue_f32 *ep, int threads,
                                     float *scratch);
 
+/* ---- conv2d_direct_cpu.c: direct stride-1 undilated NCHW convolutions vectorised over output
+ * pixels, for few taps (Ci kh kw <= 72: first layers below Winograd's Ci minimum) and for 1x1
+ * with Co <= 4 (no padding, Ci <= 512); the epilogue fused. Scratch:
+ * conv2d_direct_scratch_bytes (the packed weights and the padded input). */
+int conv2d_direct_applies(const or_conv_shape *s);
+size_t conv2d_direct_scratch_bytes(const or_conv_shape *s);
+void conv2d_direct_f32(const float *x, const float *w, float *y, const or_conv_shape *s,
+                       const or_epilogue_f32 *ep, float *scratch);
+
 /* NHWC (conv2d_nhwc_cpu.c): im2col of (ky,kx,ci) patches per output pixel +
  * OpenBLAS sgemm writing y's rows with pixel stride ldy; no bias, no epilogue.
  * Scratch: conv2d_nhwc_im2col_scratch_bytes (>= one output row of patches). */
@@ -104,6 +113,10 @@ void conv2d_nhwc_f32_im2col(const float *x, int ldx, const float *w, float *y, i
 
 /* ---- eltwise_cpu.c ---- */
 void epilogue_nchw_f32(float *y, int n, int c, size_t hw, const or_epilogue_f32 *ep);
+/* One run of hw elements of one channel: y = act(x + bias) * scale + r (r may be NULL; y may be x);
+ * slope: the channel's PReLU slope. */
+void epilogue_run_f32(const float *x, float *y, size_t hw, float bias, int act, float alpha,
+                      float slope, const float *r, float scale);
 void activation_nchw_f32(const float *x, float *y, int n, int c, size_t hw, int act, float alpha,
                          const float *prelu);
 void add_f32(const float *a, float alpha, const float *b, float beta, float *y, size_t count);
