@@ -243,22 +243,34 @@ size_t deconv2d_winograd_scratch_bytes(const or_deconv_shape *s, int threads)
 }
 
 void deconv2d_winograd_f32(const float *x, const float *u, float *y, const or_deconv_shape *s,
-                           int threads, float *scratch)
+                           const or_epilogue_f32 *ep, int threads, float *scratch)
 {
     or_conv_shape c = stacked_shape(s);
     size_t plane = (size_t)s->h * s->w;
     size_t y4_bytes = (size_t)s->n * 4 * s->co * plane * sizeof(float);
     float *y4 = scratch, *wino = (float *)((char *)scratch + (y4_bytes + 255) / 256 * 256);
     conv2d_winograd_f32(x, u, y4, &c, NULL, threads, wino);
+    /* interleave the phases, a row of y at a time, and apply the epilogue to it while in L1 */
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < s->n; n++)
-        for (int o = 0; o < s->co; o++)
-            for (int q = 0; q < 4; q++) {
-                const float *src = y4 + (((size_t)n * 4 + q) * s->co + o) * plane;
-                float *dst = y + ((size_t)n * s->co + o) * 4 * plane;
-                int r = q / 2, t = q % 2;
-                for (int a = 0; a < s->h; a++)
+        for (int o = 0; o < s->co; o++) {
+            size_t off = ((size_t)n * s->co + o) * 4 * plane;
+            float *dst = y + off;
+            const float *res = ep && ep->residual ? ep->residual + off : NULL;
+            float bias = ep && ep->bias ? ep->bias[o] : 0.0f;
+            float slope = ep && ep->prelu ? ep->prelu[o] : 0.0f;
+            for (int yy = 0; yy < s->ho; yy++) {
+                int a = yy / 2, r = yy % 2;
+                float *row = dst + (size_t)yy * s->wo;
+                for (int t = 0; t < 2; t++) {
+                    const float *src = y4 + (((size_t)n * 4 + 2 * r + t) * s->co + o) * plane +
+                                       (size_t)a * s->w;
                     for (int b = 0; b < s->w; b++)
-                        dst[(size_t)(2 * a + r) * s->wo + 2 * b + t] = src[(size_t)a * s->w + b];
+                        row[2 * b + t] = src[b];
+                }
+                if (ep)
+                    epilogue_run_f32(row, row, (size_t)s->wo, bias, ep->act, ep->alpha, slope,
+                                     res ? res + (size_t)yy * s->wo : NULL, ep->res_scale);
             }
+        }
 }

@@ -22,8 +22,8 @@ static inline float relu(float v) { return v > 0.0f ? v : 0.0f; }
 /* y[i] = act(x[i] + bias) * scale + r[i] (r may be NULL) over one channel plane: the
  * activation picked once per plane, so the common cases (none, ReLU, leaky) are plain loops the
  * compiler vectorises (the switch per element kept these at ~2 ns/element). */
-static void plane_epilogue(const float *x, float *y, size_t hw, float bias, int act, float alpha,
-                           float slope, const float *r, float scale)
+void epilogue_run_f32(const float *x, float *y, size_t hw, float bias, int act, float alpha,
+                      float slope, const float *r, float scale)
 {
     if (act == OR_KERNEL_ACT_PRELU) {
         act = OR_KERNEL_ACT_LEAKY;
@@ -67,7 +67,7 @@ void epilogue_nchw_f32(float *y, int n, int c, size_t hw, const or_epilogue_f32 
     for (int b = 0; b < n; b++)
         for (int ch = 0; ch < c; ch++) {
             size_t off = ((size_t)b * c + ch) * hw;
-            plane_epilogue(y + off, y + off, hw, ep->bias ? ep->bias[ch] : 0.0f, ep->act,
+            epilogue_run_f32(y + off, y + off, hw, ep->bias ? ep->bias[ch] : 0.0f, ep->act,
                            ep->alpha, ep->prelu ? ep->prelu[ch] : 0.0f,
                            ep->residual ? ep->residual + off : NULL, ep->res_scale);
         }
@@ -80,7 +80,7 @@ void activation_nchw_f32(const float *x, float *y, int n, int c, size_t hw, int 
     for (int b = 0; b < n; b++)
         for (int ch = 0; ch < c; ch++) {
             size_t off = ((size_t)b * c + ch) * hw;
-            plane_epilogue(x + off, y + off, hw, 0.0f, act, alpha, prelu ? prelu[ch] : 0.0f,
+            epilogue_run_f32(x + off, y + off, hw, 0.0f, act, alpha, prelu ? prelu[ch] : 0.0f,
                            NULL, 1.0f);
         }
 }

@@ -182,7 +182,8 @@ int or_cpu_conv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *
 }
 
 int or_cpu_deconv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *w,
-                             const or_deconv_shape *s, or_tensor *y, or_status *st, or_err *err)
+                             const or_deconv_shape *s, const or_epilogue_f32 *ep, or_tensor *y,
+                             or_status *st, or_err *err)
 {
     if (x->layout != OR_NCHW || !deconv2d_winograd_applies(s) || !be->impl)
         return 0;
@@ -203,7 +204,7 @@ int or_cpu_deconv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor
             make_u(w, 1, uu, uu + conv2d_winograd_weight_floats(co, s->ci));
             u = uu;
         }
-        deconv2d_winograd_f32(x->data, u, y->data, s, threads,
+        deconv2d_winograd_f32(x->data, u, y->data, s, ep, threads,
                               (float *)((char *)scratch + u_off));
     }
     or_arena_reset(&be->arena, m);
