@@ -379,6 +379,25 @@ WINO_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci
             v8_store(m + (size_t)r * ldm + 8 * q, acc[r][q]);
 }
 
+/* Whether a block of U (ci rows of MR) is all zeros: a transposed convolution's stacked phase kernels
+ * (conv2d_winograd_phases_cpu.c) have a zero row or column, so G g G^T is zero at 11 of the 36
+ * positions for each phase: 31% of the GEMM. Such a block is skipped, its rows of M set to zero
+ * (or left, when accumulating): the sums of the others are unchanged. A nonzero block returns at
+ * its first nonzero element. */
+static int u_block_zero(const float *u, int ci)
+{
+    for (int i = 0; i < ci * MR; i++)
+        if (u[i] != 0.0f)
+            return 0;
+    return 1;
+}
+
+static void zero_rows(float *m, size_t ldm, int rows, int ncol)
+{
+    for (int r = 0; r < rows; r++)
+        memset(m + (size_t)r * ldm, 0, (size_t)ncol * sizeof(float));
+}
+
 /* One transform position: u [Co_padded / MR][Ci][MR] (ldu = Ci: the full U's row of blocks),
  * v [Ci][ldv], m [co][ldm]; ncol a multiple of WG. Ci in chunks of kc rows, so that the chunk of
  * V (kc x ncol) stays in L1 while every 4 output channels run over it. */
@@ -393,6 +412,11 @@ static void gemm_position_v8(const float *u, const float *v, size_t ldv, float *
             const float *uo = u + (size_t)o * ci + (size_t)k0 * MR;
             const float *vk = v + (size_t)k0 * ldv;
             float *mo = m + (size_t)o * ldm;
+            if (u_block_zero(uo, kn)) {
+                if (!add)
+                    zero_rows(mo, ldm, rows, ncol);
+                continue;
+            }
             int j = 0;
             for (; j + NR <= ncol; j += NR)
                 micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 3, rows, add);
@@ -453,6 +477,11 @@ static void gemm_position_v16(const float *u, const float *v, size_t ldv, float 
             const float *uo = u + (size_t)o * ci + (size_t)k0 * MR;
             const float *vk = v + (size_t)k0 * ldv;
             float *mo = m + (size_t)o * ldm;
+            if (u_block_zero(uo, kn)) {
+                if (!add)
+                    zero_rows(mo, ldm, rows, ncol);
+                continue;
+            }
             int j = 0;
             for (; j + 64 <= ncol; j += 64)
                 micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 4, rows, add);
