@@ -53,6 +53,7 @@
 #define WINO_VP_BIG_BYTES (128 << 10)
 #define WINO_CO_CHUNK_MIN 32
 #define WINO_KC_MIN 64
+#define WINO_M_BYTES ((size_t)6 << 20)
 
 /* Below these channel counts the 36 GEMMs are thin (K = Ci, M = Co); not tuned further: the only
  * such layer of the SR networks, the first (3 -> 64), is 0.3% of their work. */
@@ -148,6 +149,13 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
         int most = cop / WINO_CO_CHUNK_MIN;
         nco = nco > most ? (most > 1 ? most : 1) : nco;
     }
+    /* M of a block (36 x co_chunk x tb floats) at most WINO_M_BYTES: beyond, it lives in memory
+     * between the GEMM and the output transform, and the scratch of two threads outgrows the
+     * budget (a ConvTranspose2d 128 -> 128 stacked as Co = 512: 14 MB a thread) */
+    size_t m_bytes = (size_t)WP * cop * pl.bx * pl.by * sizeof(float);
+    int nco_m = (int)((m_bytes + WINO_M_BYTES - 1) / WINO_M_BYTES), most_m = cop / WINO_CO_CHUNK_MIN;
+    nco_m = nco_m > most_m ? most_m : nco_m;
+    nco = nco_m > nco ? nco_m : nco;
     pl.co_chunk = round_up((cop + nco - 1) / nco, MR);
     pl.nco = (cop + pl.co_chunk - 1) / pl.co_chunk;
     pl.blocks = tile_blocks * pl.nco;
