@@ -53,6 +53,11 @@ void wino_gemm_position_avx512(const float *u, const float *v, size_t ldv, float
             const float *uo = u + (size_t)o * ci + (size_t)k0 * MR;
             const float *vk = v + (size_t)k0 * ldv;
             float *mo = m + (size_t)o * ldm;
+            if (u_block_zero(uo, kn)) {
+                if (!add)
+                    zero_rows(mo, ldm, rows, ncol);
+                continue;
+            }
             int j = 0;
             for (; j + 64 <= ncol; j += 64)
                 micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 4, rows, add);

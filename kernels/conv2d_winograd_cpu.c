@@ -59,6 +59,7 @@ static int vp_bytes(void)
 #define WINO_VP_BIG_BYTES (128 << 10)
 #define WINO_CO_CHUNK_MIN 32
 #define WINO_KC_MIN 64
+#define WINO_M_BYTES ((size_t)6 << 20)
 
 /* Below WINO_MIN_CI input channels the 36 GEMMs are thin (K = Ci); not tuned further: the only
  * such layer of the SR networks, the first (3 -> 64), is 0.3% of their work. Any Co is taken
@@ -135,9 +136,12 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
     int tb = (big ? WINO_VP_BIG_BYTES : vp_bytes()) / (s->ci * (int)sizeof(float)) / WG * WG;
     tb = tb < WINO_TB_MIN ? WINO_TB_MIN : tb > WINO_TB_MAX ? WINO_TB_MAX : tb;
     /* the tile row's groups of WG split evenly into blocks of at most tb tiles (a block of tb
-     * and a nearly empty one doubled the work of 128x128 x4plus's wide layers) */
+     * and a nearly empty one doubled the work of 128x128 x4plus's wide layers); with a big U, a
+     * row of tiles a little wider than tb (up to 1/4) stays one block, which streams U once */
     int groups = (pl.tw + WG - 1) / WG, gmax = tb / WG;
     int nbx = (groups + gmax - 1) / gmax;
+    if (big && groups * WG <= tb + tb / 4)
+        nbx = 1;
     pl.bx = (groups + nbx - 1) / nbx * WG;
     pl.by = tb / pl.bx < pl.th ? tb / pl.bx : pl.th;
     if (pl.by < 1)
@@ -155,6 +159,13 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
         int most = cop / WINO_CO_CHUNK_MIN;
         nco = nco > most ? (most > 1 ? most : 1) : nco;
     }
+    /* M of a block (36 x co_chunk x tb floats) at most WINO_M_BYTES: beyond, it lives in memory
+     * between the GEMM and the output transform, and the scratch of two threads outgrows the
+     * budget (a ConvTranspose2d 128 -> 128 stacked as Co = 512: 14 MB a thread) */
+    size_t m_bytes = (size_t)WP * cop * pl.bx * pl.by * sizeof(float);
+    int nco_m = (int)((m_bytes + WINO_M_BYTES - 1) / WINO_M_BYTES), most_m = cop / WINO_CO_CHUNK_MIN;
+    nco_m = nco_m > most_m ? most_m : nco_m;
+    nco = nco_m > nco ? nco_m : nco;
     pl.co_chunk = round_up((cop + nco - 1) / nco, MR);
     pl.nco = (cop + pl.co_chunk - 1) / pl.co_chunk;
     pl.blocks = tile_blocks * pl.nco;
@@ -324,6 +335,11 @@ static void gemm_position_v8(const float *u, const float *v, size_t ldv, float *
             const float *uo = u + (size_t)o * ci + (size_t)k0 * MR;
             const float *vk = v + (size_t)k0 * ldv;
             float *mo = m + (size_t)o * ldm;
+            if (u_block_zero(uo, kn)) {
+                if (!add)
+                    zero_rows(mo, ldm, rows, ncol);
+                continue;
+            }
             int j = 0;
             for (; j + NR <= ncol; j += NR)
                 micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 3, rows, add);
@@ -498,12 +514,12 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
         tile_epilogue e = epilogue_of(ep, o);
         size_t base = ((size_t)bp.img * s->co + o) * hw;
         for (int ry = 0; ry < bp.nty; ry++)
-            for (int g = 0; g < pl->bx / WG; g++) {
+            for (int g = 0; g < bp.ngx; g++) {
                 int ox0 = (bp.tx0 + g * WG) * WT, oy0 = (bp.ty0 + ry) * WT;
                 const float *mg = m + (size_t)oc * tb + ry * pl->bx + g * WG;
                 if (ox0 >= s->wo)
                     break;
-                if (wide && g + 1 < pl->bx / WG && oy0 + WT <= s->ho && ox0 + 2 * WG * WT <= s->wo) {
+                if (wide && g + 1 < bp.ngx && oy0 + WT <= s->ho && ox0 + 2 * WG * WT <= s->wo) {
                     size_t off = base + (size_t)oy0 * s->wo + ox0;
                     wino_output_row16_avx512(mg, pstride_m, &e, y + off,
                                              e.res ? ep->residual + off : NULL, s->wo);

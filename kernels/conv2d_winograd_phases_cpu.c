@@ -1,6 +1,7 @@
 /* conv2d_winograd_phases_cpu.c: layers that become Winograd F(4x4,3x3) convolutions by splitting
  * pixels into phases (kernels/conv2d_winograd_cpu.c runs them):
  *   - dilated 3x3 stride-1 convolutions (padding = dilation), the Zhang networks' conv5/conv6;
+ *   - 3x3 convolutions with stride 2 and dilation 2 (SIGGRAPH17's "[::2, ::2] then conv");
  *   - 4x4 stride-2 transposed convolutions with padding 1 (ConvTranspose2d(ci, co, 4, 2, 1)), the
  *     Zhang decoders' upsampling.
  * Both are exact re-indexings of the same sums, so the Winograd error bound carries over
@@ -14,24 +15,42 @@
 /* ---- dilated 3x3 convolutions ----------------------------------------------------------------
  * With dilation d, padding d and H, W multiples of d, output pixel (d a + r, d b + t) reads only
  * input pixels (d i + r, d j + t): each of the d*d phases of y is the undilated 3x3 convolution
- * (padding 1) of the same phase of x with the same weights. The phases of an image are laid side
- * by side, each H/d x W/d followed by PHASE_GAP zero columns (so a phase's border reads zeros, as
- * its own padding), and the resulting (H/d) x d*d*(W/d + PHASE_GAP) images are convolved by
- * Winograd as one call: one wide image keeps the 8-tile groups full and the blocks few where the
- * phases alone would be a few tiles wide (SIGGRAPH17's 512-channel layers: 16x16 phases). An exact
- * re-indexing, so the error bound is the undilated one. */
+ * (padding 1) of the same phase of x with the same weights. Each phase (H/d x W/d) is cut into
+ * segments of SEG_ROWS = 4 rows (one row of 4x4 tiles), and all d*d*ceil(H/(4d)) segments are
+ * laid side by side in one image SEG_ROWS + 2 rows high, each with its row above and below (the
+ * phase's, or zeros outside it) and followed by one zero column (so a segment's left and right
+ * borders read zeros, as the phase's padding). That image is convolved by Winograd without
+ * vertical padding (so its 4 output rows are the segments' rows) and one column of horizontal
+ * padding, in one call. One tile row of the whole layer keeps the 8-tile groups full: SIGGRAPH17's
+ * 512-channel layers at 256x256 input (16x16 phases) are 68 tiles here, against 72 tiles padded
+ * to 96 with the phases side by side (16 rows x 4 x 18 columns) and 64 for an undilated layer of
+ * the same size. An exact re-indexing, so the error bound is the undilated one on this layout. */
 
-#define PHASE_GAP 2
+#define SEG_ROWS 4
 
-static int phase_pitch(const or_conv_shape *s) { return s->w / s->dw + PHASE_GAP; }
+typedef struct {
+    int d, hp, wp; /* dilation; a phase's rows and columns */
+    int nseg;      /* segments per phase */
+    int pitch;     /* columns from a segment to the next: wp + 1 */
+} seg_layout;
 
-static or_conv_shape phase_shape(const or_conv_shape *s)
+static seg_layout seg_layout_of(const or_conv_shape *s)
 {
-    int d = s->dh;
+    seg_layout l = {s->dh, s->h / s->dh, s->w / s->dw, 0, s->w / s->dw + 1};
+    l.nseg = (l.hp + SEG_ROWS - 1) / SEG_ROWS;
+    return l;
+}
+
+/* The undilated convolution the layout is convolved by. */
+static or_conv_shape seg_shape(const or_conv_shape *s)
+{
+    seg_layout l = seg_layout_of(s);
     or_conv_shape p = *s;
-    p.h = p.ho = s->h / d;
-    p.w = p.wo = d * d * phase_pitch(s);
-    p.ph = p.pw = 1;
+    p.h = SEG_ROWS + 2;
+    p.ho = SEG_ROWS;
+    p.w = p.wo = l.d * l.d * l.nseg * l.pitch;
+    p.ph = 0;
+    p.pw = 1;
     p.dh = p.dw = 1;
     return p;
 }
@@ -40,45 +59,57 @@ int conv2d_winograd_dilated_applies(const or_conv_shape *s)
 {
     int d = s->dh;
     if (d < 2 || s->dw != d || s->ph != d || s->pw != d || s->h % d || s->w % d ||
-        s->ho != s->h || s->wo != s->w)
+        s->ho != s->h || s->wo != s->w || s->sh != 1 || s->sw != 1)
         return 0;
-    or_conv_shape p = phase_shape(s);
+    or_conv_shape p = seg_shape(s);
     return conv2d_winograd_applies(&p);
 }
 
-static size_t phase_floats(const or_conv_shape *s, int c)
+static size_t seg_floats(const or_conv_shape *s, int c, int rows)
 {
-    or_conv_shape p = phase_shape(s);
-    return (size_t)s->n * c * p.h * p.w;
+    or_conv_shape p = seg_shape(s);
+    return (size_t)s->n * c * rows * p.w;
 }
 
 size_t conv2d_winograd_dilated_scratch_bytes(const or_conv_shape *s, int threads)
 {
-    or_conv_shape p = phase_shape(s);
-    size_t planes = (phase_floats(s, s->ci) + phase_floats(s, s->co)) * sizeof(float);
+    or_conv_shape p = seg_shape(s);
+    size_t planes = (seg_floats(s, s->ci, p.h) + seg_floats(s, s->co, p.ho)) * sizeof(float);
     return (planes + 255) / 256 * 256 + conv2d_winograd_scratch_bytes(&p, threads);
 }
 
-/* ph[n][c][i][k pitch + j] = full[n][c][d i + r][d j + t] for phase k = r d + t, gaps zero
- * (to_phases), or the reverse. */
-static void phases_copy(float *ph, float *full, const or_conv_shape *s, int c, int to_phases)
+/* Segment layout sg[n][c][row][g pitch + j] of full [n][c][H][W] for segment g = k nseg + q of
+ * phase k = r d + t: row `row` of the segment is the phase's row SEG_ROWS q + row - halo, i.e.
+ * full row d (SEG_ROWS q + row - halo) + r, column j is full column d j + t. halo = 1, rows =
+ * SEG_ROWS + 2 (to_seg: zeros outside the phase and in the gaps) for an input, halo = 0, rows =
+ * SEG_ROWS for an output (to_seg, or back into full when !to_seg: rows outside the phase
+ * skipped). */
+static void seg_copy(float *sg, float *full, const or_conv_shape *s, int c, int rows, int halo,
+                     int to_seg)
 {
-    int d = s->dh, hp = s->h / d, wp = s->w / d, pitch = phase_pitch(s), pw = d * d * pitch;
+    seg_layout l = seg_layout_of(s);
+    int nseg = l.d * l.d * l.nseg, sw = nseg * l.pitch;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int nc = 0; nc < s->n * c; nc++)
-        for (int i = 0; i < hp; i++) {
-            float *row = ph + ((size_t)nc * hp + i) * pw;
-            for (int k = 0; k < d * d; k++) {
-                const size_t fr = ((size_t)nc * s->h + d * i + k / d) * s->w + k % d;
-                float *pr = row + (size_t)k * pitch;
-                for (int j = 0; j < wp; j++) {
-                    if (to_phases)
-                        pr[j] = full[fr + (size_t)d * j];
-                    else
-                        full[fr + (size_t)d * j] = pr[j];
+        for (int g = 0; g < nseg; g++) {
+            int k = g / l.nseg, q = g % l.nseg, r = k / l.d, t = k % l.d;
+            for (int row = 0; row < rows; row++) {
+                float *sr = sg + ((size_t)nc * rows + row) * sw + (size_t)g * l.pitch;
+                int i = SEG_ROWS * q + row - halo; /* the phase's row */
+                if (i < 0 || i >= l.hp) {
+                    if (to_seg)
+                        memset(sr, 0, (size_t)l.pitch * sizeof(float));
+                    continue;
                 }
-                if (to_phases)
-                    memset(pr + wp, 0, PHASE_GAP * sizeof(float));
+                float *fr = full + ((size_t)nc * s->h + (size_t)l.d * i + r) * s->w + t;
+                for (int j = 0; j < l.wp; j++) {
+                    if (to_seg)
+                        sr[j] = fr[(size_t)l.d * j];
+                    else
+                        fr[(size_t)l.d * j] = sr[j];
+                }
+                if (to_seg)
+                    sr[l.wp] = 0.0f;
             }
         }
 }
@@ -86,21 +117,83 @@ static void phases_copy(float *ph, float *full, const or_conv_shape *s, int c, i
 void conv2d_winograd_dilated_f32(const float *x, const float *u, float *y, const or_conv_shape *s,
                                  const or_epilogue_f32 *ep, int threads, float *scratch)
 {
-    or_conv_shape p = phase_shape(s);
-    float *xp = scratch, *yp = scratch + phase_floats(s, s->ci);
-    size_t planes = phase_floats(s, s->ci) + phase_floats(s, s->co);
+    or_conv_shape p = seg_shape(s);
+    float *xs = scratch, *ys = scratch + seg_floats(s, s->ci, p.h);
+    size_t planes = seg_floats(s, s->ci, p.h) + seg_floats(s, s->co, p.ho);
     float *wino = (float *)((char *)scratch + (planes * sizeof(float) + 255) / 256 * 256);
-    phases_copy(xp, (float *)x, s, s->ci, 1);
+    seg_copy(xs, (float *)x, s, s->ci, p.h, 1, 1);
     or_epilogue_f32 e;
     if (ep) {
         e = *ep;
-        if (ep->residual) { /* the residual's phases, in place in y's (which may alias it) */
-            phases_copy(yp, (float *)ep->residual, s, s->co, 1);
-            e.residual = yp;
+        if (ep->residual) { /* the residual's segments, in place in y's (which may alias it) */
+            seg_copy(ys, (float *)ep->residual, s, s->co, p.ho, 0, 1);
+            e.residual = ys;
         }
     }
-    conv2d_winograd_f32(xp, u, yp, &p, ep ? &e : NULL, threads, wino);
-    phases_copy(yp, y, s, s->co, 0);
+    conv2d_winograd_f32(xs, u, ys, &p, ep ? &e : NULL, threads, wino);
+    seg_copy(ys, y, s, s->co, p.ho, 0, 0);
+}
+
+/* ---- 3x3 convolutions with stride 2 and dilation 2 ------------------------------------------------
+ * Along an axis with padding p = 2 q + r (r = 0 or 1), output o reads input 2 o - p + 2 k
+ * (k = 0, 1, 2) = 2 (o + k - q - r) + r: only the pixels r, r + 2, ... So the layer is the 3x3
+ * stride-1 undilated convolution, padding q + r, of the subsampled x[:, :, rh::2, rw::2]
+ * (ceil((H - r) / 2) pixels), the same output size and the same taps in the same order: Zhang's
+ * SIGGRAPH17 "[::2, ::2] then conv" (p = 2) is its own convolution on the subsampled image, with
+ * the undilated Winograd error bound on that image. The subsampling is one gather. */
+
+static int sub_size(int n, int p) { return (n - (p & 1) + 1) / 2; }
+
+static or_conv_shape sub_shape(const or_conv_shape *s)
+{
+    or_conv_shape p = *s;
+    p.h = sub_size(s->h, s->ph);
+    p.w = sub_size(s->w, s->pw);
+    p.ph = s->ph / 2 + (s->ph & 1);
+    p.pw = s->pw / 2 + (s->pw & 1);
+    p.sh = p.sw = p.dh = p.dw = 1;
+    return p;
+}
+
+int conv2d_winograd_subsampled_applies(const or_conv_shape *s)
+{
+    if (s->kh != 3 || s->kw != 3 || s->sh != 2 || s->sw != 2 || s->dh != 2 || s->dw != 2 ||
+        s->ph < 0 || s->pw < 0)
+        return 0;
+    or_conv_shape p = sub_shape(s);
+    return p.h > 0 && p.w > 0 && conv2d_winograd_applies(&p);
+}
+
+static size_t sub_floats(const or_conv_shape *s)
+{
+    or_conv_shape p = sub_shape(s);
+    return (size_t)s->n * s->ci * p.h * p.w;
+}
+
+size_t conv2d_winograd_subsampled_scratch_bytes(const or_conv_shape *s, int threads)
+{
+    or_conv_shape p = sub_shape(s);
+    return (sub_floats(s) * sizeof(float) + 255) / 256 * 256 +
+           conv2d_winograd_scratch_bytes(&p, threads);
+}
+
+void conv2d_winograd_subsampled_f32(const float *x, const float *u, float *y,
+                                    const or_conv_shape *s, const or_epilogue_f32 *ep, int threads,
+                                    float *scratch)
+{
+    or_conv_shape p = sub_shape(s);
+    float *xs = scratch;
+    float *wino = (float *)((char *)scratch + (sub_floats(s) * sizeof(float) + 255) / 256 * 256);
+    int rh = s->ph & 1, rw = s->pw & 1;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int nc = 0; nc < s->n * s->ci; nc++)
+        for (int i = 0; i < p.h; i++) {
+            const float *xr = x + ((size_t)nc * s->h + 2 * i + rh) * s->w + rw;
+            float *sr = xs + ((size_t)nc * p.h + i) * p.w;
+            for (int j = 0; j < p.w; j++)
+                sr[j] = xr[2 * j];
+        }
+    conv2d_winograd_f32(xs, u, y, &p, ep, threads, wino);
 }
 
 /* ---- 4x4 stride-2 transposed convolutions --------------------------------------------------------
@@ -150,22 +243,34 @@ size_t deconv2d_winograd_scratch_bytes(const or_deconv_shape *s, int threads)
 }
 
 void deconv2d_winograd_f32(const float *x, const float *u, float *y, const or_deconv_shape *s,
-                           int threads, float *scratch)
+                           const or_epilogue_f32 *ep, int threads, float *scratch)
 {
     or_conv_shape c = stacked_shape(s);
     size_t plane = (size_t)s->h * s->w;
     size_t y4_bytes = (size_t)s->n * 4 * s->co * plane * sizeof(float);
     float *y4 = scratch, *wino = (float *)((char *)scratch + (y4_bytes + 255) / 256 * 256);
     conv2d_winograd_f32(x, u, y4, &c, NULL, threads, wino);
+    /* interleave the phases, a row of y at a time, and apply the epilogue to it while in L1 */
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < s->n; n++)
-        for (int o = 0; o < s->co; o++)
-            for (int q = 0; q < 4; q++) {
-                const float *src = y4 + (((size_t)n * 4 + q) * s->co + o) * plane;
-                float *dst = y + ((size_t)n * s->co + o) * 4 * plane;
-                int r = q / 2, t = q % 2;
-                for (int a = 0; a < s->h; a++)
+        for (int o = 0; o < s->co; o++) {
+            size_t off = ((size_t)n * s->co + o) * 4 * plane;
+            float *dst = y + off;
+            const float *res = ep && ep->residual ? ep->residual + off : NULL;
+            float bias = ep && ep->bias ? ep->bias[o] : 0.0f;
+            float slope = ep && ep->prelu ? ep->prelu[o] : 0.0f;
+            for (int yy = 0; yy < s->ho; yy++) {
+                int a = yy / 2, r = yy % 2;
+                float *row = dst + (size_t)yy * s->wo;
+                for (int t = 0; t < 2; t++) {
+                    const float *src = y4 + (((size_t)n * 4 + 2 * r + t) * s->co + o) * plane +
+                                       (size_t)a * s->w;
                     for (int b = 0; b < s->w; b++)
-                        dst[(size_t)(2 * a + r) * s->wo + 2 * b + t] = src[(size_t)a * s->w + b];
+                        row[2 * b + t] = src[b];
+                }
+                if (ep)
+                    epilogue_run_f32(row, row, (size_t)s->wo, bias, ep->act, ep->alpha, slope,
+                                     res ? res + (size_t)yy * s->wo : NULL, ep->res_scale);
             }
+        }
 }

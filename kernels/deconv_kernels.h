@@ -11,6 +11,8 @@ extern "C" {
 
 #include <stddef.h>
 
+#include "kernels.h" /* or_epilogue_f32 */
+
 /* Shape of a transposed convolution: x [n,ci,h,w], w [ci,co,kh,kw], y [n,co,ho,wo]
  * with ho = (h-1)*sh - 2*ph + dh*(kh-1) + oph + 1 (output_padding only enlarges ho). */
 typedef struct {
@@ -32,12 +34,13 @@ void deconv2d_nchw_f32_gemm(const float *x, const float *w, float *y, const or_d
 /* ConvTranspose2d(k = 4, s = 2, p = 1) as one Winograd convolution (conv2d_winograd_phases_cpu.c):
  * deconv2d_phase_kernels turns w [Ci][Co][4][4] into the four output phases' 3x3 kernels stacked
  * as [4 Co][Ci][3][3], whose conv2d_winograd_weights (Co' = 4 Co) is u; deconv2d_winograd_f32
- * writes y without bias or epilogue (as deconv2d_nchw_f32_gemm). */
+ * writes y = epilogue(conv_transpose2d(x, w)) (ep may be NULL: no bias, no epilogue), the
+ * epilogue applied to each row of y as the phases are interleaved into it. */
 int deconv2d_winograd_applies(const or_deconv_shape *s);
 void deconv2d_phase_kernels(const float *w, int ci, int co, float *k3);
 size_t deconv2d_winograd_scratch_bytes(const or_deconv_shape *s, int threads);
 void deconv2d_winograd_f32(const float *x, const float *u, float *y, const or_deconv_shape *s,
-                           int threads, float *scratch);
+                           const or_epilogue_f32 *ep, int threads, float *scratch);
 
 #ifdef __cplusplus
 }

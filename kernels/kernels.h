@@ -80,12 +80,29 @@ size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads);
 void conv2d_winograd_f32(const float *x, const float *u, float *y, const or_conv_shape *s,
                          const or_epilogue_f32 *ep, int threads, float *scratch);
 /* Dilated 3x3 stride-1 convolutions with padding = dilation d and H, W multiples of d (Zhang's
- * "same" dilated layers): the d*d phases of x convolved by the Winograd path above as one batch
- * with the same u (undilated transform). Scratch: conv2d_winograd_dilated_scratch_bytes. */
+ * "same" dilated layers): the d*d phases of x, cut into 4-row segments laid side by side,
+ * convolved by the Winograd path above in one call with the same u (undilated transform). Scratch: conv2d_winograd_dilated_scratch_bytes. */
 int conv2d_winograd_dilated_applies(const or_conv_shape *s);
 size_t conv2d_winograd_dilated_scratch_bytes(const or_conv_shape *s, int threads);
 void conv2d_winograd_dilated_f32(const float *x, const float *u, float *y, const or_conv_shape *s,
                                  const or_epilogue_f32 *ep, int threads, float *scratch);
+/* 3x3 convolutions with stride 2 and dilation 2, any padding (SIGGRAPH17's "[::2, ::2] then a 3x3
+ * conv"): x subsampled at the taps' parity, then the Winograd path above with the same u (the
+ * undilated transform). Scratch: conv2d_winograd_subsampled_scratch_bytes. */
+int conv2d_winograd_subsampled_applies(const or_conv_shape *s);
+size_t conv2d_winograd_subsampled_scratch_bytes(const or_conv_shape *s, int threads);
+void conv2d_winograd_subsampled_f32(const float *x, const float *u, float *y,
+                                    const or_conv_shape *s, const or_epilogue_f32 *ep, int threads,
+                                    float *scratch);
+
+/* ---- conv2d_direct_cpu.c: direct stride-1 undilated NCHW convolutions vectorised over output
+ * pixels, for few taps (Ci kh kw <= 72: first layers below Winograd's Ci minimum) and for 1x1
+ * with Co <= 4 (no padding, Ci <= 512); the epilogue fused. Scratch:
+ * conv2d_direct_scratch_bytes (the packed weights and the padded input). */
+int conv2d_direct_applies(const or_conv_shape *s);
+size_t conv2d_direct_scratch_bytes(const or_conv_shape *s);
+void conv2d_direct_f32(const float *x, const float *w, float *y, const or_conv_shape *s,
+                       const or_epilogue_f32 *ep, float *scratch);
 
 /* NHWC (conv2d_nhwc_cpu.c): im2col of (ky,kx,ci) patches per output pixel +
  * OpenBLAS sgemm writing y's rows with pixel stride ldy; no bias, no epilogue.
@@ -96,6 +113,10 @@ void conv2d_nhwc_f32_im2col(const float *x, int ldx, const float *w, float *y, i
 
 /* ---- eltwise_cpu.c ---- */
 void epilogue_nchw_f32(float *y, int n, int c, size_t hw, const or_epilogue_f32 *ep);
+/* One run of hw elements of one channel: y = act(x + bias) * scale + r (r may be NULL; y may be x);
+ * slope: the channel's PReLU slope. */
+void epilogue_run_f32(const float *x, float *y, size_t hw, float bias, int act, float alpha,
+                      float slope, const float *r, float scale);
 void activation_nchw_f32(const float *x, float *y, int n, int c, size_t hw, int act, float alpha,
                          const float *prelu);
 void add_f32(const float *a, float alpha, const float *b, float beta, float *y, size_t count);

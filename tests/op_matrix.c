@@ -32,6 +32,13 @@ static const conv_case conv_cases[] = {
     {1, 20, 7, 9, 6, 3, 3, 1, 3, 2, OR_ACT_LEAKY, 1, 1},    /* dilation 2, pad 3 > needed */
     {1, 16, 7, 6, 3, 1, 3, 1, 1, 1, OR_ACT_NONE, 0, 0},     /* 1x3 kernel, pad 1 both ways */
     {1, 24, 1, 1, 2, 3, 3, 1, 1, 1, OR_ACT_PRELU, 0, 1},    /* 1x1 image */
+    /* the CPU's direct path (conv2d_direct_cpu.c): few taps, or 1x1 to at most 4 channels */
+    {1, 4, 19, 21, 64, 3, 3, 1, 1, 1, OR_ACT_RELU, 1, 1},   /* SIGGRAPH17's first layer, residual */
+    {1, 1, 6, 70, 2, 3, 3, 1, 1, 1, OR_ACT_LEAKY, 0, 1},    /* 1 -> 2: rows of 64 + 6 */
+    {1, 7, 5, 9, 9, 3, 3, 1, 2, 1, OR_ACT_PRELU, 0, 1},     /* 63 taps, padding 2 */
+    {1, 128, 9, 13, 2, 1, 1, 1, 0, 1, OR_ACT_TANH, 0, 1},   /* SIGGRAPH17's out: 64 + 53 pixels */
+    {2, 33, 5, 7, 3, 1, 1, 1, 0, 1, OR_ACT_RELU, 1, 1},     /* 1x1 -> 3, batch 2, residual */
+    {1, 5, 4, 4, 1, 1, 1, 1, 0, 1, OR_ACT_NONE, 0, 0},      /* 1x1 -> 1, a 16-pixel tail only */
 };
 
 static int conv_one(or_backend *be, or_dtype dt, const conv_case *c, int idx)

@@ -114,34 +114,62 @@ static void wino_abs_bound(const float *x, const float *w, const or_conv_shape *
 }
 
 /* The same bound for a dilated case (dilation d, padding d, H and W multiples of d), on the
- * convolution the backend runs (kernels/conv2d_winograd_phases_cpu.c): per image, the d*d phases
- * side by side, each W/d wide and followed by 2 zero columns, undilated with padding 1 (the bound
- * depends on where the 4x4 tiles fall, so it is taken on that same grid), scattered back. */
+ * convolution the backend runs (kernels/conv2d_winograd_phases_cpu.c): per image, each phase
+ * (H/d x W/d) cut into 4-row segments, laid side by side each with its rows above and below (zeros
+ * outside the phase) and followed by one zero column, convolved undilated without vertical and
+ * with 1 column of horizontal padding (the bound depends on where the 4x4 tiles fall, so it is
+ * taken on that same grid), scattered back. */
 static void wino_abs_bound_dilated(const float *x, const float *w, const or_conv_shape *s,
                                    double *yb)
 {
-    enum { GAP = 2 };
-    int d = s->dh, hp = s->h / d, wp = s->w / d, pitch = wp + GAP, pw = d * d * pitch;
-    or_conv_shape p = {1, s->ci, hp, pw, s->co, 3, 3, 1, 1, 1, 1, 1, 1, hp, pw};
-    float *xp = calloc((size_t)s->ci * hp * pw, sizeof(float));
-    double *ybp = malloc((size_t)s->co * hp * pw * sizeof(double));
+    enum { SEG = 4 };
+    int d = s->dh, hp = s->h / d, wp = s->w / d, pitch = wp + 1, nq = (hp + SEG - 1) / SEG;
+    int sw = d * d * nq * pitch;
+    or_conv_shape p = {1, s->ci, SEG + 2, sw, s->co, 3, 3, 1, 1, 0, 1, 1, 1, SEG, sw};
+    float *xp = calloc((size_t)s->ci * (SEG + 2) * sw, sizeof(float));
+    double *ybp = malloc((size_t)s->co * SEG * sw * sizeof(double));
     for (int n = 0; n < s->n; n++) {
         for (int c = 0; c < s->ci; c++)
-            for (int i = 0; i < hp; i++)
-                for (int k = 0; k < d * d; k++)
-                    for (int j = 0; j < wp; j++)
-                        xp[((size_t)c * hp + i) * pw + k * pitch + j] =
+            for (int g = 0; g < d * d * nq; g++)
+                for (int row = 0; row < SEG + 2; row++) {
+                    int k = g / nq, i = SEG * (g % nq) + row - 1;
+                    for (int j = 0; j < wp && i >= 0 && i < hp; j++)
+                        xp[((size_t)c * (SEG + 2) + row) * sw + g * pitch + j] =
                             x[(((size_t)n * s->ci + c) * s->h + d * i + k / d) * s->w + d * j + k % d];
+                }
         wino_abs_bound(xp, w, &p, ybp);
         for (int o = 0; o < s->co; o++)
-            for (int i = 0; i < hp; i++)
-                for (int k = 0; k < d * d; k++)
-                    for (int j = 0; j < wp; j++)
+            for (int g = 0; g < d * d * nq; g++)
+                for (int row = 0; row < SEG; row++) {
+                    int k = g / nq, i = SEG * (g % nq) + row;
+                    for (int j = 0; j < wp && i < hp; j++)
                         yb[(((size_t)n * s->co + o) * s->h + d * i + k / d) * s->w + d * j + k % d] =
-                            ybp[((size_t)o * hp + i) * pw + k * pitch + j];
+                            ybp[((size_t)o * SEG + row) * sw + g * pitch + j];
+                }
     }
     free(xp);
     free(ybp);
+}
+
+/* The same bound for a 3x3 stride-2 dilation-2 case: along each axis, with padding p = 2q + r,
+ * output o reads input 2 (o + k - q - r) + r, so the backend runs the undilated stride-1
+ * convolution, padding q + r, of x[:, :, r::2, r::2] on the same output grid; the bound is that
+ * convolution's. */
+static void wino_abs_bound_subsampled(const float *x, const float *w, const or_conv_shape *s,
+                                      double *yb)
+{
+    int rh = s->ph & 1, rw = s->pw & 1;
+    int hs = (s->h - rh + 1) / 2, ws = (s->w - rw + 1) / 2;
+    or_conv_shape p = {s->n, s->ci, hs, ws, s->co, 3, 3, 1, 1, s->ph / 2 + rh, s->pw / 2 + rw,
+                       1, 1, s->ho, s->wo};
+    float *xs = malloc((size_t)s->n * s->ci * hs * ws * sizeof(float));
+    for (int nc = 0; nc < s->n * s->ci; nc++)
+        for (int i = 0; i < hs; i++)
+            for (int j = 0; j < ws; j++)
+                xs[((size_t)nc * hs + i) * ws + j] =
+                    x[((size_t)nc * s->h + 2 * i + rh) * s->w + 2 * j + rw];
+    wino_abs_bound(xs, w, &p, yb);
+    free(xs);
 }
 
 typedef struct {
@@ -149,25 +177,35 @@ typedef struct {
     or_act act;
     int residual, bias;
     int dil; /* dilation (0: 1); dilated cases take the phase path (pad = dil, H, W multiples) */
+    int stride; /* 0: 1; 2 (with dil 2): the subsampled path */
 } wino_case;
 
 static const wino_case wino_cases[] = {
-    {1, 8, 4, 1, 1, 1, OR_ACT_NONE, 0, 1, 0},      /* 1-pixel image, the smallest channels */
-    {1, 9, 5, 1, 7, 1, OR_ACT_RELU, 0, 1, 0},      /* one row */
-    {1, 13, 17, 7, 1, 1, OR_ACT_LEAKY, 0, 1, 0},   /* one column */
-    {2, 16, 8, 9, 13, 1, OR_ACT_PRELU, 1, 1, 0},   /* batch 2, residual */
-    {1, 31, 67, 17, 23, 1, OR_ACT_LEAKY, 1, 1, 0}, /* odd everything */
-    {1, 67, 31, 33, 37, 1, OR_ACT_PRELU, 0, 1, 0}, /* rows of 10 tiles: one full group + tail */
-    {1, 64, 64, 40, 36, 1, OR_ACT_LEAKY, 0, 0, 0}, /* rows of 9 tiles: groups span two rows */
-    {1, 16, 8, 5, 3, 0, OR_ACT_NONE, 0, 0, 0},     /* no padding: 3x1 output */
-    {1, 24, 12, 12, 70, 2, OR_ACT_SIGMOID, 0, 1, 0}, /* padding 2: 14x72 output */
-    {1, 8, 9, 11, 66, 1, OR_ACT_TANH, 0, 1, 0},    /* rows of 17 tiles: two full groups */
-    {3, 12, 6, 6, 40, 1, OR_ACT_RELU, 1, 1, 0},    /* batch 3: groups span two images */
-    {1, 67, 67, 36, 64, 1, OR_ACT_LEAKY, 1, 1, 0}, /* 144 tiles: several blocks per thread */
-    {1, 16, 12, 32, 32, 2, OR_ACT_RELU, 0, 1, 2},   /* dilation 2 (Zhang's conv5/conv6) */
-    {2, 9, 5, 6, 10, 2, OR_ACT_LEAKY, 1, 1, 2},     /* dilation 2, batch 2, residual, 3x5 phases */
-    {1, 8, 4, 2, 2, 2, OR_ACT_NONE, 0, 0, 2},       /* dilation 2, 1-pixel phases */
-    {1, 12, 7, 9, 12, 3, OR_ACT_PRELU, 0, 1, 3},    /* dilation 3: 9 phases of 3x4 */
+    {1, 8, 4, 1, 1, 1, OR_ACT_NONE, 0, 1, 0, 0},      /* 1-pixel image, the smallest channels */
+    {1, 9, 5, 1, 7, 1, OR_ACT_RELU, 0, 1, 0, 0},      /* one row */
+    {1, 13, 17, 7, 1, 1, OR_ACT_LEAKY, 0, 1, 0, 0},   /* one column */
+    {2, 16, 8, 9, 13, 1, OR_ACT_PRELU, 1, 1, 0, 0},   /* batch 2, residual */
+    {1, 31, 67, 17, 23, 1, OR_ACT_LEAKY, 1, 1, 0, 0}, /* odd everything */
+    {1, 67, 31, 33, 37, 1, OR_ACT_PRELU, 0, 1, 0, 0}, /* rows of 10 tiles: one full group + tail */
+    {1, 64, 64, 40, 36, 1, OR_ACT_LEAKY, 0, 0, 0, 0}, /* rows of 9 tiles: groups span two rows */
+    {1, 16, 8, 5, 3, 0, OR_ACT_NONE, 0, 0, 0, 0},     /* no padding: 3x1 output */
+    {1, 24, 12, 12, 70, 2, OR_ACT_SIGMOID, 0, 1, 0, 0}, /* padding 2: 14x72 output */
+    {1, 8, 9, 11, 66, 1, OR_ACT_TANH, 0, 1, 0, 0},    /* rows of 17 tiles: two full groups */
+    {3, 12, 6, 6, 40, 1, OR_ACT_RELU, 1, 1, 0, 0},    /* batch 3: groups span two images */
+    {1, 67, 67, 36, 64, 1, OR_ACT_LEAKY, 1, 1, 0, 0}, /* 144 tiles: several blocks per thread */
+    {1, 16, 12, 32, 32, 2, OR_ACT_RELU, 0, 1, 2, 0},   /* dilation 2 (Zhang's conv5/conv6) */
+    {2, 9, 5, 6, 10, 2, OR_ACT_LEAKY, 1, 1, 2, 0},     /* dilation 2, batch 2, residual, 3x5 phases */
+    {1, 8, 4, 2, 2, 2, OR_ACT_NONE, 0, 0, 2, 0},       /* dilation 2, 1-pixel phases */
+    {1, 12, 7, 9, 12, 3, OR_ACT_PRELU, 0, 1, 3, 0},    /* dilation 3: 9 phases of 3x4 */
+    {1, 16, 8, 13, 8, 2, OR_ACT_RELU, 0, 1, 2, 0},     /* dilation 2, 4 segments per phase, the last 2 rows */
+    {1, 64, 8, 8, 120, 2, OR_ACT_NONE, 1, 1, 2, 0},    /* dilation 2, 61 tiles: blocks of 48, the last part-full */
+    /* stride 2, dilation 2 (SIGGRAPH17's "[::2, ::2] then conv"): even and odd padding, odd sizes */
+    {1, 16, 12, 32, 32, 2, OR_ACT_RELU, 0, 1, 2, 2},   /* Zhang's: padding 2 */
+    {2, 9, 5, 7, 11, 2, OR_ACT_LEAKY, 1, 1, 2, 2},     /* odd sizes, batch 2, residual */
+    {1, 8, 4, 1, 1, 2, OR_ACT_NONE, 0, 0, 2, 2},       /* 1 pixel */
+    {1, 12, 7, 6, 9, 1, OR_ACT_PRELU, 0, 1, 2, 2},     /* padding 1: the odd pixels */
+    {1, 10, 6, 10, 5, 3, OR_ACT_TANH, 1, 1, 2, 2},     /* padding 3: the odd pixels, pad 2 */
+    {1, 8, 5, 9, 5, 0, OR_ACT_RELU, 0, 1, 2, 2},       /* no padding: 3x1 output */
 };
 
 /* The weight tensor [n,c,kh,kw]: cached, in backend memory outside the arena (as a network's,
@@ -202,11 +240,11 @@ static int wino_one(or_backend *be, const wino_case *c, int cached, const char *
 {
     or_err err;
     char what[256];
-    snprintf(what, sizeof what, "winograd %s [%d,%d,%d,%d]*[%d,%d,3,3] p%d d%d %s%s on %s", tag,
-             c->n, c->ci, c->h, c->w, c->co, c->ci, c->pad, c->dil > 1 ? c->dil : 1, or_act_name(c->act),
+    snprintf(what, sizeof what, "winograd %s [%d,%d,%d,%d]*[%d,%d,3,3] s%d p%d d%d %s%s on %s", tag,
+             c->n, c->ci, c->h, c->w, c->co, c->ci, c->stride > 1 ? c->stride : 1, c->pad, c->dil > 1 ? c->dil : 1, or_act_name(c->act),
              c->residual ? "+res" : "", be->name);
-    int d = c->dil > 1 ? c->dil : 1;
-    int ho = or_conv_out_size(c->h, 3, 1, c->pad, d), wo = or_conv_out_size(c->w, 3, 1, c->pad, d);
+    int d = c->dil > 1 ? c->dil : 1, st1 = c->stride > 1 ? c->stride : 1;
+    int ho = or_conv_out_size(c->h, 3, st1, c->pad, d), wo = or_conv_out_size(c->w, 3, st1, c->pad, d);
     size_t nx = (size_t)c->n * c->ci * c->h * c->w, nw = (size_t)c->co * c->ci * 9;
     size_t ny = (size_t)c->n * c->co * ho * wo;
     float scale = 1.0f / sqrtf((float)(c->ci * 9));
@@ -215,9 +253,11 @@ static int wino_one(or_backend *be, const wino_case *c, int cached, const char *
     float *res = om_rand(ny, -1, 1, OR_F32), *ref = malloc(ny * sizeof(float));
     float *out = malloc(ny * sizeof(float));
     double *yb = malloc(ny * sizeof(double));
-    or_conv_shape s = {c->n, c->ci, c->h, c->w, c->co, 3, 3, 1, 1, c->pad, c->pad, d, d, ho, wo};
+    or_conv_shape s = {c->n, c->ci, c->h, c->w, c->co, 3, 3, st1, st1, c->pad, c->pad, d, d, ho, wo};
     om_conv_ref(x, w, c->bias ? b : NULL, &s, c->act, pr, c->residual ? res : NULL, ref);
-    if (d > 1)
+    if (st1 > 1)
+        wino_abs_bound_subsampled(x, w, &s, yb);
+    else if (d > 1)
         wino_abs_bound_dilated(x, w, &s, yb);
     else
         wino_abs_bound(x, w, &s, yb);
@@ -226,6 +266,7 @@ static int wino_one(or_backend *be, const wino_case *c, int cached, const char *
     or_conv2d_params p = or_conv2d_default(3, 3);
     p.pad_h = p.pad_w = c->pad;
     p.dil_h = p.dil_w = d;
+    p.stride_h = p.stride_w = st1;
     p.ep.act = c->act;
     p.ep.alpha = 0.2f;
     p.ep.prelu = &tp;
@@ -274,7 +315,7 @@ int om_conv2d_winograd_cases(or_backend *be)
     /* channel counts 1..67 (below 8 in or 4 out: the direct path, under the same bound) */
     static const int cis[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 66, 67};
     for (size_t i = 0; i < sizeof cis / sizeof cis[0]; i++) {
-        wino_case c = {1, cis[i], (cis[i] * 7) % 67 + 1, 9, 11, 1, OR_ACT_LEAKY, (int)(i & 1), 1, 0};
+        wino_case c = {1, cis[i], (cis[i] * 7) % 67 + 1, 9, 11, 1, OR_ACT_LEAKY, (int)(i & 1), 1, 0, 0};
         fails += wino_one(be, &c, (int)(i % 3 == 0), "channels");
     }
     return fails;

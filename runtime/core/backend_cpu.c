@@ -58,6 +58,15 @@ static or_status cpu_conv2d(or_backend *be, const or_tensor *x, const or_tensor 
     or_status st;
     if (or_cpu_conv2d_winograd(be, x, w, &s, &e, y, &st, err))
         return st; /* the epilogue is fused there */
+    if (!nhwc && conv2d_direct_applies(&s) &&
+        conv2d_direct_scratch_bytes(&s) <= OR_CPU_CONV_SCRATCH_BUDGET) {
+        or_arena_mark m = or_arena_get_mark(&be->arena);
+        void *scratch = NULL;
+        OR_TRY(or_arena_alloc(&be->arena, conv2d_direct_scratch_bytes(&s), &scratch, err));
+        conv2d_direct_f32(x->data, w->data, y->data, &s, &e, scratch);
+        or_arena_reset(&be->arena, m);
+        return OR_OK; /* the epilogue fused too */
+    }
     size_t scratch_bytes = nhwc ? conv2d_nhwc_im2col_scratch_bytes(&s, OR_CPU_CONV_SCRATCH_BUDGET)
                                 : conv2d_nchw_sgemm_scratch_bytes(&s, OR_CPU_CONV_SCRATCH_BUDGET);
     or_arena_mark m = or_arena_get_mark(&be->arena);

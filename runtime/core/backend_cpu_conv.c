@@ -1,5 +1,5 @@
 /* backend_cpu_conv.c: the CPU backend's Winograd path for 3x3 stride-1 NCHW convolutions, dilated
- * ones included (kernels/conv2d_winograd_cpu.c), and the cache of transformed weights it runs on.
+ * ones and stride-2 dilation-2 ones included (kernels/conv2d_winograd_cpu.c, _phases_cpu.c), and the cache of transformed weights it runs on.
  *
  * The cache: a weight that lives outside the arena (a network's weights, uploaded once through
  * copy_in) is transformed on its first convolution and kept, keyed by its data pointer and
@@ -149,14 +149,16 @@ int or_cpu_conv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *
                            or_status *st, or_err *err)
 {
     int dilated = conv2d_winograd_dilated_applies(s);
-    if (x->layout != OR_NCHW || !(dilated || conv2d_winograd_applies(s)) || !be->impl)
+    int subsampled = !dilated && conv2d_winograd_subsampled_applies(s);
+    if (x->layout != OR_NCHW || !(dilated || subsampled || conv2d_winograd_applies(s)) || !be->impl)
         return 0;
     int threads = omp_get_max_threads();
     const float *u = cached_u(be, w, 0);
     size_t u_bytes = u ? 0 : conv2d_winograd_weight_floats(s->co, s->ci) * sizeof(float);
     size_t u_off = (u_bytes + 255) & ~(size_t)255;
-    size_t bytes = u_off + (dilated ? conv2d_winograd_dilated_scratch_bytes(s, threads)
-                                    : conv2d_winograd_scratch_bytes(s, threads));
+    size_t bytes = u_off + (dilated      ? conv2d_winograd_dilated_scratch_bytes(s, threads)
+                            : subsampled ? conv2d_winograd_subsampled_scratch_bytes(s, threads)
+                                         : conv2d_winograd_scratch_bytes(s, threads));
     if (bytes > OR_CPU_CONV_SCRATCH_BUDGET)
         return 0; /* the direct path stays within the budget networks size their arenas by */
     or_arena_mark m = or_arena_get_mark(&be->arena);
@@ -170,6 +172,8 @@ int or_cpu_conv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *
         float *rest = (float *)((char *)scratch + u_off);
         if (dilated)
             conv2d_winograd_dilated_f32(x->data, u, y->data, s, ep, threads, rest);
+        else if (subsampled)
+            conv2d_winograd_subsampled_f32(x->data, u, y->data, s, ep, threads, rest);
         else
             conv2d_winograd_f32(x->data, u, y->data, s, ep, threads, rest);
     }
@@ -178,7 +182,8 @@ int or_cpu_conv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *
 }
 
 int or_cpu_deconv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *w,
-                             const or_deconv_shape *s, or_tensor *y, or_status *st, or_err *err)
+                             const or_deconv_shape *s, const or_epilogue_f32 *ep, or_tensor *y,
+                             or_status *st, or_err *err)
 {
     if (x->layout != OR_NCHW || !deconv2d_winograd_applies(s) || !be->impl)
         return 0;
@@ -199,7 +204,7 @@ int or_cpu_deconv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor
             make_u(w, 1, uu, uu + conv2d_winograd_weight_floats(co, s->ci));
             u = uu;
         }
-        deconv2d_winograd_f32(x->data, u, y->data, s, threads,
+        deconv2d_winograd_f32(x->data, u, y->data, s, ep, threads,
                               (float *)((char *)scratch + u_off));
     }
     or_arena_reset(&be->arena, m);

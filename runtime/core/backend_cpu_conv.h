@@ -24,9 +24,11 @@ int or_cpu_conv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *
                            const or_conv_shape *s, const or_epilogue_f32 *ep, or_tensor *y,
                            or_status *st, or_err *err);
 
-/* y = conv_transpose2d(x, w) without bias or epilogue by Winograd, for ConvTranspose2d(4, 2, 1)
- * (kernels/conv2d_winograd_phases_cpu.c), as above: 1 and *st, or 0 (the gemm path). */
+/* y = epilogue(conv_transpose2d(x, w)) by Winograd, for ConvTranspose2d(4, 2, 1)
+ * (kernels/conv2d_winograd_phases_cpu.c), the epilogue fused, as above: 1 and *st, or 0 (the gemm
+ * path; nothing done). */
 int or_cpu_deconv2d_winograd(or_backend *be, const or_tensor *x, const or_tensor *w,
-                             const or_deconv_shape *s, or_tensor *y, or_status *st, or_err *err);
+                             const or_deconv_shape *s, const or_epilogue_f32 *ep, or_tensor *y,
+                             or_status *st, or_err *err);
 
 #endif
