@@ -13,6 +13,9 @@ extern "C" {
 /* y [planes,ho,wo] = bilinear resize of x [planes,h,w] (PyTorch upsample_bilinear2d). */
 void resize_bilinear_f32(const float *x, float *y, size_t planes, int h, int w, int ho, int wo,
                          float scale_h, float scale_w, int align_corners);
+/* The plain kernel the one above is checked against (bit-identical). */
+void resize_bilinear_f32_ref(const float *x, float *y, size_t planes, int h, int w, int ho,
+                             int wo, float scale_h, float scale_w, int align_corners);
 /* y [planes,ho,wo] = nearest resize (PyTorch upsample_nearest2d). */
 void resize_nearest_f32(const float *x, float *y, size_t planes, int h, int w, int ho, int wo,
                         float scale_h, float scale_w);

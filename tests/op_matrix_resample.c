@@ -3,12 +3,15 @@
 #include "op_matrix_resample.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "op_matrix_util.h"
 #include "test_util.h"
+#include "kernels/resample_coords.h"
+#include "kernels/resample_kernels.h"
 #include "weights/safetensors.h"
 
 /* ---- references (double; the nearest index in f32, which is PyTorch's definition) ---- */
@@ -178,6 +181,53 @@ int om_resize_nearest_cases(or_backend *be, or_dtype dt)
     for (int i = 0; i < (int)(sizeof resize_cases / sizeof resize_cases[0]); i++)
         if (!resize_cases[i].align) /* nearest has no align_corners */
             fails += resize_one(be, dt, 1, &resize_cases[i], i);
+    return fails;
+}
+
+/* The CPU's fast bilinear resize (column taps once, rows interpolated once per thread) against
+ * its plain kernel, bit for bit: the resize cases, RIFE's flow scales (1/16 .. 16) on sizes that
+ * are not multiples of them, and 1, 2 and 3 threads (a thread's rows may start mid-plane). */
+int om_resize_bilinear_fast_cases(void)
+{
+    static const struct { int planes, h, w; float s; } rife[] = {
+        {13, 5, 7, 16}, {13, 6, 9, 8}, {3, 11, 13, 4}, {2, 1, 1, 2}, {28, 48, 40, 0.0625f},
+        {28, 33, 17, 0.125f}, {4, 9, 30, 0.25f}, {5, 7, 7, 0.5f}, {3, 2, 50, 3.0f}};
+    int fails = 0, nr = (int)(sizeof resize_cases / sizeof resize_cases[0]);
+    int keep = omp_get_max_threads(), nf = (int)(sizeof rife / sizeof rife[0]);
+    tu_seed(54);
+    for (int threads = 1; threads <= 3; threads++)
+        for (int k = 0; k < nr + nf; k++) {
+            int planes, h, w, ho, wo, align = 0;
+            float sh, sw;
+            if (k < nr) {
+                const resize_case *rc = &resize_cases[k];
+                planes = rc->n * rc->c, h = rc->h, w = rc->w, align = rc->align;
+                ho = rc->sh > 0 ? (int)floor(h * rc->sh) : rc->ho;
+                wo = rc->sw > 0 ? (int)floor(w * rc->sw) : rc->wo;
+                sh = rs_linear_scale(h, ho, align, rc->sh);
+                sw = rs_linear_scale(w, wo, align, rc->sw);
+            } else {
+                planes = rife[k - nr].planes, h = rife[k - nr].h, w = rife[k - nr].w;
+                ho = (int)floor(h * (double)rife[k - nr].s), wo = (int)floor(w * (double)rife[k - nr].s);
+                if (ho < 1 || wo < 1)
+                    continue;
+                sh = rs_linear_scale(h, ho, 0, rife[k - nr].s);
+                sw = rs_linear_scale(w, wo, 0, rife[k - nr].s);
+            }
+            size_t nx = (size_t)planes * h * w, ny = (size_t)planes * ho * wo;
+            float *x = om_rand(nx, -1, 1, OR_F32), *a = malloc(ny * sizeof(float));
+            float *b = malloc(ny * sizeof(float));
+            omp_set_num_threads(threads);
+            resize_bilinear_f32(x, a, planes, h, w, ho, wo, sh, sw, align);
+            resize_bilinear_f32_ref(x, b, planes, h, w, ho, wo, sh, sw, align);
+            if (memcmp(a, b, ny * sizeof(float))) {
+                printf("FAIL resize_bilinear fast != plain: %d planes %dx%d -> %dx%d%s, %d threads\n",
+                       planes, h, w, ho, wo, align ? " align_corners" : "", threads);
+                fails++;
+            }
+            free(x), free(a), free(b);
+        }
+    omp_set_num_threads(keep);
     return fails;
 }
 
