@@ -17,6 +17,37 @@ float act_apply_f32(float v, int act, float alpha, float prelu_slope)
     }
 }
 
+#define ELT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+/* The epilogue over one channel's span for the activations without a libm call (none, ReLU,
+ * LeakyReLU, PReLU): act_apply_f32's expressions, one loop per kind so that each vectorises;
+ * identical results. Returns 0 (nothing done) for the other activations. */
+ELT_CLONES static int epilogue_span(float *y, const float *rr, size_t count, float bias, int act,
+                                    float slope, float rs)
+{
+    if (act == OR_KERNEL_ACT_LEAKY || act == OR_KERNEL_ACT_PRELU) {
+        for (size_t i = 0; i < count; i++) {
+            float v = y[i] + bias;
+            v = v >= 0.0f ? v : v * slope;
+            y[i] = rr ? v * rs + rr[i] : v;
+        }
+    } else if (act == OR_KERNEL_ACT_RELU) {
+        for (size_t i = 0; i < count; i++) {
+            float v = y[i] + bias;
+            v = v > 0.0f ? v : 0.0f;
+            y[i] = rr ? v * rs + rr[i] : v;
+        }
+    } else if (act == OR_KERNEL_ACT_NONE) {
+        for (size_t i = 0; i < count; i++) {
+            float v = y[i] + bias;
+            y[i] = rr ? v * rs + rr[i] : v;
+        }
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 void epilogue_nchw_f32(float *y, int n, int c, size_t hw, const or_epilogue_f32 *ep)
 {
 #pragma omp parallel for collapse(2) schedule(static)
@@ -27,11 +58,23 @@ void epilogue_nchw_f32(float *y, int n, int c, size_t hw, const or_epilogue_f32 
             float slope = ep->prelu ? ep->prelu[ch] : 0.0f;
             float *yy = y + off;
             const float *rr = ep->residual ? ep->residual + off : NULL;
+            if (epilogue_span(yy, rr, hw, bias, ep->act,
+                              ep->act == OR_KERNEL_ACT_LEAKY ? ep->alpha : slope, ep->res_scale))
+                continue;
             for (size_t i = 0; i < hw; i++) {
                 float v = act_apply_f32(yy[i] + bias, ep->act, ep->alpha, slope);
                 yy[i] = rr ? v * ep->res_scale + rr[i] : v;
             }
         }
+}
+
+/* y = v >= 0 ? v : v * slope over a span: act_apply_f32's LeakyReLU and PReLU, as one
+ * vectorisable loop (the same compare and multiply: identical results), built for AVX-512,
+ * AVX2 and the baseline, chosen at run time. */
+ELT_CLONES static void leaky_span(const float *x, float *y, size_t count, float slope)
+{
+    for (size_t i = 0; i < count; i++)
+        y[i] = x[i] >= 0.0f ? x[i] : x[i] * slope;
 }
 
 void activation_nchw_f32(const float *x, float *y, int n, int c, size_t hw, int act, float alpha,
@@ -42,6 +85,10 @@ void activation_nchw_f32(const float *x, float *y, int n, int c, size_t hw, int 
         for (int ch = 0; ch < c; ch++) {
             size_t off = ((size_t)b * c + ch) * hw;
             float slope = prelu ? prelu[ch] : 0.0f;
+            if (act == OR_KERNEL_ACT_LEAKY || act == OR_KERNEL_ACT_PRELU) {
+                leaky_span(x + off, y + off, hw, act == OR_KERNEL_ACT_LEAKY ? alpha : slope);
+                continue;
+            }
             for (size_t i = 0; i < hw; i++)
                 y[off + i] = act_apply_f32(x[off + i], act, alpha, slope);
         }
