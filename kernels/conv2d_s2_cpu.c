@@ -1,5 +1,5 @@
 /* conv2d_s2_cpu.c: 3x3 stride-2 padding-1 convolutions (NCHW, f32) on the CPU, direct and
- * register-blocked (RIFE's IFBlock and head downsampling layers: Ci 3..96, Co 16..192).
+ * register-blocked, for thin inputs (RIFE's IFBlock and head downsampling layers with Ci 3..32).
  *
  * With the input zero-padded by one pixel, y[oy][ox] = sum_ci sum_{ky,kx} w * xp[2oy+ky][2ox+kx].
  * Split xp into its four phases P_ab[i][j] = xp[2i+a][2j+b] (a, b in {0, 1}): tap (ky, kx)
@@ -30,9 +30,13 @@ typedef float s2_vec __attribute__((vector_size(S2_V * sizeof(float))));
 /* multiply-adds fused where the clone has FMA (C11 mode fuses none by itself) */
 #define S2_FMA __attribute__((optimize("fp-contract=fast")))
 
+/* Up to this many input channels (K = 9 Ci <= 288): beyond, OpenBLAS's im2col GEMM is as fast or
+ * faster (RIFE's 48 -> 96 layer, ECCV16's 64 -> 64 .. 256 -> 256 ones measured 1.1-2x slower here) */
+#define S2_MAX_CI 32
+
 int conv2d_s2_applies(const or_conv_shape *s)
 {
-    return s->kh == 3 && s->kw == 3 && s->sh == 2 && s->sw == 2 && s->ph == 1 && s->pw == 1 &&
+    return s->ci <= S2_MAX_CI && s->kh == 3 && s->kw == 3 && s->sh == 2 && s->sw == 2 && s->ph == 1 && s->pw == 1 &&
            s->dh == 1 && s->dw == 1 && s->ho == (s->h + 1) / 2 && s->wo == (s->w + 1) / 2 &&
            s->ho > 0 && s->wo > 0;
 }
