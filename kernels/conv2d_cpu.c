@@ -6,6 +6,7 @@
  *   stride 1, Ci >= 16: one GEMM per tap over a zero-padded copy of the
  *     input rows (shifted views, no im2col matrix: half the time of im2col
  *     on the SR networks' 3x3 64->64 convolutions);
+ *   3x3 stride 2 padding 1: the direct kernel of conv2d_s2_cpu.c (no GEMM);
  *   otherwise: im2col into a [Ci*kh*kw, rows*Wo] matrix and one GEMM. */
 #include <cblas.h>
 #include <string.h>
@@ -176,6 +177,9 @@ size_t conv2d_nchw_sgemm_scratch_bytes(const or_conv_shape *s, size_t budget)
 {
     if (is_pointwise(s))
         return 0;
+    int s2 = conv2d_s2_applies(s) ? conv2d_s2_rows(s, budget) : 0;
+    if (s2 > 0)
+        return conv2d_s2_scratch_bytes(s, s2);
     int rows = shifted_rows(s, budget);
     if (rows > 0) {
         shifted_geom g = shifted_geometry(s);
@@ -246,6 +250,11 @@ void conv2d_nchw_f32_sgemm(const float *x, const float *w, float *y, const or_co
 {
     int K = s->ci * s->kh * s->kw;
     size_t hw_out = (size_t)s->ho * s->wo;
+    int s2 = conv2d_s2_applies(s) ? conv2d_s2_rows(s, scratch_bytes) : 0;
+    if (s2 > 0) {
+        conv2d_s2_f32(x, w, y, s, s2, scratch);
+        return;
+    }
     int srows = shifted_rows(s, scratch_bytes);
     int irows = (int)(scratch_bytes / ((size_t)K * s->wo * sizeof(float)));
     for (int n = 0; n < s->n; n++) {

@@ -56,10 +56,22 @@ void conv2d_nchw_f32_naive(const float *x, const float *w, const float *bias, fl
  * output row of im2col when that alone is larger. */
 size_t conv2d_nchw_sgemm_scratch_bytes(const or_conv_shape *s, size_t budget);
 /* OpenBLAS sgemm over blocks of output rows: shifted per-tap GEMMs for stride 1 (Ci >= 16),
- * im2col otherwise, one GEMM for 1x1; no bias, no epilogue. scratch_bytes picks the block
- * size and the path: pass what conv2d_nchw_sgemm_scratch_bytes returned for the same budget. */
+ * the direct stride-2 kernel (conv2d_s2_cpu.c) for 3x3 stride 2 padding 1 with Ci <= 32, im2col
+ * otherwise, one GEMM for 1x1; no bias, no epilogue. scratch_bytes picks the block size and the
+ * path: pass what conv2d_nchw_sgemm_scratch_bytes returned for the same budget. */
 void conv2d_nchw_f32_sgemm(const float *x, const float *w, float *y, const or_conv_shape *s,
                            float *scratch, size_t scratch_bytes);
+
+/* ---- conv2d_s2_cpu.c ---- */
+/* 3x3, stride 2, padding 1, dilation 1 (output (H+1)/2 x (W+1)/2), Ci <= 32: a direct
+ * register-blocked kernel over the input's four phases, taken by conv2d_nchw_f32_sgemm. */
+int conv2d_s2_applies(const or_conv_shape *s);
+/* Output rows per block whose scratch fits `budget` (all if they fit), 0 if one does not. */
+int conv2d_s2_rows(const or_conv_shape *s, size_t budget);
+size_t conv2d_s2_scratch_bytes(const or_conv_shape *s, int rows);
+/* y = conv(x, w), no bias, no epilogue; scratch: conv2d_s2_scratch_bytes(s, rows). */
+void conv2d_s2_f32(const float *x, const float *w, float *y, const or_conv_shape *s, int rows,
+                   float *scratch);
 
 /* ---- conv2d_winograd_cpu.c: Winograd F(4x4,3x3) for 3x3 stride-1 undilated NCHW convolutions.
  * conv2d_winograd_applies: the shapes it takes (Ci >= 8, Co >= 4; any padding, batch, size).

@@ -7,6 +7,17 @@
 #include "kernels.h"
 
 /* y[b, k, oh, ow] = x[b, k*r*r + (oh%r)*r + ow%r, oh/r, ow/r],  y [n, c/(r*r), h*r, w*r] */
+/* y[2j] = a[j], y[2j+1] = b[j]: pixel_shuffle's row for r = 2 (RIFE, the SR upsamplers), one
+ * vectorised loop (AVX-512 / AVX2 / baseline, chosen at run time) instead of a division per pixel. */
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static void
+interleave2(const float *a, const float *b, int w, float *y)
+{
+    for (int j = 0; j < w; j++) {
+        y[2 * j] = a[j];
+        y[2 * j + 1] = b[j];
+    }
+}
+
 void pixel_shuffle_f32(const float *x, float *y, int n, int c, int h, int w, int r)
 {
     int co = c / (r * r), ho = h * r, wo = w * r;
@@ -18,12 +29,12 @@ void pixel_shuffle_f32(const float *x, float *y, int n, int c, int h, int w, int
                 size_t xc = (size_t)b * c + (size_t)k * r * r + (size_t)(oh % r) * r;
                 const float *xr = x + (xc * h + oh / r) * w; /* + (ow%r)*h*w + ow/r */
                 size_t plane = (size_t)h * w;
-                if (r == 2) /* the common case, interleaving two rows (vectorised) */
-                    for (int iw = 0; iw < w; iw++)
-                        yr[2 * iw] = xr[iw], yr[2 * iw + 1] = xr[plane + iw];
-                else
-                    for (int ow = 0; ow < wo; ow++)
-                        yr[ow] = xr[(ow % r) * plane + ow / r];
+                if (r == 2) {
+                    interleave2(xr, xr + plane, w, yr);
+                    continue;
+                }
+                for (int ow = 0; ow < wo; ow++)
+                    yr[ow] = xr[(ow % r) * plane + ow / r];
             }
 }
 

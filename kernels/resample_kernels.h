@@ -13,6 +13,11 @@ extern "C" {
 /* y [planes,ho,wo] = bilinear resize of x [planes,h,w] (PyTorch upsample_bilinear2d). */
 void resize_bilinear_f32(const float *x, float *y, size_t planes, int h, int w, int ho, int wo,
                          float scale_h, float scale_w, int align_corners);
+/* The plain kernels the fast ones are checked against (bit-identical; the warp for finite x). */
+void resize_bilinear_f32_ref(const float *x, float *y, size_t planes, int h, int w, int ho,
+                             int wo, float scale_h, float scale_w, int align_corners);
+void warp_bilinear_f32_ref(const float *x, const float *flow, float *y, int n, int c, int h,
+                           int w, int align_corners, int border);
 /* y [planes,ho,wo] = nearest resize (PyTorch upsample_nearest2d). */
 void resize_nearest_f32(const float *x, float *y, size_t planes, int h, int w, int ho, int wo,
                         float scale_h, float scale_w);

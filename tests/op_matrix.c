@@ -39,6 +39,13 @@ static const conv_case conv_cases[] = {
     {1, 128, 9, 13, 2, 1, 1, 1, 0, 1, OR_ACT_TANH, 0, 1},   /* SIGGRAPH17's out: 64 + 53 pixels */
     {2, 33, 5, 7, 3, 1, 1, 1, 0, 1, OR_ACT_RELU, 1, 1},     /* 1x1 -> 3, batch 2, residual */
     {1, 5, 4, 4, 1, 1, 1, 1, 0, 1, OR_ACT_NONE, 0, 0},      /* 1x1 -> 1, a 16-pixel tail only */
+    /* 3x3 stride 2 padding 1, Ci <= 32: the CPU's direct phase kernel (conv2d_s2_cpu.c) */
+    {1, 28, 17, 23, 13, 3, 3, 2, 1, 1, OR_ACT_LEAKY, 0, 1}, /* odd H, W; Co not a multiple of 8 */
+    {1, 3, 1, 1, 5, 3, 3, 2, 1, 1, OR_ACT_NONE, 0, 1},      /* 1-pixel image */
+    {2, 9, 2, 37, 16, 3, 3, 2, 1, 1, OR_ACT_RELU, 1, 1},    /* batch 2, 2 rows, residual */
+    {1, 16, 34, 18, 17, 3, 3, 2, 1, 1, OR_ACT_PRELU, 0, 0}, /* Wo = 9: one vector + 1, no bias */
+    {1, 5, 9, 1, 8, 3, 3, 2, 1, 1, OR_ACT_LEAKY, 0, 1},     /* 1-pixel-wide strip */
+    {1, 32, 20, 140, 24, 3, 3, 2, 1, 1, OR_ACT_LEAKY, 0, 1}, /* Wo = 70: two tiles + a part */
 };
 
 static int conv_one(or_backend *be, or_dtype dt, const conv_case *c, int idx)

@@ -3,12 +3,15 @@
 #include "op_matrix_resample.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "op_matrix_util.h"
 #include "test_util.h"
+#include "kernels/resample_coords.h"
+#include "kernels/resample_kernels.h"
 #include "weights/safetensors.h"
 
 /* ---- references (double; the nearest index in f32, which is PyTorch's definition) ---- */
@@ -181,6 +184,53 @@ int om_resize_nearest_cases(or_backend *be, or_dtype dt)
     return fails;
 }
 
+/* The CPU's fast bilinear resize (column taps once, rows interpolated once per thread) against
+ * its plain kernel, bit for bit: the resize cases, RIFE's flow scales (1/16 .. 16) on sizes that
+ * are not multiples of them, and 1, 2 and 3 threads (a thread's rows may start mid-plane). */
+int om_resize_bilinear_fast_cases(void)
+{
+    static const struct { int planes, h, w; float s; } rife[] = {
+        {13, 5, 7, 16}, {13, 6, 9, 8}, {3, 11, 13, 4}, {2, 1, 1, 2}, {28, 48, 40, 0.0625f},
+        {28, 33, 17, 0.125f}, {4, 9, 30, 0.25f}, {5, 7, 7, 0.5f}, {3, 2, 50, 3.0f}};
+    int fails = 0, nr = (int)(sizeof resize_cases / sizeof resize_cases[0]);
+    int keep = omp_get_max_threads(), nf = (int)(sizeof rife / sizeof rife[0]);
+    tu_seed(54);
+    for (int threads = 1; threads <= 3; threads++)
+        for (int k = 0; k < nr + nf; k++) {
+            int planes, h, w, ho, wo, align = 0;
+            float sh, sw;
+            if (k < nr) {
+                const resize_case *rc = &resize_cases[k];
+                planes = rc->n * rc->c, h = rc->h, w = rc->w, align = rc->align;
+                ho = rc->sh > 0 ? (int)floor(h * rc->sh) : rc->ho;
+                wo = rc->sw > 0 ? (int)floor(w * rc->sw) : rc->wo;
+                sh = rs_linear_scale(h, ho, align, rc->sh);
+                sw = rs_linear_scale(w, wo, align, rc->sw);
+            } else {
+                planes = rife[k - nr].planes, h = rife[k - nr].h, w = rife[k - nr].w;
+                ho = (int)floor(h * (double)rife[k - nr].s), wo = (int)floor(w * (double)rife[k - nr].s);
+                if (ho < 1 || wo < 1)
+                    continue;
+                sh = rs_linear_scale(h, ho, 0, rife[k - nr].s);
+                sw = rs_linear_scale(w, wo, 0, rife[k - nr].s);
+            }
+            size_t nx = (size_t)planes * h * w, ny = (size_t)planes * ho * wo;
+            float *x = om_rand(nx, -1, 1, OR_F32), *a = malloc(ny * sizeof(float));
+            float *b = malloc(ny * sizeof(float));
+            omp_set_num_threads(threads);
+            resize_bilinear_f32(x, a, planes, h, w, ho, wo, sh, sw, align);
+            resize_bilinear_f32_ref(x, b, planes, h, w, ho, wo, sh, sw, align);
+            if (memcmp(a, b, ny * sizeof(float))) {
+                printf("FAIL resize_bilinear fast != plain: %d planes %dx%d -> %dx%d%s, %d threads\n",
+                       planes, h, w, ho, wo, align ? " align_corners" : "", threads);
+                fails++;
+            }
+            free(x), free(a), free(b);
+        }
+    omp_set_num_threads(keep);
+    return fails;
+}
+
 /* ---- warp cases ---- */
 
 typedef struct {
@@ -238,6 +288,46 @@ int om_warp_bilinear_cases(or_backend *be, or_dtype dt)
     tu_seed(53);
     for (int i = 0; i < (int)(sizeof warp_cases / sizeof warp_cases[0]); i++)
         fails += warp_one(be, dt, &warp_cases[i], i);
+    return fails;
+}
+
+/* The CPU's fast warp (8 pixels' taps at once, no branch per corner) against its plain kernel,
+ * bit for bit: widths around the 8-pixel groups and the 64-pixel tiles, 1 to 7 channels, both
+ * paddings and align modes, flows small, large (the image's edges), far outside, and a few
+ * NaN and infinite flows; 1 and 3 threads. */
+int om_warp_bilinear_fast_cases(void)
+{
+    static const int widths[] = {1, 7, 8, 9, 17, 64, 65, 130};
+    static const int chans[] = {1, 3, 4, 7};
+    static const float flows[] = {0.0f, 1.5f, 6.0f, 1e5f};
+    int fails = 0, keep = omp_get_max_threads();
+    tu_seed(55);
+    for (int threads = 1; threads <= 3; threads += 2)
+        for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++)
+            for (int cfg = 0; cfg < 16; cfg++) {
+                int w = widths[wi], h = 3 + (int)wi % 4, c = chans[cfg % 4];
+                int border = cfg / 4 % 2, align = cfg / 8, n = 1 + (cfg % 3 == 0);
+                float fl = flows[(cfg + (int)wi) % 4];
+                size_t hw = (size_t)h * w, nx = (size_t)n * c * hw;
+                float *x = om_rand(nx, -1, 1, OR_F32);
+                float *f = om_rand((size_t)n * 2 * hw, -fl, fl, OR_F32);
+                float *a = malloc(nx * sizeof(float)), *b = malloc(nx * sizeof(float));
+                if (cfg == 5 || cfg == 10) { /* non-finite flows */
+                    f[0] = NAN, f[hw - 1] = INFINITY, f[(size_t)n * 2 * hw - 1] = -INFINITY;
+                    f[hw / 2] = NAN;
+                }
+                omp_set_num_threads(threads);
+                warp_bilinear_f32(x, f, a, n, c, h, w, align, border);
+                warp_bilinear_f32_ref(x, f, b, n, c, h, w, align, border);
+                if (memcmp(a, b, nx * sizeof(float))) {
+                    printf("FAIL warp_bilinear fast != plain: [%d,%d,%d,%d] flow +-%g %s%s, "
+                           "%d threads\n", n, c, h, w, fl, border ? "border" : "zeros",
+                           align ? " align_corners" : "", threads);
+                    fails++;
+                }
+                free(x), free(f), free(a), free(b);
+            }
+    omp_set_num_threads(keep);
     return fails;
 }
 

@@ -19,6 +19,10 @@
 
 int om_resize_bilinear_cases(or_backend *be, or_dtype dt);
 int om_resize_nearest_cases(or_backend *be, or_dtype dt);
+/* kernels/resample_cpu.c: the fast bilinear resize equals its plain kernel bit for bit */
+int om_resize_bilinear_fast_cases(void);
+/* kernels/resample_cpu.c: the fast warp equals its plain kernel bit for bit (finite x) */
+int om_warp_bilinear_fast_cases(void);
 int om_warp_bilinear_cases(or_backend *be, or_dtype dt);
 /* Every case of the PyTorch fixture; a missing fixture, or one with fewer than
  * OM_RESAMPLE_TORCH_MIN_CASES cases, is a failure. */

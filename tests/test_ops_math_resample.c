@@ -15,6 +15,16 @@ TestSuite(math_resample_cpu, .init = om_open, .fini = om_close);
 OM_MATH_CASES(CPU_TEST)
 OM_RESAMPLE_CASES(CPU_TEST)
 
+Test(math_resample_cpu, resize_bilinear_fast_equals_plain)
+{
+    cr_expect_eq(om_resize_bilinear_fast_cases(), 0);
+}
+
+Test(math_resample_cpu, warp_bilinear_fast_equals_plain)
+{
+    cr_expect_eq(om_warp_bilinear_fast_cases(), 0);
+}
+
 Test(math_resample_cpu, errors_name_the_tensors)
 {
     or_tensor a, b, y, flow, small;

@@ -103,15 +103,31 @@ static or_status head(const rife *m, const or_tensor *img, or_tensor *f, or_err 
     return deconv4(&a, &m->head[3], f, err);
 }
 
+/* The upsampled lastconv output's channels [c0, c0 + n) of d [4k,H/2,W/2] (its 4 (c0 .. c0+n)
+ * channels) into y: pixel shuffle, then the resize to full resolution unless s = 1. */
+static or_status block_out(const rife *m, const or_tensor *d, int c0, int n, double s,
+                           or_tensor *y, or_err *err)
+{
+    or_tensor dv, ps;
+    OR_TRY(or_tensor_channels(d, 4 * c0, 4 * n, &dv, err));
+    if (s == 1.0)
+        return or_pixel_shuffle(&dv, 2, y, err);
+    OR_TRY(alloc(m, &ps, n, 2 * d->h, 2 * d->w, "block.out", err));
+    OR_TRY(or_pixel_shuffle(&dv, 2, &ps, err));
+    return or_resize_bilinear(&ps, 0, s, s, y, err); /* F.interpolate(tmp, scale_factor=s) */
+}
+
 /* IFBlock i on its full-resolution input `in` (flow in the last 4 channels for
- * i > 0) at scale s; out [k,H,W] is the upsampled lastconv output (flow not yet
- * multiplied by s).  Temporaries come from the arena; the caller resets it. */
+ * i > 0) at scale s; out [5,H,W] is the upsampled lastconv output's flow (not yet
+ * multiplied by s) and mask, feat [feat,H,W] its features (written after the block has
+ * read `in`, so feat may be in's own channels).  Temporaries come from the arena; the
+ * caller resets it. */
 static or_status block(const rife *m, int i, const or_tensor *in, double s, or_tensor *out,
-                       or_err *err)
+                       or_tensor *feat, or_err *err)
 {
     const rf_block *b = &m->blk[i];
     int hs = (int)(in->h / s), ws = (int)(in->w / s);
-    or_tensor small, a, r[2], d, ps, fl;
+    or_tensor small, a, r[2], d, fl;
     const or_tensor *x = in;
     if (s != 1.0) {
         OR_TRY(alloc(m, &small, in->c, hs, ws, "block.in", err));
@@ -131,23 +147,26 @@ static or_status block(const rife *m, int i, const or_tensor *in, double s, or_t
         OR_TRY(conv3(&r[j & 1], &b->res[j], 1, &r[j & 1], &r[(j + 1) & 1], err));
     OR_TRY(alloc(m, &d, 4 * m->k, hs / 2, ws / 2, "block.up", err));
     OR_TRY(deconv4(&r[RF_N_RES & 1], &b->up, &d, err));
-    if (s == 1.0)
-        return or_pixel_shuffle(&d, 2, out, err);
-    OR_TRY(alloc(m, &ps, m->k, hs, ws, "block.out", err));
-    OR_TRY(or_pixel_shuffle(&d, 2, &ps, err));
-    return or_resize_bilinear(&ps, 0, s, s, out, err); /* F.interpolate(tmp, scale_factor=s) */
+    OR_TRY(block_out(m, &d, 0, 5, s, out, err));
+    return m->feat ? block_out(m, &d, 5, m->feat, s, feat, err) : OR_OK;
 }
 
+/* flow and mask are views of their channels in cat (the input of blocks 1..N-1), so they are
+ * updated where the next block reads them, never copied there; so is t, written once. */
 typedef struct {
     or_tensor f0, f1, cat, flow, mask, out, w1;
     or_tensor fl01, fl23; /* views of flow */
 } rf_bufs;
 
-/* The full-resolution input of block i+1 (i+1 > 0) into bf->cat, after block i. */
-static or_status next_input(const rife *m, const or_tensor *x0, const or_tensor *x1, float t,
-                            rf_bufs *bf, or_err *err)
+/* The first channel of flow in cat: after x0, x1, f0, f1 (warped), t, mask and feat. */
+static int flow_channel(const rife *m) { return 6 + 2 * m->head_ch + 2 + m->feat; }
+
+/* The full-resolution input of block i+1 (i+1 > 0) into bf->cat, after block i: the warps
+ * (t, mask, feat and flow are in place already). */
+static or_status next_input(const rife *m, const or_tensor *x0, const or_tensor *x1, rf_bufs *bf,
+                            or_err *err)
 {
-    int F = m->head_ch, o = 6 + 2 * F;
+    int F = m->head_ch;
     or_tensor v;
     OR_TRY(or_tensor_channels(&bf->cat, 0, 3, &v, err));
     OR_TRY(or_warp_bilinear(x0, &bf->fl01, OR_GRID_PAD_BORDER, 1, &v, err));
@@ -159,18 +178,7 @@ static or_status next_input(const rife *m, const or_tensor *x0, const or_tensor 
         OR_TRY(or_tensor_channels(&bf->cat, 6 + F, F, &v, err));
         OR_TRY(or_warp_bilinear(&bf->f1, &bf->fl23, OR_GRID_PAD_BORDER, 1, &v, err));
     }
-    OR_TRY(or_tensor_channels(&bf->cat, o, 1, &v, err));
-    OR_TRY(or_fill(&v, t, err));
-    OR_TRY(or_tensor_channels(&bf->cat, o + 1, 1, &v, err));
-    OR_TRY(copy(&bf->mask, &v, err));
-    if (m->feat) {
-        or_tensor src;
-        OR_TRY(or_tensor_channels(&bf->out, 5, m->feat, &src, err));
-        OR_TRY(or_tensor_channels(&bf->cat, o + 2, m->feat, &v, err));
-        OR_TRY(copy(&src, &v, err));
-    }
-    OR_TRY(or_tensor_channels(&bf->cat, o + 2 + m->feat, 4, &v, err));
-    return copy(&bf->flow, &v, err);
+    return OR_OK;
 }
 
 /* Block 0's input: cat(x0, x1, f0, f1, t). */
@@ -211,7 +219,7 @@ static or_status update_flow_mask(const rife *m, int i, double s, rf_bufs *bf, o
 
 static or_status alloc_bufs(const rife *m, int h, int w, rf_bufs *bf, or_err *err)
 {
-    int cmax = 0;
+    int cmax = flow_channel(m) + 4; /* = rf_block_in(m, i > 0) */
     for (int i = 0; i < m->n_blocks; i++)
         cmax = rf_block_in(m, i) > cmax ? rf_block_in(m, i) : cmax;
     if (m->head_ch) {
@@ -219,9 +227,9 @@ static or_status alloc_bufs(const rife *m, int h, int w, rf_bufs *bf, or_err *er
         OR_TRY(alloc(m, &bf->f1, m->head_ch, h, w, "f1", err));
     }
     OR_TRY(alloc(m, &bf->cat, cmax, h, w, "block input", err));
-    OR_TRY(alloc(m, &bf->flow, 4, h, w, "flow", err));
-    OR_TRY(alloc(m, &bf->mask, 1, h, w, "mask", err));
-    OR_TRY(alloc(m, &bf->out, m->k, h, w, "block output", err));
+    OR_TRY(or_tensor_channels(&bf->cat, flow_channel(m), 4, &bf->flow, err));
+    OR_TRY(or_tensor_channels(&bf->cat, flow_channel(m) - m->feat - 1, 1, &bf->mask, err));
+    OR_TRY(alloc(m, &bf->out, 5, h, w, "block output", err));
     OR_TRY(alloc(m, &bf->w1, 3, h, w, "warped1", err));
     OR_TRY(or_tensor_channels(&bf->flow, 0, 2, &bf->fl01, err));
     return or_tensor_channels(&bf->flow, 2, 2, &bf->fl23, err);
@@ -246,10 +254,12 @@ static or_status estimate(const rife *m, const or_tensor *x0, const or_tensor *x
     OR_TRY(first_input(m, x0, x1, t, bf, err));
     for (int i = 0; i < m->n_blocks; i++) {
         double s = ldexp(1.0, m->n_blocks - 1 - i) / fs;
-        or_tensor in;
+        or_tensor in, feat = {0};
         OR_TRY(or_tensor_channels(&bf->cat, 0, rf_block_in(m, i), &in, err));
+        if (m->feat) /* straight into the next block's input */
+            OR_TRY(or_tensor_channels(&bf->cat, flow_channel(m) - m->feat, m->feat, &feat, err));
         or_arena_mark mk = or_arena_get_mark(&be->arena);
-        or_status st = block(m, i, &in, s, &bf->out, err);
+        or_status st = block(m, i, &in, s, &bf->out, &feat, err);
         or_arena_reset(&be->arena, mk);
         if (st != OR_OK) {
             or_err_prefix(err, "block%d", i);
@@ -257,7 +267,7 @@ static or_status estimate(const rife *m, const or_tensor *x0, const or_tensor *x
         }
         OR_TRY(update_flow_mask(m, i, s, bf, err));
         if (i + 1 < m->n_blocks)
-            OR_TRY(next_input(m, x0, x1, t, bf, err));
+            OR_TRY(next_input(m, x0, x1, bf, err));
     }
     return OR_OK;
 }
@@ -366,7 +376,7 @@ size_t rf_workspace(const or_net *net, int h, int w)
 {
     const rife *m = net->impl;
     or_dtype dt = net->dtype;
-    int cmax = 0;
+    int cmax = flow_channel(m) + 4;
     size_t blk = 0;
     for (int i = 0; i < m->n_blocks; i++) {
         int ci = rf_block_in(m, i), c = m->blk[i].c, s = 1 << (m->n_blocks - 1 - i);
