@@ -14,20 +14,11 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "simd_cpu.h"
 
 #define DIRECT_MAX_TAPS 72
 #define DIRECT_MAX_CO_1X1 4
 #define DIRECT_MAX_CI_1X1 512
-
-#define DIRECT_INLINE static inline __attribute__((always_inline))
-#define DIRECT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
-typedef float v8 __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
-#define v8_load(p) (*(const v8u *)(p))
-#define v8_store(p, a) (*(v8u *)(p) = (a))
-#define v8_set1(f) ((v8){f, f, f, f, f, f, f, f})
 
 int conv2d_direct_applies(const or_conv_shape *s)
 {
@@ -109,7 +100,7 @@ typedef struct {
 
 /* *fp = epilogue(*fp) for output channel o at the pixels of `res` (NULL: none); no v8 passes
  * through a call (the clone without AVX). */
-DIRECT_INLINE void apply_ep(v8 *fp, const direct_ep *e, int o, const float *res)
+CPU_INLINE void apply_ep(v8 *fp, const direct_ep *e, int o, const float *res)
 {
     v8 f = *fp, zero = v8_set1(0.0f);
     if (e->act == OR_KERNEL_ACT_RELU) {
@@ -133,7 +124,7 @@ DIRECT_INLINE void apply_ep(v8 *fp, const direct_ep *e, int o, const float *res)
 /* COB channels x NV vectors of pixels from x0 (tap t at x0 + off[t]) into y0 (channel planes
  * `plane` apart), n of the NV * 8 pixels stored. */
 #define DIRECT_BLOCK(NAME, COB, NV)                                                             \
-    DIRECT_CLONES static void NAME(const float *x0, const size_t *off, int taps,               \
+    CPU_CLONES static void NAME(const float *x0, const size_t *off, int taps,               \
                                    const float *wp, const direct_ep *e, int o0, int co,         \
                                    float *y0, size_t plane, int n)                             \
     {                                                                                          \

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "simd_cpu.h"
 
 #define S2_CB 8 /* output channels per group: 8 accumulators a0..a7 (AVX2 has 16 registers) */
 #define S2_V 8  /* output pixels per vector */
@@ -26,7 +27,6 @@
 
 typedef float s2_vec __attribute__((vector_size(S2_V * sizeof(float))));
 
-#define S2_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 /* multiply-adds fused where the clone has FMA (C11 mode fuses none by itself) */
 #define S2_FMA __attribute__((optimize("fp-contract=fast")))
 
@@ -114,7 +114,7 @@ static void make_phases(const float *xc, const or_conv_shape *s, int oy0, int ro
 
 /* Output pixels [ox0, ox0 + m) (m <= S2_TILE) of row r of the block, channel group wg: S2_CB
  * output rows y0 (hw_out apart) of which nco are stored. */
-S2_CLONES S2_FMA static void s2_tile(const float *ph, const float *wg, const or_conv_shape *s, int rows,
+CPU_CLONES S2_FMA static void s2_tile(const float *ph, const float *wg, const or_conv_shape *s, int rows,
                               int r, int ox0, int m, int nco, float *y0, size_t hw_out)
 {
     size_t pw = s2_row_width(s), plane = (size_t)(rows + 1) * pw, chan = 4 * plane;

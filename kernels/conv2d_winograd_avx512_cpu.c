@@ -5,6 +5,7 @@
  * where that code has them under x86-64-v4), so their results are the same bits
  * (test_ops conv2d_winograd_avx512_equals_avx2); only the instruction count halves. */
 #include "conv2d_winograd_internal.h"
+#include "simd_cpu.h"
 
 typedef float v16 __attribute__((vector_size(64)));
 typedef int v16i __attribute__((vector_size(64)));
@@ -15,7 +16,7 @@ typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));
 
 /* ---- GEMM --------------------------------------------------------------------------------- */
 
-WINO_AVX512 WINO_INLINE void micro_kernel16(const float *u, const float *v, size_t ldv, int ci,
+WINO_AVX512 CPU_INLINE void micro_kernel16(const float *u, const float *v, size_t ldv, int ci,
                                             float *m, size_t ldm, int nv, int rows, int add)
 {
     v16 acc[MR][4];
@@ -76,7 +77,7 @@ void wino_gemm_position_avx512(const float *u, const float *v, size_t ldv, float
 /* ---- transforms of 16 tiles -------------------------------------------------------------- */
 
 /* c[k][t] = row[4t + k], k < 6, t < 16: the six columns of 16 adjacent tiles, from 66 floats. */
-WINO_AVX512 WINO_INLINE void deinterleave16(const float *row, v16 c[WN])
+WINO_AVX512 CPU_INLINE void deinterleave16(const float *row, v16 c[WN])
 {
     v16 a0 = v16_load(row), a1 = v16_load(row + 16), a2 = v16_load(row + 32), a3 = v16_load(row + 48);
     /* x: columns 0 and 1 of tiles 0..7 (a0, a1) or 8..15 (a2, a3); y: columns 2 and 3 */
@@ -111,7 +112,7 @@ void WINO_AVX512 wino_input_row16_avx512(const float *x0, int w, float *v, size_
 }
 
 /* out[4t + b] = o[b][t], b < 4, t < 16 (inverse of deinterleave16 for a row of output tiles). */
-WINO_AVX512 WINO_INLINE void interleave16(const v16 o[WT], v16 w[4])
+WINO_AVX512 CPU_INLINE void interleave16(const v16 o[WT], v16 w[4])
 {
     v16 lo01 = __builtin_shufflevector(o[0], o[1], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     v16 hi01 = __builtin_shufflevector(o[0], o[1], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);

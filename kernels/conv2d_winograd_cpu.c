@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "conv2d_winograd_internal.h"
+#include "simd_cpu.h"
 
 /* Tiles per block: V[p] of one position, Ci x tb floats, is what the micro-kernel re-reads for every
  * 4 output channels, so tb keeps it near L1 (vp_bytes(): a quarter of the L1 data cache, 12 KiB
@@ -197,7 +198,7 @@ size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads)
 
 /* c[k][t] = row[4t + k], k < 6, t < 8: the six columns of 8 horizontally adjacent input tiles,
  * from 34 contiguous floats. */
-WINO_INLINE void deinterleave_row(const float *row, v8 c[WN])
+CPU_INLINE void deinterleave_row(const float *row, v8 c[WN])
 {
     v8 a0 = v8_load(row), a1 = v8_load(row + 8), a2 = v8_load(row + 16), a3 = v8_load(row + 24);
     v8 p01 = __builtin_shufflevector(a0, a1, 0, 4, 8, 12, 1, 5, 9, 13);
@@ -214,7 +215,7 @@ WINO_INLINE void deinterleave_row(const float *row, v8 c[WN])
 }
 
 /* out[4t + b] = o[b][t], b < 4, t < 8 (inverse of the above, for a row of output tiles). */
-WINO_INLINE void interleave_row(const v8 o[WT], v8 w[4])
+CPU_INLINE void interleave_row(const v8 o[WT], v8 w[4])
 {
     v8 lo01 = __builtin_shufflevector(o[0], o[1], 0, 8, 1, 9, 2, 10, 3, 11);
     v8 hi01 = __builtin_shufflevector(o[0], o[1], 4, 12, 5, 13, 6, 14, 7, 15);
@@ -228,7 +229,7 @@ WINO_INLINE void interleave_row(const v8 o[WT], v8 w[4])
 
 
 /* V[k*6 + l] (at v + (k*6 + l) * pstride) = (B^T d B)[k][l] for 8 tiles; d[r][c]. */
-WINO_INLINE void input_transform(v8 d[WN][WN], float *v, size_t pstride)
+CPU_INLINE void input_transform(v8 d[WN][WN], float *v, size_t pstride)
 {
     v8 tmp[WN][WN], o[WN];
     for (int c = 0; c < WN; c++) {
@@ -244,7 +245,7 @@ WINO_INLINE void input_transform(v8 d[WN][WN], float *v, size_t pstride)
 }
 
 /* 8 horizontally adjacent tiles, all inside the image: rows read directly. */
-WINO_CLONES
+CPU_CLONES
 static void input_row_of_tiles(const float *x0, int w, float *v, size_t pstride)
 {
     v8 d[WN][WN];
@@ -256,7 +257,7 @@ static void input_row_of_tiles(const float *x0, int w, float *v, size_t pstride)
 /* ---- output transform + epilogue ----------------------------------------------------------- */
 
 /* o[a][b] (8 tiles each) = epilogue((A^T M A)[a][b]) without the residual; M[p] at m + p*pstride. */
-WINO_INLINE void output_transform(const float *m, size_t pstride, const tile_epilogue *e,
+CPU_INLINE void output_transform(const float *m, size_t pstride, const tile_epilogue *e,
                                     v8 o[WT][WT])
 {
     v8 tmp[WT][WN], r[WT];
@@ -293,7 +294,7 @@ WINO_INLINE void output_transform(const float *m, size_t pstride, const tile_epi
 }
 
 /* 8 horizontally adjacent tiles, all 4x4 inside the output: y0 their first output pixel. */
-WINO_CLONES
+CPU_CLONES
 static void output_row_of_tiles(const float *m, size_t pstride, const tile_epilogue *e, float *y0,
                                 const float *r0, int wo)
 {
@@ -309,7 +310,7 @@ static void output_row_of_tiles(const float *m, size_t pstride, const tile_epilo
 }
 
 /* Any 8 tiles: out[a][b][t] for the caller to store. */
-WINO_CLONES
+CPU_CLONES
 static void output_spilled(const float *m, size_t pstride, const tile_epilogue *e,
                            float out[WT][WT][WG])
 {
@@ -324,7 +325,7 @@ static void output_spilled(const float *m, size_t pstride, const tile_epilogue *
 /* One transform position: u [Co_padded / MR][Ci][MR] (ldu = Ci: the full U's row of blocks),
  * v [Ci][ldv], m [co][ldm]; ncol a multiple of WG. Ci in chunks of kc rows, so that the chunk of
  * V (kc x ncol) stays in L1 while every 4 output channels run over it. */
-WINO_CLONES
+CPU_CLONES
 static void gemm_position_v8(const float *u, const float *v, size_t ldv, float *m, size_t ldm,
                              int co, int ci, int ncol, int kc)
 {

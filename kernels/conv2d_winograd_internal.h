@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "simd_cpu.h"
 
 #define WT 4  /* output tile side */
 #define WN 6  /* input tile side: WT + 3 - 1 */
@@ -17,20 +18,6 @@
 #define MR 4  /* micro-kernel: output channels */
 #define NR 24 /* micro-kernel: tiles (3 vectors) */
 
-/* ---- vectors of WG = 8 tiles (GCC/clang vector extensions: AVX-512/AVX2 clones, SSE otherwise) ---- */
-
-#define WINO_INLINE static inline __attribute__((always_inline))
-#define WINO_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
-typedef float v8 __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
-
-/* Unaligned loads and stores as expressions: no v8 passes through a call, which clang refuses in
- * the clone built without AVX. v8_set1 takes a plain variable (evaluated 8 times). */
-typedef float v8u __attribute__((vector_size(32), aligned(4), may_alias));
-#define v8_load(p) (*(const v8u *)(p))
-#define v8_store(p, a) (*(v8u *)(p) = (a))
-#define v8_set1(f) ((v8){f, f, f, f, f, f, f, f})
 #define WINO_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
 
 /* o[k] = (B^T d)[k] for d[j] = d0..d5 */
@@ -66,7 +53,7 @@ typedef struct {
 /* m[r][j] (+)= sum_i u[i][r] v[i][j] for r < rows (<= MR), j < 8 nv, i < ci: u packed [Ci][MR],
  * v rows ldv floats apart, m rows ldm floats apart; add: accumulate onto m. 4 x 3 accumulators,
  * one broadcast per row and k. */
-WINO_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci, float *m,
+CPU_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci, float *m,
                               size_t ldm, int nv, int rows, int add)
 {
     v8 acc[MR][3];
@@ -98,7 +85,7 @@ WINO_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci
  * positions for each phase: 31% of the GEMM. Such a block is skipped, its rows of M set to zero
  * (or left, when accumulating): the sums of the others are unchanged. A nonzero block returns at
  * its first nonzero element. */
-WINO_INLINE int u_block_zero(const float *u, int ci)
+CPU_INLINE int u_block_zero(const float *u, int ci)
 {
     for (int i = 0; i < ci * MR; i++)
         if (u[i] != 0.0f)
@@ -106,7 +93,7 @@ WINO_INLINE int u_block_zero(const float *u, int ci)
     return 1;
 }
 
-WINO_INLINE void zero_rows(float *m, size_t ldm, int rows, int ncol)
+CPU_INLINE void zero_rows(float *m, size_t ldm, int rows, int ncol)
 {
     for (int r = 0; r < rows; r++)
         memset(m + (size_t)r * ldm, 0, (size_t)ncol * sizeof(float));

@@ -4,6 +4,7 @@
 
 #include "half.h"
 #include "kernels.h"
+#include "simd_cpu.h"
 
 float act_apply_f32(float v, int act, float alpha, float prelu_slope)
 {
@@ -19,13 +20,11 @@ float act_apply_f32(float v, int act, float alpha, float prelu_slope)
 
 static inline float relu(float v) { return v > 0.0f ? v : 0.0f; }
 
-#define ELT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
 /* y[i] = act(x[i] + bias) * scale + r[i] (r may be NULL) over one channel plane: the
  * activation picked once per plane, so the common cases (none, ReLU, leaky) are plain loops the
  * compiler vectorises (the switch per element kept these at ~2 ns/element), built for AVX-512,
  * AVX2 and the baseline (no contraction in this file: the same results from every clone). */
-ELT_CLONES void epilogue_run_f32(const float *x, float *y, size_t hw, float bias, int act,
+CPU_CLONES void epilogue_run_f32(const float *x, float *y, size_t hw, float bias, int act,
                                  float alpha, float slope, const float *r, float scale)
 {
     if (act == OR_KERNEL_ACT_PRELU) {

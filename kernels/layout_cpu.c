@@ -5,12 +5,11 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "simd_cpu.h"
 
-/* y[b, k, oh, ow] = x[b, k*r*r + (oh%r)*r + ow%r, oh/r, ow/r],  y [n, c/(r*r), h*r, w*r] */
 /* y[2j] = a[j], y[2j+1] = b[j]: pixel_shuffle's row for r = 2 (RIFE, the SR upsamplers), one
  * vectorised loop (AVX-512 / AVX2 / baseline, chosen at run time) instead of a division per pixel. */
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static void
-interleave2(const float *a, const float *b, int w, float *y)
+CPU_CLONES static void interleave2(const float *a, const float *b, int w, float *y)
 {
     for (int j = 0; j < w; j++) {
         y[2 * j] = a[j];
@@ -18,6 +17,7 @@ interleave2(const float *a, const float *b, int w, float *y)
     }
 }
 
+/* y[b, k, oh, ow] = x[b, k*r*r + (oh%r)*r + ow%r, oh/r, ow/r],  y [n, c/(r*r), h*r, w*r] */
 void pixel_shuffle_f32(const float *x, float *y, int n, int c, int h, int w, int r)
 {
     int co = c / (r * r), ho = h * r, wo = w * r;

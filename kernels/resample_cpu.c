@@ -9,11 +9,10 @@
 
 #include "resample_coords.h"
 #include "resample_kernels.h"
+#include "simd_cpu.h"
 
 /* The vectorised loops, built for AVX-512, AVX2 + FMA and the baseline, chosen at run time.
  * (C11 mode: no FMA contraction, so every clone rounds as the baseline does.) */
-#define RS_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-
 void resize_bilinear_f32_ref(const float *x, float *y, size_t planes, int h, int w, int ho, int wo,
                              float scale_h, float scale_w, int align_corners)
 {
@@ -47,13 +46,13 @@ typedef struct {
     float *buf[2];
 } row_cache;
 
-RS_CLONES static void lerp_row(const float *r, const col_taps *ct, int wo, float *d)
+CPU_CLONES static void lerp_row(const float *r, const col_taps *ct, int wo, float *d)
 {
     for (int ow = 0; ow < wo; ow++)
         d[ow] = ct->l0[ow] * r[ct->i0[ow]] + ct->l1[ow] * r[ct->i1[ow]];
 }
 
-RS_CLONES static void blend_rows(const float *top, const float *bot, float l0, float l1, int wo,
+CPU_CLONES static void blend_rows(const float *top, const float *bot, float l0, float l1, int wo,
                                  float *y)
 {
     for (int ow = 0; ow < wo; ow++)
