@@ -589,6 +589,9 @@ def main():
     ap.add_argument("--onnx", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.iters < 2 and not a.child:
+        # measure() tells an inference run (iters > 1) from a command run (iters == 1)
+        ap.error("--iters must be at least 2 (one timed image would be taken as a command run)")
     a.weights, a.build = os.path.abspath(a.weights), os.path.abspath(a.build)
     if a.child:
         a.threads = int(a.threads)
