@@ -1,5 +1,6 @@
 /* backend_cpu_conv.c: the CPU backend's Winograd path for 3x3 stride-1 NCHW convolutions, dilated
- * ones and stride-2 dilation-2 ones included (kernels/conv2d_winograd_cpu.c, _phases_cpu.c), and the cache of transformed weights it runs on.
+ * ones and stride-2 dilation-2 ones included (kernels/conv2d_winograd_cpu.c, _phases_cpu.c), and
+ * the cache of transformed weights it runs on.
  *
  * The cache: a weight that lives outside the arena (a network's weights, uploaded once through
  * copy_in) is transformed on its first convolution and kept, keyed by its data pointer and
