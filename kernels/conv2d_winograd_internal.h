@@ -1,7 +1,7 @@
 /* conv2d_winograd_internal.h: what the Winograd F(4x4,3x3) files share (not a public header):
- * the tile constants, the vector types, the transforms' 1-D steps, the epilogue of one output
- * channel, the AVX2 micro-kernel, and the AVX-512 pieces (conv2d_winograd_avx512_cpu.c) that
- * conv2d_winograd_cpu.c calls where the CPU has them. */
+ * the tile constants, the transforms' 1-D steps, the epilogue of one output channel, the AVX2
+ * micro-kernel, the zero-block test of U, and the AVX-512 pieces (conv2d_winograd_avx512_cpu.c)
+ * that conv2d_winograd_cpu.c calls where the CPU has them (vectors and clones: simd_cpu.h). */
 #ifndef OR_CONV2D_WINOGRAD_INTERNAL_H
 #define OR_CONV2D_WINOGRAD_INTERNAL_H
 
