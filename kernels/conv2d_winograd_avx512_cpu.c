@@ -141,20 +141,7 @@ void WINO_AVX512 wino_output_row16_avx512(const float *m, size_t pstride, const 
         AT6(tmp[a][0], tmp[a][1], tmp[a][2], tmp[a][3], tmp[a][4], tmp[a][5], r);
         for (int b = 0; b < WT; b++) {
             v16 f = r[b] + bias;
-            if (e->act == OR_KERNEL_ACT_RELU) {
-                f = (v16)((v16i)f & (f > zero));
-            } else if (e->act == OR_KERNEL_ACT_LEAKY || e->act == OR_KERNEL_ACT_PRELU) {
-                v16i pos = f >= zero;
-                f = (v16)(((v16i)f & pos) | ((v16i)(f * e->slope) & ~pos));
-            } else if (e->act != OR_KERNEL_ACT_NONE) {
-                float t16[16];
-                v16_store(t16, f);
-                for (int t = 0; t < 16; t++)
-                    t16[t] = act_apply_f32(t16[t], e->act, e->slope, e->slope);
-                f = v16_load(t16);
-            }
-            if (e->res)
-                f *= e->res_scale;
+            TILE_EPILOGUE(f, e, zero, v16, v16i, 16);
             o[a][b] = f;
         }
     }

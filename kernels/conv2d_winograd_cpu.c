@@ -282,20 +282,7 @@ CPU_INLINE void output_transform(const float *m, size_t pstride, const tile_epil
         AT6(tmp[a][0], tmp[a][1], tmp[a][2], tmp[a][3], tmp[a][4], tmp[a][5], r);
         for (int b = 0; b < WT; b++) {
             v8 f = r[b] + bias;
-            if (e->act == OR_KERNEL_ACT_RELU) {
-                f = (v8)((v8i)f & (f > zero));
-            } else if (e->act == OR_KERNEL_ACT_LEAKY || e->act == OR_KERNEL_ACT_PRELU) {
-                v8i pos = f >= zero;
-                f = (v8)(((v8i)f & pos) | ((v8i)(f * e->slope) & ~pos));
-            } else if (e->act != OR_KERNEL_ACT_NONE) {
-                float tmpf[WG];
-                v8_store(tmpf, f);
-                for (int t = 0; t < WG; t++)
-                    tmpf[t] = act_apply_f32(tmpf[t], e->act, e->slope, e->slope);
-                f = v8_load(tmpf);
-            }
-            if (e->res)
-                f *= e->res_scale;
+            TILE_EPILOGUE(f, e, zero, v8, v8i, WG);
             o[a][b] = f;
         }
     }

@@ -48,6 +48,27 @@ typedef struct {
     int act, res;
 } tile_epilogue;
 
+/* f = act(f) * res_scale (f already holds the sum plus bias) for one vector of N tiles of type
+ * VT (VI: its int twin), as the epilogue e says; zero: a VT of zeros. The AVX2 and AVX-512
+ * output transforms both use it, so their lanes stay the same operations. */
+#define TILE_EPILOGUE(f, e, zero, VT, VI, N)                                                      \
+    do {                                                                                          \
+        if ((e)->act == OR_KERNEL_ACT_RELU) {                                                     \
+            f = (VT)((VI)f & (f > zero));                                                         \
+        } else if ((e)->act == OR_KERNEL_ACT_LEAKY || (e)->act == OR_KERNEL_ACT_PRELU) {          \
+            VI pos_ = f >= zero;                                                                  \
+            f = (VT)(((VI)f & pos_) | ((VI)(f * (e)->slope) & ~pos_));                            \
+        } else if ((e)->act != OR_KERNEL_ACT_NONE) {                                              \
+            float lanes_[N];                                                                      \
+            memcpy(lanes_, &f, sizeof lanes_);                                                    \
+            for (int t_ = 0; t_ < (N); t_++)                                                      \
+                lanes_[t_] = act_apply_f32(lanes_[t_], (e)->act, (e)->slope, (e)->slope);         \
+            memcpy(&f, lanes_, sizeof lanes_);                                                    \
+        }                                                                                         \
+        if ((e)->res)                                                                             \
+            f *= (e)->res_scale;                                                                  \
+    } while (0)
+
 /* ---- GEMM: M[p] [Co x ncol] = U[p] [Co x Ci] . V[p] [Ci x ncol] ----------------------------- */
 
 /* m[r][j] (+)= sum_i u[i][r] v[i][j] for r < rows (<= MR), j < 8 nv, i < ci: u packed [Ci][MR],
