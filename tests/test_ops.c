@@ -2,6 +2,7 @@
  * naive references, the argument checks, and the arena's steady state. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,6 +285,37 @@ Test(backend, cpu_mem_available)
     cr_expect_gt(b->mem_available(b), (size_t)1 << 20);
     or_backend_destroy(b);
 }
+
+#ifdef OR_HAVE_CUDA
+#include <cublas_v2.h>
+
+#include "runtime/core/cublas_lazy.h"
+
+static int maps_contain(const char *lib)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    cr_assert_not_null(f);
+    char line[4096];
+    int hit = 0;
+    while (!hit && fgets(line, sizeof line, f))
+        hit = strstr(line, lib) != NULL;
+    fclose(f);
+    return hit;
+}
+
+/* runtime/core/cublas_lazy.c: libcublas (and its libcublasLt) is not mapped until
+ * a cuBLAS call, then it is, with or without a device */
+Test(backend, cublas_loaded_on_first_use)
+{
+    cr_assert_not(maps_contain("libcublas"), "libcublas is mapped before any cuBLAS call");
+    cublasHandle_t h = NULL;
+    cublasStatus_t st = cublasCreate(&h);
+    cr_assert_null(or_cublas_lazy_error(), "%s", or_cublas_lazy_error());
+    cr_assert(maps_contain("libcublas"), "libcublas was not loaded by cublasCreate");
+    if (st == CUBLAS_STATUS_SUCCESS)
+        cr_expect_eq(cublasDestroy(h), CUBLAS_STATUS_SUCCESS);
+}
+#endif
 
 Test(backend, open_by_name)
 {

@@ -12,6 +12,7 @@
 #include "backend_cuda.h"
 #include "backend_cuda_conv.h"
 #include "backend_tables.h"
+#include "cublas_lazy.h"
 #include "ops.h"
 
 typedef struct {
@@ -326,8 +327,11 @@ static or_status cuda_setup(or_backend *be, cuda_impl *im, int device, or_err *e
     snprintf(be->name, sizeof be->name, "cuda:%d %.100s", device, prop.name);
     CUDA_TRY(cudaStreamCreateWithFlags(&im->stream, cudaStreamNonBlocking), "create stream");
     if (cublasCreate(&im->cublas) != CUBLAS_STATUS_SUCCESS ||
-        cublasSetStream(im->cublas, im->stream) != CUBLAS_STATUS_SUCCESS)
-        return or_errf(err, OR_EDEVICE, "cuda:%d: cannot create a cuBLAS handle", device);
+        cublasSetStream(im->cublas, im->stream) != CUBLAS_STATUS_SUCCESS) {
+        const char *why = or_cublas_lazy_error(); /* libcublas is loaded on first use */
+        return or_errf(err, OR_EDEVICE, "cuda:%d: cannot create a cuBLAS handle%s%s", device,
+                       why ? ": " : "", why ? why : "");
+    }
     return cudnn_conv_init(&im->conv, im->stream, err);
 }
 
