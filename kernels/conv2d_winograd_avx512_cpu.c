@@ -43,35 +43,43 @@ WINO_AVX512 CPU_INLINE void micro_kernel16(const float *u, const float *v, size_
             v16_store(m + (size_t)r * ldm + 16 * q, acc[r][q]);
 }
 
+WINO_AVX512 CPU_INLINE void micro_kernel16_tall(const float *u0, const float *u1, const float *v,
+                                                 size_t ldv, int ci, float *m, size_t ldm, int rows,
+                                                 int add)
+WINO_TALL_KERNEL(v16, v16_load, v16_store, v16_set1)
+
+/* ncol columns (a multiple of 8): 4 zmm at a time, then 3, 2 or 1, then a ymm */
+WINO_AVX512 CPU_INLINE void cols16(const float *u, const float *v, size_t ldv, int ci, float *m,
+                                   size_t ldm, int ncol, int rows, int add)
+{
+    int j = 0;
+    for (; j + 64 <= ncol; j += 64)
+        micro_kernel16(u, v + j, ldv, ci, m + j, ldm, 4, rows, add);
+    switch ((ncol - j) / 16) {
+    case 3: micro_kernel16(u, v + j, ldv, ci, m + j, ldm, 3, rows, add); break;
+    case 2: micro_kernel16(u, v + j, ldv, ci, m + j, ldm, 2, rows, add); break;
+    case 1: micro_kernel16(u, v + j, ldv, ci, m + j, ldm, 1, rows, add); break;
+    }
+    j += (ncol - j) / 16 * 16;
+    if (ncol - j == 8)
+        micro_kernel(u, v + j, ldv, ci, m + j, ldm, 1, rows, add);
+}
+
+/* ncol 8 or 16: one ymm or one zmm of tiles, two blocks of U */
+WINO_AVX512 CPU_INLINE void tall16(const float *u0, const float *u1, const float *v, size_t ldv,
+                                   int ci, float *m, size_t ldm, int ncol, int rows, int add)
+{
+    if (ncol == 16)
+        micro_kernel16_tall(u0, u1, v, ldv, ci, m, ldm, rows, add);
+    else
+        micro_kernel_tall(u0, u1, v, ldv, ci, m, ldm, rows, add);
+}
+
 WINO_AVX512
 void wino_gemm_position_avx512(const float *u, const float *v, size_t ldv, float *m, size_t ldm,
                                int co, int ci, int ncol, int kc)
 {
-    for (int k0 = 0; k0 < ci; k0 += kc) {
-        int kn = ci - k0 < kc ? ci - k0 : kc, add = k0 > 0;
-        for (int o = 0; o < co; o += MR) {
-            int rows = co - o < MR ? co - o : MR;
-            const float *uo = u + (size_t)o * ci + (size_t)k0 * MR;
-            const float *vk = v + (size_t)k0 * ldv;
-            float *mo = m + (size_t)o * ldm;
-            if (u_block_zero(uo, kn)) {
-                if (!add)
-                    zero_rows(mo, ldm, rows, ncol);
-                continue;
-            }
-            int j = 0;
-            for (; j + 64 <= ncol; j += 64)
-                micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 4, rows, add);
-            switch ((ncol - j) / 16) {
-            case 3: micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 3, rows, add); break;
-            case 2: micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 2, rows, add); break;
-            case 1: micro_kernel16(uo, vk + j, ldv, kn, mo + j, ldm, 1, rows, add); break;
-            }
-            j += (ncol - j) / 16 * 16;
-            if (ncol - j == 8)
-                micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 1, rows, add);
-        }
-    }
+    wino_gemm_loop(u, v, ldv, m, ldm, co, ci, ncol, kc, 16, cols16, tall16);
 }
 
 /* ---- transforms of 16 tiles -------------------------------------------------------------- */

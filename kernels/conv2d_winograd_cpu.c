@@ -9,7 +9,9 @@
  *
  * conv2d_winograd_f32 works on blocks: a rectangle of `by` tile rows by `bx` tile columns (bx a
  * multiple of WG) of one image, spread across OpenMP threads (one parallel region per convolution,
- * no other barrier). Per block:
+ * no other barrier). Where rows of tiles would leave over a quarter of the groups' lanes empty
+ * (a 16x16 image is 4 tiles wide: half), blocks are packed instead: runs of WG consecutive tiles
+ * in row-major order across rows and images (input_packed, output_packed). Per block:
  *   1. the input transform writes V[p][ci][tile], vectorised over groups of WG horizontally
  *      adjacent tiles: a group inside the image is read from x in place, a group on the image's
  *      border from a small patch of its rows with zeros outside (copying whole windows instead
@@ -123,8 +125,10 @@ void conv2d_winograd_weights(const float *w, int co, int ci, float *u)
 
 typedef struct {
     int th, tw;       /* tiles per image along y and x */
-    int bx, by;       /* block: tile columns (a multiple of WG) and tile rows */
-    int nbx, nby;     /* blocks per image along x and y */
+    int packed;       /* groups of WG consecutive tiles of the batch in row-major order, across
+                       * rows and images (plan_packed) instead of WG tiles of one row */
+    int bx, by;       /* block: tile columns (a multiple of WG) and tile rows; packed: bx tiles */
+    int nbx, nby;     /* blocks per image along x and y; packed: nbx blocks in all, nby 1 */
     int nco, co_chunk; /* output channel ranges per block of tiles, and their size (MR multiple) */
     int kc;           /* input channels per GEMM pass: kc x tb floats of V stay in L1 */
     size_t blocks;    /* n * nby * nbx * nco */
@@ -133,6 +137,42 @@ typedef struct {
 } wino_plan;
 
 static int round_up(int v, int m) { return (v + m - 1) / m * m; }
+
+/* Packed blocks: the batch's n * th * tw tiles in row-major order, in groups of WG split evenly
+ * into blocks of at most tb tiles; where that leaves fewer blocks than threads, Co is split too
+ * (in ranges of at least WINO_CO_CHUNK_PACKED). Returns the blocks of tiles. */
+#define WINO_CO_CHUNK_PACKED 16
+static size_t plan_packed(const or_conv_shape *s, wino_plan *pl, int tb, int *co_min)
+{
+    size_t groups = ((size_t)s->n * pl->th * pl->tw + WG - 1) / WG, gmax = (size_t)tb / WG;
+    size_t nb = (groups + gmax - 1) / gmax, gpb = (groups + nb - 1) / nb;
+    pl->bx = (int)gpb * WG;
+    pl->by = 1;
+    pl->nbx = (int)((groups + gpb - 1) / gpb);
+    pl->nby = 1;
+    *co_min = WINO_CO_CHUNK_PACKED;
+    return (size_t)pl->nbx;
+}
+
+/* Blocks of bx tile columns by `by` tile rows of one image; at least `want` of them (two per
+ * thread) by fewer tile rows per block, except for a big U (split by Co instead). Returns the
+ * blocks of tiles. */
+static size_t plan_rows(const or_conv_shape *s, wino_plan *pl, int tb, int big, int groups,
+                        int gmax, size_t want)
+{
+    int nbx = (groups + gmax - 1) / gmax;
+    if (big && groups * WG <= tb + tb / 4)
+        nbx = 1;
+    pl->bx = (groups + nbx - 1) / nbx * WG;
+    pl->by = tb / pl->bx < pl->th ? tb / pl->bx : pl->th;
+    if (pl->by < 1)
+        pl->by = 1;
+    pl->nbx = (pl->tw + pl->bx - 1) / pl->bx;
+    while (!big && pl->by > 1 && (size_t)s->n * pl->nbx * ((pl->th + pl->by - 1) / pl->by) < want)
+        pl->by = (pl->by + 1) / 2;
+    pl->nby = (pl->th + pl->by - 1) / pl->by;
+    return (size_t)s->n * pl->nby * pl->nbx;
+}
 
 static wino_plan plan_for(const or_conv_shape *s, int threads)
 {
@@ -146,34 +186,31 @@ static wino_plan plan_for(const or_conv_shape *s, int threads)
     tb = tb < WINO_TB_MIN ? WINO_TB_MIN : tb > WINO_TB_MAX ? WINO_TB_MAX : tb;
     /* the tile row's groups of WG split evenly into blocks of at most tb tiles (a block of tb
      * and a nearly empty one doubled the work of 128x128 x4plus's wide layers); with a big U, a
-     * row of tiles a little wider than tb (up to 1/4) stays one block, which streams U once */
+     * row of tiles a little wider than tb (up to 1/4) stays one block, which streams U once.
+     * Where over a quarter of the groups' lanes would be empty (rows of fewer than 6 tiles,
+     * 9 to 11, ...: a 16x16 image has 4), the tiles are packed instead. */
     int groups = (pl.tw + WG - 1) / WG, gmax = tb / WG;
-    int nbx = (groups + gmax - 1) / gmax;
-    if (big && groups * WG <= tb + tb / 4)
-        nbx = 1;
-    pl.bx = (groups + nbx - 1) / nbx * WG;
-    pl.by = tb / pl.bx < pl.th ? tb / pl.bx : pl.th;
-    if (pl.by < 1)
-        pl.by = 1;
-    pl.nbx = (pl.tw + pl.bx - 1) / pl.bx;
-    /* at least two blocks per thread: by fewer tile rows per block, or for a big U by Co */
-    size_t want = 2 * (size_t)pl.threads;
-    while (!big && pl.by > 1 && (size_t)s->n * pl.nbx * ((pl.th + pl.by - 1) / pl.by) < want)
-        pl.by = (pl.by + 1) / 2;
-    pl.nby = (pl.th + pl.by - 1) / pl.by;
-    size_t tile_blocks = (size_t)s->n * pl.nby * pl.nbx;
-    int nco = 1;
-    if (big && tile_blocks < want) {
-        nco = (int)((want + tile_blocks - 1) / tile_blocks);
-        int most = cop / WINO_CO_CHUNK_MIN;
-        nco = nco > most ? (most > 1 ? most : 1) : nco;
+    pl.packed = 4 * pl.tw < 3 * groups * WG;
+    int co_min = WINO_CO_CHUNK_MIN, nco = 1;
+    size_t want = 2 * (size_t)pl.threads, tile_blocks;
+    if (pl.packed) {
+        tile_blocks = plan_packed(s, &pl, tb, &co_min);
+        want = (size_t)pl.threads;
+        if (tile_blocks < want)
+            nco = (int)((want + tile_blocks - 1) / tile_blocks);
+    } else {
+        tile_blocks = plan_rows(s, &pl, tb, big, groups, gmax, want);
+        if (big && tile_blocks < want)
+            nco = (int)((want + tile_blocks - 1) / tile_blocks);
     }
+    int most = cop / co_min > 1 ? cop / co_min : 1;
+    nco = nco > most ? most : nco;
     /* M of a block (36 x co_chunk x tb floats) at most WINO_M_BYTES: beyond, it lives in memory
      * between the GEMM and the output transform, and the scratch of two threads outgrows the
      * budget (a ConvTranspose2d 128 -> 128 stacked as Co = 512: 14 MB a thread) */
     size_t m_bytes = (size_t)WP * cop * pl.bx * pl.by * sizeof(float);
-    int nco_m = (int)((m_bytes + WINO_M_BYTES - 1) / WINO_M_BYTES), most_m = cop / WINO_CO_CHUNK_MIN;
-    nco_m = nco_m > most_m ? most_m : nco_m;
+    int nco_m = (int)((m_bytes + WINO_M_BYTES - 1) / WINO_M_BYTES);
+    nco_m = nco_m > most ? most : nco_m;
     nco = nco_m > nco ? nco_m : nco;
     pl.co_chunk = round_up((cop + nco - 1) / nco, MR);
     pl.nco = (cop + pl.co_chunk - 1) / pl.co_chunk;
@@ -317,36 +354,33 @@ static void output_spilled(const float *m, size_t pstride, const tile_epilogue *
 }
 
 
-/* One transform position: u [Co_padded / MR][Ci][MR] (ldu = Ci: the full U's row of blocks),
- * v [Ci][ldv], m [co][ldm]; ncol a multiple of WG. Ci in chunks of kc rows, so that the chunk of
- * V (kc x ncol) stays in L1 while every 4 output channels run over it. */
+/* The AVX2 micro-kernels over ncol columns (a multiple of WG): 3 vectors at a time, then the
+ * tail; tall: ncol == WG. */
+CPU_INLINE void cols_v8(const float *u, const float *v, size_t ldv, int ci, float *m, size_t ldm,
+                        int ncol, int rows, int add)
+{
+    int j = 0;
+    for (; j + NR <= ncol; j += NR)
+        micro_kernel(u, v + j, ldv, ci, m + j, ldm, 3, rows, add);
+    if (ncol - j == 16)
+        micro_kernel(u, v + j, ldv, ci, m + j, ldm, 2, rows, add);
+    else if (ncol - j == 8)
+        micro_kernel(u, v + j, ldv, ci, m + j, ldm, 1, rows, add);
+}
+
+CPU_INLINE void tall_v8(const float *u0, const float *u1, const float *v, size_t ldv, int ci,
+                        float *m, size_t ldm, int ncol, int rows, int add)
+{
+    (void)ncol;
+    micro_kernel_tall(u0, u1, v, ldv, ci, m, ldm, rows, add);
+}
+
 CPU_CLONES
 static void gemm_position_v8(const float *u, const float *v, size_t ldv, float *m, size_t ldm,
                              int co, int ci, int ncol, int kc)
 {
-    for (int k0 = 0; k0 < ci; k0 += kc) {
-        int kn = ci - k0 < kc ? ci - k0 : kc, add = k0 > 0;
-        for (int o = 0; o < co; o += MR) {
-            int rows = co - o < MR ? co - o : MR;
-            const float *uo = u + (size_t)o * ci + (size_t)k0 * MR;
-            const float *vk = v + (size_t)k0 * ldv;
-            float *mo = m + (size_t)o * ldm;
-            if (u_block_zero(uo, kn)) {
-                if (!add)
-                    zero_rows(mo, ldm, rows, ncol);
-                continue;
-            }
-            int j = 0;
-            for (; j + NR <= ncol; j += NR)
-                micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 3, rows, add);
-            if (ncol - j == 16)
-                micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 2, rows, add);
-            else if (ncol - j == 8)
-                micro_kernel(uo, vk + j, ldv, kn, mo + j, ldm, 1, rows, add);
-        }
-    }
+    wino_gemm_loop(u, v, ldv, m, ldm, co, ci, ncol, kc, WG, cols_v8, tall_v8);
 }
-
 
 /* 1 where the AVX-512 GEMM runs: the CPU has it, OPRESTORE_CPU_AVX512 is not 0 and
  * conv2d_winograd_avx512 did not turn it off. */
@@ -385,6 +419,8 @@ typedef struct {
     int ngx;                /* groups of WG tiles computed per tile row: bx / WG, or in a
                              * one-row block only those holding tiles of the image */
     int o0, nco;            /* output channels o0 .. o0 + nco - 1 */
+    size_t lin0;            /* packed: the first tile (row-major over the batch) */
+    int ntiles;             /* packed: tiles in the block (the last group may be partial) */
 } wino_block_pos;
 
 static wino_block_pos block_pos(const or_conv_shape *s, const wino_plan *pl, size_t b)
@@ -393,6 +429,14 @@ static wino_block_pos block_pos(const or_conv_shape *s, const wino_plan *pl, siz
     bp.o0 = (int)(b % pl->nco) * pl->co_chunk;
     bp.nco = s->co - bp.o0 < pl->co_chunk ? s->co - bp.o0 : pl->co_chunk;
     b /= pl->nco;
+    if (pl->packed) {
+        size_t total = (size_t)s->n * pl->th * pl->tw;
+        bp.lin0 = b * pl->bx;
+        bp.ntiles = total - bp.lin0 < (size_t)pl->bx ? (int)(total - bp.lin0) : pl->bx;
+        bp.ngx = (bp.ntiles + WG - 1) / WG;
+        bp.nty = 1;
+        return bp;
+    }
     bp.tx0 = (int)(b % pl->nbx) * pl->bx;
     b /= pl->nbx;
     bp.ty0 = (int)(b % pl->nby) * pl->by;
@@ -492,6 +536,116 @@ static void store_group(const float *mg, size_t pstride_m, const tile_epilogue *
     }
 }
 
+/* ---- packed blocks: groups of WG tiles in row-major order across rows and images ------------ */
+
+/* Lanes l0 .. l1 - 1 of a group hold tiles tx .. tx + l1 - l0 - 1 of tile row ty of image img. */
+typedef struct {
+    int img, ty, tx, l0, l1;
+} wino_run;
+
+/* The runs of the `lanes` tiles from tile lin on (at most WG). */
+static int group_runs(const wino_plan *pl, size_t lin, int lanes, wino_run *runs)
+{
+    int n = 0;
+    for (int t = 0; t < lanes;) {
+        size_t l = lin + t, row = l / pl->tw;
+        int tx = (int)(l % pl->tw), len = pl->tw - tx < lanes - t ? pl->tw - tx : lanes - t;
+        runs[n++] = (wino_run){(int)(row / pl->th), (int)(row % pl->th), tx, t, t + len};
+        t += len;
+    }
+    return n;
+}
+
+/* V of one group of packed tiles for input channel i: each run's columns laid out as 8 adjacent
+ * tiles would be (patch column c is image column 4 (tx - l0) - pw + c, zeros outside the image),
+ * deinterleaved, and its lanes kept; lanes of no run (past the batch's last tile) are zeros. */
+CPU_CLONES
+static void input_packed_group(const float *x, const or_conv_shape *s, int i, const wino_run *runs,
+                               int nruns, float *v, size_t pstride, float *patch)
+{
+    v8 d[WN][WN], c[WN];
+    memset(d, 0, sizeof d);
+    for (int k = 0; k < nruns; k++) {
+        const wino_run *r = &runs[k];
+        const float *xc = x + ((size_t)r->img * s->ci + i) * s->h * s->w;
+        int iy = r->ty * WT - s->ph, ix = (r->tx - r->l0) * WT - s->pw;
+        int c0 = WT * r->l0, c1 = WT * r->l1 + 2; /* the columns the run's lanes read */
+        v8i lane = {0, 1, 2, 3, 4, 5, 6, 7}, keep = (lane >= r->l0) & (lane < r->l1);
+        for (int y = 0; y < WN; y++) {
+            float *row = patch + (size_t)y * PATCH_W;
+            int yy = iy + y;
+            const float *xr = xc + (size_t)(yy < 0 ? 0 : yy) * s->w;
+            for (int col = c0; col < c1; col++) {
+                int xx = ix + col;
+                row[col] = yy >= 0 && yy < s->h && xx >= 0 && xx < s->w ? xr[xx] : 0.0f;
+            }
+            deinterleave_row(row, c);
+            for (int l = 0; l < WN; l++)
+                d[y][l] = (v8)(((v8i)c[l] & keep) | ((v8i)d[y][l] & ~keep));
+        }
+    }
+    input_transform(d, v, pstride);
+}
+
+/* The output transform of one group of packed tiles (M[0] column mg) for output channel oc of y
+ * (residual: rs or NULL): each run's rows interleaved and its columns stored, clipped to the
+ * image. */
+CPU_CLONES
+static void output_packed_group(const float *mg, size_t pstride, const tile_epilogue *e,
+                                const or_conv_shape *s, int oc, const wino_run *runs, int nruns,
+                                float *y, const float *rs)
+{
+    v8 o[WT][WT], w[4];
+    output_transform(mg, pstride, e, o);
+    float row[WT * WG];
+    for (int a = 0; a < WT; a++) {
+        interleave_row(o[a], w);
+        for (int k = 0; k < 4; k++)
+            v8_store(row + 8 * k, w[k]);
+        for (int k = 0; k < nruns; k++) {
+            const wino_run *r = &runs[k];
+            int oy = r->ty * WT + a, ox = r->tx * WT, n = WT * (r->l1 - r->l0);
+            if (oy >= s->ho)
+                continue;
+            n = s->wo - ox < n ? s->wo - ox : n;
+            size_t off = ((size_t)r->img * s->co + oc) * s->ho * s->wo + (size_t)oy * s->wo + ox;
+            const float *src = row + WT * r->l0;
+            for (int col = 0; col < n; col++)
+                y[off + col] = rs ? src[col] + rs[off + col] : src[col];
+        }
+    }
+}
+
+/* V of a packed block, every input channel. */
+static void input_packed(const float *x, const or_conv_shape *s, const wino_plan *pl,
+                         const wino_block_pos *bp, float *v, size_t pstride_v, float *patch)
+{
+    wino_run runs[WG];
+    for (int g = 0; g < bp->ngx; g++) {
+        int lanes = bp->ntiles - g * WG < WG ? bp->ntiles - g * WG : WG;
+        int nruns = group_runs(pl, bp->lin0 + (size_t)g * WG, lanes, runs);
+        for (int i = 0; i < s->ci; i++)
+            input_packed_group(x, s, i, runs, nruns, v + (size_t)i * pl->tb + g * WG, pstride_v,
+                               patch);
+    }
+}
+
+/* The output transform of a packed block, every output channel of it. */
+static void output_packed(const or_conv_shape *s, const or_epilogue_f32 *ep, const wino_plan *pl,
+                          const wino_block_pos *bp, const float *m, size_t pstride_m, float *y)
+{
+    wino_run runs[WG];
+    for (int g = 0; g < bp->ngx; g++) {
+        int lanes = bp->ntiles - g * WG < WG ? bp->ntiles - g * WG : WG;
+        int nruns = group_runs(pl, bp->lin0 + (size_t)g * WG, lanes, runs);
+        for (int oc = 0; oc < bp->nco; oc++) {
+            tile_epilogue e = epilogue_of(ep, bp->o0 + oc);
+            output_packed_group(m + (size_t)oc * pl->tb + g * WG, pstride_m, &e, s, bp->o0 + oc,
+                                runs, nruns, y, e.res ? ep->residual : NULL);
+        }
+    }
+}
+
 static void wino_block(const float *x, const float *u, float *y, const or_conv_shape *s,
                        const or_epilogue_f32 *ep, const wino_plan *pl, size_t b, float *v,
                        float *m, float *patch)
@@ -499,10 +653,17 @@ static void wino_block(const float *x, const float *u, float *y, const or_conv_s
     wino_block_pos bp = block_pos(s, pl, b);
     int tb = pl->tb, ncol = bp.nty == 1 ? bp.ngx * WG : bp.nty * pl->bx, cop = co_padded(s->co);
     size_t pstride_v = pos_stride(s->ci, pl), pstride_m = pos_stride(pl->co_chunk, pl);
-    input_block(x, s, pl, &bp, v, pstride_v, patch);
+    if (pl->packed)
+        input_packed(x, s, pl, &bp, v, pstride_v, patch);
+    else
+        input_block(x, s, pl, &bp, v, pstride_v, patch);
     for (int p = 0; p < WP; p++)
         gemm_position(u + ((size_t)p * cop + bp.o0) * s->ci, v + (size_t)p * pstride_v, tb,
                       m + (size_t)p * pstride_m, tb, bp.nco, s->ci, ncol, pl->kc);
+    if (pl->packed) {
+        output_packed(s, ep, pl, &bp, m, pstride_m, y);
+        return;
+    }
     size_t hw = (size_t)s->ho * s->wo;
     int wide = use_avx512(); /* two groups inside the output at once */
     for (int oc = 0; oc < bp.nco; oc++) {

@@ -120,6 +120,70 @@ CPU_INLINE void zero_rows(float *m, size_t ldm, int rows, int ncol)
         memset(m + (size_t)r * ldm, 0, (size_t)ncol * sizeof(float));
 }
 
+/* m[r][j] (+)= sum_i u{0,1}[i][r] v[i][j] for r < rows (MR < rows <= 2 MR: the rows past MR from
+ * u1, the next block of U), j < the lanes of one vector VT: 2 MR accumulators where
+ * micro_kernel has MR for one vector of tiles, enough to cover the FMA latency (4 chains left
+ * the FMA units half idle on 16x16 images). Each m[r][j] is the same chain of operations as in
+ * micro_kernel, so the results are the same bits. */
+#define WINO_TALL_KERNEL(VT, LOAD, STORE, SET1)                                                   \
+    {                                                                                             \
+        VT acc[2 * MR];                                                                           \
+        for (int r = 0; r < 2 * MR; r++)                                                          \
+            acc[r] = add && r < rows ? (VT)LOAD(m + (size_t)r * ldm) : SET1(0.0f);                \
+        for (int i = 0; i < ci; i++) {                                                            \
+            VT b = LOAD(v + (size_t)i * ldv);                                                     \
+            for (int r = 0; r < MR; r++) {                                                        \
+                acc[r] += SET1(u0[(size_t)i * MR + r]) * b;                                       \
+                acc[MR + r] += SET1(u1[(size_t)i * MR + r]) * b;                                  \
+            }                                                                                     \
+        }                                                                                         \
+        for (int r = 0; r < rows; r++)                                                            \
+            STORE(m + (size_t)r * ldm, acc[r]);                                                   \
+    }
+
+CPU_INLINE void micro_kernel_tall(const float *u0, const float *u1, const float *v, size_t ldv,
+                                  int ci, float *m, size_t ldm, int rows, int add)
+WINO_TALL_KERNEL(v8, v8_load, v8_store, v8_set1)
+
+/* The columns of one block of MR output channels (cols) and of two blocks whose columns are one
+ * vector (tall: ncol <= tall_ncol): the micro-kernels of one vector width. */
+typedef void (*wino_cols_fn)(const float *u, const float *v, size_t ldv, int ci, float *m,
+                             size_t ldm, int ncol, int rows, int add);
+typedef void (*wino_tall_fn)(const float *u0, const float *u1, const float *v, size_t ldv, int ci,
+                             float *m, size_t ldm, int ncol, int rows, int add);
+
+/* One transform position: u [Co_padded / MR][Ci][MR] (ldu = Ci: the full U's row of blocks),
+ * v [Ci][ldv], m [co][ldm]; ncol a multiple of WG. Ci in chunks of kc rows, so that the chunk of
+ * V (kc x ncol) stays in L1 while every MR output channels run over it; a zero block of U is
+ * skipped (u_block_zero). Both GEMMs (AVX2, AVX-512) are this loop with their own micro-kernels,
+ * inlined (constant function pointers). */
+CPU_INLINE void wino_gemm_loop(const float *u, const float *v, size_t ldv, float *m, size_t ldm,
+                               int co, int ci, int ncol, int kc, int tall_ncol, wino_cols_fn cols,
+                               wino_tall_fn tall)
+{
+    for (int k0 = 0; k0 < ci; k0 += kc) {
+        int kn = ci - k0 < kc ? ci - k0 : kc, add = k0 > 0;
+        const float *vk = v + (size_t)k0 * ldv;
+        for (int o = 0; o < co; o += MR) {
+            int rows = co - o < MR ? co - o : MR;
+            const float *uo = u + (size_t)o * ci + (size_t)k0 * MR;
+            float *mo = m + (size_t)o * ldm;
+            if (u_block_zero(uo, kn)) {
+                if (!add)
+                    zero_rows(mo, ldm, rows, ncol);
+                continue;
+            }
+            if (ncol <= tall_ncol && co - o > MR && !u_block_zero(uo + (size_t)MR * ci, kn)) {
+                int rows2 = co - o < 2 * MR ? co - o : 2 * MR;
+                tall(uo, uo + (size_t)MR * ci, vk, ldv, kn, mo, ldm, ncol, rows2, add);
+                o += MR;
+                continue;
+            }
+            cols(uo, vk, ldv, kn, mo, ldm, ncol, rows, add);
+        }
+    }
+}
+
 /* ---- AVX-512 (conv2d_winograd_avx512_cpu.c; call only where the CPU has AVX-512F) ----------
  * Each computes what its AVX2 twin in conv2d_winograd_cpu.c computes, lane for lane with the
  * same operations, so the two agree bit for bit (test_ops conv2d_winograd_avx512_equals_avx2). */

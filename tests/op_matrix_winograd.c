@@ -208,6 +208,17 @@ static const wino_case wino_cases[] = {
     {1, 8, 5, 9, 5, 0, OR_ACT_RELU, 0, 1, 2, 2},       /* no padding: 3x1 output */
 };
 
+/* Packed tiles (rows of tiles that would leave over a quarter of a group's lanes empty: groups of
+ * 8 consecutive tiles across rows and images), run on 1 and 3 threads: several threads on one
+ * block of tiles split Co. Several cases above are packed too (rows of 1, 4, 9, 10 tiles). */
+static const wino_case wino_packed_cases[] = {
+    {1, 32, 40, 8, 8, 1, OR_ACT_LEAKY, 1, 1, 0, 0},    /* 4 tiles, one block: Co split */
+    {1, 9, 6, 13, 7, 1, OR_ACT_RELU, 0, 1, 0, 0},      /* rows of 2 tiles: 4 runs a group, last row cut */
+    {1, 64, 16, 200, 12, 1, OR_ACT_PRELU, 1, 1, 0, 0}, /* 150 tiles: two blocks, a partial group */
+    {2, 16, 24, 5, 5, 1, OR_ACT_NONE, 1, 0, 0, 0},     /* batch 2 of 2x2 tiles: one group, both images */
+    {1, 64, 32, 16, 16, 1, OR_ACT_LEAKY, 0, 1, 0, 0},  /* RRDBNet's 16x16 layers */
+};
+
 /* The weight tensor [n,c,kh,kw]: cached, in backend memory outside the arena (as a network's,
  * transformed once and kept; *wmem to free), else in the arena (transformed per call). */
 static or_status put_weight(or_backend *be, or_tensor *tw, int n, int c, int k, const float *w,
@@ -311,6 +322,18 @@ int om_conv2d_winograd_cases(or_backend *be)
     for (size_t i = 0; i < sizeof wino_cases / sizeof wino_cases[0]; i++) {
         fails += wino_one(be, &wino_cases[i], 0, "arena weight");
         fails += wino_one(be, &wino_cases[i], 1, "cached weight");
+    }
+    for (int th = 1; th <= 3; th += 2) {
+        or_backend *bt;
+        or_err err;
+        if (or_backend_cpu_create(th, &bt, &err) != OR_OK) {
+            printf("FAIL winograd packed: %s\n", err.msg);
+            return fails + 1;
+        }
+        for (size_t i = 0; i < sizeof wino_packed_cases / sizeof wino_packed_cases[0]; i++)
+            fails += wino_one(bt, &wino_packed_cases[i], (int)(i & 1), th == 1 ? "packed, 1 thread"
+                                                                                : "packed, 3 threads");
+        or_backend_destroy(bt);
     }
     /* channel counts 1..67 (below 8 in or 4 out: the direct path, under the same bound) */
     static const int cis[] = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 66, 67};
