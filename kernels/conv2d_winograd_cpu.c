@@ -242,10 +242,9 @@ size_t conv2d_winograd_scratch_bytes(const or_conv_shape *s, int threads)
 /* ---- transforms of WG = 8 tiles ------------------------------------------------------------ */
 
 /* c[k][t] = row[4t + k], k < 6, t < 8: the six columns of 8 horizontally adjacent input tiles,
- * from 34 contiguous floats. */
-CPU_INLINE void deinterleave_row(const float *row, v8 c[WN])
+ * from the 34 floats a0 (row[0..7]), a1, a2, a3 (row[24..31]) and tail (row[26..33]). */
+CPU_INLINE void deinterleave_vectors(v8 a0, v8 a1, v8 a2, v8 a3, v8 tail, v8 c[WN])
 {
-    v8 a0 = v8_load(row), a1 = v8_load(row + 8), a2 = v8_load(row + 16), a3 = v8_load(row + 24);
     v8 p01 = __builtin_shufflevector(a0, a1, 0, 4, 8, 12, 1, 5, 9, 13);
     v8 q01 = __builtin_shufflevector(a0, a1, 2, 6, 10, 14, 3, 7, 11, 15);
     v8 p23 = __builtin_shufflevector(a2, a3, 0, 4, 8, 12, 1, 5, 9, 13);
@@ -254,9 +253,15 @@ CPU_INLINE void deinterleave_row(const float *row, v8 c[WN])
     c[1] = __builtin_shufflevector(p01, p23, 4, 5, 6, 7, 12, 13, 14, 15);
     c[2] = __builtin_shufflevector(q01, q23, 0, 1, 2, 3, 8, 9, 10, 11);
     c[3] = __builtin_shufflevector(q01, q23, 4, 5, 6, 7, 12, 13, 14, 15);
-    v8 tail = v8_load(row + 26); /* row[32], row[33] in lanes 6, 7 (no read past row[33]) */
     c[4] = __builtin_shufflevector(c[0], tail, 1, 2, 3, 4, 5, 6, 7, 14);
     c[5] = __builtin_shufflevector(c[1], tail, 1, 2, 3, 4, 5, 6, 7, 15);
+}
+
+/* The same from 34 contiguous floats (the tail's load reads no further than row[33]). */
+CPU_INLINE void deinterleave_row(const float *row, v8 c[WN])
+{
+    deinterleave_vectors(v8_load(row), v8_load(row + 8), v8_load(row + 16), v8_load(row + 24),
+                         v8_load(row + 26), c);
 }
 
 /* out[4t + b] = o[b][t], b < 4, t < 8 (inverse of the above, for a row of output tiles). */
@@ -556,30 +561,45 @@ static int group_runs(const wino_plan *pl, size_t lin, int lanes, wino_run *runs
     return n;
 }
 
-/* V of one group of packed tiles for input channel i: each run's columns laid out as 8 adjacent
- * tiles would be (patch column c is image column 4 (tx - l0) - pw + c, zeros outside the image),
- * deinterleaved, and its lanes kept; lanes of no run (past the batch's last tile) are zeros. */
+/* V of one group of packed tiles for input channel i. Each run is read as the 8 adjacent tiles
+ * that would start l0 tiles before its first (columns ix .. ix + 33 of its rows, ix = 4 (tx - l0)
+ * - pw), columns outside the image masked to zeros, and only its lanes are kept (all of them for
+ * the first run, so that lanes past the batch's last tile hold finite values). The 34 floats are
+ * read in place: those outside the row are other rows' (or channels') data, masked or dropped;
+ * only at the two ends of x, where they would leave it, they are copied into a patch first. */
 CPU_CLONES
-static void input_packed_group(const float *x, const or_conv_shape *s, int i, const wino_run *runs,
-                               int nruns, float *v, size_t pstride, float *patch)
+static void input_packed_group(const float *x, size_t x_len, const or_conv_shape *s, int i,
+                               const wino_run *runs, int nruns, float *v, size_t pstride,
+                               float *patch)
 {
+    static const int offs[5] = {0, 8, 16, 24, 26}; /* deinterleave_vectors' five loads */
     v8 d[WN][WN], c[WN];
-    memset(d, 0, sizeof d);
+    v8i lane = {0, 1, 2, 3, 4, 5, 6, 7}, zero = lane - lane;
     for (int k = 0; k < nruns; k++) {
         const wino_run *r = &runs[k];
-        const float *xc = x + ((size_t)r->img * s->ci + i) * s->h * s->w;
+        size_t plane = ((size_t)r->img * s->ci + i) * s->h * s->w;
         int iy = r->ty * WT - s->ph, ix = (r->tx - r->l0) * WT - s->pw;
-        int c0 = WT * r->l0, c1 = WT * r->l1 + 2; /* the columns the run's lanes read */
-        v8i lane = {0, 1, 2, 3, 4, 5, 6, 7}, keep = (lane >= r->l0) & (lane < r->l1);
+        v8i keep = k == 0 ? zero - 1 : (lane >= r->l0) & (lane < r->l1), in[5];
+        for (int j = 0; j < 5; j++)
+            in[j] = (lane + ix + offs[j] >= 0) & (lane + ix + offs[j] < s->w);
         for (int y = 0; y < WN; y++) {
-            float *row = patch + (size_t)y * PATCH_W;
             int yy = iy + y;
-            const float *xr = xc + (size_t)(yy < 0 ? 0 : yy) * s->w;
-            for (int col = c0; col < c1; col++) {
-                int xx = ix + col;
-                row[col] = yy >= 0 && yy < s->h && xx >= 0 && xx < s->w ? xr[xx] : 0.0f;
+            v8 a[5];
+            if (yy < 0 || yy >= s->h) {
+                for (int j = 0; j < 5; j++)
+                    a[j] = (v8)zero;
+            } else {
+                ptrdiff_t at = (ptrdiff_t)(plane + (size_t)yy * s->w) + ix;
+                const float *p = patch;
+                if (at >= 0 && (size_t)at + GROUP_W <= x_len)
+                    p = x + at;
+                else
+                    for (int col = 0; col < GROUP_W; col++)
+                        patch[col] = ix + col >= 0 && ix + col < s->w ? x[at + col] : 0.0f;
+                for (int j = 0; j < 5; j++)
+                    a[j] = (v8)((v8i)v8_load(p + offs[j]) & in[j]);
             }
-            deinterleave_row(row, c);
+            deinterleave_vectors(a[0], a[1], a[2], a[3], a[4], c);
             for (int l = 0; l < WN; l++)
                 d[y][l] = (v8)(((v8i)c[l] & keep) | ((v8i)d[y][l] & ~keep));
         }
@@ -621,12 +641,13 @@ static void input_packed(const float *x, const or_conv_shape *s, const wino_plan
                          const wino_block_pos *bp, float *v, size_t pstride_v, float *patch)
 {
     wino_run runs[WG];
+    size_t x_len = (size_t)s->n * s->ci * s->h * s->w;
     for (int g = 0; g < bp->ngx; g++) {
         int lanes = bp->ntiles - g * WG < WG ? bp->ntiles - g * WG : WG;
         int nruns = group_runs(pl, bp->lin0 + (size_t)g * WG, lanes, runs);
         for (int i = 0; i < s->ci; i++)
-            input_packed_group(x, s, i, runs, nruns, v + (size_t)i * pl->tb + g * WG, pstride_v,
-                               patch);
+            input_packed_group(x, x_len, s, i, runs, nruns, v + (size_t)i * pl->tb + g * WG,
+                               pstride_v, patch);
     }
 }
 
