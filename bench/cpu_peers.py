@@ -47,6 +47,7 @@ import json
 import math
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -179,7 +180,9 @@ def stage_module(model, whole):
                 import torch.nn.functional as F
                 h, w = x[0].shape[2:]
                 pad = (0, pp.round_up(w, 64) - w, 0, pp.round_up(h, 64) - h)
-                return run(self.net, *(F.pad(v, pad) for v in x))[:, :, :h, :w].clamp(0, 1)
+                y = run(self.net, *(F.pad(v, pad) for v in x))
+                y = y[0] if isinstance(y, tuple) else y  # DAIN: (frame, intermediates)
+                return y[:, :, :h, :w].clamp(0, 1)
             return run(self.net, *x)
     if whole and kind in ("rife", "dain"):
         return Wrap().eval(), lambda w, h: [(1, 3, h, w)] * 2
@@ -337,8 +340,10 @@ def prepare_nets(a, work, files, images):
                                       input_names=["in%d" % i for i in range(len(xs))],
                                       output_names=["output"])
             except Exception as e:  # onnxruntime is then reported unavailable for it
-                print("%s: no ONNX export (%s: %s)" % (m, type(e).__name__,
-                                                       str(e).splitlines()[0] if str(e) else ""))
+                why = "no ONNX export (%s: %s)" % (type(e).__name__,
+                                                   str(e).splitlines()[0] if str(e) else "")
+                files[m]["onnx_none"] = why[:200]
+                print("%s: %s" % (m, why))
 
 
 def prepare(a, work):
@@ -456,6 +461,16 @@ def median(v):
 
 def parent(a):
     work = tempfile.mkdtemp(prefix="cpu_peers_")
+    try:
+        return measure_all(a, work)
+    finally:  # ONNX files, converted models, outputs: up to ~1.5 GB a run
+        if a.keep_work:
+            print("work files kept in", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def measure_all(a, work):
     files, images = prepare(a, work)
     load0, rows = loadavg(), []
     for m in a.models:
@@ -471,6 +486,8 @@ def parent(a):
                         img = images[m] if m in NETS else images[size]
                         if m in NETS and e == "ncnn":
                             continue  # NCNN_NONE says why
+                        if e == "onnxruntime" and files[m].get("onnx_none"):
+                            continue  # the row's note says why
                         try:
                             inf[e] += measure(a, e, m, size, threads, files, img, out,
                                               a.iters)[1]
@@ -490,6 +507,8 @@ def parent(a):
                                command_ms=None if not cmd[e] else 1e3 * median(cmd[e]),
                                runs=len(cmd[e]), psnr_vs_pytorch_8bit=p,
                                note=NCNN_NONE[m] if m in NETS and e == "ncnn" else
+                               files[m]["onnx_none"] if e == "onnxruntime" and
+                               files[m].get("onnx_none") else
                                ("seeded weights; command image %dx%d" % tuple(a.colorize_size)
                                 if m in NETS and NETS[m][3] == "colorize" else
                                 "seeded weights" if m in NETS else ""))
@@ -584,6 +603,8 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--csv")
     ap.add_argument("--merge", help="add the rows to this oprestore-bench JSON")
+    ap.add_argument("--keep-work", action="store_true",
+                    help="keep the temporary folder (inputs, ONNX files, outputs)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--model", help=argparse.SUPPRESS)
     ap.add_argument("--onnx", help=argparse.SUPPRESS)

@@ -4,8 +4,9 @@
 
     /usr/bin/python3 bench/seeded_models.py -o /tmp/models [--build build] [--weights ../shared/weights]
 
-Writes siggraph17, eccv16, deoldify-artistic and rife-v4.6 / rife-v4.25 checkpoints in the official layouts from
-the test suite's definitions (tests/fixtures/fx_zhang.py, fx_deoldify.py, fx_rife.py) at the official widths,
+Writes siggraph17, eccv16, deoldify-artistic, rife-v4.6 / rife-v4.25 and dain checkpoints in the official
+layouts from the test suite's definitions (tests/fixtures/fx_zhang.py, fx_deoldify.py, fx_rife.py, fx_dain.py)
+at the official widths,
 with seeded values (tests/fixtures/common.py seeded_init), and converts each with
 build/oprestore-convert into DIR/<registry name>.safetensors.  The real
 realesr-animevideov3 checkpoint is converted too when --weights has it.  Speed does not depend
@@ -24,6 +25,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
 def checkpoints():
     """-> [(registry name, state dict in the official layout)]."""
     import common
+    import fx_dain
     import fx_deoldify
     import fx_rife
     import fx_zhang
@@ -37,6 +39,10 @@ def checkpoints():
     # DeOldify artistic: DynamicUnetDeep on resnet34, nf_factor 1.5, base width 64 (fastai's file)
     build = fx_deoldify.build("deep", fx_deoldify.BasicBlock, [3, 4, 6, 3], 64, 1.5)
     out.append(("deoldify-artistic", fx_deoldify.fastai_with_opt(dict(build(403).state_dict()))))
+    # DAIN's best.pth layout: torch.save(model.state_dict()), official widths (bench/pytorch_peer.py)
+    dain = fx_dain.DAIN(1, [16, 32, 64, 96, 128, 196], [128, 128, 96, 64, 32],
+                        [128, 128, 128, 96, 64, 32])
+    out.append(("dain", dict(common.seeded_init(dain, 404).state_dict())))
     return out
 
 
