@@ -579,7 +579,7 @@ static void input_packed_group(const float *x, size_t x_len, const or_conv_shape
         const wino_run *r = &runs[k];
         size_t plane = ((size_t)r->img * s->ci + i) * s->h * s->w;
         int iy = r->ty * WT - s->ph, ix = (r->tx - r->l0) * WT - s->pw;
-        v8i keep = k == 0 ? zero - 1 : (lane >= r->l0) & (lane < r->l1), in[5];
+        v8i keep = (lane >= r->l0) & (lane < r->l1), in[5];
         for (int j = 0; j < 5; j++)
             in[j] = (lane + ix + offs[j] >= 0) & (lane + ix + offs[j] < s->w);
         for (int y = 0; y < WN; y++) {
@@ -601,7 +601,7 @@ static void input_packed_group(const float *x, size_t x_len, const or_conv_shape
             }
             deinterleave_vectors(a[0], a[1], a[2], a[3], a[4], c);
             for (int l = 0; l < WN; l++)
-                d[y][l] = (v8)(((v8i)c[l] & keep) | ((v8i)d[y][l] & ~keep));
+                d[y][l] = k == 0 ? c[l] : (v8)(((v8i)c[l] & keep) | ((v8i)d[y][l] & ~keep));
         }
     }
     input_transform(d, v, pstride);
