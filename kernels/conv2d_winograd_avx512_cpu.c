@@ -18,30 +18,7 @@ typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias));
 
 WINO_AVX512 CPU_INLINE void micro_kernel16(const float *u, const float *v, size_t ldv, int ci,
                                             float *m, size_t ldm, int nv, int rows, int add)
-{
-    v16 acc[MR][4];
-    for (int r = 0; r < MR; r++)
-        for (int q = 0; q < 4; q++) {
-            acc[r][q] = v16_set1(0.0f);
-            if (add && r < rows && q < nv)
-                acc[r][q] = v16_load(m + (size_t)r * ldm + 16 * q);
-        }
-    for (int i = 0; i < ci; i++) {
-        const float *vi = v + (size_t)i * ldv;
-        v16 b[4];
-        for (int q = 0; q < nv; q++)
-            b[q] = v16_load(vi + 16 * q);
-        for (int r = 0; r < MR; r++) {
-            float ur = u[(size_t)i * MR + r];
-            v16 a = v16_set1(ur);
-            for (int q = 0; q < nv; q++)
-                acc[r][q] += a * b[q];
-        }
-    }
-    for (int r = 0; r < rows; r++)
-        for (int q = 0; q < nv; q++)
-            v16_store(m + (size_t)r * ldm + 16 * q, acc[r][q]);
-}
+WINO_MICRO_KERNEL(v16, v16_load, v16_store, v16_set1, 4, 16)
 
 WINO_AVX512 CPU_INLINE void micro_kernel16_tall(const float *u0, const float *u1, const float *v,
                                                  size_t ldv, int ci, float *m, size_t ldm, int rows,
@@ -102,21 +79,15 @@ WINO_AVX512 CPU_INLINE void deinterleave16(const float *row, v16 c[WN])
     c[5] = __builtin_shufflevector(c[1], tail, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 31);
 }
 
+WINO_AVX512 CPU_INLINE void input_transform16(v16 d[WN][WN], float *v, size_t pstride)
+WINO_INPUT_TRANSFORM(v16, v16_store)
+
 void WINO_AVX512 wino_input_row16_avx512(const float *x0, int w, float *v, size_t pstride)
 {
-    v16 d[WN][WN], tmp[WN][WN], o[WN];
+    v16 d[WN][WN];
     for (int r = 0; r < WN; r++)
         deinterleave16(x0 + (size_t)r * w, d[r]);
-    for (int c = 0; c < WN; c++) {
-        BT6(d[0][c], d[1][c], d[2][c], d[3][c], d[4][c], d[5][c], o);
-        for (int k = 0; k < WN; k++)
-            tmp[k][c] = o[k];
-    }
-    for (int k = 0; k < WN; k++) {
-        BT6(tmp[k][0], tmp[k][1], tmp[k][2], tmp[k][3], tmp[k][4], tmp[k][5], o);
-        for (int l = 0; l < WN; l++)
-            v16_store(v + (size_t)(k * WN + l) * pstride, o[l]);
-    }
+    input_transform16(d, v, pstride);
 }
 
 /* out[4t + b] = o[b][t], b < 4, t < 16 (inverse of deinterleave16 for a row of output tiles). */
@@ -132,27 +103,15 @@ WINO_AVX512 CPU_INLINE void interleave16(const v16 o[WT], v16 w[4])
     w[3] = __builtin_shufflevector(hi01, hi23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
 }
 
+WINO_AVX512 CPU_INLINE void output_transform16(const float *m, size_t pstride,
+                                               const tile_epilogue *e, v16 o[WT][WT])
+WINO_OUTPUT_TRANSFORM(v16, v16i, v16_load, v16_set1, 16)
+
 void WINO_AVX512 wino_output_row16_avx512(const float *m, size_t pstride, const tile_epilogue *e,
                                           float *y0, const float *r0, int wo)
 {
-    v16 tmp[WT][WN], r[WT], o[WT][WT], w[4];
-    for (int c = 0; c < WN; c++) {
-        const float *mc = m + (size_t)c * pstride;
-        size_t rs = (size_t)WN * pstride;
-        AT6(v16_load(mc), v16_load(mc + rs), v16_load(mc + 2 * rs), v16_load(mc + 3 * rs),
-            v16_load(mc + 4 * rs), v16_load(mc + 5 * rs), r);
-        for (int a = 0; a < WT; a++)
-            tmp[a][c] = r[a];
-    }
-    v16 bias = v16_set1(e->bias), zero = v16_set1(0.0f);
-    for (int a = 0; a < WT; a++) {
-        AT6(tmp[a][0], tmp[a][1], tmp[a][2], tmp[a][3], tmp[a][4], tmp[a][5], r);
-        for (int b = 0; b < WT; b++) {
-            v16 f = r[b] + bias;
-            TILE_EPILOGUE(f, e, zero, v16, v16i, 16);
-            o[a][b] = f;
-        }
-    }
+    v16 o[WT][WT], w[4];
+    output_transform16(m, pstride, e, o);
     for (int a = 0; a < WT; a++) {
         interleave16(o[a], w);
         float *yr = y0 + (size_t)a * wo;

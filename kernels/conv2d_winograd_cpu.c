@@ -280,19 +280,7 @@ CPU_INLINE void interleave_row(const v8 o[WT], v8 w[4])
 
 /* V[k*6 + l] (at v + (k*6 + l) * pstride) = (B^T d B)[k][l] for 8 tiles; d[r][c]. */
 CPU_INLINE void input_transform(v8 d[WN][WN], float *v, size_t pstride)
-{
-    v8 tmp[WN][WN], o[WN];
-    for (int c = 0; c < WN; c++) {
-        BT6(d[0][c], d[1][c], d[2][c], d[3][c], d[4][c], d[5][c], o);
-        for (int k = 0; k < WN; k++)
-            tmp[k][c] = o[k];
-    }
-    for (int k = 0; k < WN; k++) {
-        BT6(tmp[k][0], tmp[k][1], tmp[k][2], tmp[k][3], tmp[k][4], tmp[k][5], o);
-        for (int l = 0; l < WN; l++)
-            v8_store(v + (size_t)(k * WN + l) * pstride, o[l]);
-    }
-}
+WINO_INPUT_TRANSFORM(v8, v8_store)
 
 /* 8 horizontally adjacent tiles, all inside the image: rows read directly. */
 CPU_CLONES
@@ -308,27 +296,8 @@ static void input_row_of_tiles(const float *x0, int w, float *v, size_t pstride)
 
 /* o[a][b] (8 tiles each) = epilogue((A^T M A)[a][b]) without the residual; M[p] at m + p*pstride. */
 CPU_INLINE void output_transform(const float *m, size_t pstride, const tile_epilogue *e,
-                                    v8 o[WT][WT])
-{
-    v8 tmp[WT][WN], r[WT];
-    for (int c = 0; c < WN; c++) {
-        const float *mc = m + (size_t)c * pstride;
-        size_t rs = (size_t)WN * pstride;
-        AT6(v8_load(mc), v8_load(mc + rs), v8_load(mc + 2 * rs), v8_load(mc + 3 * rs),
-            v8_load(mc + 4 * rs), v8_load(mc + 5 * rs), r);
-        for (int a = 0; a < WT; a++)
-            tmp[a][c] = r[a];
-    }
-    v8 bias = v8_set1(e->bias), zero = v8_set1(0.0f);
-    for (int a = 0; a < WT; a++) {
-        AT6(tmp[a][0], tmp[a][1], tmp[a][2], tmp[a][3], tmp[a][4], tmp[a][5], r);
-        for (int b = 0; b < WT; b++) {
-            v8 f = r[b] + bias;
-            TILE_EPILOGUE(f, e, zero, v8, v8i, WG);
-            o[a][b] = f;
-        }
-    }
-}
+                                 v8 o[WT][WT])
+WINO_OUTPUT_TRANSFORM(v8, v8i, v8_load, v8_set1, WG)
 
 /* 8 horizontally adjacent tiles, all 4x4 inside the output: y0 their first output pixel. */
 CPU_CLONES

@@ -69,37 +69,79 @@ typedef struct {
             f *= (e)->res_scale;                                                                  \
     } while (0)
 
+/* The input transform's body for one vector of tiles (VT): V[k*6 + l] (at v + (k*6 + l) * pstride)
+ * = (B^T d B)[k][l], d[r][c] VT d[WN][WN]; shared by the AVX2 and AVX-512 code. */
+#define WINO_INPUT_TRANSFORM(VT, STORE)                                                           \
+    {                                                                                             \
+        VT tmp[WN][WN], o[WN];                                                                    \
+        for (int c = 0; c < WN; c++) {                                                            \
+            BT6(d[0][c], d[1][c], d[2][c], d[3][c], d[4][c], d[5][c], o);                         \
+            for (int k = 0; k < WN; k++)                                                          \
+                tmp[k][c] = o[k];                                                                 \
+        }                                                                                         \
+        for (int k = 0; k < WN; k++) {                                                            \
+            BT6(tmp[k][0], tmp[k][1], tmp[k][2], tmp[k][3], tmp[k][4], tmp[k][5], o);             \
+            for (int l = 0; l < WN; l++)                                                          \
+                STORE(v + (size_t)(k * WN + l) * pstride, o[l]);                                  \
+        }                                                                                         \
+    }
+
+/* The output transform's body for one vector of N tiles (VT, VI its int twin): o[a][b] =
+ * epilogue((A^T M A)[a][b]) without the residual, M[p] at m + p * pstride, epilogue e. */
+#define WINO_OUTPUT_TRANSFORM(VT, VI, LOAD, SET1, N)                                              \
+    {                                                                                             \
+        VT tmp[WT][WN], r[WT];                                                                    \
+        for (int c = 0; c < WN; c++) {                                                            \
+            const float *mc = m + (size_t)c * pstride;                                            \
+            size_t rs = (size_t)WN * pstride;                                                     \
+            AT6(LOAD(mc), LOAD(mc + rs), LOAD(mc + 2 * rs), LOAD(mc + 3 * rs), LOAD(mc + 4 * rs), \
+                LOAD(mc + 5 * rs), r);                                                            \
+            for (int a = 0; a < WT; a++)                                                          \
+                tmp[a][c] = r[a];                                                                 \
+        }                                                                                         \
+        VT bias = SET1(e->bias), zero = SET1(0.0f);                                               \
+        for (int a = 0; a < WT; a++) {                                                            \
+            AT6(tmp[a][0], tmp[a][1], tmp[a][2], tmp[a][3], tmp[a][4], tmp[a][5], r);             \
+            for (int b = 0; b < WT; b++) {                                                        \
+                VT f = r[b] + bias;                                                               \
+                TILE_EPILOGUE(f, e, zero, VT, VI, N);                                             \
+                o[a][b] = f;                                                                      \
+            }                                                                                     \
+        }                                                                                         \
+    }
+
 /* ---- GEMM: M[p] [Co x ncol] = U[p] [Co x Ci] . V[p] [Ci x ncol] ----------------------------- */
 
 /* m[r][j] (+)= sum_i u[i][r] v[i][j] for r < rows (<= MR), j < 8 nv, i < ci: u packed [Ci][MR],
  * v rows ldv floats apart, m rows ldm floats apart; add: accumulate onto m. 4 x 3 accumulators,
  * one broadcast per row and k. */
+/* The body of micro_kernel and its AVX-512 twin: vectors VT of W floats, up to NVMAX of them. */
+#define WINO_MICRO_KERNEL(VT, LOAD, STORE, SET1, NVMAX, W)                                        \
+    {                                                                                             \
+        VT acc[MR][NVMAX];                                                                        \
+        for (int r = 0; r < MR; r++)                                                              \
+            for (int q = 0; q < NVMAX; q++)                                                       \
+                acc[r][q] = add && r < rows && q < nv ? (VT)LOAD(m + (size_t)r * ldm + (W) * q)   \
+                                                      : SET1(0.0f);                               \
+        for (int i = 0; i < ci; i++) {                                                            \
+            const float *vi = v + (size_t)i * ldv;                                                \
+            VT b[NVMAX];                                                                          \
+            for (int q = 0; q < nv; q++)                                                          \
+                b[q] = LOAD(vi + (W) * q);                                                        \
+            for (int r = 0; r < MR; r++) {                                                        \
+                VT a = SET1(u[(size_t)i * MR + r]);                                               \
+                for (int q = 0; q < nv; q++)                                                      \
+                    acc[r][q] += a * b[q];                                                        \
+            }                                                                                     \
+        }                                                                                         \
+        for (int r = 0; r < rows; r++)                                                            \
+            for (int q = 0; q < nv; q++)                                                          \
+                STORE(m + (size_t)r * ldm + (W) * q, acc[r][q]);                                  \
+    }
+
 CPU_INLINE void micro_kernel(const float *u, const float *v, size_t ldv, int ci, float *m,
                               size_t ldm, int nv, int rows, int add)
-{
-    v8 acc[MR][3];
-    for (int r = 0; r < MR; r++)
-        for (int q = 0; q < 3; q++) {
-            acc[r][q] = v8_set1(0.0f);
-            if (add && r < rows && q < nv)
-                acc[r][q] = v8_load(m + (size_t)r * ldm + 8 * q);
-        }
-    for (int i = 0; i < ci; i++) {
-        const float *vi = v + (size_t)i * ldv;
-        v8 b[3];
-        for (int q = 0; q < nv; q++)
-            b[q] = v8_load(vi + 8 * q);
-        for (int r = 0; r < MR; r++) {
-            float ur = u[(size_t)i * MR + r];
-            v8 a = v8_set1(ur);
-            for (int q = 0; q < nv; q++)
-                acc[r][q] += a * b[q];
-        }
-    }
-    for (int r = 0; r < rows; r++)
-        for (int q = 0; q < nv; q++)
-            v8_store(m + (size_t)r * ldm + 8 * q, acc[r][q]);
-}
+WINO_MICRO_KERNEL(v8, v8_load, v8_store, v8_set1, 3, 8)
 
 /* Whether a block of U (ci rows of MR) is all zeros: a transposed convolution's stacked phase kernels
  * (conv2d_winograd_phases_cpu.c) have a zero row or column, so G g G^T is zero at 11 of the 36
